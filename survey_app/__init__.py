@@ -1,0 +1,46 @@
+"""par-survey web application: the only layer with a web, a database and a session."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from survey_app.config import Config, check_production_settings
+from survey_app.database import engine_options, ensure_sqlite_pragmas, resolve_database_uri
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: dict | type | None = None) -> Flask:
+    """Build the app. Only wires things up: no migrations, network calls or sleeps."""
+    instance_path = os.environ.get("PAR_SURVEY_INSTANCE") or None
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    check_production_settings(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    uri = resolve_database_uri(app.config.get("SQLALCHEMY_DATABASE_URI"), app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        uri, app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), app.config["SQLITE_BUSY_TIMEOUT_MS"]
+    )
+    ensure_sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    from survey_app.extensions import babel, csrf, db, migrate
+    from survey_app.i18n import current_lang, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_lang"] = current_lang
+
+    from survey_app.blueprints import register_blueprints
+
+    register_blueprints(app)
+    return app

@@ -1,0 +1,12 @@
+"""Feature blueprints; each feature package holds ``bp``, its routes and its forms."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from survey_app import auth
+    from survey_app.blueprints import main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)

@@ -1,0 +1,28 @@
+"""Feature commands of the ``par-survey`` CLI; each module defines one click command or group."""
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# (module, attribute) pairs; a feature whose module is absent is simply not offered.
+FEATURE_COMMANDS = [
+    ("survey_app.commands.demo", "demo"),
+    ("survey_app.commands.questionnaire", "questionnaire_cli"),
+    ("survey_app.commands.users", "users_cli"),
+    ("survey_app.commands.sample", "sample_cli"),
+    ("survey_app.commands.analyze", "analyze"),
+    ("survey_app.commands.export", "export"),
+    ("survey_app.commands.index", "index"),
+]
+
+
+def register(group: click.Group) -> None:
+    for module_name, attribute in FEATURE_COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        group.add_command(getattr(module, attribute))

@@ -1,0 +1,67 @@
+"""Engine settings: SQLite durability pragmas for the embedded default, psycopg for PostgreSQL."""
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from survey_app.config import ConfigError, normalise_database_url
+
+SQLITE_FILENAME = "par-survey.sqlite"
+
+
+def resolve_database_uri(configured: str | None, instance_path: str) -> str:
+    """The configured URL, checked, or a SQLite file in the instance folder."""
+    if not configured:
+        return "sqlite:///" + os.path.join(instance_path, SQLITE_FILENAME)
+    url_text = normalise_database_url(configured)
+    try:
+        url = make_url(url_text)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"DATABASE_URL không hợp lệ / DATABASE_URL is not a valid database URL: {configured!r}"
+        ) from exc
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            "DATABASE_URL phải là SQLite hoặc PostgreSQL / DATABASE_URL must name SQLite or PostgreSQL, "
+            f"not {url.get_backend_name()!r}."
+        )
+    return url_text
+
+
+def engine_options(uri: str, base: dict, busy_timeout_ms: int) -> dict:
+    options = dict(base)
+    if uri.startswith("sqlite"):
+        options.pop("pool_pre_ping", None)
+        options.setdefault("connect_args", {})["timeout"] = busy_timeout_ms / 1000
+    else:
+        # Durability on PostgreSQL: a commit returns only once it is flushed to disk.
+        options.setdefault("connect_args", {})["options"] = "-c synchronous_commit=on"
+    return options
+
+
+def install_sqlite_pragmas(busy_timeout_ms: int) -> None:
+    """WAL, foreign keys, synchronous=FULL and a busy timeout on every SQLite connection."""
+
+    @event.listens_for(Engine, "connect")
+    def _set_sqlite_pragmas(dbapi_connection, connection_record) -> None:  # pragma: no branch
+        if type(dbapi_connection).__module__ != "sqlite3":
+            return
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+
+_installed = False
+
+
+def ensure_sqlite_pragmas(busy_timeout_ms: int) -> None:
+    global _installed
+    if not _installed:
+        install_sqlite_pragmas(busy_timeout_ms)
+        _installed = True

@@ -1,0 +1,89 @@
+"""Survey rounds, their rating matrix and their QR entry points."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.models.base import Base, utcnow
+from survey_app.models.documents import MethodologyPack, QuestionnaireVersion
+from survey_app.models.geography import Province, Unit
+
+ROUND_STATUSES = ("draft", "open", "closed", "published")
+# Allowed status transitions: a round only moves forward, except that a closed round may reopen.
+ROUND_TRANSITIONS = {"draft": {"open"}, "open": {"closed"}, "closed": {"open", "published"}, "published": set()}
+
+
+class SurveyRound(Base):
+    """One period's fieldwork (đợt khảo sát) in one province."""
+
+    __tablename__ = "survey_rounds"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'open', 'closed', 'published')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    methodology_pack_id: Mapped[int | None] = mapped_column(ForeignKey("methodology_packs.id"))
+    opens_on: Mapped[dt.date | None] = mapped_column(Date)
+    closes_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    province: Mapped[Province] = relationship()
+    methodology_pack: Mapped[MethodologyPack | None] = relationship()
+    rating_cells: Mapped[list["RatingCell"]] = relationship(back_populates="round", cascade="all, delete-orphan")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in ROUND_TRANSITIONS.get(self.status, set())
+
+
+class RatingCell(Base):
+    """A cell of the rating matrix: respondent group × assessed unit type → questionnaire and quota."""
+
+    __tablename__ = "rating_cells"
+    __table_args__ = (
+        UniqueConstraint("round_id", "respondent_group", "unit_type", name="uq_rating_cells_cell"),
+        CheckConstraint("quota >= 0", name="quota_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"), index=True)
+    respondent_group: Mapped[str] = mapped_column(String(32))
+    unit_type: Mapped[str] = mapped_column(String(16))
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    quota: Mapped[int] = mapped_column(Integer, default=0)
+
+    round: Mapped[SurveyRound] = relationship(back_populates="rating_cells")
+    questionnaire: Mapped[QuestionnaireVersion] = relationship()
+
+
+class EntryPoint(Base):
+    """A QR entry point: one service point (unit, counter) serving one questionnaire in one round."""
+
+    __tablename__ = "entry_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    counter: Mapped[str] = mapped_column(String(200), default="")
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    round: Mapped[SurveyRound] = relationship()
+    unit: Mapped[Unit] = relationship()
+    questionnaire: Mapped[QuestionnaireVersion] = relationship()

@@ -1,0 +1,107 @@
+"""Shared fixtures: a fresh database per test run (SQLite, or PostgreSQL via TEST_DATABASE_URL),
+migrated once with Alembic, emptied after every test that used it."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from survey_app import create_app
+from survey_app.config import normalise_database_url
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-1234567890"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A database of this test run's own: a new PostgreSQL database, or a new SQLite file."""
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if not server_url:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+        return
+    server = make_url(normalise_database_url(server_url))
+    name = f"par_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+            ), {"name": name})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def make_test_app(database_url: str, instance_path, **overrides):
+    os.environ["PAR_SURVEY_INSTANCE"] = str(instance_path)
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "PUBLIC_BASE_URL": "http://localhost",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, tmp_path_factory):
+    """The test database, upgraded from empty by the Alembic revision chain."""
+    app = make_test_app(database_url, tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        from survey_app.schema import upgrade_schema
+
+        upgrade_schema()
+        from survey_app.extensions import db
+
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_all_tables(db) -> None:
+    from survey_app.models import Base
+
+    tables = [t for t in reversed(Base.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path, monkeypatch):
+    monkeypatch.setenv("PAR_SURVEY_INSTANCE", str(tmp_path / "instance"))
+    app = make_test_app(migrated_database, tmp_path / "instance")
+    yield app
+    with app.app_context():
+        from survey_app.extensions import db
+
+        db.session.remove()
+        _empty_all_tables(db)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
