@@ -1,0 +1,295 @@
+"""SIPAS satisfaction indices by criterion, element and overall, with design-based errors.
+
+A SIPAS answer is a 1..5 rating (Rất không hài lòng … Rất hài lòng); "không biết / không trả
+lời" and items a respondent was not asked are ``NaN`` and are excluded, never counted as zero.
+Two measures are reported side by side for every index:
+
+* ``share``: the weighted percentage answering 4 or 5 (Hài lòng + Rất hài lòng), 0–100;
+* ``score``: the weighted mean rating on a 0–100 scale, ``(x̄ − 1) / 4 × 100``.
+
+Definitions (DOMAIN.md, marked [tpl]: a reconstruction, not the official annex):
+criterion index = weighted measure of that item; element index = mean of its criterion indices;
+overall index = mean of the element indices.
+
+Notes
+-----
+*Element and overall indices are linear combinations of criterion estimates*, not means of
+per-respondent scores: ``E = Σ_j a_j θ_j`` where ``θ_j`` is the ratio estimator
+``Σ w r_ij y_ij / Σ w r_ij`` over respondents who answered item ``j``. With no missing answers
+both definitions agree; with missing answers only this one keeps "element = mean of its criteria".
+Its standard error is the Taylor linearisation of the combination: the influence value of
+respondent ``i`` is ``z_i = Σ_j a_j r_ij (y_ij − θ_j) / N̂_j``. We hand the design the variable
+``v_i = N̂ · z_i`` (``N̂`` = weight total of the domain), whose domain mean is exactly zero and
+whose linearised domain-mean variance is therefore ``Var(Σ z_i)`` — so the variance comes from
+:class:`analysis.SurveyDesign` itself (strata, PSUs, fpc, domains over the full design).
+Within a unit, criteria nobody answered drop out and the remaining coefficients are rescaled
+(an element with no answered criterion drops out of the overall index the same way).
+
+Intervals: scores use ``θ ± t(df)·SE``; shares use the logit interval of R's
+``svyciprop(method = "logit")``: ``expit(logit p ± t(df)·SE / (p(1 − p)))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["IndexValue", "SipasIndex", "SipasResult", "sipas_indices"]
+
+PROVINCE = None
+_LEVELS = ("criterion", "element", "overall")
+
+
+@dataclass(frozen=True)
+class IndexValue:
+    """An index estimate with its standard error and 95 % confidence interval.
+
+    ``n`` is the number of respondents contributing at least one valid answer.
+    """
+
+    value: float
+    se: float
+    ci_low: float
+    ci_high: float
+    df: float
+    n: int
+
+
+@dataclass(frozen=True)
+class SipasIndex:
+    """One SIPAS index: ``level`` is "criterion", "element" or "overall"; ``unit`` None = province."""
+
+    level: str
+    code: str
+    unit: str | None
+    share: IndexValue
+    score: IndexValue
+
+
+@dataclass(frozen=True)
+class SipasResult:
+    """All SIPAS indices of a round, in a stable order (province first, then units)."""
+
+    indices: tuple[SipasIndex, ...]
+
+    def get(self, level: str, code: str, unit: str | None = PROVINCE) -> SipasIndex:
+        """Return one index; raise KeyError if it was not computed."""
+        for index in self.indices:
+            if index.level == level and index.code == code and index.unit == unit:
+                return index
+        raise KeyError(f"no {level} index {code!r} for unit {unit!r}")
+
+    def for_unit(self, unit: str | None) -> list[SipasIndex]:
+        """Every index of one unit (None = province)."""
+        return [index for index in self.indices if index.unit == unit]
+
+
+def _critical_value(df: float, level: float = 0.95) -> float:
+    q = 0.5 + level / 2
+    if df is None or not np.isfinite(df) or df <= 0:
+        return float(stats.norm.ppf(q))
+    return float(stats.t.ppf(q, df))
+
+
+def t_interval(value: float, se: float, df: float) -> tuple[float, float]:
+    """Symmetric 95 % interval ``value ± t(df)·se`` (normal when ``df`` is not finite)."""
+    half = _critical_value(df) * se
+    return value - half, value + half
+
+
+def logit_interval(p: float, se: float, df: float) -> tuple[float, float]:
+    """95 % logit interval for a proportion, as R's ``svyciprop(method = "logit")``.
+
+    At ``p`` = 0 or 1 the logit is undefined and the interval collapses to ``(p, p)``.
+    """
+    if not np.isfinite(p) or not np.isfinite(se):
+        return float("nan"), float("nan")
+    if p <= 0.0 or p >= 1.0:
+        return p, p
+    centre = np.log(p / (1 - p))
+    half = _critical_value(df) * se / (p * (1 - p))
+    return float(stats.logistic.cdf(centre - half)), float(stats.logistic.cdf(centre + half))
+
+
+def _domain_ses(design, columns: np.ndarray, units: np.ndarray | None) -> list[dict]:
+    """Linearised SE (and df) of the domain mean of each column: one design call per column."""
+    out = []
+    for column in columns.T:
+        if units is None:
+            est = design.mean(column)
+            out.append({None: (float(est.se), float(est.df))})
+        else:
+            by = design.mean(column, by=units)
+            out.append({label: (float(e.se), float(e.df)) for label, e in by.items()})
+    return out
+
+
+def _check_inputs(answers, item_codes, item_elements, design, units, exclude):
+    y = np.array(answers, dtype=float)
+    if y.ndim != 2:
+        raise ValueError("answers must be a respondents × items matrix.")
+    n, k = y.shape
+    if len(item_codes) != k or len(item_elements) != k:
+        raise ValueError(
+            f"answers has {k} items but item_codes has {len(item_codes)} and item_elements "
+            f"{len(item_elements)} entries; give one code and one element per item."
+        )
+    if len(set(item_codes)) != k:
+        raise ValueError("item_codes must be unique.")
+    valid = ~np.isnan(y)
+    bad = valid & ~np.isin(y, [1.0, 2.0, 3.0, 4.0, 5.0])
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(
+            f"Answer {y[row, col]!r} of respondent {row} to item {item_codes[col]!r} is not a "
+            "rating 1..5; code missing or excluded answers as NaN."
+        )
+    weights = np.asarray(design.weights, dtype=float)
+    if weights.shape != (n,):
+        raise ValueError(f"design has {weights.shape[0]} rows but answers has {n}.")
+    if units is not None:
+        units = np.asarray(units).astype(str)
+        if units.shape != (n,):
+            raise ValueError(f"units has {units.shape[0]} labels but answers has {n} rows.")
+    if exclude is not None:
+        exclude = np.asarray(exclude, dtype=bool)
+        if exclude.shape != (n,):
+            raise ValueError(f"exclude has {exclude.shape[0]} entries but answers has {n} rows.")
+        y[exclude] = np.nan
+    return y, weights, units
+
+
+def sipas_indices(
+    answers,
+    item_codes: Sequence[str],
+    item_elements: Sequence[str],
+    design,
+    units=None,
+    *,
+    exclude=None,
+    satisfied_from: int = 4,
+) -> SipasResult:
+    """SIPAS criterion, element and overall indices for the province and each unit.
+
+    Parameters
+    ----------
+    answers : array_like, shape (n, k)
+        Ratings 1..5, ``NaN`` for missing or excluded answers.
+    item_codes : sequence of str
+        Criterion code of each column.
+    item_elements : sequence of str
+        Element code of each column; elements keep their order of first appearance.
+    design : analysis.SurveyDesign
+        The design of the ``n`` respondents (its ``weights`` and ``mean(y, by=)`` are used).
+    units : array_like, optional
+        Unit label of each respondent; indices are then also given per unit (as domains).
+    exclude : array_like of bool, optional
+        Responses left out (e.g. quarantined); they stay in the design as out-of-domain rows.
+    satisfied_from : int
+        Lowest rating counted as satisfied (4: Hài lòng and Rất hài lòng).
+
+    Returns
+    -------
+    SipasResult
+        Province indices first, then each unit's, each with ``share`` and ``score``.
+    """
+    y, w, units = _check_inputs(answers, item_codes, item_elements, design, units, exclude)
+    if satisfied_from not in (2, 3, 4, 5):
+        raise ValueError("satisfied_from must be a rating between 2 and 5.")
+    n, k = y.shape
+    answered = ~np.isnan(y)
+    ratings = np.where(answered, y, 0.0)
+    satisfied = (ratings >= satisfied_from).astype(float)
+    elements = list(dict.fromkeys(item_elements))
+    member = np.array([[e == item_elements[j] for j in range(k)] for e in elements], dtype=float)
+
+    scopes: list[tuple[str | None, np.ndarray]] = [(None, np.zeros(n, dtype=np.intp))]
+    labels = [None]
+    if units is not None:
+        labels_u, inverse = np.unique(units, return_inverse=True)
+        labels = [None] + [str(u) for u in labels_u]
+        scopes.append(("units", inverse))
+
+    results: list[SipasIndex] = []
+    per_scope = []
+    for kind, group in scopes:
+        groups = int(group.max()) + 1 if n else 0
+        wr = w[:, None] * answered
+        s_r = np.zeros((groups, k))
+        s_y = np.zeros((groups, k))
+        s_t = np.zeros((groups, k))
+        np.add.at(s_r, group, wr)
+        np.add.at(s_y, group, wr * ratings)
+        np.add.at(s_t, group, wr * satisfied)
+        n_hat = np.bincount(group, weights=w, minlength=groups)
+        has = s_r > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            theta_y = np.where(has, s_y / np.where(has, s_r, 1), np.nan)
+            theta_t = np.where(has, s_t / np.where(has, s_r, 1), np.nan)
+        # coefficient sets: one row per index, per group (groups × indices × k)
+        coef = []
+        names = []
+        for j, code in enumerate(item_codes):
+            c = np.zeros((groups, k))
+            c[:, j] = 1.0
+            coef.append(c * has)
+            names.append(("criterion", code))
+        elem_coefs = []
+        for e_index, e in enumerate(elements):
+            c = member[e_index][None, :] * has
+            count = c.sum(axis=1, keepdims=True)
+            c = np.divide(c, count, out=np.zeros_like(c), where=count > 0)
+            coef.append(c)
+            elem_coefs.append(c)
+            names.append(("element", e))
+        stacked = np.stack(elem_coefs)  # E × groups × k
+        present = (stacked.sum(axis=2) > 0).astype(float)  # E × groups
+        n_present = present.sum(axis=0)  # groups
+        overall = np.divide(
+            stacked.sum(axis=0), n_present[:, None],
+            out=np.zeros((groups, k)), where=n_present[:, None] > 0,
+        )
+        coef.append(overall)
+        names.append(("overall", "overall"))
+        coef_arr = np.stack(coef, axis=1)  # groups × indices × k
+        per_scope.append((kind, group, groups, coef_arr, names, theta_y, theta_t, s_r, n_hat))
+
+    for kind, group, groups, coef_arr, names, theta_y, theta_t, s_r, n_hat in per_scope:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.where(s_r > 0, n_hat[:, None] / np.where(s_r > 0, s_r, 1), 0.0)[group]
+        dev_y = np.where(answered, ratings - np.nan_to_num(theta_y[group]), 0.0) * scale
+        dev_t = np.where(answered, satisfied - np.nan_to_num(theta_t[group]), 0.0) * scale
+        domain = None if kind is None else units
+        for i, (level, code) in enumerate(names):
+            a_i = coef_arr[:, i, :]  # groups × k
+            used = np.flatnonzero(a_i.any(axis=0))
+            a_rows = a_i[group][:, used]
+            v = np.column_stack([
+                np.einsum("nk,nk->n", a_rows, dev_y[:, used]),
+                np.einsum("nk,nk->n", a_rows, dev_t[:, used]),
+            ])
+            (se_y, se_t) = _domain_ses(design, v, domain)
+            involved = ((a_rows > 0) & answered[:, used]).any(axis=1)
+            counts = np.bincount(group, weights=involved, minlength=groups)
+            for g in range(groups):
+                a = a_i[g]
+                if not a.any():
+                    continue
+                unit = None if kind is None else labels[1 + g]
+                value_y = float(np.nansum(a * theta_y[g]))
+                value_t = float(np.nansum(a * theta_t[g]))
+                sy, df = se_y[unit]
+                st, _ = se_t[unit]
+                nn = int(counts[g])
+                score = 25.0 * (value_y - 1.0)
+                lo, hi = t_interval(score, 25.0 * sy, df)
+                p_lo, p_hi = logit_interval(value_t, st, df)
+                results.append(SipasIndex(
+                    level, code, unit,
+                    share=IndexValue(100 * value_t, 100 * st, 100 * p_lo, 100 * p_hi, df, nn),
+                    score=IndexValue(score, 25.0 * sy, lo, hi, df, nn),
+                ))
+    return SipasResult(tuple(results))

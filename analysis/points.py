@@ -1,0 +1,275 @@
+"""Survey-assessed criterion points: weighted mean coefficient × max points, per unit.
+
+Each scoring answer carries a coefficient in [0, 1] (e.g. 1, 0.75, 0.5, 0.25, 0); answers such as
+"không biết" are ``NaN`` and excluded, not zero. For every respondent group, unit and criterion the
+design gives the weighted mean coefficient ``m_g`` and its linearised SE (a domain of that group's
+design). Groups are combined by the methodology pack's rule:
+
+* ``mean_of_group_means``: ``C = Σ m_g / G`` over the groups with valid answers for the cell;
+* ``fixed_weights``: ``C = Σ λ_g m_g / Σ λ_g`` over the weighted groups with valid answers.
+
+Points are ``C × max_points``.
+
+Notes
+-----
+Groups are separate samples, so they are independent: ``SE(C) = sqrt(Σ c_g² SE(m_g)²)`` with the
+normalised coefficients ``c_g``; the interval uses ``t`` on the Welch–Satterthwaite degrees of
+freedom ``(Σ c_g² s_g²)² / Σ (c_g² s_g²)² / df_g``. ``n`` counts valid answers; the effective n
+is Kish's ``(Σw)² / Σw²`` per group, combined as ``1 / Σ (c_g² / n_eff,g)`` (the n of a simple
+random sample giving the same variance for unit-variance answers).
+
+Each row of a group's data is one rating (a respondent × an assessed unit): a respondent rating
+several units appears in several rows carrying the same design variables.
+
+Flags: ``small_cell`` (``n < min_n``), ``missing_group`` (a group that rates this criterion gave
+no valid answer for this unit), ``quarantined_excluded`` (excluded responses fell in the cell).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .indices import t_interval
+
+__all__ = ["GroupRatings", "GroupRule", "GroupMean", "CriterionPoints", "criterion_points"]
+
+MEAN_OF_GROUP_MEANS = "mean_of_group_means"
+FIXED_WEIGHTS = "fixed_weights"
+
+
+@dataclass(frozen=True)
+class GroupRatings:
+    """The ratings given by one respondent group.
+
+    Parameters
+    ----------
+    group : str
+        Respondent group code (e.g. "BM-01").
+    design : analysis.SurveyDesign
+        Design over the rating rows of this group.
+    units : array_like
+        Assessed unit of each row.
+    coefficients : mapping of str to array_like
+        Criterion code → coefficient of each row in [0, 1], ``NaN`` when excluded or not asked.
+    exclude : array_like of bool, optional
+        Rows left out (quarantined responses); they stay in the design as out-of-domain rows.
+    """
+
+    group: str
+    design: object
+    units: object
+    coefficients: Mapping[str, object]
+    exclude: object = None
+
+
+@dataclass(frozen=True)
+class GroupRule:
+    """How respondent groups are combined: ``kind`` and, for fixed weights, ``weights``."""
+
+    kind: str = MEAN_OF_GROUP_MEANS
+    weights: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in (MEAN_OF_GROUP_MEANS, FIXED_WEIGHTS):
+            raise ValueError(
+                f"Unknown group rule {self.kind!r}; use {MEAN_OF_GROUP_MEANS!r} or {FIXED_WEIGHTS!r}."
+            )
+        if self.kind == FIXED_WEIGHTS:
+            if not self.weights:
+                raise ValueError("A fixed-weights group rule needs a weight for each group.")
+            if any(not np.isfinite(v) or v < 0 for v in self.weights.values()):
+                raise ValueError("Group weights must be finite and non-negative.")
+
+    @classmethod
+    def from_pack(cls, rule) -> "GroupRule":
+        """Build a rule from a pack's ``group_rule``: a kind string, a mapping of group weights,
+        a mapping with ``kind``/``weights`` keys, or an object with those attributes."""
+        if rule is None:
+            return cls()
+        if isinstance(rule, GroupRule):
+            return rule
+        if isinstance(rule, str):
+            return cls(kind=rule)
+        if isinstance(rule, Mapping):
+            if "kind" in rule:
+                return cls(kind=rule["kind"], weights=dict(rule.get("weights") or {}))
+            return cls(kind=FIXED_WEIGHTS, weights={str(k): float(v) for k, v in rule.items()})
+        return cls(kind=getattr(rule, "kind"), weights=dict(getattr(rule, "weights", None) or {}))
+
+
+@dataclass(frozen=True)
+class GroupMean:
+    """One group's weighted mean coefficient for a unit and criterion."""
+
+    group: str
+    value: float
+    se: float
+    df: float
+    n: int
+    effective_n: float
+
+
+@dataclass(frozen=True)
+class CriterionPoints:
+    """Points of one survey-assessed criterion for one unit, with uncertainty and flags."""
+
+    unit: str
+    criterion: str
+    points: float
+    max_points: float
+    se: float
+    ci_low: float
+    ci_high: float
+    df: float
+    n: int
+    effective_n: float
+    flags: tuple[str, ...]
+    groups: tuple[GroupMean, ...]
+
+
+def _domain_means(design, y: np.ndarray, units: np.ndarray) -> dict:
+    return design.mean(y, by=units)
+
+
+def _group_cells(ratings: GroupRatings, criteria: Sequence[str]) -> dict:
+    """(unit, criterion) → (GroupMean, excluded_count) for one group."""
+    weights = np.asarray(ratings.design.weights, dtype=float)
+    units = np.asarray(ratings.units).astype(str)
+    if units.shape != weights.shape:
+        raise ValueError(
+            f"Group {ratings.group!r}: units has {units.size} rows but its design has {weights.size}."
+        )
+    exclude = (
+        np.zeros(units.size, dtype=bool) if ratings.exclude is None
+        else np.asarray(ratings.exclude, dtype=bool)
+    )
+    if exclude.shape != units.shape:
+        raise ValueError(f"Group {ratings.group!r}: exclude must have one entry per row.")
+    labels, inverse = np.unique(units, return_inverse=True)
+    cells = {}
+    for criterion in criteria:
+        if criterion not in ratings.coefficients:
+            continue
+        coef = np.array(ratings.coefficients[criterion], dtype=float)
+        if coef.shape != units.shape:
+            raise ValueError(
+                f"Group {ratings.group!r}, criterion {criterion!r}: {coef.size} coefficients "
+                f"for {units.size} rows."
+            )
+        valid_all = ~np.isnan(coef)
+        if ((coef[valid_all] < 0) | (coef[valid_all] > 1)).any():
+            raise ValueError(
+                f"Group {ratings.group!r}, criterion {criterion!r}: coefficients must lie in [0, 1]."
+            )
+        dropped = np.bincount(inverse, weights=valid_all & exclude, minlength=labels.size)
+        coef[exclude] = np.nan
+        valid = ~np.isnan(coef)
+        counts = np.bincount(inverse, weights=valid, minlength=labels.size)
+        w_sum = np.bincount(inverse, weights=weights * valid, minlength=labels.size)
+        w_sq = np.bincount(inverse, weights=weights**2 * valid, minlength=labels.size)
+        if not valid.any():
+            continue
+        # rows without a valid answer are out of every domain whatever their label; relabel
+        # them so that units without any valid answer are not asked for (0/0)
+        by = np.where(valid, units, units[np.flatnonzero(valid)[0]])
+        estimates = _domain_means(ratings.design, coef, by)
+        for u, label in enumerate(labels):
+            if counts[u] == 0:
+                cells[(label, criterion)] = (None, int(dropped[u]))
+                continue
+            est = estimates[label]
+            mean = GroupMean(
+                ratings.group, float(est.value), float(est.se), float(est.df),
+                int(counts[u]), float(w_sum[u] ** 2 / w_sq[u]),
+            )
+            cells[(label, criterion)] = (mean, int(dropped[u]))
+    return cells
+
+
+def criterion_points(
+    ratings: Sequence[GroupRatings],
+    max_points: Mapping[str, float],
+    rule: GroupRule | str | Mapping | None = None,
+    *,
+    min_n: int = 30,
+) -> list[CriterionPoints]:
+    """Survey-assessed points per unit and criterion, groups combined by ``rule``.
+
+    Parameters
+    ----------
+    ratings : sequence of GroupRatings
+        One entry per respondent group (group codes must be unique).
+    max_points : mapping of str to float
+        Maximum points of each survey-assessed criterion to score.
+    rule : GroupRule, str or mapping, optional
+        The pack's group rule (see :meth:`GroupRule.from_pack`); default mean of group means.
+    min_n : int
+        Cells with fewer valid answers are flagged ``small_cell``.
+
+    Returns
+    -------
+    list of CriterionPoints
+        Sorted by unit, then criterion in the order of ``max_points``.
+    """
+    rule = GroupRule.from_pack(rule)
+    if min_n < 1:
+        raise ValueError("min_n must be a positive number of answers.")
+    groups = [r.group for r in ratings]
+    if len(set(groups)) != len(groups):
+        raise ValueError("Each respondent group may appear only once in ratings.")
+    if rule.kind == FIXED_WEIGHTS:
+        unknown = sorted(set(rule.weights) - set(groups))
+        if unknown:
+            raise ValueError(f"Group weights name groups without ratings: {', '.join(unknown)}.")
+    for code, mx in max_points.items():
+        if not np.isfinite(mx) or mx <= 0:
+            raise ValueError(f"Max points of criterion {code!r} must be positive, not {mx!r}.")
+    criteria = list(max_points)
+    per_group = {r.group: _group_cells(r, criteria) for r in ratings}
+    raters = {
+        (g, c) for g, cells in per_group.items() for (_, c), (m, _) in cells.items() if m is not None
+    }
+    keys = sorted({key for cells in per_group.values() for key in cells},
+                  key=lambda k: (k[0], criteria.index(k[1])))
+    out = []
+    for unit, criterion in keys:
+        means, flags, dropped = [], [], 0
+        for g in groups:
+            mean, excluded = per_group[g].get((unit, criterion), (None, 0))
+            dropped += excluded
+            in_rule = rule.kind == MEAN_OF_GROUP_MEANS or rule.weights.get(g, 0) > 0
+            if mean is not None and in_rule:
+                means.append(mean)
+            elif in_rule and (g, criterion) in raters:
+                flags.append("missing_group")
+        if not means:
+            continue
+        raw = np.array([1.0 if rule.kind == MEAN_OF_GROUP_MEANS else rule.weights[m.group]
+                        for m in means])
+        c = raw / raw.sum()
+        value = float(np.dot(c, [m.value for m in means]))
+        parts = c**2 * np.array([m.se for m in means]) ** 2
+        se = float(np.sqrt(parts.sum()))
+        dfs = np.array([m.df for m in means], dtype=float)
+        if len(means) == 1:
+            df = float(dfs[0])
+        else:
+            denom = np.sum(np.divide(parts**2, dfs, out=np.zeros_like(parts), where=dfs > 0))
+            df = float(parts.sum() ** 2 / denom) if denom > 0 else float("inf")
+        n = int(sum(m.n for m in means))
+        eff = float(1.0 / np.sum(c**2 / np.array([m.effective_n for m in means])))
+        if n < min_n:
+            flags.insert(0, "small_cell")
+        if dropped:
+            flags.append("quarantined_excluded")
+        mx = float(max_points[criterion])
+        lo, hi = t_interval(value * mx, se * mx, df)
+        out.append(CriterionPoints(
+            unit=str(unit), criterion=criterion, points=value * mx, max_points=mx, se=se * mx,
+            ci_low=lo, ci_high=hi, df=df, n=n, effective_n=eff,
+            flags=tuple(dict.fromkeys(flags)), groups=tuple(means),
+        ))
+    return out
