@@ -1,0 +1,97 @@
+"""``par-survey demo``: a demo province on the embedded database, a manifest, then serve."""
+from __future__ import annotations
+
+import json
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from survey_app.extensions import db
+from survey_app.models import EntryPoint, Invitation, QuestionnaireVersion, Response
+from survey_app.operations.demo import demo_round, ensure_admin, seed_demo
+from survey_app.operations.fieldwork_setup import issue_invitation
+from survey_app.schema import upgrade_schema
+
+MANIFEST_NAME = "demo-manifest.json"
+
+
+@click.command("demo")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Seed and write the manifest only.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16))
+@with_appcontext
+def demo(port: int, no_serve: bool, workers: int) -> None:
+    """Create a demo province with a 2025 round and responses, write demo-manifest.json, and serve."""
+    upgrade_schema()
+    survey_round = demo_round()
+    if survey_round is None:
+        click.echo("Đang tạo dữ liệu minh hoạ / seeding the demo province…")
+        seeded = seed_demo()
+        survey_round = seeded["round"]
+        unused = seeded["unused_invitations"]
+    else:
+        click.echo("Dữ liệu minh hoạ đã có; giữ nguyên / demo data already present, kept as it is.")
+        unused = _fresh_unused_invitations(survey_round)
+    _, password = ensure_admin()
+    base_url = f"http://127.0.0.1:{port}"
+    manifest = build_manifest(survey_round, unused, password, base_url)
+    db.session.commit()
+    path = os.path.join(current_app.instance_path, MANIFEST_NAME)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, ensure_ascii=False, indent=2)
+    _print_summary(manifest, path)
+    if not no_serve:
+        from survey_app.cli import run_gunicorn
+
+        run_gunicorn("127.0.0.1", port, workers)
+
+
+def _fresh_unused_invitations(survey_round) -> list[dict]:
+    """Tokens are never stored, so a second run issues a few new unused invitations for the manifest."""
+    unused = []
+    seen_forms = set()
+    for invitation in db.session.scalars(db.select(Invitation).filter_by(round_id=survey_round.id)
+                                         .order_by(Invitation.id)):
+        if invitation.questionnaire_id in seen_forms:
+            continue
+        seen_forms.add(invitation.questionnaire_id)
+        form = invitation.questionnaire
+        new, token = issue_invitation(survey_round, form, invitation.rated_unit, invitation.respondent_group,
+                                      stratum=invitation.stratum, base_weight=invitation.base_weight)
+        unused.append({"token": token, "questionnaire_id": form.form_key, "questionnaire_version": form.version,
+                       "respondent_group": new.respondent_group})
+    return unused
+
+
+def build_manifest(survey_round, unused: list[dict], password: str, base_url: str) -> dict:
+    entries = db.session.scalars(db.select(EntryPoint).filter_by(round_id=survey_round.id, revoked=False)
+                                 .order_by(EntryPoint.id)).all()
+    forms = {f.id: f for f in db.session.scalars(db.select(QuestionnaireVersion))}
+    responses = db.session.scalar(db.select(db.func.count(Response.id)).filter_by(round_id=survey_round.id))
+    return {
+        "base_url": base_url,
+        "admin": {"username": "admin", "password": password, "login_url": f"{base_url}/auth/login"},
+        "round": {"code": survey_round.code, "year": survey_round.year, "status": survey_round.status,
+                  "responses": responses},
+        "entry_points": [
+            {"url": f"{base_url}/s/{e.code}", "code": e.code, "unit_code": e.unit.code, "unit_name": e.unit.name,
+             "questionnaire_id": forms[e.questionnaire_id].form_key,
+             "questionnaire_version": forms[e.questionnaire_id].version}
+            for e in entries
+        ],
+        "invitations": [dict(item, url=f"{base_url}/i/{item['token']}") for item in unused],
+    }
+
+
+def _print_summary(manifest: dict, path: str) -> None:
+    click.echo(f"Vòng khảo sát / round: {manifest['round']['code']} "
+               f"({manifest['round']['responses']} phiếu trả lời / responses)")
+    click.echo(f"Đăng nhập / admin login: {manifest['admin']['login_url']}  "
+               f"admin / {manifest['admin']['password']}")
+    for entry in manifest["entry_points"][:3]:
+        click.echo(f"Mã QR / QR entry ({entry['unit_name']}): {entry['url']}")
+    for invitation in manifest["invitations"][:3]:
+        click.echo(f"Thư mời / invitation ({invitation['respondent_group']}): {invitation['url']}")
+    click.echo(f"Tệp mô tả / manifest: {path}")

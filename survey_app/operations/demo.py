@@ -1,0 +1,238 @@
+"""Seeding a demo province on the embedded database: units, a 2025 round, a sample, invitations,
+QR entry points and a few thousand synthetic responses. Flushes; the command commits."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import numpy as np
+from sqlalchemy import insert
+
+from survey_app.extensions import db
+from survey_app.models import (
+    FrameRow, Province, RatingCell, Response, SampleFrame, SampleMember, SamplePlan, SurveyRound, Unit,
+    UnitSuccession, User,
+)
+from survey_app.operations.documents import load_questionnaire, publish_pack, publish_questionnaire
+from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
+from survey_app.operations.synthetic import synthesize_answers, synthesize_paradata
+
+DEMO_ROUND_CODE = "DEMO-2025"
+DEMO_SEED = 20250701
+TWO_TIER_START = dt.date(2025, 7, 1)
+
+AGENCIES = [
+    ("SO-NV", "Sở Nội vụ"), ("SO-TP", "Sở Tư pháp"), ("SO-TC", "Sở Tài chính"), ("SO-YT", "Sở Y tế"),
+    ("SO-GDDT", "Sở Giáo dục và Đào tạo"), ("SO-XD", "Sở Xây dựng"),
+    ("SO-NNMT", "Sở Nông nghiệp và Môi trường"), ("SO-CT", "Sở Công Thương"),
+    ("SO-KHCN", "Sở Khoa học và Công nghệ"), ("SO-VHTTDL", "Sở Văn hóa, Thể thao và Du lịch"),
+]
+COMMUNES = [
+    ("XA-AN-BINH", "Xã An Bình"), ("XA-BINH-MINH", "Xã Bình Minh"), ("XA-HOA-LOC", "Xã Hòa Lộc"),
+    ("XA-TAN-PHU", "Xã Tân Phú"), ("XA-THANH-SON", "Xã Thanh Sơn"), ("XA-PHUC-THO", "Xã Phúc Thọ"),
+    ("PH-DONG-HAI", "Phường Đông Hải"), ("PH-TAY-HO", "Phường Tây Hồ"), ("PH-NAM-THANH", "Phường Nam Thành"),
+    ("PH-BAC-SON", "Phường Bắc Sơn"), ("XA-MY-LOC", "Xã Mỹ Lộc"), ("DK-HON-NGOC", "Đặc khu Hòn Ngọc"),
+]
+# District-era units (assessed up to 2024 data), each merged into communes on 1 July 2025.
+DISTRICTS = [("HUYEN-DONG", "Huyện Đông", ["XA-AN-BINH", "XA-BINH-MINH", "XA-HOA-LOC"]),
+             ("HUYEN-TAY", "Huyện Tây", ["XA-TAN-PHU", "XA-THANH-SON", "XA-PHUC-THO"]),
+             ("TP-TRUNG-TAM", "Thành phố Trung Tâm", ["PH-DONG-HAI", "PH-TAY-HO", "PH-NAM-THANH", "PH-BAC-SON"])]
+
+SIPAS_RESPONSE_RATE = 0.62
+OFFICIAL_RESPONSE_RATE = 0.7
+OFFICIAL_INVITATIONS_PER_UNIT = 24
+
+
+def demo_round() -> SurveyRound | None:
+    return db.session.scalar(db.select(SurveyRound).filter_by(code=DEMO_ROUND_CODE))
+
+
+def _questionnaire_for_group(bundled: dict, group: str, rated: str):
+    import questionnaires
+
+    for name in sorted(bundled):
+        q = questionnaires.load_bundled(name)
+        if q.respondent_group == group and rated in (getattr(q, "rated_unit_types", None) or (rated,)):
+            return q
+    raise LookupError(f"no bundled questionnaire for group {group!r} rating {rated!r}")
+
+
+def seed_demo() -> dict:
+    """Create the demo province and round; return what the manifest needs (tokens are only here)."""
+    import questionnaires
+
+    rng = np.random.default_rng(DEMO_SEED)
+    province = Province(code="DEMO", name="Tỉnh Mẫu (dữ liệu minh hoạ)", valid_from=TWO_TIER_START)
+    db.session.add(province)
+    db.session.flush()
+    units = _create_units(province)
+
+    pack_name = sorted(questionnaires.bundled_packs())[0]
+    pack = questionnaires.load_bundled_pack(pack_name)
+    pack_row = publish_pack(pack, pack.to_dict() if hasattr(pack, "to_dict") else {"name": pack_name})
+
+    bundled = questionnaires.bundled()
+    sipas = publish_questionnaire(questionnaires.load_bundled("sipas_2025"))
+    delegate_form = publish_questionnaire(_questionnaire_for_group(bundled, "delegate", "agency"))
+    leader_form = publish_questionnaire(_questionnaire_for_group(bundled, "agency_leader", "commune"))
+
+    survey_round = SurveyRound(code=DEMO_ROUND_CODE, province_id=province.id, year=2025, period="Năm 2025",
+                               title="Khảo sát CCHC năm 2025 (minh hoạ)", status="open", anonymous=True,
+                               methodology_pack_id=pack_row.id, opens_on=dt.date(2025, 9, 1),
+                               closes_on=dt.date(2025, 11, 30))
+    db.session.add(survey_round)
+    db.session.flush()
+    for group, unit_type, form, quota in [("citizen", "agency", sipas, 150), ("citizen", "commune", sipas, 150),
+                                          ("delegate", "agency", delegate_form, 20),
+                                          ("agency_leader", "commune", leader_form, 20)]:
+        db.session.add(RatingCell(round_id=survey_round.id, respondent_group=group, unit_type=unit_type,
+                                  questionnaire_id=form.id, quota=quota))
+
+    rated = [u for u in units.values() if u.unit_type in ("agency", "commune")]
+    quality = {u.code: float(rng.uniform(0.55, 0.92)) for u in rated}
+    unused: list[dict] = []
+    _seed_sipas(survey_round, rated, sipas, quality, rng, unused)
+    _seed_officials(survey_round, [u for u in rated if u.unit_type == "agency"], delegate_form, "delegate",
+                    quality, rng, unused)
+    _seed_officials(survey_round, [u for u in rated if u.unit_type == "commune"], leader_form,
+                    "agency_leader", quality, rng, unused)
+    entries = [create_entry_point(survey_round, unit, sipas, counter="Bộ phận một cửa") for unit in rated]
+    return {"round": survey_round, "entries": entries, "unused_invitations": unused}
+
+
+def _create_units(province: Province) -> dict[str, Unit]:
+    units: dict[str, Unit] = {}
+    for code, name in AGENCIES:
+        units[code] = Unit(province_id=province.id, code=code, name=name, unit_type="agency",
+                           valid_from=dt.date(2020, 1, 1))
+    for code, name in COMMUNES:
+        units[code] = Unit(province_id=province.id, code=code, name=name, unit_type="commune",
+                           valid_from=TWO_TIER_START)
+    for code, name, _ in DISTRICTS:
+        units[code] = Unit(province_id=province.id, code=code, name=name, unit_type="district",
+                           valid_from=dt.date(2020, 1, 1), valid_to=TWO_TIER_START - dt.timedelta(days=1))
+    db.session.add_all(units.values())
+    db.session.flush()
+    for code, _, successors in DISTRICTS:
+        for successor in successors:
+            db.session.add(UnitSuccession(predecessor_id=units[code].id, successor_id=units[successor].id,
+                                          effective_on=TWO_TIER_START, share=round(1 / len(successors), 4)))
+    return units
+
+
+def _seed_sipas(survey_round, rated, sipas_row, quality, rng, unused) -> None:
+    """A SIPAS frame of completed dossiers, a stratified sample drawn by ``sampling``, invitations
+    for every sampled citizen, and the answers of those who responded."""
+    import sampling
+
+    sizes = {u.code: int(rng.integers(400, 3000)) for u in rated}
+    frame = SampleFrame(round_id=survey_round.id, kind="sipas_dossiers", filename="ho-so-mot-cua-2025.csv",
+                        content_hash="", row_count=sum(sizes.values()))
+    db.session.add(frame)
+    db.session.flush()
+    rows, strata, number = [], [], 1
+    unit_by_code = {u.code: u for u in rated}
+    for code, size in sizes.items():
+        for i in range(size):
+            number += 1
+            completed = dt.date(2025, 1, 1) + dt.timedelta(days=int(rng.integers(0, 240)))
+            rows.append({"frame_id": frame.id, "row_number": number, "unit_id": unit_by_code[code].id,
+                         "stratum": code, "design": {"dossier_id": f"{code}-{i + 1:05d}", "unit_code": code,
+                                                     "completed_on": completed.isoformat()},
+                         "personal": {"phone": f"09{int(rng.integers(10**7, 10**8))}"}})
+            strata.append(code)
+    frame.content_hash = sampling.frames.content_hash_of_rows([r["design"] for r in rows]) \
+        if hasattr(sampling, "frames") and hasattr(sampling.frames, "content_hash_of_rows") else "demo"
+    db.session.execute(insert(FrameRow), rows)
+    row_ids = db.session.scalars(db.select(FrameRow.id).filter_by(frame_id=frame.id)
+                                 .order_by(FrameRow.row_number)).all()
+
+    codes = list(sizes)
+    allocation = sampling.allocate(3300, [sizes[c] for c in codes], method="proportional", minimum=100)
+    selection = sampling.select(len(rows), dict(zip(codes, allocation)), method="srs", strata=strata,
+                                seed=DEMO_SEED)
+    plan = SamplePlan(round_id=survey_round.id, frame_id=frame.id, frame_hash=frame.content_hash, method="srs",
+                      n=int(sum(allocation)), seed=DEMO_SEED, parameters={"strata": "unit_code"},
+                      allocation=dict(zip(codes, map(int, allocation))), drawn_at=dt.datetime(2025, 9, 1))
+    db.session.add(plan)
+    db.session.flush()
+    members = [{"plan_id": plan.id, "frame_row_id": row_ids[int(i)], "role": "selected", "selection_order": k,
+                "stratum": strata[int(i)], "inclusion_probability": float(p), "base_weight": float(w),
+                "backcheck": False}
+               for k, (i, p, w) in enumerate(zip(selection.indices, selection.probabilities, selection.weights))]
+    db.session.execute(insert(SampleMember), members)
+    member_ids = db.session.scalars(db.select(SampleMember.id).filter_by(plan_id=plan.id)
+                                    .order_by(SampleMember.selection_order)).all()
+
+    questionnaire = load_questionnaire(sipas_row)
+    response_rows = []
+    for member_id, member in zip(member_ids, members):
+        unit = unit_by_code[member["stratum"]]
+        invitation, token = issue_invitation(survey_round, sipas_row, unit, "citizen", stratum=unit.code,
+                                             base_weight=member["base_weight"], sample_member_id=member_id)
+        if rng.random() < SIPAS_RESPONSE_RATE:
+            invitation.status, invitation.used_on = "used", dt.date(2025, 10, 1)
+            response_rows.append(_response_row(survey_round, sipas_row, questionnaire, unit, "citizen",
+                                               quality[unit.code], rng, stratum=unit.code,
+                                               base_weight=member["base_weight"]))
+        elif len(unused) < 3:
+            unused.append(_unused(invitation, token, sipas_row))
+    db.session.execute(insert(Response), [r for r in response_rows if r])
+
+
+def _seed_officials(survey_round, units, form_row, group, quality, rng, unused) -> None:
+    questionnaire = load_questionnaire(form_row)
+    response_rows = []
+    kept = 0
+    for unit in units:
+        for _ in range(OFFICIAL_INVITATIONS_PER_UNIT):
+            invitation, token = issue_invitation(survey_round, form_row, unit, group, stratum=group,
+                                                 base_weight=1.0)
+            if rng.random() < OFFICIAL_RESPONSE_RATE:
+                invitation.status, invitation.used_on = "used", dt.date(2025, 10, 2)
+                response_rows.append(_response_row(survey_round, form_row, questionnaire, unit, group,
+                                                   quality[unit.code], rng, stratum=group, base_weight=1.0))
+            elif kept < 3:
+                unused.append(_unused(invitation, token, form_row))
+                kept += 1
+    db.session.execute(insert(Response), [r for r in response_rows if r])
+
+
+def _unused(invitation, token: str, form_row) -> dict:
+    return {"token": token, "questionnaire_id": form_row.form_key, "questionnaire_version": form_row.version,
+            "respondent_group": invitation.respondent_group}
+
+
+def _response_row(survey_round, form_row, questionnaire, unit, group, quality, rng, *, stratum, base_weight):
+    speeder = rng.random() < 0.03
+    straight = rng.random() < 0.03
+    for _ in range(5):
+        answers = questionnaire.clean(synthesize_answers(questionnaire, rng, quality, straight_line=straight))
+        if not questionnaire.validate(answers):
+            break
+    else:
+        return None
+    submitted = dt.date(2025, 9, 15) + dt.timedelta(days=int(rng.integers(0, 60)))
+    return {"submission_id": _uuid(rng), "receipt": secrets.token_hex(5).upper(), "round_id": survey_round.id,
+            "questionnaire_id": form_row.id, "rated_unit_id": unit.id, "respondent_group": group,
+            "channel": "demo", "stratum": stratum, "base_weight": base_weight, "answers": answers,
+            "paradata": synthesize_paradata(questionnaire, rng, speeder=speeder), "quality_flags": [],
+            "quarantined": False, "submitted_on": submitted}
+
+
+def _uuid(rng) -> str:
+    import uuid
+
+    return str(uuid.UUID(bytes=rng.bytes(16), version=4))
+
+
+def ensure_admin(password: str | None = None) -> tuple[User, str]:
+    """The demo admin account, with a fresh random password each time the demo runs."""
+    password = password or secrets.token_urlsafe(9)
+    user = db.session.scalar(db.select(User).filter_by(username="admin"))
+    if user is None:
+        user = User(username="admin", display_name="Quản trị Sở Nội vụ (demo)", role="admin")
+        db.session.add(user)
+    user.set_password(password)
+    db.session.flush()
+    return user, password
