@@ -1,0 +1,298 @@
+"""Answers: coercion, skip logic, validation, cleaning, choice order and scores.
+
+Rules (one rule for the web form, the JSON API and analysis):
+
+- An answer is "given" unless it is ``None``, ``""`` (after stripping) or an empty list.
+- Numbers may arrive as strings from HTML forms: integers as ``"12"``; decimals as ``"1.5"`` or
+  ``"1,5"`` (Vietnamese decimal comma). A multiple-choice answer is a list of choice codes or a
+  space-separated string. Dates are ISO ``YYYY-MM-DD`` strings or ``datetime.date``.
+- A question is relevant when its group is relevant and its ``relevant`` expression is true;
+  inside that expression, answers to questions that are not relevant count as unanswered (ODK).
+- **Answers to questions that are not relevant are dropped, not rejected**: a respondent who
+  changes an earlier answer may leave a now-hidden answer behind, and it carries no meaning.
+  ``validate`` ignores them (even badly typed ones) and ``clean`` leaves them out.
+- Keys that are not an answerable question (nor the ``<name>_other`` text of a question with
+  ``other_specify``) are errors (``unknown_question``); ``page_validate`` ignores them.
+- Constraints are checked only on given answers; ``required`` only on relevant questions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import random
+import re
+from typing import TYPE_CHECKING, Any, Mapping
+
+from questionnaires.checks import ANSWER_TYPES
+from questionnaires.problems import AnswersInvalid, ValidationError
+
+if TYPE_CHECKING:
+    from questionnaires.model import Choice, Page, Question, Questionnaire
+
+_INTEGER_RE = re.compile(r"^[+-]?\d+$")
+_DECIMAL_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+
+
+class _Invalid(Exception):
+    def __init__(self, code: str, vi: str, en: str) -> None:
+        super().__init__(en)
+        self.error = (code, vi, en)
+
+
+def _is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    if isinstance(value, (list, tuple)):
+        return len(value) == 0
+    return False
+
+
+def _type_error(vi: str, en: str) -> _Invalid:
+    return _Invalid("type", vi, en)
+
+
+def coerce(question: "Question", value: Any) -> Any:
+    """The answer to ``question`` in its canonical Python type, or ``None`` if not given.
+
+    Raises ``_Invalid`` (internal) when the value cannot be an answer to this question.
+    """
+    if _is_empty(value):
+        return None
+    kind = question.type
+    if kind == "integer":
+        if isinstance(value, bool):
+            raise _type_error("Cần nhập một số nguyên.", "Enter a whole number.")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and _INTEGER_RE.match(value.strip()):
+            return int(value.strip())
+        raise _type_error("Cần nhập một số nguyên.", "Enter a whole number.")
+    if kind == "decimal":
+        number: float | None = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        elif isinstance(value, str) and _DECIMAL_RE.match(value.strip()):
+            number = float(value.strip().replace(",", "."))
+        if number is None or not math.isfinite(number):
+            raise _type_error("Cần nhập một số.", "Enter a number.")
+        return number
+    if kind == "text":
+        if not isinstance(value, str):
+            raise _type_error("Cần nhập chữ.", "Enter text.")
+        return value
+    if kind == "date":
+        if isinstance(value, _dt.datetime):
+            raise _type_error("Cần nhập ngày dạng YYYY-MM-DD.", "Enter a date as YYYY-MM-DD.")
+        if isinstance(value, _dt.date):
+            return value.isoformat()
+        if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", value.strip()):
+            try:
+                return _dt.date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                pass
+        raise _type_error("Cần nhập ngày hợp lệ dạng YYYY-MM-DD.", "Enter a valid date as YYYY-MM-DD.")
+    if kind == "single":
+        if not isinstance(value, str):
+            raise _type_error("Cần chọn một phương án.", "Choose one option.")
+        code = value.strip()
+        if code not in {choice.name for choice in question.choices}:
+            raise _Invalid("choice", f"Phương án '{code}' không có trong danh sách.",
+                           f"The option '{code}' is not in the list.")
+        return code
+    if kind == "multiple":
+        if isinstance(value, str):
+            codes = value.split()
+        elif isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+            codes = [item.strip() for item in value]
+        else:
+            raise _type_error("Cần chọn các phương án.", "Choose options.")
+        known = [choice.name for choice in question.choices]
+        unknown = [code for code in codes if code not in known]
+        if unknown:
+            raise _Invalid("choice", f"Phương án '{unknown[0]}' không có trong danh sách.",
+                           f"The option '{unknown[0]}' is not in the list.")
+        if len(set(codes)) != len(codes):
+            raise _type_error("Một phương án được chọn hai lần.", "An option is chosen twice.")
+        if question.max_choices is not None and len(codes) > question.max_choices:
+            raise _Invalid("max_choices", f"Chỉ chọn tối đa {question.max_choices} phương án.",
+                           f"Choose at most {question.max_choices} options.")
+        return [code for code in known if code in codes]
+    raise _type_error("Mục này không nhận câu trả lời.", "This item takes no answer.")
+
+
+def _coerced_values(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Best-effort coerced values for evaluating skip logic (invalid values count as empty)."""
+    values: dict[str, Any] = {}
+    for question in q.questions:
+        if question.type in ANSWER_TYPES and question.name in answers:
+            try:
+                value = coerce(question, answers[question.name])
+            except _Invalid:
+                continue
+            if value is not None:
+                values[question.name] = value
+    return values
+
+
+def _relevance(q: "Questionnaire", values: Mapping[str, Any]) -> dict[str, bool]:
+    memo: dict[str, bool] = {}
+
+    def relevant(name: str) -> bool:
+        if name in memo:
+            return memo[name]
+        parent = q.parent(name)
+        result = parent is None or relevant(parent)
+        expression = q.expression(name, "relevant")
+        if result and expression is not None:
+            visible = {ref: values[ref] for ref in expression.references
+                       if ref in values and relevant(ref)}
+            result = expression.is_true(visible)
+        memo[name] = result
+        return result
+
+    for question in q.questions:
+        relevant(question.name)
+    return memo
+
+
+def relevant_names(q: "Questionnaire", answers: Mapping[str, Any]) -> set[str]:
+    """Names of the questions (groups and notes included) relevant given ``answers``."""
+    relevance = _relevance(q, _coerced_values(q, answers))
+    return {name for name, is_relevant in relevance.items() if is_relevant}
+
+
+def _flatten_page(page: "Page") -> list["Question"]:
+    out: list[Question] = []
+
+    def walk(questions: tuple["Question", ...]) -> None:
+        for question in questions:
+            out.append(question)
+            walk(question.children)
+
+    walk(page.questions)
+    return out
+
+
+def _check(q: "Questionnaire", answers: Mapping[str, Any],
+           page: "Page | None") -> tuple[list[ValidationError], dict[str, Any]]:
+    if not isinstance(answers, Mapping):
+        raise ValueError("answers must be a mapping of question name to value")
+    errors: list[ValidationError] = []
+    questions = q.questions if page is None else _flatten_page(page)
+    if page is None:
+        allowed = {x.name for x in questions if x.type in ANSWER_TYPES}
+        allowed |= {x.other_name for x in questions if x.other_specify}
+        for key in answers:
+            if key not in allowed:
+                errors.append(ValidationError(
+                    str(key), "unknown_question", f"Không có câu hỏi '{key}' trong phiếu.",
+                    f"The form has no question '{key}'."))
+    values = _coerced_values(q, answers)
+    relevance = _relevance(q, values)
+    visible = {name: value for name, value in values.items() if relevance[name]}
+    cleaned: dict[str, Any] = {}
+    for question in questions:
+        if question.type not in ANSWER_TYPES or not relevance[question.name]:
+            continue
+        name = question.name
+        try:
+            value = coerce(question, answers.get(name))
+        except _Invalid as invalid:
+            errors.append(ValidationError(name, *invalid.error))
+            continue
+        if value is None:
+            if question.required:
+                errors.append(ValidationError(name, "required", "Câu hỏi này bắt buộc trả lời.",
+                                              "This question is required."))
+            continue
+        constraint = q.expression(name, "constraint")
+        if constraint is not None and not constraint.is_true(visible, value):
+            message = question.constraint_message
+            errors.append(ValidationError(
+                name, "constraint",
+                message.get("vi") if message else "Câu trả lời không thỏa điều kiện.",
+                message.get("en") if message else "The answer does not meet the condition."))
+            continue
+        cleaned[name] = value
+        if question.other_specify:
+            chosen = value if isinstance(value, list) else [value]
+            other_text = answers.get(question.other_name)
+            if "other" in chosen:
+                if _is_empty(other_text) or not isinstance(other_text, str):
+                    errors.append(ValidationError(
+                        question.other_name, "other_required", "Vui lòng ghi rõ phương án khác.",
+                        "Please specify the other option."))
+                else:
+                    cleaned[question.other_name] = other_text
+    return errors, cleaned
+
+
+def validate(q: "Questionnaire", answers: Mapping[str, Any],
+             page: "Page | None" = None) -> list[ValidationError]:
+    """Every error in ``answers``; with ``page``, only that page's questions (see module rules)."""
+    return _check(q, answers, page)[0]
+
+
+def clean(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Coerced answers of the relevant questions, in document order.
+
+    Raises
+    ------
+    AnswersInvalid
+        If ``validate`` finds any error; ``errors`` holds them.
+    """
+    errors, cleaned = _check(q, answers, None)
+    if errors:
+        raise AnswersInvalid(errors)
+    return cleaned
+
+
+def choice_order(q: "Questionnaire", question_name: str,
+                 seed: int | str | None = None) -> list["Choice"]:
+    """The display order of the choices of ``question_name``.
+
+    Without ``randomize`` the order is the list order. With it, the options are shuffled by a
+    generator seeded with ``seed`` (or the question's own ``seed``) and the question name, so
+    the same seed always gives the same order; excluded options and ``other`` stay last, in
+    list order.
+    """
+    question = q.question(question_name)
+    if question.type not in ("single", "multiple"):
+        raise ValueError(f"question {question_name!r} is not a choice question")
+    if not question.randomize:
+        return list(question.choices)
+    effective = seed if seed is not None else question.seed
+    if effective is None:
+        raise ValueError(f"question {question_name!r} is randomised: give a seed")
+    if isinstance(effective, bool) or not isinstance(effective, (int, str)):
+        raise ValueError("the seed must be an integer or a string")
+    anchored = [c for c in question.choices if c.excluded or c.name == "other"]
+    movable = [c for c in question.choices if not (c.excluded or c.name == "other")]
+    random.Random(f"{effective}:{question.name}").shuffle(movable)
+    return movable + anchored
+
+
+def scores(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str, list[float]]:
+    """Criterion code → the coefficients of the answers that score it, in document order.
+
+    Every criterion the questionnaire scores is a key; answers with an excluded option, and
+    unanswered or irrelevant questions, add nothing. Raises ``AnswersInvalid`` for invalid answers.
+    """
+    cleaned = clean(q, answers)
+    result: dict[str, list[float]] = {}
+    for question in q.questions:
+        if question.criterion is None:
+            continue
+        values = result.setdefault(question.criterion, [])
+        code = cleaned.get(question.name)
+        if code is None:
+            continue
+        choice = question.choice(code)
+        if not choice.excluded and choice.coefficient is not None:
+            values.append(float(choice.coefficient))
+    return result

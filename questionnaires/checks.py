@@ -1,0 +1,319 @@
+"""Every check a questionnaire must pass, as located problem records.
+
+:func:`check_questionnaire` returns ``(found, compiled)``: ``found`` is a list of
+``(key, message_vi, message_en)`` where ``key`` says what the problem is about —
+``("form", field)``, ``("page", page_index, field)``, ``("question", flat_index, field)`` or
+``("choice", flat_index, choice_index, field)`` — so that each file format can turn it into a
+sheet, row and column; ``compiled`` maps ``(question name, "relevant"|"constraint")`` to the
+parsed :class:`~questionnaires.expressions.Expression`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING, Any
+
+from questionnaires.expressions import Expression, ExpressionSyntaxError, parse
+
+if TYPE_CHECKING:
+    from questionnaires.model import Label, Question, Questionnaire
+
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CHOICE_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+CHOICE_TYPES = ("single", "multiple")
+ANSWER_TYPES = ("single", "multiple", "integer", "decimal", "text", "date")
+Found = list[tuple[tuple[Any, ...], str, str]]
+
+
+def _labels(found: Found, key: tuple, label: "Label | None", languages: tuple[str, ...],
+            what_vi: str, what_en: str, required: bool = True) -> None:
+    if label is None:
+        if required:
+            found.append((key, f"Thiếu {what_vi}.", f"The {what_en} is missing."))
+        return
+    for language in label.missing(languages):
+        found.append(
+            (key, f"Thiếu {what_vi} bằng ngôn ngữ '{language}'.",
+             f"The {what_en} in language '{language}' is missing.")
+        )
+
+
+def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str], Expression]]:
+    """Check ``q``; see the module docstring for the result."""
+    from questionnaires.model import LANGUAGES, QUESTION_TYPES
+
+    found: Found = []
+    languages = tuple(q.languages)
+    if not languages or len(set(languages)) != len(languages) or any(
+        lang not in LANGUAGES for lang in languages
+    ):
+        found.append(
+            (("form", "languages"),
+             "Ngôn ngữ phải là danh sách không trùng lặp gồm 'vi' và/hoặc 'en'.",
+             "Languages must be a list without repeats of 'vi' and/or 'en'.")
+        )
+        languages = tuple(lang for lang in dict.fromkeys(languages) if lang in LANGUAGES)
+    if not isinstance(q.id, str) or not NAME_RE.match(q.id):
+        found.append((("form", "id"),
+                      "Mã phiếu (id) phải bắt đầu bằng chữ cái và chỉ gồm chữ, số, dấu gạch dưới.",
+                      "The form id must start with a letter and hold only letters, digits and _."))
+    if not isinstance(q.version, str) or not q.version.strip():
+        found.append((("form", "version"), "Thiếu phiên bản (version).", "The version is missing."))
+    if not isinstance(q.respondent_group, str) or not q.respondent_group.strip():
+        found.append((("form", "respondent_group"), "Thiếu nhóm đối tượng khảo sát.",
+                      "The respondent group is missing."))
+    _labels(found, ("form", "title"), q.title, languages, "tiêu đề phiếu", "form title")
+    _labels(found, ("form", "description"), q.description, languages, "mô tả", "description",
+            required=False)
+    if not q.pages:
+        found.append((("form", "pages"), "Phiếu không có trang nào.", "The form has no pages."))
+
+    flat: list[Question] = []
+    parents: dict[int, int | None] = {}
+
+    def collect(questions: tuple["Question", ...], parent: int | None) -> None:
+        for question in questions:
+            index = len(flat)
+            flat.append(question)
+            parents[index] = parent
+            collect(question.children, index)
+
+    seen_names: dict[str, str] = {}
+    for page_index, page in enumerate(q.pages):
+        key = ("page", page_index, "name")
+        if not NAME_RE.match(page.name or ""):
+            found.append((key, f"Tên trang '{page.name}' không hợp lệ.",
+                          f"The page name '{page.name}' is not valid."))
+        elif page.name in seen_names:
+            found.append((key, f"Tên '{page.name}' bị trùng.", f"The name '{page.name}' is used twice."))
+        seen_names.setdefault(page.name, "page")
+        _labels(found, ("page", page_index, "title"), page.title, languages,
+                "tiêu đề trang", "page title")
+        if not page.questions:
+            found.append((("page", page_index, "questions"), f"Trang '{page.name}' không có câu hỏi.",
+                          f"The page '{page.name}' has no questions."))
+        collect(page.questions, None)
+
+    for index, question in enumerate(flat):
+        _check_question(found, index, question, languages, seen_names, QUESTION_TYPES)
+    _check_other_names(found, flat, seen_names)
+    _check_shared_lists(found, flat)
+    compiled = _check_expressions(found, flat, parents)
+    return found, compiled
+
+
+def _check_question(found: Found, index: int, question: "Question", languages: tuple[str, ...],
+                    seen_names: dict[str, str], question_types: tuple[str, ...]) -> None:
+    name = question.name
+
+    def add(field: str, vi: str, en: str) -> None:
+        found.append((("question", index, field), vi, en))
+
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        add("name", f"Tên câu hỏi '{name}' không hợp lệ: chỉ dùng chữ cái không dấu, số và dấu _.",
+            f"The question name '{name}' is not valid: use ASCII letters, digits and _ only.")
+    elif name in seen_names:
+        add("name", f"Tên '{name}' bị trùng.", f"The name '{name}' is used twice.")
+    seen_names.setdefault(name, "question")
+    kind = question.type
+    if kind not in question_types:
+        add("type", f"Loại câu hỏi '{kind}' không được hỗ trợ.",
+            f"The question type '{kind}' is not supported.")
+    _labels(found, ("question", index, "label"), question.label, languages,
+            "nội dung câu hỏi", "question label")
+    _labels(found, ("question", index, "hint"), question.hint, languages,
+            "gợi ý", "hint", required=False)
+    _labels(found, ("question", index, "constraint_message"), question.constraint_message,
+            languages, "thông báo ràng buộc", "constraint message", required=False)
+    if kind == "group" and not question.children:
+        add("questions", f"Nhóm '{name}' không có câu hỏi.", f"The group '{name}' has no questions.")
+    if kind != "group" and question.children:
+        add("questions", "Chỉ nhóm (group) mới chứa câu hỏi con.",
+            "Only a group may hold questions.")
+    if question.required and kind in ("note", "group"):
+        add("required", "Ghi chú hoặc nhóm không thể bắt buộc trả lời.",
+            "A note or a group cannot be required.")
+    if question.constraint and kind not in ANSWER_TYPES:
+        add("constraint", "Chỉ câu hỏi có câu trả lời mới có ràng buộc.",
+            "Only a question that takes an answer may have a constraint.")
+    if question.constraint_message is not None and not question.constraint:
+        add("constraint_message", "Có thông báo ràng buộc nhưng không có ràng buộc.",
+            "There is a constraint message but no constraint.")
+    if kind in CHOICE_TYPES:
+        _check_choices(found, index, question, languages)
+    else:
+        for field, present in (("choices", bool(question.choices)),
+                               ("list_name", question.list_name is not None),
+                               ("randomize", question.randomize),
+                               ("other_specify", question.other_specify)):
+            if present:
+                add(field, f"'{field}' chỉ dùng cho câu hỏi lựa chọn.",
+                    f"'{field}' applies to choice questions only.")
+    if question.max_choices is not None:
+        if kind != "multiple":
+            add("max_choices", "'max_choices' chỉ dùng cho câu hỏi chọn nhiều.",
+                "'max_choices' applies to multiple-choice questions only.")
+        elif (isinstance(question.max_choices, bool) or not isinstance(question.max_choices, int)
+              or not 1 <= question.max_choices <= max(1, len(question.choices))):
+            add("max_choices", "Số lựa chọn tối đa phải từ 1 đến số phương án.",
+                "The maximum number of choices must be between 1 and the number of options.")
+    if question.seed is not None and (not question.randomize or isinstance(question.seed, bool)
+                                      or not isinstance(question.seed, int)):
+        add("seed", "'seed' phải là số nguyên và chỉ dùng khi xáo trộn phương án.",
+            "'seed' must be an integer and is used only with randomize.")
+    if question.criterion is not None:
+        if kind != "single":
+            add("criterion", "Chỉ câu hỏi chọn một mới được gắn tiêu chí chấm điểm.",
+                "Only a single-choice question may score a criterion.")
+        elif not isinstance(question.criterion, str) or not question.criterion.strip():
+            add("criterion", "Mã tiêu chí không hợp lệ.", "The criterion code is not valid.")
+        else:
+            for choice_index, choice in enumerate(question.choices):
+                if not choice.excluded and choice.coefficient is None:
+                    found.append((("choice", index, choice_index, "coefficient"),
+                                  f"Phương án '{choice.name}' của câu hỏi chấm điểm '{name}' "
+                                  "thiếu hệ số (hoặc đánh dấu loại trừ).",
+                                  f"Option '{choice.name}' of scoring question '{name}' has no "
+                                  "coefficient (nor is it marked excluded)."))
+
+
+def _check_choices(found: Found, index: int, question: "Question",
+                   languages: tuple[str, ...]) -> None:
+    if not question.choices:
+        found.append((("question", index, "choices"),
+                      f"Câu hỏi '{question.name}' không có phương án trả lời.",
+                      f"The question '{question.name}' has no options."))
+    if question.list_name is not None and not NAME_RE.match(question.list_name):
+        found.append((("question", index, "list_name"),
+                      f"Tên danh sách phương án '{question.list_name}' không hợp lệ.",
+                      f"The choice list name '{question.list_name}' is not valid."))
+    names: set[str] = set()
+    for choice_index, choice in enumerate(question.choices):
+        def add(field: str, vi: str, en: str) -> None:
+            found.append((("choice", index, choice_index, field), vi, en))
+
+        if not isinstance(choice.name, str) or not CHOICE_NAME_RE.match(choice.name):
+            add("name", f"Mã phương án '{choice.name}' không hợp lệ (không dấu cách, không dấu).",
+                f"The option code '{choice.name}' is not valid (no spaces, ASCII only).")
+        elif choice.name in names:
+            add("name", f"Mã phương án '{choice.name}' bị trùng.",
+                f"The option code '{choice.name}' is used twice.")
+        names.add(choice.name)
+        _labels(found, ("choice", index, choice_index, "label"), choice.label, languages,
+                "nhãn phương án", "option label")
+        coefficient = choice.coefficient
+        if coefficient is not None:
+            if (isinstance(coefficient, bool) or not isinstance(coefficient, (int, float))
+                    or math.isnan(coefficient) or not 0 <= coefficient <= 1):
+                add("coefficient", f"Hệ số của phương án '{choice.name}' phải nằm trong [0, 1].",
+                    f"The coefficient of option '{choice.name}' must lie in [0, 1].")
+            elif choice.excluded:
+                add("coefficient", f"Phương án bị loại trừ '{choice.name}' không được có hệ số.",
+                    f"The excluded option '{choice.name}' may not have a coefficient.")
+    if question.other_specify and "other" not in names:
+        found.append((("question", index, "other_specify"),
+                      "Câu hỏi có 'khác, ghi rõ' phải có phương án mã 'other'.",
+                      "A question with 'other, please specify' needs an option coded 'other'."))
+
+
+def _check_other_names(found: Found, flat: list["Question"], seen: dict[str, str]) -> None:
+    for index, question in enumerate(flat):
+        if question.other_specify and question.other_name in seen:
+            found.append((("question", index, "other_specify"),
+                          f"Tên '{question.other_name}' dành cho ô 'ghi rõ' đã được dùng.",
+                          f"The name '{question.other_name}' needed for 'please specify' is taken."))
+
+
+def _check_shared_lists(found: Found, flat: list["Question"]) -> None:
+    first: dict[str, "Question"] = {}
+    for index, question in enumerate(flat):
+        if question.list_name is None:
+            continue
+        earlier = first.setdefault(question.list_name, question)
+        if earlier is not question and earlier.choices != question.choices:
+            found.append((("question", index, "list_name"),
+                          f"Danh sách '{question.list_name}' có phương án khác với câu "
+                          f"'{earlier.name}'.",
+                          f"The list '{question.list_name}' has other options than in question "
+                          f"'{earlier.name}'."))
+
+
+def _check_expressions(found: Found, flat: list["Question"],
+                       parents: dict[int, int | None]) -> dict[tuple[str, str], Expression]:
+    compiled: dict[tuple[str, str], Expression] = {}
+    parsed_relevant: dict[str, Expression] = {}
+    valued = {q.name for q in flat if q.type in ANSWER_TYPES}
+    by_name = {q.name: i for i, q in enumerate(flat)}
+    for index, question in enumerate(flat):
+        for kind in ("relevant", "constraint"):
+            text = getattr(question, kind)
+            if text is None:
+                continue
+            try:
+                expression = parse(text)
+            except ExpressionSyntaxError as error:
+                found.append((("question", index, kind),
+                              f"Biểu thức '{text}' sai cú pháp: {error}.",
+                              f"The expression '{text}' has a syntax error: {error}."))
+                continue
+            if kind == "relevant":
+                parsed_relevant[question.name] = expression
+            unknown = sorted(expression.references - valued)
+            for name in unknown:
+                found.append((("question", index, kind),
+                              f"Biểu thức tham chiếu câu hỏi không tồn tại hoặc không có câu trả "
+                              f"lời: ${{{name}}}.",
+                              f"The expression refers to an unknown question or one without an "
+                              f"answer: ${{{name}}}."))
+            if kind == "relevant" and expression.uses_current:
+                found.append((("question", index, kind),
+                              "Điều kiện hiển thị không được dùng '.'.",
+                              "A relevant expression may not use '.'."))
+                continue
+            if not unknown:
+                compiled[(question.name, kind)] = expression
+    # relevance dependencies: own relevant references plus the enclosing group
+    edges: dict[int, list[int]] = {}
+    for index, question in enumerate(flat):
+        targets = []
+        expression = parsed_relevant.get(question.name)
+        if expression is not None:
+            targets = sorted(by_name[name] for name in expression.references if name in by_name)
+        if parents.get(index) is not None:
+            targets.append(parents[index])  # type: ignore[arg-type]
+        edges[index] = targets
+    for cycle in _cycles(edges):
+        names = " → ".join(flat[i].name for i in cycle + [cycle[0]])
+        found.append((("question", cycle[0], "relevant"),
+                      f"Điều kiện hiển thị tạo vòng lặp: {names}.",
+                      f"The relevant expressions form a cycle: {names}."))
+    return compiled
+
+
+def _cycles(edges: dict[int, list[int]]) -> list[list[int]]:
+    """One cycle per strongly connected loop, each listed once (iterative DFS)."""
+    state = dict.fromkeys(edges, 0)  # 0 new, 1 on stack, 2 done
+    cycles: list[list[int]] = []
+    for start in edges:
+        if state[start]:
+            continue
+        stack: list[tuple[int, int]] = [(start, 0)]
+        path: list[int] = []
+        while stack:
+            node, position = stack.pop()
+            if position == 0:
+                state[node] = 1
+                path.append(node)
+            targets = edges[node]
+            if position < len(targets):
+                stack.append((node, position + 1))
+                target = targets[position]
+                if state[target] == 0:
+                    stack.append((target, 0))
+                elif state[target] == 1:
+                    cycles.append(path[path.index(target):])
+            else:
+                state[node] = 2
+                path.pop()
+    return cycles

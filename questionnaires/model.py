@@ -1,0 +1,259 @@
+"""The questionnaire model: frozen dataclasses, checked when constructed.
+
+A :class:`Questionnaire` that exists is valid: its constructor runs every check in
+:mod:`questionnaires.checks` and raises :class:`~questionnaires.problems.QuestionnaireError`
+listing all problems. Sequences are tuples so that a published version cannot change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
+
+from questionnaires.problems import ValidationError
+
+if TYPE_CHECKING:
+    from questionnaires.expressions import Expression
+
+__all__ = ["QUESTION_TYPES", "Choice", "Label", "Page", "Question", "Questionnaire"]
+
+QUESTION_TYPES = ("single", "multiple", "integer", "decimal", "text", "date", "note", "group")
+LANGUAGES = ("vi", "en")
+
+
+@dataclass(frozen=True)
+class Label:
+    """Text in Vietnamese (``vi``) and English (``en``); either may be ``None``."""
+
+    vi: str | None = None
+    en: str | None = None
+
+    def get(self, language: str = "vi") -> str:
+        """The text in ``language``, falling back to the other language, else ``""``."""
+        if language not in LANGUAGES:
+            raise ValueError(f"language must be 'vi' or 'en', not {language!r}")
+        first, second = (self.en, self.vi) if language == "en" else (self.vi, self.en)
+        return first if first is not None else (second if second is not None else "")
+
+    def missing(self, languages: tuple[str, ...]) -> list[str]:
+        """The languages among ``languages`` that have no (non-blank) text."""
+        return [lang for lang in languages if not (getattr(self, lang, None) or "").strip()]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An answer option. ``coefficient`` in [0, 1] scores it; ``excluded`` options
+    (e.g. "Không biết / không trả lời") are left out of scores, not counted as zero."""
+
+    name: str
+    label: Label
+    coefficient: float | None = None
+    excluded: bool = False
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question, a note or a group of questions (``type == "group"``, with ``children``).
+
+    ``list_name`` names the choice list (shared between questions that use the same one);
+    ``other_specify`` adds a free-text answer ``<name>_other``, required when the choice
+    ``other`` is selected; ``criterion`` is the methodology-pack code the question scores.
+    """
+
+    name: str
+    type: str
+    label: Label
+    hint: Label | None = None
+    required: bool = False
+    relevant: str | None = None
+    constraint: str | None = None
+    constraint_message: Label | None = None
+    choices: tuple[Choice, ...] = ()
+    list_name: str | None = None
+    max_choices: int | None = None
+    randomize: bool = False
+    seed: int | None = None
+    other_specify: bool = False
+    criterion: str | None = None
+    children: tuple["Question", ...] = ()
+    appearance: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.list_name is None and self.choices and self.type in ("single", "multiple"):
+            object.__setattr__(self, "list_name", self.name)  # an inline list takes its question's name
+
+    @property
+    def other_name(self) -> str:
+        """The answer key of the "please specify" text."""
+        return f"{self.name}_other"
+
+    def choice(self, name: str) -> Choice:
+        """The choice called ``name``; raises ``KeyError``."""
+        for choice in self.choices:
+            if choice.name == name:
+                return choice
+        raise KeyError(f"question {self.name!r} has no choice {name!r}")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a multi-page form."""
+
+    name: str
+    title: Label
+    questions: tuple[Question, ...]
+
+
+def _flatten(questions: tuple[Question, ...]) -> Iterator[Question]:
+    for question in questions:
+        yield question
+        if question.children:
+            yield from _flatten(question.children)
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A versioned questionnaire for one respondent group.
+
+    Construction checks everything (names, references, cycles, labels, coefficients) and
+    raises ``QuestionnaireError`` with all problems found.
+    """
+
+    id: str
+    version: str
+    title: Label
+    languages: tuple[str, ...]
+    respondent_group: str
+    pages: tuple[Page, ...]
+    description: Label | None = None
+    _index: dict = field(init=False, repr=False, compare=False, hash=False)
+    _compiled: dict = field(init=False, repr=False, compare=False, hash=False)
+    _parents: dict = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        from questionnaires.checks import check_questionnaire
+        from questionnaires.problems import Problem, QuestionnaireError
+
+        found, compiled = check_questionnaire(self)
+        if found:
+            raise QuestionnaireError(
+                [
+                    Problem(None, None, None, ".".join(str(part) for part in key), vi, en)
+                    for key, vi, en in found
+                ]
+            )
+        parents: dict[str, str | None] = {}
+        for page in self.pages:
+            for question in page.questions:
+                parents[question.name] = None
+            for question in _flatten(page.questions):
+                for child in question.children:
+                    parents[child.name] = question.name
+        object.__setattr__(self, "_index", {q.name: q for q in self.questions})
+        object.__setattr__(self, "_compiled", compiled)
+        object.__setattr__(self, "_parents", parents)
+
+    # ------------------------------------------------------------------ structure
+
+    @property
+    def questions(self) -> list[Question]:
+        """Every question in document order, groups and their children included."""
+        return [q for page in self.pages for q in _flatten(page.questions)]
+
+    def question(self, name: str) -> Question:
+        """The question called ``name``; raises ``KeyError``."""
+        try:
+            return self._index[name]
+        except KeyError:
+            raise KeyError(f"questionnaire {self.id!r} has no question {name!r}") from None
+
+    def page(self, name: str) -> Page:
+        """The page called ``name``; raises ``KeyError``."""
+        for page in self.pages:
+            if page.name == name:
+                return page
+        raise KeyError(f"questionnaire {self.id!r} has no page {name!r}")
+
+    def parent(self, name: str) -> str | None:
+        """The name of the group holding question ``name``, or ``None`` at page level."""
+        self.question(name)
+        return self._parents[name]
+
+    def expression(self, name: str, kind: str) -> "Expression | None":
+        """The parsed ``relevant`` or ``constraint`` expression of question ``name``."""
+        if kind not in ("relevant", "constraint"):
+            raise ValueError(f"kind must be 'relevant' or 'constraint', not {kind!r}")
+        self.question(name)
+        return self._compiled.get((name, kind))
+
+    @property
+    def choice_lists(self) -> dict[str, tuple[Choice, ...]]:
+        """Choice lists by list name, in order of first use."""
+        lists: dict[str, tuple[Choice, ...]] = {}
+        for question in self.questions:
+            if question.list_name and question.list_name not in lists:
+                lists[question.list_name] = question.choices
+        return lists
+
+    # ------------------------------------------------------------------ serialisation
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON/YAML model (see the package README); ``from_dict`` reverses it."""
+        from questionnaires.building import questionnaire_to_dict
+
+        return questionnaire_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Questionnaire":
+        """Build from the JSON/YAML model; raises ``QuestionnaireError`` listing all problems."""
+        from questionnaires.building import build_questionnaire
+
+        return build_questionnaire(data)
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the canonical JSON of :meth:`to_dict`: the version's identity."""
+        canonical = json.dumps(
+            self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    # ------------------------------------------------------------------ answers
+
+    def relevant_names(self, answers: Mapping[str, Any]) -> set[str]:
+        """Names of the questions that are relevant given ``answers`` (skip logic)."""
+        from questionnaires.answers import relevant_names
+
+        return relevant_names(self, answers)
+
+    def validate(self, answers: Mapping[str, Any]) -> list[ValidationError]:
+        """Every error in ``answers`` (types, choices, required, constraints, skip logic)."""
+        from questionnaires.answers import validate
+
+        return validate(self, answers)
+
+    def page_validate(self, page_name: str, answers: Mapping[str, Any]) -> list[ValidationError]:
+        """Errors in the questions of page ``page_name`` only; other keys are ignored."""
+        from questionnaires.answers import validate
+
+        return validate(self, answers, page=self.page(page_name))
+
+    def clean(self, answers: Mapping[str, Any]) -> dict[str, Any]:
+        """Coerced answers of relevant questions; raises ``AnswersInvalid`` on any error."""
+        from questionnaires.answers import clean
+
+        return clean(self, answers)
+
+    def choice_order(self, question_name: str, seed: int | str | None = None) -> list[Choice]:
+        """The order in which to show the choices of ``question_name`` (randomised by seed)."""
+        from questionnaires.answers import choice_order
+
+        return choice_order(self, question_name, seed)
+
+    def scores(self, answers: Mapping[str, Any]) -> dict[str, list[float]]:
+        """Criterion code → coefficients of the scoring answers (excluded options omitted)."""
+        from questionnaires.answers import scores
+
+        return scores(self, answers)
