@@ -1,0 +1,98 @@
+"""The contract as tables: pure ``(headers, rows)`` builders and thin CSV / XLSX writers.
+
+Text cells beginning with ``=``, ``+``, ``-`` or ``@`` (and tab or carriage return) are prefixed with
+an apostrophe so that spreadsheets show them as text instead of running them as formulas;
+numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+
+from openpyxl import Workbook
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+CRITERIA_HEADERS = (
+    "round_code", "unit_code", "unit_name", "unit_type", "criterion_code", "points", "max_points",
+    "n", "effective_n", "se", "ci_low", "ci_high", "flags",
+)
+SIPAS_HEADERS = (
+    "round_code", "unit_code", "level", "code", "share", "share_se", "share_ci_low", "share_ci_high",
+    "score", "score_se", "score_ci_low", "score_ci_high", "n",
+)
+RESPONSE_HEADERS = (
+    "round_code", "group", "unit_code", "invited", "completed", "quarantined", "response_rate",
+)
+
+
+def escape_cell(value):
+    """Prefix an apostrophe to text that a spreadsheet would read as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def criteria_table(doc: Mapping) -> tuple[tuple[str, ...], list[list]]:
+    """One row per unit and survey-assessed criterion."""
+    code = doc["round"]["code"]
+    rows = [
+        [code, u["code"], u["name"], u["unit_type"], c["code"], c["points"], c["max_points"], c["n"],
+         c["effective_n"], c["se"], c["ci_low"], c["ci_high"], ";".join(c["flags"])]
+        for u in doc["units"] for c in u["criteria"]
+    ]
+    return CRITERIA_HEADERS, rows
+
+
+def sipas_table(doc: Mapping) -> tuple[tuple[str, ...], list[list]]:
+    """One row per SIPAS element/overall index; unit_code is empty for the province."""
+    code = doc["round"]["code"]
+    scoped = [("", i) for i in doc["province_sipas"]]
+    scoped += [(u["code"], i) for u in doc["units"] for i in u["sipas"]]
+    rows = []
+    for unit, i in scoped:
+        s, m = i["share"], i["score"]
+        rows.append([code, unit, i["level"], i["code"], s["value"], s["se"], s["ci_low"], s["ci_high"],
+                     m["value"], m["se"], m["ci_low"], m["ci_high"], m["n"]])
+    return SIPAS_HEADERS, rows
+
+
+def response_table(doc: Mapping) -> tuple[tuple[str, ...], list[list]]:
+    """Response counts and rates; empty group or unit means all."""
+    code = doc["round"]["code"]
+    rows = [[code, r["group"] or "", r["unit"] or "", r["invited"], r["completed"], r["quarantined"],
+             r["response_rate"]] for r in doc["response_counts"]]
+    return RESPONSE_HEADERS, rows
+
+
+def contract_tables(doc: Mapping) -> dict[str, tuple[tuple[str, ...], list[list]]]:
+    """All tables of a contract, keyed by sheet name."""
+    return {"criteria": criteria_table(doc), "sipas": sipas_table(doc), "responses": response_table(doc)}
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence], stream) -> None:
+    """Write one table as CSV to a text stream (None becomes an empty cell)."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow([escape_cell(h) for h in headers])
+    for row in rows:
+        writer.writerow(["" if v is None else escape_cell(v) for v in row])
+
+
+def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """One table as UTF-8 CSV with a byte-order mark, so spreadsheet programs read Vietnamese."""
+    buffer = io.StringIO()
+    write_csv(headers, rows, buffer)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def write_xlsx(tables: Mapping[str, tuple[Sequence[str], Iterable[Sequence]]], target) -> None:
+    """Write tables as sheets of one workbook to a path or binary stream (streamed, write-only)."""
+    workbook = Workbook(write_only=True)
+    for name, (headers, rows) in tables.items():
+        sheet = workbook.create_sheet(title=str(name)[:31])
+        sheet.append([escape_cell(h) for h in headers])
+        for row in rows:
+            sheet.append([escape_cell(v) for v in row])
+    workbook.save(target)
