@@ -89,8 +89,10 @@ class SipasResult:
 
 def _critical_value(df: float, level: float = 0.95) -> float:
     q = 0.5 + level / 2
-    if df is None or not np.isfinite(df) or df <= 0:
+    if df is None or not np.isfinite(df):
         return float(stats.norm.ppf(q))
+    if df <= 0:
+        return float("nan")
     return float(stats.t.ppf(q, df))
 
 
@@ -115,15 +117,28 @@ def logit_interval(p: float, se: float, df: float) -> tuple[float, float]:
 
 
 def _domain_ses(design, columns: np.ndarray, units: np.ndarray | None) -> list[dict]:
-    """Linearised SE (and df) of the domain mean of each column: one design call per column."""
+    """Linearised (SE, df, n) of the domain mean of each column, keyed by domain label.
+
+    Uses the design's vectorised ``means(Y, by=)`` when it has one, else one ``mean`` per column.
+    """
+    if units is None:
+        units = np.zeros(columns.shape[0], dtype=np.int8)
+        relabel = {0: None}
+    else:
+        relabel = None
+    if hasattr(design, "means"):
+        table = design.means(columns, by=units)
+        return [
+            {(relabel[label] if relabel else label): (float(table.se[i, j]), float(table.df[i, j]),
+                                                      int(table.n[i, j]))
+             for i, label in enumerate(table.labels)}
+            for j in range(columns.shape[1])
+        ]
     out = []
     for column in columns.T:
-        if units is None:
-            est = design.mean(column)
-            out.append({None: (float(est.se), float(est.df))})
-        else:
-            by = design.mean(column, by=units)
-            out.append({label: (float(e.se), float(e.df)) for label, e in by.items()})
+        by = design.mean(column, by=units)
+        out.append({(relabel[label] if relabel else label): (float(e.se), float(e.df), int(e.n))
+                    for label, e in by.items()})
     return out
 
 
@@ -259,21 +274,28 @@ def sipas_indices(
 
     for kind, group, groups, coef_arr, names, theta_y, theta_t, s_r, n_hat in per_scope:
         with np.errstate(invalid="ignore", divide="ignore"):
-            scale = np.where(s_r > 0, n_hat[:, None] / np.where(s_r > 0, s_r, 1), 0.0)[group]
-        dev_y = np.where(answered, ratings - np.nan_to_num(theta_y[group]), 0.0) * scale
-        dev_t = np.where(answered, satisfied - np.nan_to_num(theta_t[group]), 0.0) * scale
-        domain = None if kind is None else units
+            inv_sr = np.where(s_r > 0, 1.0 / np.where(s_r > 0, s_r, 1), 0.0)[group]
+        dev_y = np.where(answered, ratings - np.nan_to_num(theta_y[group]), 0.0) * inv_sr
+        dev_t = np.where(answered, satisfied - np.nan_to_num(theta_t[group]), 0.0) * inv_sr
         for i, (level, code) in enumerate(names):
             a_i = coef_arr[:, i, :]  # groups × k
             used = np.flatnonzero(a_i.any(axis=0))
             a_rows = a_i[group][:, used]
+            involved = ((a_rows > 0) & answered[:, used]).any(axis=1)
+            if not involved.any():
+                continue
+            # N̂ of the rows carrying the index, so that v's domain mean is exactly the combination
+            n_involved = np.bincount(group, weights=w * involved, minlength=groups)[group]
             v = np.column_stack([
                 np.einsum("nk,nk->n", a_rows, dev_y[:, used]),
                 np.einsum("nk,nk->n", a_rows, dev_t[:, used]),
-            ])
+            ]) * n_involved[:, None]
+            v[~involved] = np.nan
+            if kind is None:
+                domain = None
+            else:  # rows outside every domain keep a label that has data (they are NaN anyway)
+                domain = np.where(involved, units, units[np.flatnonzero(involved)[0]])
             (se_y, se_t) = _domain_ses(design, v, domain)
-            involved = ((a_rows > 0) & answered[:, used]).any(axis=1)
-            counts = np.bincount(group, weights=involved, minlength=groups)
             for g in range(groups):
                 a = a_i[g]
                 if not a.any():
@@ -281,9 +303,8 @@ def sipas_indices(
                 unit = None if kind is None else labels[1 + g]
                 value_y = float(np.nansum(a * theta_y[g]))
                 value_t = float(np.nansum(a * theta_t[g]))
-                sy, df = se_y[unit]
-                st, _ = se_t[unit]
-                nn = int(counts[g])
+                sy, df, nn = se_y[unit]
+                st = se_t[unit][0]
                 score = 25.0 * (value_y - 1.0)
                 lo, hi = t_interval(score, 25.0 * sy, df)
                 p_lo, p_hi = logit_interval(value_t, st, df)
