@@ -96,6 +96,8 @@ class GroupRule:
         if isinstance(rule, Mapping):
             if "kind" in rule:
                 return cls(kind=rule["kind"], weights=dict(rule.get("weights") or {}))
+            if set(rule) == {"weights"}:  # the methodology pack's form {"weights": {group: w}}
+                return cls(kind=FIXED_WEIGHTS, weights=dict(rule["weights"]))
             return cls(kind=FIXED_WEIGHTS, weights={str(k): float(v) for k, v in rule.items()})
         return cls(kind=getattr(rule, "kind"), weights=dict(getattr(rule, "weights", None) or {}))
 

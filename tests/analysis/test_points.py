@@ -70,7 +70,8 @@ def test_group_means_match_r_and_mean_of_group_means_by_hand():
 
 
 def test_fixed_weights_rule_and_satterthwaite_df():
-    rule = GroupRule.from_pack({"North": 3, "South": 1})
+    rule = GroupRule.from_pack({"weights": {"North": 0.75, "South": 0.25}})  # the pack's form
+    assert GroupRule.from_pack({"North": 3, "South": 1}).weights == {"North": 3, "South": 1}
     p = cell(criterion_points([group("North"), group("South")], {"1.1": 4.0}, rule, min_n=5), "M")
     (n_mean, n_se), (s_mean, s_se) = R_MEANS[("North", "M")], R_MEANS[("South", "M")]
     assert p.points == pytest.approx(4.0 * (0.75 * n_mean + 0.25 * s_mean), rel=REL)
