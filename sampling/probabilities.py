@@ -69,14 +69,21 @@ def inclusion_probabilities(sizes: Sequence[float] | np.ndarray, n: int) -> np.n
     result = np.zeros_like(values)
     if count == 0:
         return result
+    # Written to avoid copies of the size vector: frames can have millions of rows.
     certain = np.zeros(values.shape, dtype=bool)
+    certain_count = 0
     while True:
-        free = positive & ~certain
-        remaining = count - int(certain.sum())
-        result[free] = remaining * values[free] / values[free].sum() if remaining else 0.0
-        newly = free & (result >= 1.0 - _CERTAINTY_SLACK)
-        if not newly.any():
+        remaining = count - certain_count
+        free_total = float(values.sum(where=~certain))
+        scale = remaining / free_total if remaining else 0.0
+        np.multiply(values, scale, out=result)
+        result[certain] = 1.0
+        newly = result >= 1.0 - _CERTAINTY_SLACK
+        newly &= ~certain
+        added = int(newly.sum())
+        if not added:
             break
         certain |= newly
+        certain_count += added
         result[certain] = 1.0
     return result

@@ -170,14 +170,18 @@ def _group_strata(strata: Sequence[Any], population: int) -> list[tuple[Any, np.
     return [(label, np.asarray(rows, dtype=np.int64)) for label, rows in groups.items()]
 
 
-def _draw(method: str, rows: np.ndarray, n: int, sizes: np.ndarray | None,
+def _draw(method: str, rows: np.ndarray | int, n: int, sizes: np.ndarray | None,
           bits: np.random.PCG64, replacements: int | None
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Selected rows, their probabilities and the replacement order within one stratum."""
-    count = len(rows)
+    """Selected rows, their probabilities and the replacement order within one stratum.
+
+    ``rows`` lists the stratum's frame rows, or is the frame size for the whole frame (so
+    that a large frame needs no index array).
+    """
+    count = rows if isinstance(rows, int) else len(rows)
     if method == "srs":
         keep = None if replacements is None else n + replacements
-        order = random_order(bits, rows, keep)
+        order = random_order(bits, np.arange(count) if isinstance(rows, int) else rows, keep)
         return order[:n], np.full(n, n / count if count else 0.0), order[n:]
     start = float(uniforms(bits, 1)[0])
     if method == "systematic":
@@ -189,8 +193,16 @@ def _draw(method: str, rows: np.ndarray, n: int, sizes: np.ndarray | None,
         positions = pps_systematic_positions(pi, start)
         probabilities = pi[positions]
         eligible = pi > 0
+        del pi
     eligible[positions] = False
-    return rows[positions], probabilities, random_order(bits, rows[eligible], replacements)
+    if replacements == 0:
+        pool = np.zeros(0, dtype=np.int64)
+    elif isinstance(rows, int):
+        pool = np.flatnonzero(eligible)
+    else:
+        pool = rows[eligible]
+    chosen = positions if isinstance(rows, int) else rows[positions]
+    return chosen, probabilities, random_order(bits, pool, replacements)
 
 
 def _per_stratum_n(n: Any, labels: list[Any], counts: list[int], sds: Any, allocation: str,
@@ -283,8 +295,8 @@ def select(frame: Sequence[Any] | int, n: Any, method: str = "srs",
         total = _count(n, "n")
         if total > population:
             raise ValueError(f"n = {total} is larger than the {population} rows of the frame.")
-        chosen, probabilities, spare = _draw(method, np.arange(population), total, sizes,
-                                             stream(seed), replacements)
+        chosen, probabilities, spare = _draw(method, population, total, sizes, stream(seed),
+                                             replacements)
         return Selection(chosen, probabilities, 1.0 / probabilities, spare, seed, method,
                          population)
 

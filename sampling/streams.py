@@ -60,13 +60,11 @@ def uniforms(bits: np.random.PCG64, count: int) -> np.ndarray:
 def random_order(bits: np.random.PCG64, rows: np.ndarray, keep: int | None = None) -> np.ndarray:
     """``rows`` in random order (one raw word each), truncated to the first ``keep``."""
     rows = np.asarray(rows, dtype=np.int64)
-    if len(rows) == 0:
-        return rows
+    if len(rows) == 0 or (keep is not None and keep <= 0):
+        return rows[:0]
     keys = np.asarray(bits.random_raw(len(rows)), dtype=np.uint64)
     if keep is None or keep >= len(rows):
         return rows[np.argsort(keys, kind="stable")]
-    if keep <= 0:
-        return rows[:0]
     threshold = np.partition(keys, keep - 1)[keep - 1]
     below = np.flatnonzero(keys < threshold)
     ties = np.flatnonzero(keys == threshold)[: keep - len(below)]

@@ -43,8 +43,9 @@ def pps_systematic_positions(probabilities: np.ndarray, start: float) -> np.ndar
     pi = np.asarray(probabilities, dtype=np.float64)
     certain = pi >= 1.0
     certain_rows = np.flatnonzero(certain)
-    other_rows = np.flatnonzero(~certain)
-    cumulated = np.cumsum(pi[other_rows])
+    # Certainty units get an interval of width 0, so no point can land on them.
+    cumulated = np.where(certain, 0.0, pi)
+    np.cumsum(cumulated, out=cumulated)
     total = float(cumulated[-1]) if len(cumulated) else 0.0
     draws = int(round(total))
     if abs(total - draws) > 1e-6 * max(1.0, total):
@@ -55,7 +56,7 @@ def pps_systematic_positions(probabilities: np.ndarray, start: float) -> np.ndar
     points = start + np.arange(draws, dtype=np.float64)
     hits = np.searchsorted(cumulated, points, side="right")
     # A point can pass the last boundary by one rounding step; it belongs to the last unit
-    # with a positive probability.
+    # with a positive interval.
     last_positive = int(np.searchsorted(cumulated, cumulated[-1], side="left"))
     hits = np.minimum(hits, last_positive)
-    return np.concatenate([certain_rows, other_rows[hits]]).astype(np.int64)
+    return np.concatenate([certain_rows, hits]).astype(np.int64)
