@@ -1,0 +1,470 @@
+"""The survey design and its estimators: totals, means, proportions, ratios, quantiles.
+
+A :class:`SurveyDesign` holds weights, strata, PSUs (one column per sampling stage) and finite
+population corrections, plus any calibration applied to the weights or replicate weights.
+Estimators follow R's ``survey`` package 4.1 (``svytotal``, ``svymean``, ``svyratio``,
+``svyciprop(method="logit")``, ``svyquantile``, ``svyby``); see ``analysis/README.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis import calibration as cal
+from analysis.estimate import DomainTable, Estimate, check_level, t_critical
+from analysis.quantile import quantile_math
+from analysis.replicate import (ReplicateVariance, ReplicateWeights, make_replicates,
+                                user_replicates)
+from analysis.variance import LONELY_PSU, LinearisedVariance, build_stages
+
+__all__ = ["SurveyDesign"]
+
+_DEFF = ("wor", "replace")
+
+
+def _as_vector(values, n: int, what: str, *, numeric=True) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.size != n:
+        raise ValueError(f"{what} must be a 1-D array of length {n}, got shape {arr.shape}.")
+    if numeric:
+        try:
+            arr = arr.astype(float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{what} must be numeric.") from None
+    return arr
+
+
+def _label_codes(values, n: int, what: str):
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.size != n:
+        raise ValueError(f"{what} must be a 1-D array of length {n}, got shape {arr.shape}.")
+    try:
+        labels, codes = np.unique(arr, return_inverse=True)
+    except TypeError:
+        raise ValueError(f"{what} must not mix label types or contain None.") from None
+    if labels.dtype.kind == "f" and np.isnan(labels).any():
+        raise ValueError(f"{what} must not contain missing values (NaN).")
+    return tuple(lab.item() if hasattr(lab, "item") else lab for lab in labels), \
+        codes.reshape(-1).astype(np.int64)
+
+
+class SurveyDesign:
+    """A complex survey design: weights, strata, clusters, fpc, calibration.
+
+    Parameters
+    ----------
+    weights : array (n,) or None
+        Sampling weights, positive. ``None`` derives them from ``fpc`` (``1/Π n_k/N_k``) or,
+        without ``fpc``, uses 1.
+    strata : array (n,), optional
+        First-stage strata labels.
+    psu : array (n,) or (n, k) or list of k arrays, optional
+        Cluster ids of each sampling stage (first column: PSUs). ``None``: each row is a PSU.
+        Ids are nested in strata and in the previous stage (R's ``nest=TRUE``).
+    fpc : array (n,) or (n, k) or list, optional
+        Per stage, the population number of units in the row's stratum (or the sampling
+        fraction when every value is <= 1), as R. Variance is computed for the stages that
+        have an fpc column (all stages with replacement at stage 1 when ``fpc`` is None).
+    lonely_psu : {"error", "certainty", "adjust", "remove"}
+        Strata with a single sampled PSU: refuse, contribute nothing (``certainty``, ``remove``;
+        these give the same variance in R 4.1), or centre at the population mean (``adjust``).
+
+    Notes
+    -----
+    Missing values of the analysis variable (NaN) drop the row from that estimate only; the
+    row stays in the design as an out-of-domain row (R's ``na.rm=TRUE``).
+    """
+
+    def __init__(self, weights, strata=None, psu=None, fpc=None, lonely_psu="error"):
+        if lonely_psu not in LONELY_PSU:
+            raise ValueError(f"lonely_psu must be one of {LONELY_PSU}, got {lonely_psu!r}.")
+        ids = self._stage_columns(psu, "psu")
+        fpcs = None if fpc is None else self._stage_columns(fpc, "fpc")
+        lengths = {c.size for c in ids + (fpcs or [])}
+        if weights is not None:
+            lengths.add(np.asarray(weights).size)
+        if strata is not None:
+            lengths.add(np.asarray(strata).size)
+        if not lengths:
+            raise ValueError("Give weights, or psu/fpc from which the design size follows.")
+        if len(lengths) != 1:
+            raise ValueError("weights, strata, psu and fpc must all have one entry per row.")
+        n = lengths.pop()
+        if n < 2:
+            raise ValueError("A design needs at least two rows.")
+        strata_codes = (np.zeros(n, dtype=np.int64) if strata is None
+                        else _label_codes(strata, n, "strata")[1])
+        if fpcs is not None and len(fpcs) > max(len(ids), 1):
+            raise ValueError("fpc has more stages than psu.")
+        if fpcs is not None:
+            fpcs = [_as_vector(f, n, "fpc") for f in fpcs]
+        stages, fpc_weights = build_stages(strata_codes, ids, fpcs, lonely_psu)
+        if weights is None:
+            w = fpc_weights if fpc_weights is not None else np.ones(n)
+        else:
+            w = _as_vector(weights, n, "weights")
+            if not np.all(np.isfinite(w)) or np.any(w <= 0):
+                raise ValueError("weights must be positive and finite (trọng số phải dương).")
+        self._n = n
+        self._weights = w
+        self._strata = strata_codes
+        self._stages = stages
+        self._lonely_psu = lonely_psu
+        self._calibration: tuple = ()
+        self._replicates: ReplicateWeights | None = None
+        self._has_fpc = fpc is not None
+
+    @staticmethod
+    def _stage_columns(values, what: str) -> list:
+        if values is None:
+            return []
+        if isinstance(values, (list, tuple)) and values and np.ndim(values[0]) == 1:
+            return [np.asarray(v) for v in values]
+        arr = np.asarray(values)
+        if arr.ndim == 1:
+            return [arr]
+        if arr.ndim == 2:
+            return [arr[:, k] for k in range(arr.shape[1])]
+        raise ValueError(f"{what} must be 1-D, 2-D (one column per stage) or a list of arrays.")
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def weights(self) -> np.ndarray:
+        """The analysis weights (a copy)."""
+        return self._weights.copy()
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return self._n
+
+    @property
+    def df(self) -> int:
+        """Design degrees of freedom (PSUs − strata, or replicate rank − 1)."""
+        if self._replicates is not None:
+            return self._replicates.df
+        st = self._stages[0]
+        return int(st.n_units - st.n_strata)
+
+    @property
+    def is_calibrated(self) -> bool:
+        return bool(self._calibration)
+
+    @property
+    def replicate_kind(self) -> str | None:
+        return None if self._replicates is None else self._replicates.kind
+
+    def _derive(self, weights=None, calibration=None, replicates=None) -> "SurveyDesign":
+        new = object.__new__(SurveyDesign)
+        new.__dict__.update(self.__dict__)
+        if weights is not None:
+            new._weights = weights
+        if calibration is not None:
+            new._calibration = calibration
+        if replicates is not None:
+            new._replicates = replicates
+        return new
+
+    # ------------------------------------------------------------------ weighting
+    def poststratify(self, groups, totals: dict) -> "SurveyDesign":
+        """Post-stratify to population counts ``totals`` ({label: count}) of ``groups``."""
+        if self._replicates is not None:
+            return self._recalibrate(lambda w: cal.poststratify_weights(w, groups, totals))
+        new, step = cal.poststratify_weights(self._weights, groups, totals)
+        return self._derive(weights=new, calibration=self._calibration + (step,))
+
+    def rake(self, margins: dict, tol: float = 1e-10, maxit: int = 100) -> "SurveyDesign":
+        """Rake to several margins: ``{name: (groups, {label: count})}`` (R's ``rake``)."""
+        group = len(self._calibration)
+        if self._replicates is not None:
+            return self._recalibrate(
+                lambda w: cal.rake_weights(w, margins, tol, maxit, group)[:1] + (None,))
+        new, steps = cal.rake_weights(self._weights, margins, tol, maxit, group)
+        return self._derive(weights=new, calibration=self._calibration + tuple(steps))
+
+    def calibrate(self, X, population_totals, calfun: str = "linear", bounds=None,
+                  maxit: int = 50, epsilon: float = 1e-7) -> "SurveyDesign":
+        """Calibrate to population totals of the columns of ``X`` (R's ``calibrate``).
+
+        ``X`` is the model matrix (add a column of ones for the population size); ``calfun``
+        is ``"linear"`` or ``"raking"``; ``bounds=(lower, upper)`` bounds the g-weights.
+        """
+        def run(w):
+            return cal.calibrate_weights(w, X, population_totals, calfun, bounds, maxit, epsilon)
+        if self._replicates is not None:
+            return self._recalibrate(run)
+        new, step = run(self._weights)
+        return self._derive(weights=new, calibration=self._calibration + (step,))
+
+    def trim(self, upper=np.inf, lower=-np.inf, strict: bool = False) -> "SurveyDesign":
+        """Trim weights to ``[lower, upper]``, sharing the excess (R's ``trimWeights``).
+
+        The calibration records are kept, as R keeps them, so SEs still use the residuals.
+        """
+        new = cal.trim_weights(self._weights, upper, lower, strict)
+        if self._replicates is not None:
+            reps = self._replicates
+            full = self._weights[:, None] * reps.multipliers[reps.unit]
+            trimmed = np.column_stack([
+                cal.trim_weights(full[:, r], upper, lower, strict) for r in range(full.shape[1])
+            ])
+            return self._derive(weights=new, replicates=user_replicates(
+                new, trimmed, reps.scale, reps.rscales, reps.mse))
+        return self._derive(weights=new)
+
+    def _recalibrate(self, run) -> "SurveyDesign":
+        """Calibrate the full-sample weights and every replicate's weights (as R does)."""
+        reps = self._replicates
+        full = self._weights[:, None] * reps.multipliers[reps.unit]
+        new = run(self._weights)[0]
+        columns = [run(full[:, r])[0] for r in range(full.shape[1])]
+        return self._derive(weights=new, replicates=ReplicateWeights(
+            reps.kind, np.column_stack(columns) / new[:, None], np.arange(self._n),
+            reps.scale, reps.rscales, reps.mse))
+
+    # ------------------------------------------------------------------ replicates
+    def replicate(self, kind: str = "JKn", mse: bool = False, replicates: int = 200,
+                  seed=None) -> "SurveyDesign":
+        """A design whose estimators use replicate variance (R's ``as.svrepdesign``).
+
+        ``kind``: ``"JK1"`` (unstratified), ``"JKn"`` (stratified jackknife), ``"BRR"`` (two
+        PSUs per stratum; Sylvester Hadamard matrices), ``"bootstrap"`` (Rao-Wu rescaling as
+        R's ``bootweights``; ``replicates`` and ``seed``). First-stage fpc is used by the
+        jackknives; later stages are ignored, as in R. Calibrate after this call so that each
+        replicate is recalibrated.
+        """
+        if self._replicates is not None:
+            raise ValueError("This design already uses replicate weights.")
+        if self._calibration:
+            raise ValueError(
+                "Build replicate weights before calibrating, so that every replicate is "
+                "calibrated in turn."
+            )
+        reps = make_replicates(self._stages[0], kind, self._lonely_psu, bool(mse), replicates,
+                               seed)
+        return self._derive(replicates=reps)
+
+    @classmethod
+    def with_replicate_weights(cls, weights, replicate_weights, scale: float, rscales=None,
+                               mse: bool = False) -> "SurveyDesign":
+        """A design given by replicate weights (R's ``svrepdesign(combined.weights=TRUE)``).
+
+        ``replicate_weights`` is ``(n, R)`` analysis weights; the variance is
+        ``scale · Σ_r rscales_r (θ_r − θ̄)²``.
+        """
+        design = cls(weights)
+        reps = user_replicates(design._weights, replicate_weights, scale, rscales, mse)
+        return design._derive(replicates=reps)
+
+    # ------------------------------------------------------------------ estimators
+    def total(self, y, by=None, level: float = 0.95, deff: str = "wor"):
+        """Estimated population total of ``y`` (R's ``svytotal``; NaN rows excluded)."""
+        return self._single("total", y, None, by, level, deff)
+
+    def mean(self, y, by=None, level: float = 0.95, deff: str = "wor"):
+        """Estimated population mean of ``y`` (R's ``svymean``); ``by=``: domain means."""
+        return self._single("mean", y, None, by, level, deff)
+
+    def proportion(self, y, by=None, level: float = 0.95, deff: str = "wor"):
+        """Proportion of a 0/1 (or boolean) variable with a logit interval (``svyciprop``)."""
+        return self._single("proportion", y, None, by, level, deff)
+
+    def ratio(self, y, x, by=None, level: float = 0.95, deff: str = "wor"):
+        """Ratio of totals ``Σwy / Σwx`` (R's ``svyratio``); rows missing either are dropped."""
+        return self._single("ratio", y, x, by, level, deff)
+
+    def totals(self, Y, by=None, level: float = 0.95, deff: str = "wor") -> DomainTable:
+        """Totals of every column of ``Y`` (n, k) in every domain of ``by``."""
+        return self._table("total", Y, None, by, level, deff)
+
+    def means(self, Y, by=None, level: float = 0.95, deff: str = "wor") -> DomainTable:
+        """Means of every column of ``Y`` (n, k) in every domain of ``by``, in one pass each."""
+        return self._table("mean", Y, None, by, level, deff)
+
+    def proportions(self, Y, by=None, level: float = 0.95, deff: str = "wor") -> DomainTable:
+        """Proportions (logit intervals) of every 0/1 column of ``Y`` in every domain."""
+        return self._table("proportion", Y, None, by, level, deff)
+
+    def _single(self, kind, y, x, by, level, deff):
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError("y must be 1-D here; use means()/totals()/proportions() for 2-D.")
+        table = self._table(kind, y[:, None], None if x is None else np.asarray(x)[:, None],
+                            by, level, deff)
+        if by is None:
+            return table.estimate(table.labels[0], 0)
+        return table.column(0)
+
+    # ------------------------------------------------------------------ engine
+    def _prepare(self, Y, what="y"):
+        arr = np.asarray(Y)
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2 or arr.shape[0] != self._n:
+            raise ValueError(f"{what} must have {self._n} rows, got shape {np.shape(Y)}.")
+        if arr.dtype == bool:
+            arr = arr.astype(float)
+        try:
+            arr = arr.astype(float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{what} must be numeric (NaN for missing).") from None
+        if np.any(np.isinf(arr)):
+            raise ValueError(f"{what} must not contain infinite values.")
+        return arr
+
+    def _domains(self, by):
+        if by is None:
+            return (None,), np.zeros(self._n, dtype=np.int64)
+        return _label_codes(by, self._n, "by")
+
+    def _engine(self, domain, n_domains):
+        if self._replicates is not None:
+            return ReplicateVariance(self._replicates, domain, n_domains)
+        return LinearisedVariance(self._stages, self._calibration, self._lonely_psu, domain,
+                                  n_domains)
+
+    def _table(self, kind, Y, X, by, level, deff) -> DomainTable:
+        level = check_level(level)
+        if deff not in _DEFF:
+            raise ValueError(f"deff must be one of {_DEFF}, got {deff!r}.")
+        Y = self._prepare(Y)
+        if kind == "proportion":
+            ok = np.isnan(Y) | (Y == 0) | (Y == 1)
+            if not ok.all():
+                raise ValueError("proportion() needs 0/1 or boolean values (NaN for missing).")
+        if X is not None:
+            X = self._prepare(X, "x")
+            if X.shape != Y.shape:
+                raise ValueError("x must have the same shape as y.")
+        labels, domain = self._domains(by)
+        d = len(labels)
+        engine = self._engine(domain, d)
+        k = Y.shape[1]
+        out = {name: np.empty((d, k)) for name in ("value", "se", "df", "deff", "n")}
+        w = self._weights
+        for j in range(k):
+            valid = ~np.isnan(Y[:, j])
+            if X is not None:
+                valid &= ~np.isnan(X[:, j])
+            y0 = np.where(valid, Y[:, j], 0.0)
+            wv = w * valid
+            n_d = np.bincount(domain, weights=valid, minlength=d)
+            big_n = np.bincount(domain, weights=wv, minlength=d)
+            t_y = np.bincount(domain, weights=wv * y0, minlength=d)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                if kind == "total":
+                    est = t_y
+                    u = y0
+                    lin = wv * y0
+                elif kind == "ratio":
+                    x0 = np.where(valid, X[:, j], 0.0)
+                    t_x = np.bincount(domain, weights=wv * x0, minlength=d)
+                    est = t_y / t_x
+                    u = (y0 - np.nan_to_num(est)[domain] * x0) / t_x[domain]
+                    lin = wv * u
+                else:
+                    est = t_y / big_n
+                    u = y0
+                    lin = wv * (y0 - np.nan_to_num(est)[domain]) / big_n[domain]
+            lin = np.where(valid, np.nan_to_num(lin), 0.0)
+            if isinstance(engine, ReplicateVariance):
+                var = self._replicate_var(engine, kind, wv, y0, X, j, valid, est)
+                df = np.full(d, self._replicates.df)
+            else:
+                var = engine.variance(lin)
+                df = engine.degrees_of_freedom(valid & (w > 0))
+            out["value"][:, j] = est
+            out["se"][:, j] = np.sqrt(np.maximum(var, 0.0))
+            out["df"][:, j] = df
+            out["n"][:, j] = n_d
+            out["deff"][:, j] = self._deff(kind, var, wv, u, domain, d, n_d, big_n, deff)
+        empty = out["n"] == 0
+        for name in ("value", "se", "deff"):
+            out[name][empty] = np.nan
+        crit = t_critical(out["df"], level)
+        if kind == "proportion":
+            low, high = _logit_interval(out["value"], out["se"], crit)
+        else:
+            low, high = out["value"] - crit * out["se"], out["value"] + crit * out["se"]
+        return DomainTable(labels, tuple(range(k)), out["value"], out["se"], low, high,
+                           out["df"].astype(np.int64), out["deff"], out["n"].astype(np.int64))
+
+    def _replicate_var(self, engine, kind, wv, y0, X, j, valid, est):
+        t_y = engine.sums(wv * y0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if kind == "total":
+                thetas = t_y
+            elif kind == "ratio":
+                thetas = t_y / engine.sums(wv * np.where(valid, X[:, j], 0.0))
+            else:
+                thetas = t_y / engine.sums(wv)
+        return engine.variance(thetas, est)
+
+    @staticmethod
+    def _deff(kind, var, wv, u, domain, d, n_d, big_n, method):
+        """R's design effect: var / var under SRS of the same n (without replacement)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_u = np.bincount(domain, weights=wv * u, minlength=d) / big_n
+            dev = u - np.nan_to_num(mean_u)[domain]
+            s2 = (np.bincount(domain, weights=wv * dev * dev, minlength=d) / big_n
+                  * n_d / (n_d - 1))
+            vsrs = s2 / n_d
+            if method == "wor":
+                vsrs = np.where(big_n >= n_d, vsrs * (big_n - n_d) / big_n, np.nan)
+            if kind in ("total", "ratio"):
+                vsrs = vsrs * big_n ** 2
+            return var / vsrs
+
+    # ------------------------------------------------------------------ quantiles
+    def quantile(self, y, p: float = 0.5, by=None, level: float = 0.95):
+        """Quantile with R's ``svyquantile`` defaults (qrule "math", Woodruff "mean" interval).
+
+        The SE is the interval's width over ``2 t(df)``, as R reports it.
+        """
+        level = check_level(level)
+        p = float(p)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p must lie in [0, 1], got {p}.")
+        y = self._prepare(y)[:, 0]
+        labels, domain = self._domains(by)
+        d = len(labels)
+        valid = ~np.isnan(y)
+        w = self._weights
+        q = np.full(d, np.nan)
+        order = np.argsort(domain, kind="stable")
+        bounds = np.searchsorted(domain[order], np.arange(d + 1))
+        for i in range(d):
+            rows = order[bounds[i]:bounds[i + 1]]
+            rows = rows[valid[rows]]
+            if rows.size:
+                q[i] = quantile_math(y[rows], w[rows], p)
+        below = np.where(valid, (y <= np.nan_to_num(q)[domain]).astype(float), np.nan)
+        prop = self._table("mean", below[:, None], None, by, level, "wor")
+        crit = t_critical(prop.df[:, 0], level)
+        p_low = prop.value[:, 0] - crit * prop.se[:, 0]
+        p_high = prop.value[:, 0] + crit * prop.se[:, 0]
+        results = {}
+        for i in range(d):
+            rows = order[bounds[i]:bounds[i + 1]]
+            rows = rows[valid[rows]]
+            lo = hi = np.nan
+            if rows.size:
+                if 0 <= p_low[i] <= 1:
+                    lo = quantile_math(y[rows], w[rows], p_low[i])
+                if 0 <= p_high[i] <= 1:
+                    hi = quantile_math(y[rows], w[rows], p_high[i])
+            se = (hi - lo) / (2 * crit[i])
+            results[labels[i]] = Estimate(float(q[i]), float(se), float(lo), float(hi),
+                                          int(prop.df[i, 0]), float("nan"), int(prop.n[i, 0]))
+        return results[None] if by is None else results
+
+
+def _logit_interval(p, se, crit):
+    """``expit(logit p ± t · se / (p (1 − p)))`` (R's ``svyciprop(method="logit")``)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.log(p / (1 - p))
+        half = crit * se / (p * (1 - p))
+        low = 1 / (1 + np.exp(-(centre - half)))
+        high = 1 / (1 + np.exp(-(centre + half)))
+    edge = (p == 0) | (p == 1)
+    return np.where(edge, p, low), np.where(edge, p, high)

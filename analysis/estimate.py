@@ -1,0 +1,99 @@
+"""Result objects of the estimators: one :class:`Estimate`, or a :class:`DomainTable` of many."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["Estimate", "DomainTable", "t_critical"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A design-based estimate with its uncertainty.
+
+    Attributes
+    ----------
+    value : float
+        The point estimate.
+    se : float
+        Its standard error (Taylor linearisation or replicate variance).
+    ci_low, ci_high : float
+        Confidence interval with Student's t on ``df`` degrees of freedom (logit interval for
+        proportions, Woodruff interval for quantiles).
+    df : int
+        Design degrees of freedom: primary sampling units minus strata among the rows that
+        carry this estimate (R's ``degf`` of the subset design).
+    deff : float
+        Design effect: the variance over the variance of simple random sampling of the same
+        number of respondents (without replacement unless ``deff="replace"`` was asked).
+    n : int
+        Respondents (rows with a valid value and non-zero weight) behind the estimate.
+    """
+
+    value: float
+    se: float
+    ci_low: float
+    ci_high: float
+    df: int
+    deff: float
+    n: int
+
+
+@dataclass(frozen=True)
+class DomainTable:
+    """Estimates of several variables in several domains, as arrays.
+
+    Rows are domains (``labels``), columns are variables (``columns``); every array has shape
+    ``(len(labels), len(columns))``.
+    """
+
+    labels: tuple
+    columns: tuple
+    value: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    df: np.ndarray
+    deff: np.ndarray
+    n: np.ndarray
+
+    def estimate(self, label, column=0) -> Estimate:
+        """The :class:`Estimate` of one domain and one column (a name or a position)."""
+        try:
+            i = self.labels.index(label)
+        except ValueError:
+            raise ValueError(f"No domain labelled {label!r} in this table.") from None
+        if column in self.columns:
+            j = self.columns.index(column)
+        elif isinstance(column, (int, np.integer)) and 0 <= column < len(self.columns):
+            j = int(column)
+        else:
+            raise ValueError(f"No column {column!r} in this table.")
+        return Estimate(
+            float(self.value[i, j]), float(self.se[i, j]), float(self.ci_low[i, j]),
+            float(self.ci_high[i, j]), int(self.df[i, j]), float(self.deff[i, j]),
+            int(self.n[i, j]),
+        )
+
+    def column(self, column=0) -> dict:
+        """``{label: Estimate}`` for one column."""
+        return {label: self.estimate(label, column) for label in self.labels}
+
+
+def t_critical(df, level: float) -> np.ndarray:
+    """Two-sided Student-t critical value on ``df`` degrees of freedom (NaN when ``df < 1``)."""
+    df = np.asarray(df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        crit = stats.t.ppf(0.5 + level / 2.0, np.where(df >= 1, df, np.nan))
+    return np.asarray(crit, dtype=float)
+
+
+def check_level(level: float) -> float:
+    """Validate a confidence level in (0, 1)."""
+    level = float(level)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"The confidence level must lie strictly between 0 and 1, got {level}.")
+    return level
