@@ -3,13 +3,19 @@
 See README.md in this folder for the YAML format and the rules applied to answers.
 """
 
-from questionnaires.expressions import Expression, ExpressionSyntaxError, parse as parse_expression
-from questionnaires.model import Choice, Label, Page, Question, Questionnaire
+from questionnaires.bundled import bundled, bundled_packs, load_bundled, load_bundled_pack
+from questionnaires.expressions import Expression, ExpressionSyntaxError
+from questionnaires.expressions import parse as parse_expression
+from questionnaires.model import QUESTION_TYPES, Choice, Label, Page, Question, Questionnaire
+from questionnaires.packs import Criterion, MethodologyPack, check_against_pack, load_pack
 from questionnaires.problems import AnswersInvalid, Problem, QuestionnaireError, ValidationError
+from questionnaires.xlsform import read_xlsform, write_xlsform
 from questionnaires.yaml_format import dump_yaml, load
 
 __all__ = [
-    "AnswersInvalid", "Choice", "Expression", "ExpressionSyntaxError", "Label", "Page", "Problem",
-    "Question", "Questionnaire", "QuestionnaireError", "ValidationError", "dump_yaml", "load",
-    "parse_expression",
+    "QUESTION_TYPES", "AnswersInvalid", "Choice", "Criterion", "Expression",
+    "ExpressionSyntaxError", "Label", "MethodologyPack", "Page", "Problem", "Question",
+    "Questionnaire", "QuestionnaireError", "ValidationError", "bundled", "bundled_packs",
+    "check_against_pack", "dump_yaml", "load", "load_bundled", "load_bundled_pack", "load_pack",
+    "parse_expression", "read_xlsform", "write_xlsform",
 ]

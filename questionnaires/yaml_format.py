@@ -126,7 +126,8 @@ _Dumper.add_representer(_FlowLabel, _represent_label)
 
 def _flow_labels(data: Any) -> Any:
     if isinstance(data, dict):
-        if data and set(data) <= {"vi", "en"} and all(isinstance(v, str) for v in data.values()):
+        if data and set(data) <= {"vi", "en"} and all(isinstance(v, str) for v in data.values()) \
+                and sum(len(v) for v in data.values()) <= 70:
             return _FlowLabel(data)
         return {key: _flow_labels(value) for key, value in data.items()}
     if isinstance(data, list):
