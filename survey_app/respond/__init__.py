@@ -1,0 +1,11 @@
+"""Respondents answer on their phones: QR entry ``/s/<code>`` and invitations ``/i/<token>``.
+
+Pages are built from the questionnaire definition (``forms.py``), skip logic and validation run on
+the server (``navigation.py``) so the form works with JavaScript off; ``static/respond.js`` only adds
+a local draft and offline retry. Submission goes through ``operations.submissions.submit``.
+"""
+from flask import Blueprint
+
+bp = Blueprint("respond", __name__)
+
+from survey_app.respond import routes  # noqa: E402,F401  (register routes)

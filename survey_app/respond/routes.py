@@ -1,0 +1,221 @@
+"""Views of the respondent flow. Each POST commits once; every page is reachable with JS off."""
+from __future__ import annotations
+
+import copy
+import re
+import time
+import uuid
+
+from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, generate_csrf
+
+from survey_app.extensions import csrf, db
+from survey_app.i18n import current_lang
+from survey_app.models import Response
+from survey_app.operations.submissions import (
+    MAX_PAGE_SECONDS, Refusal, device_class, find_submission, invitation_resume_key, load_draft,
+    new_resume_key, normalise_submission_id, resolve_entry, resolve_invitation, save_draft, submit,
+)
+from survey_app.respond import bp
+from survey_app.respond.forms import answer_names, build_fields, page_questions, read_page_answers, shown_names
+from survey_app.respond.navigation import first_error_page, next_page, previous_page, progress
+
+RESUME_COOKIE = "par_resume"
+RESUME_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+csrf.exempt(bp)  # checked inside the view, so a stale token re-renders the page instead of losing it
+
+
+@bp.route("/s/<code>", methods=["GET", "POST"])
+def entry(code: str):
+    return _respond(lambda: resolve_entry(code), channel="qr",
+                    self_url=url_for("respond.entry", code=code), resume_key=_qr_resume_key())
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    return _respond(lambda: resolve_invitation(token), channel="invitation",
+                    self_url=url_for("respond.invitation", token=token),
+                    resume_key=invitation_resume_key(token))
+
+
+@bp.get("/receipt/<receipt>")
+def done(receipt: str):
+    row = db.session.scalar(db.select(Response).filter_by(receipt=receipt))
+    if row is None:
+        return _refused(Refusal("unknown", "Không tìm thấy biên nhận này.", "This receipt was not found."))
+    return render_template("respond/done.html", receipt=row.receipt, survey_round=row.round)
+
+
+def _qr_resume_key() -> str:
+    """The QR respondent's resume key: from the form, the ``?resume=`` link, the cookie, or new."""
+    for candidate in (request.form.get("_rk"), request.args.get("resume"), request.cookies.get(RESUME_COOKIE)):
+        if candidate and RESUME_KEY_RE.match(candidate):
+            return candidate
+    return new_resume_key()
+
+
+def _refused(refusal: Refusal):
+    return render_template("respond/refused.html", refusal=refusal, lang=current_lang()), refusal.status
+
+
+def _respond(resolve, *, channel: str, self_url: str, resume_key: str):
+    try:
+        source = resolve()
+    except Refusal as refusal:
+        return _refused(refusal)
+    posted_sid = _posted_submission_id()
+    if request.method == "POST" and posted_sid:
+        try:
+            earlier = find_submission(posted_sid, source)
+        except Refusal as refusal:
+            return _refused(refusal)
+        if earlier is not None:  # a retry of a submission already stored: the same receipt
+            return redirect(url_for("respond.done", receipt=earlier.receipt), 303)
+    refusal = source.refusal()
+    if refusal is not None:
+        return _refused(refusal)
+    draft = load_draft(resume_key, source)
+    state = {
+        # Deep copies: JSON columns only notice a change when given a value unequal to the stored one.
+        "answers": copy.deepcopy(draft.answers) if draft else {},
+        "paradata": copy.deepcopy(draft.paradata) if draft else {},
+        "page": draft.page_index if draft else 0,
+    }
+    state["paradata"].setdefault("submission_id", posted_sid or str(uuid.uuid4()))
+    if request.method == "GET":
+        return _page(source, state, resume_key, self_url, channel)
+    return _post(source, state, resume_key, self_url, channel)
+
+
+def _posted_submission_id() -> str | None:
+    try:
+        return normalise_submission_id(request.form.get("_sid", ""))
+    except ValueError:
+        return None
+
+
+def _post(source, state, resume_key: str, self_url: str, channel: str):
+    q = source.questionnaire
+    try:
+        index = min(max(int(request.form.get("_page", state["page"])), 0), len(q.pages) - 1)
+    except ValueError:
+        index = state["page"]
+    page = q.pages[index]
+    shown = set(request.form.get("_shown", "").split())
+    for name, value in read_page_answers(page, request.form, shown).items():
+        if value is None:
+            state["answers"].pop(name, None)
+        else:
+            state["answers"][name] = value
+    if index == 0 and request.form.get("_consent") == "yes":
+        state["paradata"]["consent"] = True
+    try:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+    except CSRFError:
+        # Nothing is stored from a request we cannot trust, but nothing typed is lost either.
+        return _page(source, state, resume_key, self_url, channel, index=index, notice="csrf", status=400)
+    _add_page_time(state["paradata"], page.name)
+    action = request.form.get("_action", "next")
+    if action == "back":
+        return _save_and_go(source, state, resume_key, self_url, previous_page(q, state["answers"], index))
+    if action == "save":
+        save_draft(resume_key, source, state["answers"], state["paradata"], index)
+        db.session.commit()
+        return _page(source, state, resume_key, self_url, channel, index=index, notice="saved")
+    relevant = q.relevant_names(state["answers"])
+    newly_shown = [q_.name for q_ in page_questions(page) if q_.name in relevant and q_.name not in shown
+                   and q_.name in answer_names(page)]
+    errors = {} if newly_shown else _errors(q.page_validate(page.name, state["answers"]))
+    if index == 0 and not state["paradata"].get("consent"):
+        errors.setdefault("_consent", []).append(_message(
+            "Vui lòng xác nhận bạn đã đọc thông báo và đồng ý tham gia.",
+            "Please confirm you have read the notice and agree to take part."))
+    if newly_shown or errors:
+        save_draft(resume_key, source, state["answers"], state["paradata"], index)
+        db.session.commit()
+        return _page(source, state, resume_key, self_url, channel, index=index, errors=errors,
+                     notice="new_questions" if newly_shown else None)
+    following = next_page(q, state["answers"], index)
+    if following is not None:
+        return _save_and_go(source, state, resume_key, self_url, following)
+    paradata = dict(state["paradata"], language=current_lang())
+    try:
+        receipt = submit(source, state["paradata"]["submission_id"], state["answers"], channel=channel,
+                         paradata=paradata, device=device_class(request.headers.get("User-Agent")),
+                         resume_key=resume_key)
+    except Refusal as refusal:
+        db.session.rollback()
+        if refusal.kind != "invalid":
+            return _refused(refusal)
+        errors = _errors(refusal.errors)
+        return _page(source, state, resume_key, self_url, channel,
+                     index=first_error_page(q, set(errors)), errors=errors)
+    db.session.commit()
+    response = redirect(url_for("respond.done", receipt=receipt.receipt), 303)
+    if channel == "qr":
+        response.delete_cookie(RESUME_COOKIE, path=self_url)
+    return response
+
+
+def _save_and_go(source, state, resume_key: str, self_url: str, index: int):
+    save_draft(resume_key, source, state["answers"], state["paradata"], index)
+    db.session.commit()
+    return redirect(self_url, 303)
+
+
+def _add_page_time(paradata: dict, page_name: str) -> None:
+    try:
+        seconds = time.time() - float(request.form.get("_shown_at", ""))
+    except ValueError:
+        return
+    if -5 <= seconds <= MAX_PAGE_SECONDS:  # a few seconds of clock skew between workers count as 0
+        seconds = max(seconds, 0.0)
+        pages = paradata.setdefault("page_seconds", {})
+        pages[page_name] = round(pages.get(page_name, 0) + seconds, 1)
+        paradata["total_seconds"] = round(sum(pages.values()), 1)
+
+
+def _message(vi: str, en: str) -> str:
+    return en if current_lang() == "en" else vi
+
+
+def _errors(validation_errors) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for error in validation_errors:
+        errors.setdefault(error.question, []).append(error.message(current_lang()))
+    return errors
+
+
+def _page(source, state, resume_key: str, self_url: str, channel: str, *, index: int | None = None,
+          errors: dict | None = None, notice: str | None = None, status: int = 200):
+    q = source.questionnaire
+    lang = current_lang()
+    index = state["page"] if index is None else index
+    index = min(max(index, 0), len(q.pages) - 1)
+    page = q.pages[index]
+    answers = state["answers"]
+    relevant = q.relevant_names(answers)
+    sid = state["paradata"]["submission_id"]
+    fields = build_fields(q, page, answers, relevant, errors or {}, lang, seed=sid)
+    shown = shown_names(page, relevant)
+    position, count = progress(q, answers, index)
+    resume_url = None
+    if channel == "qr":
+        resume_url = url_for("respond.entry", code=source.entry_point.code, resume=resume_key, _external=True)
+    body = render_template(
+        "respond/page.html", q=q, page=page, index=index, fields=fields, errors=errors or {},
+        position=position, count=count, is_last=next_page(q, answers, index) is None,
+        sid=sid, resume_key=resume_key if channel == "qr" else "", shown=" ".join(shown),
+        shown_at=f"{time.time():.3f}", notice=notice, source=source, lang=lang,
+        consent_given=bool(state["paradata"].get("consent")), resume_url=resume_url,
+        csrf_token=generate_csrf(), storage_key=f"par:{source.entry_point.code}" if channel == "qr" else "",
+        channel=channel,
+    )
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    if channel == "qr":
+        response.set_cookie(RESUME_COOKIE, resume_key, max_age=30 * 24 * 3600, path=self_url,
+                            httponly=True, samesite="Lax", secure=request.is_secure)
+    return response

@@ -1,0 +1,192 @@
+"""Builders for test data: small functions with sensible defaults, overridable by keyword.
+
+Call them inside an app context; they add and flush, the test commits when it needs to.
+Other test modules may append their own builders at the end of this file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from questionnaires import Questionnaire
+from survey_app.extensions import db
+from survey_app.models import EntryPoint, Invitation, Province, QuestionnaireVersion, SurveyRound, Unit
+from survey_app.operations.documents import publish_questionnaire
+from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
+
+_serial = itertools.count(1)
+
+SCALE = [
+    {"name": "1", "label": {"vi": "Rất không hài lòng", "en": "Very dissatisfied"}, "coefficient": 0.0},
+    {"name": "2", "label": {"vi": "Không hài lòng", "en": "Dissatisfied"}, "coefficient": 0.25},
+    {"name": "3", "label": {"vi": "Bình thường", "en": "Neutral"}, "coefficient": 0.5},
+    {"name": "4", "label": {"vi": "Hài lòng", "en": "Satisfied"}, "coefficient": 0.75},
+    {"name": "5", "label": {"vi": "Rất hài lòng", "en": "Very satisfied"}, "coefficient": 1.0},
+    {"name": "dk", "label": {"vi": "Không biết / không trả lời", "en": "Don't know / no answer"},
+     "excluded": True},
+]
+
+
+def small_questionnaire_dict(form_id: str = "test_form", version: str = "1", group: str = "citizen") -> dict:
+    """A three-page questionnaire with skip logic, a constraint, a multiple choice and other-specify.
+
+    Page ``profile``: ``age`` (integer 18–110, required), ``gender`` (single, required).
+    Page ``service``: ``used_online`` (single yes/no, required), ``online_rating`` (scale, required,
+    relevant only when ``used_online`` is ``yes``), ``counter_rating`` (scale, required).
+    Page ``wishes``: ``priorities`` (multiple, up to 2, with ``other`` to specify), ``comment`` (text).
+    """
+    yes_no = [{"name": "yes", "label": {"vi": "Có", "en": "Yes"}},
+              {"name": "no", "label": {"vi": "Không", "en": "No"}}]
+    return {
+        "id": form_id, "version": version, "respondent_group": group, "languages": ["vi", "en"],
+        "title": {"vi": "Phiếu thử nghiệm", "en": "Test form"},
+        "choice_lists": {"scale": SCALE},
+        "pages": [
+            {"name": "profile", "title": {"vi": "Thông tin chung", "en": "About you"}, "questions": [
+                {"name": "age", "type": "integer", "required": True, "label": {"vi": "Tuổi", "en": "Age"},
+                 "constraint": ". >= 18 and . <= 110",
+                 "constraint_message": {"vi": "Tuổi từ 18 đến 110.", "en": "Age is between 18 and 110."}},
+                {"name": "gender", "type": "single", "required": True,
+                 "label": {"vi": "Giới tính", "en": "Gender"},
+                 "choices": [{"name": "f", "label": {"vi": "Nữ", "en": "Female"}},
+                             {"name": "m", "label": {"vi": "Nam", "en": "Male"}}]},
+            ]},
+            {"name": "service", "title": {"vi": "Dịch vụ", "en": "Service"}, "questions": [
+                {"name": "used_online", "type": "single", "required": True, "choices": yes_no,
+                 "label": {"vi": "Bạn có nộp hồ sơ trực tuyến không?", "en": "Did you apply online?"}},
+                {"name": "online_rating", "type": "single", "required": True, "choices": "scale",
+                 "relevant": "${used_online} = 'yes'", "criterion": "8.1",
+                 "label": {"vi": "Hài lòng với dịch vụ trực tuyến", "en": "Satisfaction with online service"}},
+                {"name": "counter_rating", "type": "single", "required": True, "choices": "scale",
+                 "criterion": "8.2",
+                 "label": {"vi": "Hài lòng với bộ phận một cửa", "en": "Satisfaction with the one-stop desk"}},
+            ]},
+            {"name": "wishes", "title": {"vi": "Mong đợi", "en": "Expectations"}, "questions": [
+                {"name": "priorities", "type": "multiple", "max_choices": 2, "other_specify": True,
+                 "label": {"vi": "Cần ưu tiên cải thiện", "en": "Priorities to improve"},
+                 "choices": [{"name": "speed", "label": {"vi": "Thời gian", "en": "Speed"}},
+                             {"name": "fees", "label": {"vi": "Phí", "en": "Fees"}},
+                             {"name": "staff", "label": {"vi": "Thái độ", "en": "Staff"}},
+                             {"name": "other", "label": {"vi": "Khác", "en": "Other"}}]},
+                {"name": "comment", "type": "text", "label": {"vi": "Góp ý khác", "en": "Other comments"}},
+            ]},
+        ],
+    }
+
+
+GOOD_ANSWERS = {"age": "42", "gender": "f", "used_online": "yes", "online_rating": "4",
+                "counter_rating": "5", "priorities": ["speed", "fees"], "comment": "Tốt"}
+
+
+def create_province(**kw) -> Province:
+    n = next(_serial)
+    values = {"code": f"P{n}", "name": f"Tỉnh thử {n}", "valid_from": dt.date(2025, 7, 1)}
+    values.update(kw)
+    province = Province(**values)
+    db.session.add(province)
+    db.session.flush()
+    return province
+
+
+def create_unit(province: Province | None = None, **kw) -> Unit:
+    province = province or create_province()
+    n = next(_serial)
+    values = {"province_id": province.id, "code": f"U{n}", "name": f"Sở thử nghiệm {n}",
+              "unit_type": "agency", "valid_from": dt.date(2025, 7, 1)}
+    values.update(kw)
+    unit = Unit(**values)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def create_questionnaire(definition: dict | None = None, **kw) -> QuestionnaireVersion:
+    """Publish a questionnaire (the small test form unless ``definition`` is given)."""
+    definition = definition or small_questionnaire_dict(**kw)
+    return publish_questionnaire(Questionnaire.from_dict(definition))
+
+
+def create_round(status: str = "open", province: Province | None = None, **kw) -> SurveyRound:
+    province = province or create_province()
+    n = next(_serial)
+    values = {"code": f"R{n}", "province_id": province.id, "year": 2025, "period": "2025",
+              "title": f"Đợt khảo sát thử {n}", "status": status, "anonymous": True}
+    values.update(kw)
+    survey_round = SurveyRound(**values)
+    db.session.add(survey_round)
+    db.session.flush()
+    return survey_round
+
+
+def open_round_with_entry(*, status: str = "open", anonymous: bool = True, definition: dict | None = None,
+                          counter: str = "Quầy 1") -> EntryPoint:
+    """An open round, a unit, a published questionnaire and a QR entry point serving them."""
+    survey_round = create_round(status=status, anonymous=anonymous)
+    unit = create_unit(survey_round.province)
+    questionnaire = create_questionnaire(definition)
+    return create_entry_point(survey_round, unit, questionnaire, counter=counter)
+
+
+def invitation_for(*, status: str = "open", anonymous: bool = True, definition: dict | None = None,
+                   group: str = "delegate", stratum: str | None = "S1",
+                   base_weight: float | None = 12.5, survey_round: SurveyRound | None = None,
+                   ) -> tuple[Invitation, str]:
+    """An invitation (and its token) to rate a new unit in an open round."""
+    survey_round = survey_round or create_round(status=status, anonymous=anonymous)
+    unit = create_unit(survey_round.province)
+    questionnaire = create_questionnaire(definition or small_questionnaire_dict(group=group))
+    return issue_invitation(survey_round, questionnaire, unit, group, stratum=stratum, base_weight=base_weight)
+
+
+# --- staff side (admin pages): accounts, logins, responses, frames -------------------------------
+
+STAFF_PASSWORD = "mat-khau-thu-nghiem"
+
+
+def create_user(role: str = "admin", unit: Unit | None = None, **kw):
+    from survey_app.models import User
+
+    n = next(_serial)
+    user = User(username=kw.pop("username", f"{role}{n}"), display_name=kw.pop("display_name", f"Cán bộ {n}"),
+                role=role, unit_id=unit.id if unit is not None else None, **kw)
+    user.set_password(STAFF_PASSWORD)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def log_in(client, user) -> None:
+    """Log ``user`` in through the login form (CSRF is off in tests)."""
+    page = client.post("/auth/login", data={"username": user.username, "password": STAFF_PASSWORD})
+    assert page.status_code == 302, page.get_data(as_text=True)
+
+
+def create_response(survey_round: SurveyRound, unit: Unit, questionnaire: QuestionnaireVersion,
+                    group: str = "citizen", **kw):
+    """A submitted response (answers are not looked at by the staff pages)."""
+    import uuid
+
+    from survey_app.models import Response
+
+    n = next(_serial)
+    values = {"submission_id": str(uuid.uuid4()), "receipt": f"RC{n:08d}", "round_id": survey_round.id,
+              "questionnaire_id": questionnaire.id, "rated_unit_id": unit.id, "respondent_group": group,
+              "channel": "qr", "answers": {}, "submitted_on": dt.date(2025, 9, 1)}
+    values.update(kw)
+    response = Response(**values)
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def sipas_frame_csv(unit_codes: list[str], rows_per_unit: int | list[int], *, named: bool = True) -> bytes:
+    """A valid SIPAS dossier frame (CSV bytes) with ``rows_per_unit`` dossiers for each unit code."""
+    counts = rows_per_unit if isinstance(rows_per_unit, list) else [rows_per_unit] * len(unit_codes)
+    lines = ["ma_ho_so,ma_don_vi,thu_tuc,ngay_tra_ket_qua,ho_ten,so_dien_thoai"]
+    serial = 0
+    for code, count in zip(unit_codes, counts):
+        for _ in range(count):
+            serial += 1
+            name = f"Người dân {serial}" if named else ""
+            lines.append(f"HS{serial:07d},{code},Cấp giấy phép,15/08/2025,{name},09{serial:08d}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
