@@ -1,0 +1,222 @@
+"""PAR Index combiner on hand-worked cases (not-applicable rule, ties, a merged unit, bad input)."""
+
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pytest
+from openpyxl import load_workbook
+
+from analysis.combiner import (
+    CombinerError, combine, compare, points_lost_table, scoring_nodes, write_points_lost_xlsx,
+)
+from analysis.contract import build_contract
+
+
+@dataclass(frozen=True)
+class Node:
+    code: str
+    max_points: float
+    assessment: str = "self"
+    applies_to: tuple = ("department", "commune")
+    children: tuple = ()
+
+
+@dataclass(frozen=True)
+class Pack:
+    id: str
+    version: str
+    criteria: tuple
+
+
+# 100 points: field 1 (10 + 6), field 2 (20 + 10), field 8 surveyed (30 + 24; 8.2 split in two
+# sub-criteria that are not scored separately because their parent is survey-assessed)
+PACK = Pack("TH-2023", "1", (
+    Node("1", 16, children=(Node("1.1", 10), Node("1.2", 6, applies_to=("district",)))),
+    Node("2", 30, children=(Node("2.1", 20), Node("2.2", 10))),
+    Node("8", 54, children=(
+        Node("8.1", 30, assessment="survey"),
+        Node("8.2", 24, assessment="survey", children=(
+            Node("8.2.1", 12, assessment="survey"), Node("8.2.2", 12, assessment="survey"))),
+    )),
+))
+
+UNITS = [
+    {"code": "BDT", "name": "Ban Dân tộc", "unit_type": "department", "valid_from": None, "valid_to": None},
+    {"code": "SNV", "name": "Sở Nội vụ", "unit_type": "department", "valid_from": None, "valid_to": None},
+    {"code": "STC", "name": "Sở Tài chính", "unit_type": "department", "valid_from": None, "valid_to": None},
+    {"code": "XA", "name": "Xã A", "unit_type": "commune", "valid_from": "2025-07-01", "valid_to": None},
+]
+SURVEY = {"BDT": (22.5, 20.0), "SNV": (25.0, 20.0), "STC": (24.0, 21.0), "XA": (20.0, 18.0)}
+
+
+def contract(survey=SURVEY, pack_version="1"):
+    points = [
+        {"unit": u, "criterion": c, "points": p, "max_points": m, "n": 40, "effective_n": 35.0,
+         "se": 0.5, "ci_low": p - 1, "ci_high": p + 1, "flags": []}
+        for u, (p81, p82) in survey.items() for c, p, m in (("8.1", p81, 30), ("8.2", p82, 24))
+    ]
+    return build_contract(
+        round={"code": "TH-2023", "year": 2023, "province": "Thanh Hóa",
+               "period_start": "2023-09-01", "period_end": "2023-10-31"},
+        provenance={"pack": {"id": "TH-2023", "version": pack_version}, "questionnaires": [],
+                    "sampling": {"seed": 1, "frame_hash": None}, "weighting_method": "none",
+                    "software_version": "0.1.0"},
+        units=UNITS, criterion_points=points, generated_at=datetime(2023, 11, 1, tzinfo=timezone.utc),
+    )
+
+
+SELF = """unit_code,criterion_code,points
+BDT,1.1,"8,5"
+BDT,2.1,17.32
+BDT,2.2,không áp dụng
+SNV,1.1,8.5
+SNV,2.1,14.82
+SNV,2.2,KAD
+STC,1.1,10
+STC,2.1,20
+STC,2.2,5
+XA,1.1,7
+XA,2.1,15
+XA,2.2,10
+"""
+
+
+def test_scoring_nodes_stop_at_survey_assessed_criteria():
+    assert [n.code for n in scoring_nodes(PACK)] == ["1.1", "1.2", "2.1", "2.2", "8.1", "8.2"]
+
+
+def test_thanh_hoa_2023_not_applicable_rule():
+    result = combine(PACK, contract(), SELF)
+    bdt = result.unit("BDT")
+    # 8.5 + 17.32 + 22.5 + 20.0 = 68.32 of 10 + 20 + 30 + 24 = 84 applicable (1.2 is for districts,
+    # 2.2 is "không áp dụng") -> 81.33 %
+    assert bdt.points == pytest.approx(68.32)
+    assert bdt.applicable_max == pytest.approx(84)
+    assert round(bdt.index, 2) == 81.33
+    assert bdt.criteria["2.2"] is None and bdt.criteria["1.2"] is None
+    assert bdt.fields["1"].index == pytest.approx(85.0)
+    assert bdt.fields["2"].applicable_max == 20
+    assert bdt.fields["8"].index == pytest.approx(100 * 42.5 / 54)
+
+
+def test_ranks_within_unit_type_with_ties():
+    result = combine(PACK, contract(), SELF)
+    # SNV: 8.5 + 14.82 + 25 + 20 = 68.32 of 84 -> tie with BDT; STC: 90 of 94 -> first
+    assert result.unit("STC").rank == 1
+    assert result.unit("BDT").rank == result.unit("SNV").rank == 2
+    assert result.unit("XA").rank == 1  # communes ranked among themselves
+    assert result.unit("XA").index == pytest.approx(100 * 70 / 94)
+
+
+def test_change_against_last_year_with_merged_units():
+    result = combine(PACK, contract(), SELF)
+    previous = {
+        "XA-OLD1": {"1.1": 8.0, "2.1": 18.0, "2.2": 10.0, "8.1": 21.0, "8.2": 18.0, "1.2": None},
+        "XA-OLD2": {"1.1": 9.0, "2.1": None, "2.2": 6.0, "8.1": 19.0, "8.2": 20.0, "1.2": None},
+        "BDT": {"1.1": 9.5, "2.1": 17.32, "2.2": None, "8.1": 22.0, "8.2": 21.0, "1.2": None},
+    }
+    changes = compare(result, previous, {"XA-OLD1": "XA", "XA-OLD2": "XA"})
+    by = {(c.unit, c.criterion): c for c in changes}
+    # merged: mean over old units where the criterion applied
+    assert by[("XA", "1.1")].previous == pytest.approx(8.5)
+    assert by[("XA", "1.1")].lost == pytest.approx(1.5)
+    assert by[("XA", "2.1")].previous == pytest.approx(18.0)
+    assert by[("XA", "2.1")].lost == pytest.approx(3.0)
+    assert by[("XA", "8.1")].change == pytest.approx(0.0)
+    assert by[("XA", "8.2")].previous == pytest.approx(19.0)  # (18 + 20) / 2, now 18
+    assert by[("XA", "8.2")].lost == pytest.approx(1.0)
+    assert by[("XA", "2.2")].change == pytest.approx(2.0) and by[("XA", "2.2")].lost == 0.0
+    assert by[("BDT", "1.1")].lost == pytest.approx(1.0)
+    assert by[("BDT", "8.1")].change == pytest.approx(0.5) and by[("BDT", "8.1")].lost == 0.0
+    assert by[("SNV", "1.1")].previous is None and by[("SNV", "1.1")].change is None
+    headers, rows = points_lost_table(changes, "XA")
+    assert [r[1] for r in rows] == ["2.1", "1.1", "8.2"]  # largest loss first: 3, 1.5, 1
+    assert rows[0][5] == pytest.approx(3.0)
+
+
+def test_points_lost_xlsx_has_a_sheet_per_unit():
+    result = combine(PACK, contract(), SELF)
+    changes = compare(result, {"BDT": {"1.1": 9.5, "2.1": 18}})
+    stream = io.BytesIO()
+    write_points_lost_xlsx(changes, stream, units=["BDT", "SNV"])
+    book = load_workbook(io.BytesIO(stream.getvalue()))
+    assert book.sheetnames == ["BDT", "SNV"]
+    sheet = book["BDT"]
+    assert [c.value for c in sheet[1]] == ["unit_code", "criterion_code", "points", "previous_points",
+                                          "change", "points_lost"]
+    assert sheet["B2"].value == "1.1" and sheet["F2"].value == pytest.approx(1.0)
+    assert sheet["F3"].value == pytest.approx(0.68)
+    assert book["SNV"].max_row == 1
+
+
+def test_bad_input_lists_every_problem_and_combines_nothing():
+    bad = """unit_code,criterion_code,points
+BDT,1.1,11
+ZZZ,1.1,5
+BDT,9.9,1
+BDT,2.1,abc
+BDT,8.1,3
+BDT,2.1,5,extra
+BDT,1,3
+SNV,1.1,8
+SNV,1.1,8
+"""
+    with pytest.raises(CombinerError) as info:
+        combine(PACK, contract(), bad)
+    found = {(p.row, p.column) for p in info.value.problems}
+    assert {(2, "points"), (3, "unit_code"), (4, "criterion_code"), (5, "points"),
+            (6, "criterion_code"), (7, None), (8, "criterion_code"), (10, "criterion_code")} <= found
+    messages = " ".join(p.message_en for p in info.value.problems)
+    assert "exceed the maximum 10" in messages and "Duplicate of row 9" in messages
+    assert all(p.message_vi and p.message_en for p in info.value.problems)
+    # units without a self-assessment are missing rows, reported without a CSV row
+    assert any(p.row is None and "Unit STC: no points for criterion 1.1" in p.message_en
+               for p in info.value.problems)
+
+
+def test_contract_of_another_version_and_missing_columns():
+    doc = contract()
+    doc["contract_version"] = "2"
+    with pytest.raises(CombinerError) as info:
+        combine(PACK, json.dumps(doc), "unit,crit,pts\nBDT,1.1,3\n")
+    columns = {(p.row, p.column) for p in info.value.problems}
+    assert (None, "contract") in columns and (1, None) in columns
+    assert any("Contract version '2' is not supported" in p.message_en for p in info.value.problems)
+    with pytest.raises(CombinerError, match="not supported"):
+        combine(PACK, doc, SELF)
+
+
+def test_contract_must_match_pack_and_maximum():
+    doc = contract(pack_version="2")
+    doc["units"][0]["criteria"][0]["max_points"] = 25
+    with pytest.raises(CombinerError) as info:
+        combine(PACK, doc, SELF)
+    messages = [p.message_en for p in info.value.problems]
+    assert any("pack TH-2023 2" in m for m in messages)
+    assert any("Unit BDT, criterion 8.1: maximum 25" in m for m in messages)
+
+
+def test_works_with_a_loaded_methodology_pack():
+    from questionnaires.packs import load_pack
+
+    types = ["department", "commune", "district"]
+
+    def node(code, points, **extra):
+        return {"code": code, "title": {"vi": f"Tiêu chí {code}"}, "max_points": points, **extra}
+
+    pack = load_pack({
+        "id": "TH-2023", "version": "1", "title": {"vi": "Bộ chỉ số"}, "unit_types": types,
+        "total_points": 100,
+        "criteria": [
+            node("1", 16, assessment="self", applies_to=types,
+                 children=[node("1.1", 10), node("1.2", 6, applies_to=["district"])]),
+            node("2", 30, assessment="self", applies_to=types,
+                 children=[node("2.1", 20), node("2.2", 10)]),
+            node("8", 54, assessment="self", applies_to=types,
+                 children=[node("8.1", 30, assessment="survey"), node("8.2", 24, assessment="survey")]),
+        ],
+    })
+    bdt = combine(pack, contract(), SELF).unit("BDT")
+    assert (round(bdt.points, 2), bdt.applicable_max, round(bdt.index, 2)) == (68.32, 84, 81.33)
