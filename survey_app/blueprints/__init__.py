@@ -11,6 +11,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
 
+    from survey_app import admin
+
+    app.register_blueprint(admin.bp)
+
     from survey_app import api, respond
     from survey_app.extensions import csrf
 

@@ -1,0 +1,50 @@
+"""Loading the objects a staff URL names, and the one-commit-per-request pattern."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, g
+
+from survey_app.extensions import db
+from survey_app.models import SamplePlan, SampleFrame, SurveyRound
+
+
+def round_or_404(round_id: int) -> SurveyRound:
+    survey_round = db.session.get(SurveyRound, round_id)
+    if survey_round is None:
+        abort(404)
+    return survey_round
+
+
+def frame_or_404(survey_round: SurveyRound, frame_id: int) -> SampleFrame:
+    frame = db.session.get(SampleFrame, frame_id)
+    if frame is None or frame.round_id != survey_round.id:
+        abort(404)
+    return frame
+
+
+def plan_or_404(survey_round: SurveyRound, plan_id: int) -> SamplePlan:
+    plan = db.session.get(SamplePlan, plan_id)
+    if plan is None or plan.round_id != survey_round.id:
+        abort(404)
+    return plan
+
+
+def commit_or_flash(change: Callable[[], object], success: str):
+    """Run an operation, commit once, flash ``success``; on ValueError roll back and flash the sentence.
+
+    Returns the operation's result, or None when it was refused.
+    """
+    try:
+        result = change()
+    except ValueError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return None
+    db.session.commit()
+    flash(success, "ok")
+    return result
+
+
+def current_user():
+    return g.get("user")

@@ -1,0 +1,101 @@
+"""Forms of the staff pages (Flask-WTF, so every POST carries a CSRF token)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField, SelectChoice, DateField, DecimalField, IntegerField, SelectField, StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from survey_app.models import UNIT_TYPES
+
+def options(pairs) -> list[SelectChoice]:
+    """``(value, label)`` pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+REQUIRED = "Trường này là bắt buộc / this field is required."
+UNIT_TYPE_PAIRS = [("agency", "Sở, ban, ngành / agency"), ("commune", "UBND cấp xã / commune"),
+                     ("district", "UBND cấp huyện / district")]
+assert [value for value, _ in UNIT_TYPE_PAIRS] == list(UNIT_TYPES)
+UNIT_TYPE_CHOICES = options(UNIT_TYPE_PAIRS)
+
+
+class ActionForm(FlaskForm):
+    """A bare form for buttons that POST (status change, revoke): carries only the CSRF token."""
+
+
+class RoundForm(FlaskForm):
+    code = StringField("Mã đợt / code", validators=[DataRequired(REQUIRED), Length(max=40)])
+    province_id = SelectField("Tỉnh / province", coerce=int, validators=[InputRequired(REQUIRED)])
+    year = IntegerField("Năm / year", validators=[InputRequired(REQUIRED), NumberRange(2000, 2100)])
+    period = StringField("Kỳ / period", validators=[Length(max=60)])
+    title = StringField("Tên đợt / title", validators=[DataRequired(REQUIRED), Length(max=300)])
+    opens_on = DateField("Ngày mở / opens on", validators=[Optional()])
+    closes_on = DateField("Ngày đóng / closes on", validators=[Optional()])
+    anonymous = BooleanField("Ẩn danh / anonymous", default=True)
+
+
+class RatingCellForm(FlaskForm):
+    respondent_group = StringField("Nhóm người trả lời / respondent group",
+                                   validators=[DataRequired(REQUIRED), Length(max=32)])
+    unit_type = SelectField("Loại đơn vị được đánh giá / assessed unit type", choices=UNIT_TYPE_CHOICES)
+    questionnaire_id = SelectField("Phiếu / questionnaire", coerce=int, validators=[InputRequired(REQUIRED)])
+    quota = IntegerField("Chỉ tiêu phiếu mỗi đơn vị / forms per unit",
+                         validators=[InputRequired(REQUIRED), NumberRange(0, 100000)])
+
+
+class FrameUploadForm(FlaskForm):
+    kind = SelectField("Loại khung mẫu / frame kind")
+    file = FileField("Tệp CSV hoặc XLSX / CSV or XLSX file", validators=[FileRequired(REQUIRED)])
+
+
+class PlanForm(FlaskForm):
+    """Sample design: size (given, or computed from margin and confidence), strata, allocation, method."""
+
+    size_mode = SelectField("Cỡ mẫu / sample size", choices=options([
+        ("cochran", "Tính theo sai số (Cochran) / from the margin of error (Cochran)"),
+        ("slovin", "Công thức Slovin / Slovin's formula"),
+        ("fixed", "Nhập cỡ mẫu / enter n")]), default="cochran")
+    n = IntegerField("Cỡ mẫu n / n", validators=[Optional(), NumberRange(1)])
+    margin = DecimalField("Sai số / margin of error", default=0.05, places=3,
+                          validators=[Optional(), NumberRange(0.001, 0.5)])
+    confidence = DecimalField("Độ tin cậy / confidence", default=0.95, places=3,
+                              validators=[Optional(), NumberRange(0.5, 0.999)])
+    p = DecimalField("Tỷ lệ kỳ vọng / expected proportion", default=0.5, places=3,
+                     validators=[Optional(), NumberRange(0.01, 0.99)])
+    deff = DecimalField("Hiệu ứng thiết kế / design effect", default=1.0, places=2,
+                        validators=[Optional(), NumberRange(1.0, 20.0)])
+    response_rate = DecimalField("Tỷ lệ phản hồi dự kiến / expected response rate", default=1.0, places=2,
+                                 validators=[Optional(), NumberRange(0.05, 1.0)])
+    per_stratum = BooleanField("Tính cỡ mẫu riêng cho từng tầng / size each stratum separately")
+    strata_column = SelectField("Phân tầng theo cột / stratify by column")
+    allocation = SelectField("Phân bổ / allocation", choices=options([
+        ("proportional", "Tỷ lệ / proportional"), ("equal", "Bằng nhau / equal"),
+        ("neyman", "Neyman")]), default="proportional")
+    sds = StringField("Độ lệch chuẩn từng tầng (Neyman), ví dụ A=5; B=10 / stratum SDs for Neyman")
+    minimum = IntegerField("Tối thiểu mỗi tầng / minimum per stratum", default=0,
+                           validators=[Optional(), NumberRange(0)])
+    size_column = SelectField("Cột quy mô (PPS) / size column (PPS)")
+    method = SelectField("Cách chọn / selection method", choices=options([
+        ("srs", "Ngẫu nhiên đơn giản / simple random"), ("systematic", "Hệ thống / systematic"),
+        ("pps_systematic", "PPS hệ thống / PPS systematic")]), default="srs")
+    replacements = IntegerField("Số dự phòng mỗi tầng / replacements per stratum", default=5,
+                                validators=[Optional(), NumberRange(0)])
+    seed = IntegerField("Hạt giống ngẫu nhiên (để trống để tạo mới) / seed (blank for a new one)",
+                        validators=[Optional(), NumberRange(0, 2**31 - 1)])
+
+
+class InvitationForm(FlaskForm):
+    cell_id = SelectField("Ô ma trận (nhóm × loại đơn vị) / matrix cell", coerce=int,
+                          validators=[InputRequired(REQUIRED)])
+    output = SelectField("Tải về / download as", choices=options([
+        ("xlsx", "Excel (XLSX)"), ("csv", "CSV"), ("cards", "Thẻ in A4 / printable A4 cards")]))
+    include_replacements = BooleanField("Cả danh sách dự phòng / include replacements")
+
+
+class EntryPointForm(FlaskForm):
+    unit_id = SelectField("Đơn vị / unit", coerce=int, validators=[InputRequired(REQUIRED)])
+    counter = StringField("Quầy, điểm phục vụ / counter", validators=[Length(max=200)])
+    questionnaire_id = SelectField("Phiếu / questionnaire", coerce=int, validators=[InputRequired(REQUIRED)])

@@ -1,0 +1,39 @@
+"""Fieldwork monitor: responses and response rate per unit against quota (admins and focal points)."""
+from __future__ import annotations
+
+from flask import abort, g, render_template
+
+from survey_app.admin import bp
+from survey_app.admin.access import round_or_404
+from survey_app.auth import login_required
+from survey_app.extensions import db
+from survey_app.models import SurveyRound
+from survey_app.operations import rounds as round_ops
+
+
+def _visible_units() -> set[int] | None:
+    """None for admins (every unit); a focal point sees only the unit of the account."""
+    if g.user.role == "admin":
+        return None
+    return {g.user.unit_id} if g.user.unit_id is not None else set()
+
+
+@bp.get("/monitor")
+@login_required("admin", "focal_point")
+def monitor_rounds():
+    rounds = db.session.scalars(db.select(SurveyRound).where(SurveyRound.status != "draft")
+                                .order_by(SurveyRound.year.desc(), SurveyRound.code))
+    return render_template("admin/monitor_rounds.html", rounds=list(rounds), labels=round_ops.STATUS_LABELS)
+
+
+@bp.get("/rounds/<int:round_id>/monitor")
+@login_required("admin", "focal_point")
+def monitor(round_id: int):
+    survey_round = round_or_404(round_id)
+    if survey_round.status == "draft" and g.user.role != "admin":
+        abort(404)
+    visible = _visible_units()
+    rows = round_ops.unit_progress(survey_round, visible)
+    cells = round_ops.matrix_progress(survey_round) if visible is None else []
+    return render_template("admin/monitor.html", round=survey_round, rows=rows, cells=cells,
+                           labels=round_ops.STATUS_LABELS, limited=visible is not None)

@@ -1,0 +1,370 @@
+"""Sample plans: preview the size per stratum, draw, store, redraw to verify, list, invite.
+
+The statistics (sizes, allocation, selection) all run in the pure ``sampling`` package; this
+module only loads frame rows, passes plain arrays in and stores the result.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import insert
+
+from sampling import allocate, sample_size, select
+from sampling.size import slovin_size
+from survey_app.extensions import db
+from survey_app.models import (
+    FrameRow, Invitation, RatingCell, SampleFrame, SampleMember, SamplePlan, SurveyRound, Unit, User,
+)
+from survey_app.models.base import utcnow
+from survey_app.operations.fieldwork_setup import issue_invitation
+from survey_app.operations.frames import frame_columns, frame_spec, numeric_columns
+from survey_app.operations.rounds import record_audit
+
+SIZE_MODES = ("cochran", "slovin", "fixed")
+# SamplePlan.seed is a 32-bit INTEGER column (PostgreSQL), so seeds stay below 2**31.
+MAX_SEED = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Everything that decides a draw; stored with the plan so anyone can redraw it."""
+
+    method: str = "srs"
+    size_mode: str = "cochran"
+    n: int | None = None
+    margin: float = 0.05
+    confidence: float = 0.95
+    p: float = 0.5
+    deff: float = 1.0
+    response_rate: float = 1.0
+    strata_column: str | None = None
+    per_stratum: bool = False
+    allocation: str = "proportional"
+    sds: dict[str, float] = field(default_factory=dict)
+    minimum: int = 0
+    size_column: str | None = None
+    replacements: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PlanOptions:
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class StratumSize:
+    label: str | None
+    population: int
+    n: int
+
+
+@dataclass(frozen=True)
+class PlanPreview:
+    """The n the plan will draw, per stratum, before drawing."""
+
+    population: int
+    n: int
+    strata: list[StratumSize]
+
+
+@dataclass(frozen=True)
+class FrameData:
+    """A stored frame as plain arrays, in frame order."""
+
+    row_ids: np.ndarray
+    design: list[dict[str, Any]]
+    sizes: np.ndarray | None
+
+
+def load_frame_data(frame: SampleFrame, size_column: str | None = None) -> FrameData:
+    rows = db.session.execute(db.select(FrameRow.id, FrameRow.design, FrameRow.size)
+                              .where(FrameRow.frame_id == frame.id).order_by(FrameRow.row_number)).all()
+    row_ids = np.fromiter((r.id for r in rows), dtype=np.int64, count=len(rows))
+    design = [r.design for r in rows]
+    sizes = None
+    if size_column is not None:
+        sizes = np.array([float(d.get(size_column) or 0.0) for d in design], dtype=float)
+    return FrameData(row_ids, design, sizes)
+
+
+def _strata_labels(data: FrameData, column: str) -> list[str]:
+    labels = []
+    for position, row in enumerate(data.design, start=1):
+        value = row.get(column)
+        if value is None or value == "":
+            raise ValueError(f"Dòng {position} của khung mẫu không có giá trị tầng “{column}” / frame row "
+                             f"{position} has no value in the stratum column “{column}”.")
+        labels.append(str(value))
+    return labels
+
+
+def _check_options(frame: SampleFrame, options: PlanOptions) -> None:
+    if options.method not in ("srs", "systematic", "pps_systematic"):
+        raise ValueError(f"Cách chọn mẫu không hợp lệ / unknown selection method {options.method!r}.")
+    if options.size_mode not in SIZE_MODES:
+        raise ValueError(f"Cách tính cỡ mẫu không hợp lệ / unknown size mode {options.size_mode!r}.")
+    columns = frame_columns(frame)
+    if options.strata_column is not None and options.strata_column not in columns:
+        raise ValueError(f"Khung mẫu không có cột “{options.strata_column}” / the frame has no column "
+                         f"“{options.strata_column}”.")
+    if options.method == "pps_systematic":
+        if options.size_column not in numeric_columns(frame):
+            raise ValueError("Chọn PPS cần một cột quy mô bằng số (ví dụ dân số) / PPS selection needs a "
+                             "numeric size column (e.g. population).")
+    if options.size_mode == "fixed" and not options.n:
+        raise ValueError("Hãy nhập cỡ mẫu n / enter the sample size n.")
+
+
+def _size_for(population: int, options: PlanOptions) -> int:
+    if options.size_mode == "slovin":
+        return slovin_size(population, margin=options.margin)
+    return sample_size(margin=options.margin, confidence=options.confidence, p=options.p,
+                       population=population, deff=options.deff, response_rate=options.response_rate)
+
+
+def _vi(exc: ValueError) -> ValueError:
+    """A ``sampling`` error (English) with a Vietnamese lead-in for officials."""
+    text = str(exc)
+    if " / " in text:
+        return exc
+    return ValueError(f"Không lập được mẫu với các tham số này / the plan cannot be drawn: {text}")
+
+
+def preview_plan(frame: SampleFrame, options: PlanOptions, data: FrameData | None = None) -> PlanPreview:
+    """The total n and the n of each stratum that a draw with ``options`` would take."""
+    _check_options(frame, options)
+    data = data or load_frame_data(frame, options.size_column)
+    population = len(data.row_ids)
+    try:
+        if options.strata_column is None:
+            n = options.n if options.size_mode == "fixed" else _size_for(population, options)
+            if n > population:
+                raise ValueError(f"Cỡ mẫu {n} lớn hơn {population} dòng của khung / n = {n} is larger than "
+                                 f"the {population} rows of the frame.")
+            return PlanPreview(population, n, [StratumSize(None, population, n)])
+        labels = _strata_labels(data, options.strata_column)
+        order: dict[str, int] = {}
+        for label in labels:
+            order[label] = order.get(label, 0) + 1
+        names, counts = list(order), list(order.values())
+        if options.per_stratum and options.size_mode != "fixed":
+            sizes = [max(_size_for(count, options), min(options.minimum, count)) for count in counts]
+        else:
+            total = options.n if options.size_mode == "fixed" else _size_for(population, options)
+            sds = None
+            if options.allocation == "neyman":
+                missing = [name for name in names if name not in options.sds]
+                if missing:
+                    raise ValueError(f"Thiếu độ lệch chuẩn cho tầng “{missing[0]}” / no standard deviation "
+                                     f"for stratum “{missing[0]}”.")
+                sds = [options.sds[name] for name in names]
+            sizes = allocate(total, counts, sds=sds, method=options.allocation, minimum=options.minimum)
+    except ValueError as exc:
+        raise _vi(exc) from None
+    strata = [StratumSize(name, count, size) for name, count, size in zip(names, counts, sizes)]
+    return PlanPreview(population, sum(sizes), strata)
+
+
+def _selection(frame: SampleFrame, options: PlanOptions, seed: int, data: FrameData):
+    preview = preview_plan(frame, options, data)
+    strata = None
+    n: Any = preview.n
+    if options.strata_column is not None:
+        strata = _strata_labels(data, options.strata_column)
+        n = {s.label: s.n for s in preview.strata}
+    try:
+        selection = select(len(data.row_ids), n, method=options.method, strata=strata,
+                           size=data.sizes if options.method == "pps_systematic" else None, seed=seed,
+                           replacements=options.replacements)
+    except ValueError as exc:
+        raise _vi(exc) from None
+    return preview, selection
+
+
+def _label(stratum: Any) -> str | None:
+    return None if stratum is None else str(stratum)[:100]
+
+
+def new_seed() -> int:
+    return secrets.randbelow(MAX_SEED) + 1
+
+
+def draw_plan(survey_round: SurveyRound, frame: SampleFrame, options: PlanOptions, seed: int | None = None,
+              user: User | None = None) -> SamplePlan:
+    """Draw a sample and store the plan (seed, frame hash, options, allocation) with its members."""
+    if frame.round_id != survey_round.id:
+        raise ValueError("Khung mẫu không thuộc đợt này / the frame belongs to another round.")
+    if survey_round.status in ("closed", "published"):
+        raise ValueError("Đợt đã đóng, không rút mẫu mới / a closed round takes no new draw.")
+    seed = new_seed() if seed is None else seed
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"Hạt giống phải từ 0 đến {MAX_SEED} / the seed must lie between 0 and {MAX_SEED}.")
+    data = load_frame_data(frame, options.size_column if options.method == "pps_systematic" else None)
+    preview, selection = _selection(frame, options, seed, data)
+    plan = SamplePlan(round_id=survey_round.id, frame_id=frame.id, frame_hash=frame.content_hash,
+                      method=options.method, n=preview.n, seed=seed, parameters=options.to_dict(),
+                      allocation={str(s.label) if s.label is not None else "": s.n for s in preview.strata},
+                      drawn_at=utcnow())
+    db.session.add(plan)
+    db.session.flush()
+    strata = selection.strata or (None,) * selection.n
+    spare_strata = selection.replacement_strata or (None,) * len(selection.replacements)
+    members = [
+        {"plan_id": plan.id, "frame_row_id": int(data.row_ids[row]), "role": "selected",
+         "selection_order": order, "stratum": _label(stratum), "inclusion_probability": float(probability),
+         "base_weight": float(weight), "backcheck": False}
+        for order, (row, probability, weight, stratum) in enumerate(
+            zip(selection.indices, selection.probabilities, selection.weights, strata), start=1)
+    ]
+    members += [
+        {"plan_id": plan.id, "frame_row_id": int(data.row_ids[row]), "role": "replacement",
+         "selection_order": order, "stratum": _label(stratum), "inclusion_probability": None, "base_weight": None,
+         "backcheck": False}
+        for order, (row, stratum) in enumerate(zip(selection.replacements, spare_strata),
+                                               start=selection.n + 1)
+    ]
+    for start in range(0, len(members), 5000):
+        db.session.execute(insert(SampleMember), members[start:start + 5000])
+    record_audit(user, "plan.draw", plan, {"seed": seed, "n": preview.n, "frame_hash": frame.content_hash,
+                                           "method": options.method})
+    db.session.flush()
+    return plan
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    message: str
+
+
+def verify_plan(plan: SamplePlan) -> Verification:
+    """Redraw the plan from its stored seed and options and compare with the stored members."""
+    frame = plan.frame
+    if frame.content_hash != plan.frame_hash:
+        return Verification(False, "Khung mẫu đã thay đổi so với lúc rút mẫu / the frame changed since the draw.")
+    options = PlanOptions.from_dict(plan.parameters)
+    data = load_frame_data(frame, options.size_column if options.method == "pps_systematic" else None)
+    _, selection = _selection(frame, options, plan.seed, data)
+    position = {int(row_id): index for index, row_id in enumerate(data.row_ids)}
+    stored = db.session.execute(db.select(SampleMember.frame_row_id, SampleMember.role)
+                                .where(SampleMember.plan_id == plan.id)
+                                .order_by(SampleMember.selection_order)).all()
+    stored_selected = [position[r.frame_row_id] for r in stored if r.role == "selected"]
+    stored_spare = [position[r.frame_row_id] for r in stored if r.role == "replacement"]
+    if stored_selected == selection.indices.tolist() and stored_spare == selection.replacements.tolist():
+        return Verification(True, f"Rút lại với hạt giống {plan.seed} cho đúng {len(stored_selected)} đơn vị "
+                                  f"đã chọn / redrawing with seed {plan.seed} gives the same "
+                                  f"{len(stored_selected)} selected units.")
+    return Verification(False, "Rút lại cho kết quả khác với mẫu đã lưu / the redraw differs from the stored "
+                               "sample.")
+
+
+def member_rows(plan: SamplePlan) -> tuple[list[str], list[list[Any]]]:
+    """The selected list with replacements as (headers, rows), personal columns included for contact."""
+    spec = frame_spec(plan.frame.kind)
+    design_columns = [c.name for c in spec.columns if not c.personal]
+    personal_columns = list(spec.personal_columns)
+    headers = (["order", "role", "stratum", "frame_row", "unit_code", "unit_name"] + design_columns
+               + personal_columns + ["inclusion_probability", "base_weight"])
+    query = (db.select(SampleMember, FrameRow, Unit)
+             .join(FrameRow, FrameRow.id == SampleMember.frame_row_id)
+             .outerjoin(Unit, Unit.id == FrameRow.unit_id)
+             .where(SampleMember.plan_id == plan.id).order_by(SampleMember.selection_order))
+    rows = []
+    for member, frame_row, unit in db.session.execute(query):
+        personal = frame_row.personal or {}
+        rows.append([member.selection_order, member.role, member.stratum, frame_row.row_number,
+                     unit.code if unit else None, unit.name if unit else None]
+                    + [frame_row.design.get(c) for c in design_columns]
+                    + [personal.get(c) for c in personal_columns]
+                    + [member.inclusion_probability, member.base_weight])
+    return headers, rows
+
+
+def table_xlsx(headers: list[str], rows: list[list[Any]], title: str) -> bytes:
+    """A one-sheet workbook with a bold header row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    header_cells = []
+    for name in headers:
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True)
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def table_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
+    """UTF-8 CSV with a byte-order mark, so Excel shows Vietnamese correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    member: SampleMember
+    unit: Unit
+    token: str
+    personal: dict
+
+
+def issue_plan_invitations(plan: SamplePlan, cell: RatingCell, include_replacements: bool = False,
+                           user: User | None = None) -> list[IssuedInvitation]:
+    """One invitation per drawn member (rated unit = the member's frame unit) not yet invited.
+
+    Tokens are returned once, for the download, and stored only as keyed hashes.
+    """
+    survey_round = db.session.get(SurveyRound, plan.round_id)
+    if cell.round_id != plan.round_id:
+        raise ValueError("Ô ma trận không thuộc đợt này / the matrix cell belongs to another round.")
+    if survey_round.status in ("closed", "published"):
+        raise ValueError("Đợt đã đóng, không phát thêm thư mời / a closed round issues no invitations.")
+    invited = set(db.session.scalars(db.select(Invitation.sample_member_id).where(
+        Invitation.sample_member_id.is_not(None), Invitation.status != "revoked",
+        Invitation.round_id == plan.round_id)))
+    roles = ("selected", "replacement") if include_replacements else ("selected",)
+    query = (db.select(SampleMember, FrameRow, Unit)
+             .join(FrameRow, FrameRow.id == SampleMember.frame_row_id)
+             .outerjoin(Unit, Unit.id == FrameRow.unit_id)
+             .where(SampleMember.plan_id == plan.id, SampleMember.role.in_(roles))
+             .order_by(SampleMember.selection_order))
+    issued = []
+    questionnaire = cell.questionnaire
+    for member, frame_row, unit in db.session.execute(query).all():
+        if member.id in invited:
+            continue
+        if unit is None:
+            raise ValueError(f"Dòng khung {frame_row.row_number} không có đơn vị được đánh giá / frame row "
+                             f"{frame_row.row_number} has no assessed unit.")
+        if unit.unit_type != cell.unit_type:
+            raise ValueError(f"Đơn vị {unit.code} không thuộc loại {cell.unit_type} của ô ma trận / unit "
+                             f"{unit.code} is not of the cell's unit type {cell.unit_type}.")
+        invitation, token = issue_invitation(survey_round, questionnaire, unit, cell.respondent_group,
+                                             stratum=member.stratum, base_weight=member.base_weight,
+                                             sample_member_id=member.id)
+        issued.append(IssuedInvitation(member, unit, token, frame_row.personal or {}))
+    if not issued:
+        raise ValueError("Mọi đơn vị trong mẫu đã có thư mời / every member of the sample already has an "
+                         "invitation.")
+    record_audit(user, "plan.invitations", plan, {"cell": cell.id, "count": len(issued)})
+    return issued
