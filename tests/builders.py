@@ -190,3 +190,119 @@ def sipas_frame_csv(unit_codes: list[str], rows_per_unit: int | list[int], *, na
             name = f"Người dân {serial}" if named else ""
             lines.append(f"HS{serial:07d},{code},Cấp giấy phép,15/08/2025,{name},09{serial:08d}")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- results and exports
+
+RESULTS_PACK = {
+    "id": "test_pack", "version": "1", "title": {"vi": "Bộ tiêu chí thử", "en": "Test pack"},
+    "unit_types": ["agency", "commune"], "total_points": 10, "survey_points": 6,
+    "criteria": [
+        {"code": "1", "title": {"vi": "Chỉ đạo, điều hành", "en": "Direction"}, "max_points": 6,
+         "assessment": "self", "children": [
+             {"code": "1.1", "title": {"vi": "Kế hoạch", "en": "Plan"}, "max_points": 4},
+             {"code": "1.2", "title": {"vi": "Đánh giá của đại biểu", "en": "Delegates' rating"},
+              "max_points": 2, "assessment": "survey"}]},
+        {"code": "8", "title": {"vi": "Tác động đến người dân", "en": "Impact on citizens"}, "max_points": 4,
+         "assessment": "survey"},
+    ],
+}
+
+
+def _scale_question(name: str, criterion: str) -> dict:
+    return {"name": name, "type": "single", "choices": "scale", "criterion": criterion,
+            "label": {"vi": f"Mức hài lòng {name}", "en": f"Satisfaction {name}"}}
+
+
+def results_sipas_dict() -> dict:
+    """A SIPAS-like citizen form: elements ``g_a`` (items a1, a2) and ``g_b`` (b1), all scoring ``8``."""
+    return {
+        "id": "sipas_test", "version": "1", "respondent_group": "citizen", "languages": ["vi", "en"],
+        "title": {"vi": "Phiếu SIPAS thử", "en": "Test SIPAS form"}, "choice_lists": {"scale": SCALE},
+        "pages": [{"name": "satisfaction", "title": {"vi": "Hài lòng", "en": "Satisfaction"}, "questions": [
+            {"name": "g_a", "type": "group", "label": {"vi": "Tiếp cận", "en": "Access"},
+             "questions": [_scale_question("a1", "8"), _scale_question("a2", "8")]},
+            {"name": "g_b", "type": "group", "label": {"vi": "Thủ tục", "en": "Procedure"},
+             "questions": [_scale_question("b1", "8")]},
+            {"name": "comment", "type": "text", "label": {"vi": "Góp ý", "en": "Comment"}},
+        ]}],
+    }
+
+
+def results_delegate_dict() -> dict:
+    """A delegates' form with one question ``d1`` scoring criterion ``1.2`` (A 1, B .6, C .2, D 0)."""
+    choices = [{"name": n, "label": {"vi": f"Mức {n}", "en": f"Level {n}"}, "coefficient": c}
+               for n, c in (("A", 1.0), ("B", 0.6), ("C", 0.2), ("D", 0.0))]
+    choices.append({"name": "dk", "label": {"vi": "Không biết", "en": "Don't know"}, "excluded": True})
+    return {
+        "id": "delegate_test", "version": "1", "respondent_group": "delegate", "languages": ["vi", "en"],
+        "title": {"vi": "Phiếu đại biểu thử", "en": "Test delegates' form"},
+        "pages": [{"name": "rating", "title": {"vi": "Đánh giá", "en": "Rating"}, "questions": [
+            {"name": "d1", "type": "single", "choices": choices, "criterion": "1.2",
+             "label": {"vi": "Chỉ đạo, điều hành CCHC", "en": "Direction of reform"}}]}],
+    }
+
+
+def create_scored_response(survey_round: SurveyRound, unit: Unit, questionnaire: QuestionnaireVersion,
+                           group: str, **kw):
+    """A submitted response with the given answers, design variables and flags."""
+    import uuid
+
+    from survey_app.models import Response
+
+    n = next(_serial)
+    values = {"submission_id": str(uuid.uuid4()), "receipt": f"KQ{n:08d}", "round_id": survey_round.id,
+              "questionnaire_id": questionnaire.id, "rated_unit_id": unit.id, "respondent_group": group,
+              "channel": "invitation", "answers": {}, "submitted_on": dt.date(2025, 10, 1)}
+    values.update(kw)
+    response = Response(**values)
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def create_scored_round(status: str = "published", code: str = "KQ-2025", year: int = 2025):
+    """A round with known answers and weights (see tests/app/test_results_numbers.py for the
+    hand-worked figures): units ``SO-A`` (agency) and ``XA-B`` (commune), a citizen SIPAS form and
+    a delegates' form, one quarantined response, one unused invitation. Returns a dict of objects."""
+    from questionnaires.packs import load_pack
+
+    from survey_app.operations.documents import publish_pack
+
+    province = create_province(name="Tỉnh Kiểm Thử")
+    unit_a = create_unit(province, code="SO-A", name="Sở A", unit_type="agency")
+    unit_b = create_unit(province, code="XA-B", name="Xã B", unit_type="commune")
+    pack = publish_pack(load_pack(RESULTS_PACK), RESULTS_PACK)
+    survey_round = create_round(status="open", province=province, code=code, year=year,
+                                methodology_pack_id=pack.id, opens_on=dt.date(year, 9, 1),
+                                closes_on=dt.date(year, 11, 30))
+    sipas = create_questionnaire(results_sipas_dict())
+    delegate = create_questionnaire(results_delegate_dict())
+    citizen_rows = [  # unit, stratum, base weight, answers
+        (unit_a, "S1", 10.0, {"a1": "5", "a2": "5", "b1": "5"}),
+        (unit_a, "S2", 30.0, {"a1": "1", "a2": "1", "b1": "1"}),
+        (unit_a, "S2", 30.0, {"a1": "4", "a2": "3", "b1": "dk", "comment": "=HYPERLINK(\"x\")"}),
+        (unit_b, "B", 5.0, {"a1": "4", "a2": "4", "b1": "4"}),
+        (unit_b, "B", 5.0, {"a1": "2", "a2": "2", "b1": "2"}),
+    ]
+    for unit, stratum, weight, answers in citizen_rows:
+        create_scored_response(survey_round, unit, sipas, "citizen", stratum=stratum, base_weight=weight,
+                        answers=answers, paradata={"total_seconds": 300.0})
+    # one sampled citizen of S1 did not answer: the S1 respondent then carries weight 20
+    invitation, _ = issue_invitation(survey_round, sipas, unit_a, "citizen", stratum="S1", base_weight=10.0)
+    revoked, _ = issue_invitation(survey_round, sipas, unit_a, "citizen", stratum="S2", base_weight=30.0)
+    revoked.status = "revoked"
+    for unit, answer, quarantined in [(unit_a, "A", False), (unit_a, "B", False), (unit_a, "C", False),
+                                      (unit_a, "D", True), (unit_b, "A", False), (unit_b, "D", False)]:
+        create_scored_response(survey_round, unit, delegate, "delegate", answers={"d1": answer},
+                        quarantined=quarantined, quality_flags=["speeder"] if quarantined else [],
+                        paradata={"total_seconds": 120.0})
+    db.session.flush()
+    if status != "open":
+        from survey_app.operations.rounds import change_status
+
+        change_status(survey_round, "closed")
+        if status == "published":
+            change_status(survey_round, "published")
+    return {"round": survey_round, "units": (unit_a, unit_b), "pack": pack, "forms": (sipas, delegate),
+            "invitation": invitation}

@@ -21,3 +21,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(respond.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # a token or entry code in the body authorises API calls
+
+    from survey_app import exports, results
+
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(results.bp)

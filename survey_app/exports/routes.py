@@ -1,0 +1,85 @@
+"""Routes of the export API.
+
+Authorisation: a logged-in session of an ``admin`` or ``council`` user (401 without a session,
+403 for other roles). Only published rounds are exported (409 otherwise). The file is built once,
+its SHA-256 is sent in the ``X-Checksum-SHA256`` header (and as ``?format=sha256``), and the body
+is streamed in chunks so that large files do not sit in the response buffer.
+"""
+from __future__ import annotations
+
+from flask import Response, g, jsonify, request, stream_with_context
+
+from analysis.contract import contract_schema
+from survey_app.api.errors import error_body
+from survey_app.exports import bp
+from survey_app.extensions import db
+from survey_app.models import SurveyRound
+from survey_app.operations.exports import FORMATS, TABLES, RoundNotPublished, export_file
+
+READER_ROLES = ("admin", "council")
+CHUNK = 64 * 1024
+
+
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               409: "round_not_published"}
+
+
+def _problem(status: int, vi: str, en: str):
+    return error_body(status, ERROR_CODES[status], vi, en)
+
+
+def _refusal():
+    if g.get("user") is None:
+        response = _problem(401, "Cần đăng nhập để tải kết quả.", "Log in to download results.")
+        response.headers["WWW-Authenticate"] = 'Cookie realm="par-survey"'
+        return response
+    if g.user.role not in READER_ROLES:
+        return _problem(403, "Tài khoản của bạn không được tải kết quả.",
+                        "Your account may not download results.")
+    return None
+
+
+@bp.get("/contract/schema")
+def contract_schema_document():
+    """The JSON Schema (2020-12) of export contract v1."""
+    response = jsonify(contract_schema())
+    response.mimetype = "application/schema+json"
+    return response
+
+
+@bp.get("/rounds/<code>/export")
+def export_round(code: str):
+    refusal = _refusal()
+    if refusal is not None:
+        return refusal
+    fmt = request.args.get("format", "json")
+    table = request.args.get("table") or None
+    checksum_only = fmt == "sha256"
+    if checksum_only:
+        fmt = request.args.get("of", "json")
+    if fmt not in FORMATS:
+        return _problem(400, f"Định dạng {fmt!r} không được hỗ trợ; dùng json, csv, xlsx, sav hoặc sha256.",
+                        f"Format {fmt!r} is not supported; use json, csv, xlsx, sav or sha256.")
+    if table is not None and table not in TABLES:
+        return _problem(400, f"Bảng {table!r} không có; dùng {', '.join(TABLES)}.",
+                        f"Table {table!r} does not exist; use {', '.join(TABLES)}.")
+    survey_round = db.session.scalar(db.select(SurveyRound).filter_by(code=code))
+    if survey_round is None:
+        return _problem(404, f"Không có đợt khảo sát {code}.", f"There is no survey round {code}.")
+    try:
+        export = export_file(survey_round, fmt, table=table)
+    except RoundNotPublished:
+        return _problem(409, f"Đợt {code} chưa được công bố; chỉ xuất kết quả của đợt đã công bố.",
+                        f"Round {code} is not published; only published rounds are exported.")
+    headers = {"X-Checksum-SHA256": export.sha256, "Cache-Control": "no-store"}
+    if checksum_only:
+        return Response(export.checksum_text(), content_type="text/plain; charset=utf-8", headers=headers)
+    content = export.content
+
+    def chunks():
+        for start in range(0, len(content), CHUNK):
+            yield content[start:start + CHUNK]
+
+    headers.update({"Content-Disposition": f'attachment; filename="{export.filename}"',
+                    "Content-Length": str(len(content))})
+    return Response(stream_with_context(chunks()), content_type=export.mimetype, headers=headers)

@@ -1,0 +1,371 @@
+"""Analysing a round: responses and invitations from the database arranged as plain arrays, handed
+to ``analysis``, and the results handed back. No statistics here: only arranging arrays.
+
+Weighting: a response's base weight (1 when none was set, e.g. a QR response) is adjusted for
+non-response with :func:`analysis.nonresponse_adjust` within cells of respondent group × rated
+unit × stratum, the unused (issued, not revoked) invitations of a cell being its non-respondents.
+Responses are never deleted: quality flags only mark them (``Response.quarantined``), and every
+result exists with every response and with quarantined responses left out.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from survey_app.extensions import db
+from survey_app.models import Invitation, QuestionnaireVersion, Response, SurveyRound, Unit
+from survey_app.operations.documents import load_questionnaire
+
+DEFAULT_MIN_N = 30
+WEIGHTING_METHOD = ("base weights (1 for unsampled entries), non-response adjusted within cells of "
+                    "respondent group x rated unit x stratum; Taylor linearisation, strata as sampled")
+SIPAS_SCALE = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+class RoundNotReady(ValueError):
+    """The round cannot be analysed yet (no methodology pack, no responses…)."""
+
+    def __init__(self, message_vi: str, message_en: str):
+        self.message_vi, self.message_en = message_vi, message_en
+        super().__init__(f"{message_vi} / {message_en}")
+
+
+@dataclass(frozen=True)
+class SipasItems:
+    """The 1..5 satisfaction items of the SIPAS questionnaires: item code → element code."""
+
+    codes: tuple[str, ...]
+    elements: tuple[str, ...]
+
+
+@dataclass
+class RoundData:
+    """One row per response of a round, as arrays (the input of every ``analysis`` call)."""
+
+    response_ids: np.ndarray
+    questionnaire_ids: np.ndarray
+    groups: np.ndarray
+    units: np.ndarray
+    strata: np.ndarray
+    base_weights: np.ndarray
+    weights: np.ndarray
+    quarantined: np.ndarray
+    coefficients: dict[str, np.ndarray]
+    sipas_rows: np.ndarray
+    sipas_ratings: np.ndarray
+    sipas_items: SipasItems
+    durations: np.ndarray
+    entry_labels: np.ndarray
+    days: np.ndarray
+    device_hashes: list
+    answer_keys: list
+    grids: list = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return int(self.response_ids.size)
+
+
+def sipas_rating(question) -> dict[str, float] | None:
+    """Choice name → rating 1..5 when the question is on the five-level satisfaction scale
+    (its scored choices carry the coefficients 0, .25, .5, .75, 1), else None."""
+    if question.type != "single" or not question.choices:
+        return None
+    scored = [c for c in question.choices if not c.excluded and c.coefficient is not None]
+    if len(scored) != len(SIPAS_SCALE) or sorted(c.coefficient for c in scored) != list(SIPAS_SCALE):
+        return None
+    if len(scored) != len([c for c in question.choices if not c.excluded]):
+        return None
+    return {c.name: 1.0 + 4.0 * c.coefficient for c in scored}
+
+
+def sipas_items_of(questionnaire) -> list[tuple[str, str, str, dict]]:
+    """(question name, item code, element code, rating map) of each SIPAS item of a citizen form.
+
+    The element of an item is the group holding it, else its page; the item code is the
+    question's criterion code when it has one, else the question name.
+    """
+    if questionnaire.respondent_group != "citizen":
+        return []
+    page_of = {q.name: page.name for page in questionnaire.pages for q in _walk(page.questions)}
+    items = []
+    for question in questionnaire.questions:
+        ratings = sipas_rating(question)
+        if ratings is None:
+            continue
+        element = questionnaire.parent(question.name) or page_of[question.name]
+        items.append((question.name, question.name, element, ratings))
+    return items
+
+
+def _walk(questions):
+    for question in questions:
+        yield question
+        yield from _walk(question.children)
+
+
+def round_by_code(code: str) -> SurveyRound:
+    survey_round = db.session.scalar(db.select(SurveyRound).filter_by(code=code))
+    if survey_round is None:
+        raise LookupError(f"Không có đợt khảo sát {code!r} / no survey round {code!r}.")
+    return survey_round
+
+
+def gather_round(survey_round: SurveyRound) -> RoundData:
+    """Arrange a round's responses (and its invitations' outcomes, for the weights) as arrays."""
+    rows = db.session.execute(
+        db.select(Response.id, Response.questionnaire_id, Response.respondent_group, Unit.code,
+                  Response.stratum, Response.base_weight, Response.quarantined, Response.answers,
+                  Response.paradata, Response.entry_point_id, Response.submitted_on)
+        .join(Unit, Unit.id == Response.rated_unit_id)
+        .where(Response.round_id == survey_round.id).order_by(Response.id)
+    ).all()
+    forms = {row.id: load_questionnaire(row) for row in db.session.scalars(
+        db.select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_({r[1] for r in rows})))}
+    n = len(rows)
+    base = np.array([1.0 if r[5] is None else float(r[5]) for r in rows], dtype=float)
+    strata = np.array(["" if r[4] is None else str(r[4]) for r in rows], dtype=object)
+    groups = np.array([r[2] for r in rows], dtype=object)
+    units = np.array([r[3] for r in rows], dtype=object)
+
+    criteria: dict[str, np.ndarray] = {}
+    sipas_columns: dict[str, int] = {}
+    sipas_elements: list[str] = []
+    sipas_maps = {}
+    for form_id, questionnaire in forms.items():
+        sipas_maps[form_id] = sipas_items_of(questionnaire)
+        for _, code, element, _ in sipas_maps[form_id]:
+            if code not in sipas_columns:
+                sipas_columns[code] = len(sipas_columns)
+                sipas_elements.append(element)
+    sipas_rows = np.array([i for i, r in enumerate(rows) if sipas_maps[r[1]]], dtype=np.intp)
+    ratings = np.full((sipas_rows.size, len(sipas_columns)), np.nan)
+    sipas_position = {int(i): k for k, i in enumerate(sipas_rows)}
+    grids = {form_id: np.full((n, len(items)), np.nan) for form_id, items in sipas_maps.items() if items}
+
+    for i, row in enumerate(rows):
+        questionnaire = forms[row[1]]
+        for code, values in questionnaire.scores(row[7]).items():
+            column = criteria.setdefault(code, np.full(n, np.nan))
+            if values:
+                column[i] = float(np.mean(values))
+        for k, (name, code, _, rating_map) in enumerate(sipas_maps[row[1]]):
+            rating = rating_map.get(row[7].get(name))
+            if rating is not None:
+                ratings[sipas_position[i], sipas_columns[code]] = rating
+                grids[row[1]][i, k] = rating
+
+    paradata = [r[8] or {} for r in rows]
+    return RoundData(
+        response_ids=np.array([r[0] for r in rows], dtype=np.int64),
+        questionnaire_ids=np.array([r[1] for r in rows], dtype=np.int64),
+        groups=groups, units=units, strata=strata, base_weights=base,
+        weights=_adjusted_weights(survey_round, groups, units, strata, base),
+        quarantined=np.array([bool(r[6]) for r in rows], dtype=bool),
+        coefficients=criteria, sipas_rows=sipas_rows, sipas_ratings=ratings,
+        sipas_items=SipasItems(tuple(sipas_columns), tuple(sipas_elements)),
+        durations=np.array([_seconds(p.get("total_seconds")) for p in paradata], dtype=float),
+        entry_labels=np.array([f"entry-{r[9]}" if r[9] is not None else f"response-{r[0]}" for r in rows],
+                              dtype=object),
+        days=np.array([(r[10] - dt.date(2000, 1, 1)).days * 86400.0 if r[10] else np.nan for r in rows]),
+        device_hashes=[p.get("device_hash") for p in paradata],
+        answer_keys=[[f"{r[1]}:" + json.dumps(r[7], sort_keys=True, ensure_ascii=False)] for r in rows],
+        grids=list(grids.values()),
+    )
+
+
+def _seconds(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _adjusted_weights(survey_round, groups, units, strata, base) -> np.ndarray:
+    """Non-response adjusted weights of the responses: the cell's unused invitations are its
+    non-respondents (revoked invitations are out of the sample)."""
+    from analysis import nonresponse_adjust
+
+    unused = db.session.execute(
+        db.select(Invitation.respondent_group, Unit.code, Invitation.stratum, Invitation.base_weight)
+        .join(Unit, Unit.id == Invitation.rated_unit_id)
+        .where(Invitation.round_id == survey_round.id, Invitation.status == "issued")
+    ).all()
+    if base.size == 0:
+        return base.copy()
+    cells = [f"{g}\x1f{u}\x1f{s}" for g, u, s in zip(groups, units, strata)]
+    cells += [f"{g}\x1f{u}\x1f{'' if s is None else s}" for g, u, s, _ in unused]
+    weights = np.concatenate([base, [1.0 if w is None else float(w) for _, _, _, w in unused]])
+    responded = np.arange(weights.size) < base.size
+    adjusted = np.asarray(nonresponse_adjust(weights, responded, np.array(cells, dtype=object)), dtype=float)
+    return adjusted[: base.size]
+
+
+def response_counts(survey_round: SurveyRound, data: RoundData | None = None) -> list[dict]:
+    """Invited, completed and quarantined counts per respondent group × rated unit, with the
+    round totals per group (``unit`` None).
+
+    ``invited`` counts eligible (not revoked) invitations; it is None, and so is the response
+    rate, where a cell had no invitations or received more responses than invitations (answers
+    through open QR codes, which have no denominator).
+    """
+    invitations = db.session.execute(
+        db.select(Invitation.respondent_group, Unit.code, db.func.count(Invitation.id))
+        .join(Unit, Unit.id == Invitation.rated_unit_id)
+        .where(Invitation.round_id == survey_round.id, Invitation.status != "revoked")
+        .group_by(Invitation.respondent_group, Unit.code)
+    ).all()
+    invited = {(g, u): int(c) for g, u, c in invitations}
+    if data is None:
+        data = gather_round(survey_round)
+    completed = Counter(zip(data.groups, data.units))
+    quarantined = Counter(zip(data.groups[data.quarantined], data.units[data.quarantined]))
+    cells = sorted(set(invited) | set(completed))
+    out = []
+    for group in sorted({g for g, _ in cells}):
+        rows = [(g, u) for g, u in cells if g == group]
+        for key in rows:
+            known = invited.get(key)
+            if known is not None and completed.get(key, 0) > known:
+                known = None
+            out.append({"group": group, "unit": key[1], "invited": known,
+                        "completed": completed.get(key, 0), "quarantined": quarantined.get(key, 0)})
+        known_all = all(row["invited"] is not None for row in out[-len(rows):])
+        out.append({"group": group, "unit": None,
+                    "invited": sum(invited[k] for k in rows) if known_all else None,
+                    "completed": sum(completed.get(k, 0) for k in rows),
+                    "quarantined": sum(quarantined.get(k, 0) for k in rows)})
+    return out
+
+
+def apply_quality_flags(survey_round: SurveyRound, data: RoundData | None = None, **options) -> dict[str, int]:
+    """Compute ``analysis.quality`` flags for every response of the round and store them as
+    quarantine (``Response.quality_flags``, ``Response.quarantined``); nothing is deleted.
+
+    ``options`` go to :func:`analysis.quality.quality_flags` (e.g. ``speed_fraction``,
+    ``quarantine_on``). Flushes, never commits. Returns the count of each flag and of the
+    quarantined responses.
+    """
+    from analysis.quality import quality_flags
+
+    data = data if data is not None else gather_round(survey_round)
+    if data.size == 0:
+        return {"quarantined": 0}
+    flags = quality_flags(
+        durations=data.durations, duration_groups=data.questionnaire_ids, grids=data.grids,
+        vectors=np.array(data.answer_keys, dtype=object), times=data.days, entry_points=data.entry_labels,
+        device_hashes=data.device_hashes if any(data.device_hashes) else None, **options,
+    )
+    mask = flags.quarantine
+    updates = [{"id": int(rid), "quality_flags": flags.reasons(i), "quarantined": bool(mask[i])}
+               for i, rid in enumerate(data.response_ids)]
+    db.session.execute(db.update(Response), updates)
+    data.quarantined = mask.copy()
+    counts = flags.counts()
+    counts["quarantined"] = int(mask.sum())
+    return counts
+
+
+@dataclass(frozen=True)
+class RoundAnalysis:
+    """Results of a round, with quarantined responses left out and with every response."""
+
+    round_code: str
+    pack: object
+    points: tuple
+    points_all: tuple
+    sipas: object | None
+    sipas_all: object | None
+    counts: list
+    responses: int
+    quarantined: int
+    min_n: int
+
+    def points_by_unit(self, every_response: bool = False) -> dict[str, list]:
+        """Unit code → its criterion points (CriterionPoints), in pack order."""
+        out: dict[str, list] = {}
+        for cp in (self.points_all if every_response else self.points):
+            out.setdefault(cp.unit, []).append(cp)
+        return out
+
+
+def load_round_pack(survey_round: SurveyRound):
+    """The ``questionnaires.MethodologyPack`` of a round; RoundNotReady when it has none."""
+    from questionnaires.packs import load_pack
+
+    if survey_round.methodology_pack is None:
+        raise RoundNotReady(f"Đợt {survey_round.code} chưa gắn bộ phương pháp (methodology pack).",
+                            f"Round {survey_round.code} has no methodology pack.")
+    return load_pack(survey_round.methodology_pack.content)
+
+
+def _design(weights, strata):
+    from analysis import SurveyDesign
+
+    labels = np.asarray(strata, dtype=object)
+    use_strata = labels.size and any(label != "" for label in labels)
+    return SurveyDesign(np.asarray(weights, dtype=float), strata=labels.astype(str) if use_strata else None,
+                        lonely_psu="adjust")
+
+
+def group_ratings(data: RoundData, max_points: dict, *, exclude_quarantined: bool) -> list:
+    """One :class:`analysis.points.GroupRatings` per respondent group that scores a criterion."""
+    from analysis.points import GroupRatings
+
+    out = []
+    for group in sorted(set(data.groups)):
+        rows = np.flatnonzero(data.groups == group)
+        coefficients = {code: column[rows] for code, column in data.coefficients.items()
+                        if code in max_points and not np.isnan(column[rows]).all()}
+        if not coefficients:
+            continue
+        out.append(GroupRatings(
+            group=str(group), design=_design(data.weights[rows], data.strata[rows]),
+            units=data.units[rows].astype(str), coefficients=coefficients,
+            exclude=data.quarantined[rows] if exclude_quarantined else None,
+        ))
+    return out
+
+
+def _applicable(points, pack, unit_types: dict, year: int) -> tuple:
+    def applies(cp) -> bool:
+        try:
+            return pack.criterion(cp.criterion).applies(unit_types[cp.unit], year)
+        except KeyError:
+            return False
+    return tuple(cp for cp in points if applies(cp))
+
+
+def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
+                  data: RoundData | None = None) -> RoundAnalysis:
+    """Survey-assessed criterion points and SIPAS indices of a round, with and without the
+    quarantined responses (as stored on ``Response.quarantined``)."""
+    from analysis.indices import sipas_indices
+    from analysis.points import criterion_points
+
+    pack = load_round_pack(survey_round)
+    data = data if data is not None else gather_round(survey_round)
+    max_points = {c.code: c.max_points for c in pack.survey_criteria() if c.code in data.coefficients}
+    unit_types = dict(db.session.execute(db.select(Unit.code, Unit.unit_type)).all())
+    results = {}
+    for excluded in (True, False):
+        ratings = group_ratings(data, max_points, exclude_quarantined=excluded)
+        points = criterion_points(ratings, max_points, pack.group_rule, min_n=min_n) if ratings else []
+        sipas = None
+        if data.sipas_rows.size:
+            rows = data.sipas_rows
+            sipas = sipas_indices(
+                data.sipas_ratings, data.sipas_items.codes, data.sipas_items.elements,
+                _design(data.weights[rows], data.strata[rows]), units=data.units[rows].astype(str),
+                exclude=data.quarantined[rows] if excluded else None,
+            )
+        results[excluded] = (_applicable(points, pack, unit_types, survey_round.year), sipas)
+    return RoundAnalysis(
+        round_code=survey_round.code, pack=pack, points=results[True][0], points_all=results[False][0],
+        sipas=results[True][1], sipas_all=results[False][1], counts=response_counts(survey_round, data),
+        responses=data.size, quarantined=int(data.quarantined.sum()), min_n=min_n,
+    )

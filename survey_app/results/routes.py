@@ -1,0 +1,2 @@
+"""Routes of the results pages."""
+from __future__ import annotations
