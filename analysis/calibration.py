@@ -67,10 +67,23 @@ def poststratify_weights(weights: np.ndarray, groups, totals: dict):
     pop = _population_vector(labels, totals, "poststratify")
     k = len(labels)
     sample = np.bincount(codes, weights=weights, minlength=k)
-    new = weights * (pop / sample)[codes]
-    h = np.bincount(codes, weights=weights, minlength=k)
-    step = CalibrationStep(_indicator(codes, k), new, weights / new, np.diag(1.0 / h))
+    new = _scaled(weights, pop, sample, codes)
+    step = CalibrationStep(_indicator(codes, k), new, _ratio(weights, new),
+                           np.diag(_ratio(np.ones(k), sample)))
     return new, step
+
+
+def _scaled(weights, pop, sample, codes):
+    """``weights · pop/sample`` per group; rows of zero weight (a replicate's dropped PSUs) stay 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = pop / sample
+    return np.where(weights > 0, weights * np.nan_to_num(factor[codes], posinf=0.0), 0.0)
+
+
+def _ratio(a, b):
+    """``a / b`` with 0 where ``b`` is 0 (R sets such post-stratum weights aside)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b != 0, a / np.where(b != 0, b, 1.0), 0.0)
 
 
 def rake_weights(weights: np.ndarray, margins: dict, tol: float, maxit: int, group_id: int):
@@ -105,7 +118,7 @@ def rake_weights(weights: np.ndarray, margins: dict, tol: float, maxit: int, gro
         margin_weights = []
         for codes, k, pop in prepared:
             sample = np.bincount(codes, weights=w, minlength=k)
-            w = w * (pop / sample)[codes]
+            w = _scaled(w, pop, sample, codes)
             margin_weights.append(w)
         new_table = np.bincount(cross, weights=w)
         if np.max(np.abs(old_table - new_table)) < epsilon:
@@ -120,7 +133,8 @@ def rake_weights(weights: np.ndarray, margins: dict, tol: float, maxit: int, gro
     steps = []
     for (codes, k, _), psw in zip(prepared, margin_weights):
         counts = np.bincount(codes, minlength=k).astype(float)
-        steps.append(CalibrationStep(_indicator(codes, k), psw, 1.0 / psw, np.diag(1.0 / counts),
+        steps.append(CalibrationStep(_indicator(codes, k), psw, _ratio(1.0, psw),
+                                     np.diag(1.0 / counts),
                                      raking_group=group_id))
     return w, steps
 
