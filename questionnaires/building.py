@@ -262,15 +262,15 @@ def build_questionnaire(data: Any, file: str | None = None,
     found, _ = check_questionnaire(parts)  # type: ignore[arg-type]
     for key, vi, en in found:
         kind, *rest = key
+        field = tuple(str(rest[-1]).split("."))  # "label.en" → ("label", "en")
         if kind == "form":
-            path = (rest[0],)
+            path = field
         elif kind == "page":
-            path = page_paths[rest[0]] + (rest[1],)
+            path = page_paths[rest[0]] + field
         elif kind == "question":
-            path = question_paths[rest[0]] + (rest[1],)
+            path = question_paths[rest[0]] + field
         else:
-            flat_index, choice_index, field = rest
-            path = choice_paths[flat_index][choice_index] + (field,)
+            path = choice_paths[rest[0]][rest[1]] + field
         reader.problem(path, vi, en)
     if reader.problems:
         raise QuestionnaireError(list(dict.fromkeys(reader.problems)))

@@ -34,7 +34,7 @@ def _labels(found: Found, key: tuple, label: "Label | None", languages: tuple[st
         return
     for language in label.missing(languages):
         found.append(
-            (key, f"Thiếu {what_vi} bằng ngôn ngữ '{language}'.",
+            (key[:-1] + (f"{key[-1]}.{language}",), f"Thiếu {what_vi} bằng ngôn ngữ '{language}'.",
              f"The {what_en} in language '{language}' is missing.")
         )
 

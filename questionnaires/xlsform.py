@@ -220,7 +220,7 @@ def read_xlsform(path: str | Path) -> Questionnaire:
             cells[("title", lang)] = ("settings", settings_row, f"par_title_{lang}")
     title = {"vi": setting.get("par_title_vi"), "en": setting.get("par_title_en")}
     if title["vi"] is None and title["en"] is None:
-        title[default_language] = setting.get("form_title")
+        title[default_language] = setting.get("form_title") or setting.get("form_id")  # as ODK
     description = {"vi": setting.get("par_description_vi"), "en": setting.get("par_description_en")}
 
     # choices
