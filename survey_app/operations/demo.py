@@ -19,6 +19,7 @@ from survey_app.operations.synthetic import synthesize_answers, synthesize_parad
 
 DEMO_ROUND_CODE = "DEMO-2025"
 DEMO_SEED = 20250701
+DEMO_PACK = "province_default"
 TWO_TIER_START = dt.date(2025, 7, 1)
 
 AGENCIES = [
@@ -47,16 +48,6 @@ def demo_round() -> SurveyRound | None:
     return db.session.scalar(db.select(SurveyRound).filter_by(code=DEMO_ROUND_CODE))
 
 
-def _questionnaire_for_group(bundled: dict, group: str, rated: str):
-    import questionnaires
-
-    for name in sorted(bundled):
-        q = questionnaires.load_bundled(name)
-        if q.respondent_group == group and rated in (getattr(q, "rated_unit_types", None) or (rated,)):
-            return q
-    raise LookupError(f"no bundled questionnaire for group {group!r} rating {rated!r}")
-
-
 def seed_demo() -> dict:
     """Create the demo province and round; return what the manifest needs (tokens are only here)."""
     import questionnaires
@@ -67,14 +58,11 @@ def seed_demo() -> dict:
     db.session.flush()
     units = _create_units(province)
 
-    pack_name = sorted(questionnaires.bundled_packs())[0]
-    pack = questionnaires.load_bundled_pack(pack_name)
-    pack_row = publish_pack(pack, pack.to_dict() if hasattr(pack, "to_dict") else {"name": pack_name})
-
-    bundled = questionnaires.bundled()
+    pack = questionnaires.load_bundled_pack(DEMO_PACK)
+    pack_row = publish_pack(pack, pack.to_dict())
     sipas = publish_questionnaire(questionnaires.load_bundled("sipas_2025"))
-    delegate_form = publish_questionnaire(_questionnaire_for_group(bundled, "delegate", "agency"))
-    leader_form = publish_questionnaire(_questionnaire_for_group(bundled, "agency_leader", "commune"))
+    delegate_form = publish_questionnaire(questionnaires.load_bundled("delegate_rates_agency_2025"))
+    leader_form = publish_questionnaire(questionnaires.load_bundled("agency_leader_rates_commune_2025"))
 
     survey_round = SurveyRound(code=DEMO_ROUND_CODE, province_id=province.id, year=2025, period="Năm 2025",
                                title="Khảo sát CCHC năm 2025 (minh hoạ)", status="open", anonymous=True,
@@ -120,48 +108,70 @@ def _create_units(province: Province) -> dict[str, Unit]:
     return units
 
 
+PROCEDURES = ("Cấp giấy phép xây dựng", "Đăng ký kinh doanh", "Chứng thực bản sao", "Đăng ký khai sinh",
+              "Cấp phiếu lý lịch tư pháp", "Đăng ký đất đai")
+REPLACEMENTS_PER_STRATUM = 10
+
+
+def _demo_dossiers(rated, rng) -> list[dict]:
+    """A synthetic one-stop-shop frame: dossiers completed in 2025, a few hundred to a few thousand a unit."""
+    rows = []
+    for unit in rated:
+        for i in range(int(rng.integers(400, 3000))):
+            completed = dt.date(2025, 1, 1) + dt.timedelta(days=int(rng.integers(0, 240)))
+            rows.append({"dossier_id": f"{unit.code}-{i + 1:05d}", "unit_code": unit.code,
+                         "procedure": PROCEDURES[int(rng.integers(len(PROCEDURES)))],
+                         "completed_date": completed.isoformat(),
+                         "phone": f"09{int(rng.integers(10**7, 10**8))}"})
+    return rows
+
+
 def _seed_sipas(survey_round, rated, sipas_row, quality, rng, unused) -> None:
     """A SIPAS frame of completed dossiers, a stratified sample drawn by ``sampling``, invitations
     for every sampled citizen, and the answers of those who responded."""
     import sampling
+    from sampling.frames import SIPAS_DOSSIERS, validate_frame
 
-    sizes = {u.code: int(rng.integers(400, 3000)) for u in rated}
+    unit_by_code = {u.code: u for u in rated}
+    check = validate_frame(_demo_dossiers(rated, rng), SIPAS_DOSSIERS, known_unit_codes=unit_by_code)
+    if not check.ok:
+        raise RuntimeError(f"demo frame is invalid: {check.errors[0]}")
     frame = SampleFrame(round_id=survey_round.id, kind="sipas_dossiers", filename="ho-so-mot-cua-2025.csv",
-                        content_hash="", row_count=sum(sizes.values()))
+                        content_hash=check.content_hash, row_count=check.row_count)
     db.session.add(frame)
     db.session.flush()
-    rows, strata, number = [], [], 1
-    unit_by_code = {u.code: u for u in rated}
-    for code, size in sizes.items():
-        for i in range(size):
-            number += 1
-            completed = dt.date(2025, 1, 1) + dt.timedelta(days=int(rng.integers(0, 240)))
-            rows.append({"frame_id": frame.id, "row_number": number, "unit_id": unit_by_code[code].id,
-                         "stratum": code, "design": {"dossier_id": f"{code}-{i + 1:05d}", "unit_code": code,
-                                                     "completed_on": completed.isoformat()},
-                         "personal": {"phone": f"09{int(rng.integers(10**7, 10**8))}"}})
-            strata.append(code)
-    frame.content_hash = sampling.frames.content_hash_of_rows([r["design"] for r in rows]) \
-        if hasattr(sampling, "frames") and hasattr(sampling.frames, "content_hash_of_rows") else "demo"
-    db.session.execute(insert(FrameRow), rows)
+    personal = set(check.personal_columns)
+    strata = [row["unit_code"] for row in check.rows]
+    db.session.execute(insert(FrameRow), [
+        {"frame_id": frame.id, "row_number": number, "unit_id": unit_by_code[row["unit_code"]].id,
+         "stratum": row["unit_code"],
+         "design": {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()
+                    if k not in personal},
+         "personal": {k: row[k] for k in personal if row.get(k) is not None}}
+        for number, row in enumerate(check.rows, start=2)])
     row_ids = db.session.scalars(db.select(FrameRow.id).filter_by(frame_id=frame.id)
                                  .order_by(FrameRow.row_number)).all()
 
-    codes = list(sizes)
-    allocation = sampling.allocate(3300, [sizes[c] for c in codes], method="proportional", minimum=100)
-    selection = sampling.select(len(rows), dict(zip(codes, allocation)), method="srs", strata=strata,
-                                seed=DEMO_SEED)
+    selection = sampling.select(len(strata), 3300, method="srs", strata=strata, seed=DEMO_SEED,
+                                allocation="proportional", minimum=100, replacements=REPLACEMENTS_PER_STRATUM)
     plan = SamplePlan(round_id=survey_round.id, frame_id=frame.id, frame_hash=frame.content_hash, method="srs",
-                      n=int(sum(allocation)), seed=DEMO_SEED, parameters={"strata": "unit_code"},
-                      allocation=dict(zip(codes, map(int, allocation))), drawn_at=dt.datetime(2025, 9, 1))
+                      n=int(selection.n), seed=DEMO_SEED,
+                      parameters={"strata": "unit_code", "allocation": "proportional", "minimum": 100,
+                                  "replacements_per_stratum": REPLACEMENTS_PER_STRATUM},
+                      allocation={str(k): int(v) for k, v in (selection.allocation or {}).items()},
+                      drawn_at=dt.datetime(2025, 9, 1))
     db.session.add(plan)
     db.session.flush()
     members = [{"plan_id": plan.id, "frame_row_id": row_ids[int(i)], "role": "selected", "selection_order": k,
                 "stratum": strata[int(i)], "inclusion_probability": float(p), "base_weight": float(w),
                 "backcheck": False}
                for k, (i, p, w) in enumerate(zip(selection.indices, selection.probabilities, selection.weights))]
-    db.session.execute(insert(SampleMember), members)
-    member_ids = db.session.scalars(db.select(SampleMember.id).filter_by(plan_id=plan.id)
+    replacements = [{"plan_id": plan.id, "frame_row_id": row_ids[int(i)], "role": "replacement",
+                     "selection_order": len(members) + k, "stratum": strata[int(i)],
+                     "inclusion_probability": None, "base_weight": None, "backcheck": False}
+                    for k, i in enumerate(selection.replacements)]
+    db.session.execute(insert(SampleMember), members + replacements)
+    member_ids = db.session.scalars(db.select(SampleMember.id).filter_by(plan_id=plan.id, role="selected")
                                     .order_by(SampleMember.selection_order)).all()
 
     questionnaire = load_questionnaire(sipas_row)
@@ -177,7 +187,7 @@ def _seed_sipas(survey_round, rated, sipas_row, quality, rng, unused) -> None:
                                                base_weight=member["base_weight"]))
         elif len(unused) < 3:
             unused.append(_unused(invitation, token, sipas_row))
-    db.session.execute(insert(Response), [r for r in response_rows if r])
+    db.session.execute(insert(Response), response_rows)
 
 
 def _seed_officials(survey_round, units, form_row, group, quality, rng, unused) -> None:
@@ -195,7 +205,7 @@ def _seed_officials(survey_round, units, form_row, group, quality, rng, unused) 
             elif kept < 3:
                 unused.append(_unused(invitation, token, form_row))
                 kept += 1
-    db.session.execute(insert(Response), [r for r in response_rows if r])
+    db.session.execute(insert(Response), response_rows)
 
 
 def _unused(invitation, token: str, form_row) -> dict:
@@ -207,11 +217,13 @@ def _response_row(survey_round, form_row, questionnaire, unit, group, quality, r
     speeder = rng.random() < 0.03
     straight = rng.random() < 0.03
     for _ in range(5):
-        answers = questionnaire.clean(synthesize_answers(questionnaire, rng, quality, straight_line=straight))
+        answers = synthesize_answers(questionnaire, rng, quality, straight_line=straight)
         if not questionnaire.validate(answers):
+            answers = questionnaire.clean(answers)
             break
     else:
-        return None
+        raise RuntimeError(f"synthetic answers to {questionnaire.id} keep failing validation: "
+                           f"{questionnaire.validate(answers)[:3]}")
     submitted = dt.date(2025, 9, 15) + dt.timedelta(days=int(rng.integers(0, 60)))
     return {"submission_id": _uuid(rng), "receipt": secrets.token_hex(5).upper(), "round_id": survey_round.id,
             "questionnaire_id": form_row.id, "rated_unit_id": unit.id, "respondent_group": group,

@@ -34,6 +34,10 @@ def _choose_multiple(question, rng: np.random.Generator) -> list[str]:
     return [names[i] for i in sorted(picked)]
 
 
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
 def synthesize_answers(questionnaire, rng: np.random.Generator, quality: float,
                        fixed: dict | None = None, straight_line: bool = False) -> dict:
     """Answers to every answerable question; ``clean`` later drops the irrelevant ones."""
@@ -52,8 +56,11 @@ def synthesize_answers(questionnaire, rng: np.random.Generator, quality: float,
                 answers[question.name] = _choose_single(question, rng, quality)
         elif question.type == "multiple":
             answers[question.name] = _choose_multiple(question, rng)
+        if question.other_specify and "other" in _as_list(answers.get(question.name)):
+            answers[question.other_name] = "Khác"
         elif question.type == "integer":
-            answers[question.name] = int(rng.integers(1, 6))
+            # Ages and counts: a value inside the bounds most templates declare.
+            answers[question.name] = int(rng.integers(18, 50))
         elif question.type == "decimal":
             answers[question.name] = round(float(rng.uniform(1, 5)), 1)
         elif question.type == "date":

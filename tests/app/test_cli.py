@@ -1,0 +1,115 @@
+"""The ``par-survey`` console script as an operator meets it: demo, serve, db upgrade, errors."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+SCRIPT = str(Path(sys.executable).with_name("par-survey"))
+
+
+def run_cli(*args: str, env_extra: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PAR_SURVEY_ENV")}
+    env.update(env_extra or {})
+    return subprocess.run([SCRIPT, *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_instance(tmp_path_factory):
+    """One ``par-survey demo --no-serve`` on the embedded SQLite database of a fresh instance folder."""
+    instance = tmp_path_factory.mktemp("demo-instance")
+    result = run_cli("demo", "--no-serve", env_extra={"PAR_SURVEY_INSTANCE": str(instance)})
+    assert result.returncode == 0, result.stderr
+    return instance, result
+
+
+def test_demo_seeds_embedded_database_and_writes_manifest(demo_instance):
+    instance, result = demo_instance
+    assert (instance / "par-survey.sqlite").exists()
+    manifest = json.loads((instance / "demo-manifest.json").read_text(encoding="utf-8"))
+    assert manifest["round"]["code"] == "DEMO-2025"
+    assert manifest["round"]["responses"] >= 2000
+    assert manifest["admin"]["username"] == "admin" and len(manifest["admin"]["password"]) >= 10
+    assert len(manifest["entry_points"]) >= 10
+    for entry in manifest["entry_points"]:
+        assert entry["url"].endswith("/s/" + entry["code"])
+        assert entry["questionnaire_id"] and entry["questionnaire_version"]
+    assert len(manifest["invitations"]) >= 3
+    for invitation in manifest["invitations"]:
+        assert invitation["url"].endswith("/i/" + invitation["token"])
+        assert len(invitation["token"]) >= 22  # at least 128 random bits
+    assert manifest["entry_points"][0]["url"] in result.stdout
+
+
+def test_demo_twice_is_safe(demo_instance):
+    instance, _ = demo_instance
+    first = json.loads((instance / "demo-manifest.json").read_text(encoding="utf-8"))
+    again = run_cli("demo", "--no-serve", env_extra={"PAR_SURVEY_INSTANCE": str(instance)})
+    assert again.returncode == 0, again.stderr
+    second = json.loads((instance / "demo-manifest.json").read_text(encoding="utf-8"))
+    assert second["round"]["responses"] == first["round"]["responses"]
+    assert [e["code"] for e in second["entry_points"]] == [e["code"] for e in first["entry_points"]]
+    assert {i["token"] for i in second["invitations"]}.isdisjoint({i["token"] for i in first["invitations"]})
+
+
+def test_serve_runs_gunicorn_and_answers_in_vietnamese(demo_instance):
+    instance, _ = demo_instance
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PAR_SURVEY_INSTANCE"] = str(instance)
+    log = open(instance / "serve.log", "wb")  # noqa: SIM115 (closed in finally)
+    server = subprocess.Popen([SCRIPT, "serve", "--port", str(port), "--workers", "2"], env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        manifest = json.loads((instance / "demo-manifest.json").read_text(encoding="utf-8"))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as reply:
+                    page = reply.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        assert 'lang="vi"' in page
+        code = manifest["entry_points"][0]["code"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/s/{code}", timeout=5) as reply:
+            assert reply.status == 200
+            assert 'lang="vi"' in reply.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+@pytest.mark.parametrize("url, needle", [
+    ("postgresql://postgres@127.0.0.1:1/nothing", "cannot reach the database"),
+    ("mysql://user@localhost/db", "must name SQLite or PostgreSQL"),
+])
+def test_operator_errors_are_one_sentence(url, needle, tmp_path):
+    result = run_cli("db", "upgrade", env_extra={"DATABASE_URL": url, "PAR_SURVEY_INSTANCE": str(tmp_path)},
+                     timeout=60)
+    assert result.returncode == 1
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+
+
+def test_production_without_secret_is_refused(tmp_path):
+    result = run_cli("db", "upgrade", env_extra={"PAR_SURVEY_ENV": "production",
+                                                 "PAR_SURVEY_INSTANCE": str(tmp_path)}, timeout=60)
+    assert result.returncode == 1
+    assert "SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
