@@ -3,6 +3,7 @@ detached ``FILE.sha256`` checksum beside it."""
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 from flask.cli import with_appcontext
@@ -30,7 +31,7 @@ def export(round_code: str, fmt: str, table: str | None, output: str | None, all
         survey_round = round_by_code(round_code)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
-    with click.progressbar(length=4, label="Đang xuất / exporting", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=4, label="Đang xuất / exporting", file=sys.stderr) as bar:
         def progress(step: int, total: int) -> None:
             bar.update(step - bar.pos)
 
