@@ -264,6 +264,11 @@ def trim_weights(weights: np.ndarray, upper=np.inf, lower=-np.inf, strict=False)
     if not lower < upper:
         raise ValueError("trim needs lower < upper.")
     pw = weights.copy()
+    if strict and not lower <= pw.mean() <= upper:
+        raise ValueError(
+            f"The mean weight {pw.mean():.6g} lies outside [{lower}, {upper}]: no trimming "
+            "can keep the total within these bounds."
+        )
     for _ in range(1000):
         outside = (pw < lower) | (pw > upper)
         if not outside.any():
