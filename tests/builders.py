@@ -27,14 +27,16 @@ SCALE = [
 ]
 
 
-def small_questionnaire_dict(form_id: str = "test_form", version: str = "1", group: str = "citizen") -> dict:
+def small_questionnaire_dict(form_id: str | None = None, version: str = "1", group: str = "citizen") -> dict:
     """A three-page questionnaire with skip logic, a constraint, a multiple choice and other-specify.
 
     Page ``profile``: ``age`` (integer 18–110, required), ``gender`` (single, required).
     Page ``service``: ``used_online`` (single yes/no, required), ``online_rating`` (scale, required,
     relevant only when ``used_online`` is ``yes``), ``counter_rating`` (scale, required).
     Page ``wishes``: ``priorities`` (multiple, up to 2, with ``other`` to specify), ``comment`` (text).
+    The id is ``test_form`` for citizens and ``test_form_<group>`` otherwise.
     """
+    form_id = form_id or ("test_form" if group == "citizen" else f"test_form_{group}")
     yes_no = [{"name": "yes", "label": {"vi": "Có", "en": "Yes"}},
               {"name": "no", "label": {"vi": "Không", "en": "No"}}]
     return {

@@ -266,11 +266,12 @@ def find_submission(submission_id: str, source: Source) -> Receipt | None:
 
 def _consume_invitation(invitation_id: int, today: dt.date) -> bool:
     """One conditional UPDATE: True only for the single transaction that turns 'issued' into 'used'."""
-    result = db.session.execute(
+    consumed = db.session.execute(
         update(Invitation).where(Invitation.id == invitation_id, Invitation.status == "issued")
-        .values(status="used", used_on=today).execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+        .values(status="used", used_on=today).returning(Invitation.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    return consumed is not None
 
 
 def _insert_response(values: dict[str, Any]) -> bool:
@@ -285,8 +286,9 @@ def _insert_response(values: dict[str, Any]) -> bool:
     if dialect_insert is None:  # pragma: no cover
         db.session.execute(insert(Response).values(**values))
         return True
-    statement = dialect_insert(Response).values(**values).on_conflict_do_nothing(index_elements=["submission_id"])
-    return db.session.execute(statement).rowcount == 1
+    statement = (dialect_insert(Response).values(**values)
+                 .on_conflict_do_nothing(index_elements=["submission_id"]).returning(Response.id))
+    return db.session.execute(statement).scalar_one_or_none() is not None
 
 
 def submit(source: Source, submission_id: str, answers: Mapping[str, Any], *, channel: str,
