@@ -1,0 +1,130 @@
+"""Bundled templates and packs: load, answer, score, convert with pyxform; the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pyxform.xls2xform import convert
+
+import questionnaires as qn
+from survey_app.commands.questionnaire import questionnaire_cli
+
+TEMPLATES = sorted(qn.bundled())
+
+
+def test_the_expected_templates_and_packs_are_bundled():
+    assert {"sipas_2025", "delegate_rates_agency_2025", "agency_leader_rates_commune_2025",
+            "commune_leader_rates_agency_2025", "district_leader_rates_agency_2024"} <= set(TEMPLATES)
+    assert {"province_default", "national_2023"} <= set(qn.bundled_packs())
+    with pytest.raises(ValueError):
+        qn.load_bundled("nope")
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_template_loads_is_marked_and_matches_the_default_pack(name):
+    q = qn.load_bundled(name)
+    assert "TEMPLATE" in q.description.en and "MẪU" in q.description.vi
+    assert "TEMPLATE — check against the province's decision" in qn.bundled()[name].read_text("utf-8")
+    assert q.languages == ("vi", "en")
+    assert q.respondent_group in {"citizen", "delegate", "agency_leader", "commune_leader",
+                                  "district_leader"}
+    assert qn.check_against_pack(q, qn.load_bundled_pack("province_default")) == []
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_template_exports_to_xlsform_that_pyxform_converts(name, tmp_path):
+    q = qn.load_bundled(name)
+    path = tmp_path / f"{name}.xlsx"
+    qn.write_xlsform(q, path)
+    result = convert(xlsform=str(path))
+    assert f'id="{q.id}"' in result.xform
+    assert 'par:criterion="' in result.xform  # scoring metadata reaches the XForm binds
+    assert qn.read_xlsform(path) == q
+
+
+def test_sipas_structure_and_scores():
+    q = qn.load_bundled("sipas_2025")
+    items = [x for x in q.questions if x.criterion == "8.1"]
+    by_group = {}
+    for x in items:
+        by_group.setdefault(q.parent(x.name), []).append(x)
+    assert {g: len(v) for g, v in by_group.items()} == {
+        "g_access": 4, "g_procedure": 4, "g_officials": 5, "g_results": 3, "g_feedback": 3}
+    scale = q.question("s_access_1").choices
+    assert [c.name for c in scale] == ["1", "2", "3", "4", "5", "dk"]
+    assert [c.coefficient for c in scale[:5]] == [0.0, 0.25, 0.5, 0.75, 1.0] and scale[5].excluded
+    assert q.question("priorities").max_choices == 3
+    for name in ("gender", "age_group", "ethnicity", "education", "occupation", "procedure",
+                 "channel", "commune"):
+        q.question(name)
+    answers = {"commune": "Phường Ba Đình", "procedure": "Cấp giấy khai sinh", "channel": "online",
+               "gender": "female", "age_group": "a26_34", "ethnicity": "kinh",
+               "education": "college_university", "occupation": "business",
+               "harassment": "none", "informal_payment": "dk", "gave_feedback": "no",
+               "overall": "4", "priorities": ["online", "time"]}
+    levels = ["5", "4", "dk", "3", "5", "5", "4", "2", "1", "5", "4", "5", "3", "4", "4", "5"]
+    for x, level in zip([i for i in items if q.parent(i.name) != "g_feedback"], levels):
+        answers[x.name] = level
+    assert q.validate(answers) == []
+    scores = q.scores(answers)["8.1"]
+    # hand count: 15 scored answers (one "dk" excluded); coefficient = (level - 1) / 4
+    expected = [(int(v) - 1) / 4 for v in levels if v != "dk"]
+    assert scores == expected and len(scores) == 15
+    # the feedback element is skipped when no feedback was given
+    assert "g_feedback" not in q.relevant_names(answers)
+    assert {(f"s_feedback_{i}", "required") for i in (1, 2, 3)} == {
+        (e.question, e.code) for e in q.validate({**answers, "gave_feedback": "yes"})}
+
+
+def test_packs_add_up():
+    province = qn.load_bundled_pack("province_default")
+    assert sum(c.max_points for c in province.criteria) == pytest.approx(100)
+    assert len(province.criteria) == 8
+    assert province.survey_points_total() == pytest.approx(province.survey_points)
+    national = qn.load_bundled_pack("national_2023")
+    assert national.survey_points_total() == pytest.approx(32)
+
+
+def test_cli_list_validate_and_convert(tmp_path):
+    runner = CliRunner()
+    listing = runner.invoke(questionnaire_cli, ["list"])
+    assert listing.exit_code == 0 and "sipas_2025" in listing.output and "national_2023" in listing.output
+
+    xlsx = tmp_path / "sipas.xlsx"
+    exported = runner.invoke(questionnaire_cli, ["export-xlsform", "sipas_2025", str(xlsx)])
+    assert exported.exit_code == 0 and xlsx.exists()
+    yaml_out = tmp_path / "sipas.yaml"
+    imported = runner.invoke(questionnaire_cli, ["import-xlsform", str(xlsx), str(yaml_out)])
+    assert imported.exit_code == 0
+    assert qn.load(yaml_out) == qn.load_bundled("sipas_2025")
+
+    ok = runner.invoke(questionnaire_cli, ["validate", str(yaml_out), "--pack", "province_default"])
+    assert ok.exit_code == 0 and ok.output.startswith("OK: sipas_2025")
+    pack_ok = runner.invoke(questionnaire_cli, ["validate", str(qn.bundled_packs()["national_2023"])])
+    assert pack_ok.exit_code == 0 and "pack national_2023" in pack_ok.output
+
+
+def test_cli_validate_broken_file_lists_every_problem_and_exits_1(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    text = qn.bundled()["delegate_rates_agency_2025"].read_text("utf-8")
+    text = text.replace("name: c3_3", "name: c1_5")                # duplicate name
+    text = text.replace("coefficient: 0.6", "coefficient: 6")       # outside [0, 1]
+    text = text.replace("respondent_group: delegate", "respondent_group: delegate\nowner: x")
+    broken.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(questionnaire_cli, ["validate", str(broken)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith("broken.yaml")]
+    assert len(lines) == 3
+    assert any("used twice" in line for line in lines)
+    assert any("[0, 1]" in line for line in lines)
+    assert any("owner" in line for line in lines)
+    assert "3 lỗi / problem(s)." in result.output
+
+
+def test_cli_reports_missing_input(tmp_path):
+    result = CliRunner().invoke(questionnaire_cli, ["export-xlsform", "no_such_form",
+                                                    str(tmp_path / "x.xlsx")])
+    assert result.exit_code != 0 and "no_such_form" in result.output
+    assert not Path(tmp_path / "x.xlsx").exists()
