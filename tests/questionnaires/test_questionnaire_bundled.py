@@ -128,3 +128,14 @@ def test_cli_reports_missing_input(tmp_path):
                                                     str(tmp_path / "x.xlsx")])
     assert result.exit_code != 0 and "no_such_form" in result.output
     assert not Path(tmp_path / "x.xlsx").exists()
+
+
+def test_readme_example_loads_and_validates():
+    import re
+
+    readme = Path(qn.__file__).with_name("README.md").read_text("utf-8")
+    example = re.findall(r"```yaml\n(.*?)```", readme, re.S)[0]
+    q = qn.load(example)
+    assert q.validate({"age": "20", "used": "y", "s1": "5", "wants": ["other"],
+                       "wants_other": "Wi-Fi"}) == []
+    assert q.scores({"age": "20", "used": "y", "s1": "dk"}) == {"5.5": []}
