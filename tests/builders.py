@@ -263,17 +263,24 @@ def create_scored_response(survey_round: SurveyRound, unit: Unit, questionnaire:
     return response
 
 
-def create_scored_round(status: str = "published", code: str = "KQ-2025", year: int = 2025):
+DELEGATE_ANSWERS = (("A", "A", False), ("A", "B", False), ("A", "C", False), ("A", "D", True),
+                    ("B", "A", False), ("B", "D", False))
+
+
+def create_scored_round(status: str = "published", code: str = "KQ-2025", year: int = 2025, *,
+                        province=None, units=None, delegate_answers=DELEGATE_ANSWERS):
     """A round with known answers and weights (see tests/app/test_results_numbers.py for the
     hand-worked figures): units ``SO-A`` (agency) and ``XA-B`` (commune), a citizen SIPAS form and
-    a delegates' form, one quarantined response, one unused invitation. Returns a dict of objects."""
+    a delegates' form, one quarantined response, one unused invitation. ``delegate_answers`` lists
+    (unit "A" or "B", answer to d1, quarantined); pass ``province`` and ``units`` to add a round
+    for the same units. Returns a dict of objects."""
     from questionnaires.packs import load_pack
 
     from survey_app.operations.documents import publish_pack
 
-    province = create_province(name="Tỉnh Kiểm Thử")
-    unit_a = create_unit(province, code="SO-A", name="Sở A", unit_type="agency")
-    unit_b = create_unit(province, code="XA-B", name="Xã B", unit_type="commune")
+    province = province or create_province(name="Tỉnh Kiểm Thử")
+    unit_a, unit_b = units or (create_unit(province, code="SO-A", name="Sở A", unit_type="agency"),
+                               create_unit(province, code="XA-B", name="Xã B", unit_type="commune"))
     pack = publish_pack(load_pack(RESULTS_PACK), RESULTS_PACK)
     survey_round = create_round(status="open", province=province, code=code, year=year,
                                 methodology_pack_id=pack.id, opens_on=dt.date(year, 9, 1),
@@ -294,8 +301,8 @@ def create_scored_round(status: str = "published", code: str = "KQ-2025", year: 
     invitation, _ = issue_invitation(survey_round, sipas, unit_a, "citizen", stratum="S1", base_weight=10.0)
     revoked, _ = issue_invitation(survey_round, sipas, unit_a, "citizen", stratum="S2", base_weight=30.0)
     revoked.status = "revoked"
-    for unit, answer, quarantined in [(unit_a, "A", False), (unit_a, "B", False), (unit_a, "C", False),
-                                      (unit_a, "D", True), (unit_b, "A", False), (unit_b, "D", False)]:
+    for which, answer, quarantined in delegate_answers:
+        unit = unit_a if which == "A" else unit_b
         create_scored_response(survey_round, unit, delegate, "delegate", answers={"d1": answer},
                         quarantined=quarantined, quality_flags=["speeder"] if quarantined else [],
                         paradata={"total_seconds": 120.0})
@@ -306,5 +313,6 @@ def create_scored_round(status: str = "published", code: str = "KQ-2025", year: 
         change_status(survey_round, "closed")
         if status == "published":
             change_status(survey_round, "published")
-    return {"round": survey_round, "units": (unit_a, unit_b), "pack": pack, "forms": (sipas, delegate),
+    return {"round": survey_round, "province": province, "units": (unit_a, unit_b), "pack": pack,
+            "forms": (sipas, delegate),
             "invitation": invitation}

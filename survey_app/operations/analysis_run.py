@@ -239,6 +239,8 @@ def response_counts(survey_round: SurveyRound, data: RoundData | None = None) ->
                     "invited": sum(invited[k] for k in rows) if known_all else None,
                     "completed": sum(completed.get(k, 0) for k in rows),
                     "quarantined": sum(quarantined.get(k, 0) for k in rows)})
+    for row in out:
+        row["response_rate"] = row["completed"] / row["invited"] if row["invited"] else None
     return out
 
 

@@ -1,0 +1,102 @@
+"""The results pages: round results, points lost against last year, and the PAR Index upload.
+
+The figures are the hand-worked ones of test_results_numbers.py and test_index_cli.py.
+"""
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from tests.builders import create_scored_round
+
+
+def _login(client, role: str) -> None:
+    from survey_app.extensions import db
+    from survey_app.models import User
+
+    user = User(username=f"kq-{role}", display_name=f"Người dùng {role}", role=role)
+    user.set_password("mật-khẩu-thử-123")
+    db.session.add(user)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["user_id"] = user.id
+
+
+@pytest.fixture
+def two_years(app_ctx):
+    """KQ-2024 (published; delegates rated SO-A A, A, A) and KQ-2025 (A, B, C and a quarantined D)."""
+    from survey_app.extensions import db
+
+    last = create_scored_round(status="published", code="KQ-2024", year=2024,
+                               delegate_answers=(("A", "A", False), ("A", "A", False), ("A", "A", False),
+                                                 ("B", "A", False), ("B", "D", False)))
+    this = create_scored_round(status="published", code="KQ-2025", year=2025,
+                               province=last["province"], units=last["units"])
+    db.session.commit()
+    return this
+
+
+def test_pages_need_admin_or_council(client, two_years):
+    assert client.get("/results/KQ-2025").status_code == 302
+    _login(client, "focal_point")
+    assert client.get("/results/KQ-2025").status_code == 403
+
+
+def test_round_page_shows_points_sipas_and_rates(client, two_years):
+    _login(client, "council")
+    page = client.get("/results/KQ-2025?min_n=3")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "1.938" in html          # SO-A criterion 8: 1.9375
+    assert "1.200" in html and "0.900" in html   # 1.2 without / with the quarantined response
+    assert "44.22" in html and "41.88" in html    # SIPAS overall score and share of SO-A
+    assert "ô nhỏ" in html                        # XA-B's delegates: 2 answers < 3
+    assert "Gắn cờ chất lượng" not in html        # council, and a published round
+
+
+def test_unit_page_shows_points_lost_and_xlsx(client, two_years):
+    _login(client, "admin")
+    page = client.get("/results/KQ-2025/units/SO-A?min_n=3")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "KQ-2024" in html
+    assert '<tr class="lost"><td>1.2</td><td>1.200</td><td>2.000</td><td>-0.800</td><td>0.800</td></tr>' in html
+    xlsx = client.get("/results/KQ-2025/units/SO-A?format=xlsx")
+    assert xlsx.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.get_data()), read_only=True).worksheets[0]
+    rows = list(sheet.values)
+    assert rows[0][:2] == ("unit_code", "criterion_code")
+    assert rows[1][:2] == ("SO-A", "1.2") and rows[1][5] == pytest.approx(0.8)
+    assert len(rows) == 2           # criterion 8 did not lose points
+
+
+def test_index_upload_combines_or_lists_problems(client, two_years):
+    _login(client, "council")
+    good = "unit_code,criterion_code,points\nSO-A,1.1,3\nXA-B,1.1,không áp dụng\n".encode()
+    page = client.post("/results/KQ-2025/index", data={"csv_file": (io.BytesIO(good), "tda.csv")},
+                       content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "61.38" in html and "50.00" in html and "6.00" in html
+    bad = "unit_code,criterion_code,points\nSO-A,1.1,7\nXA-Z,1.1,1\n".encode()
+    page = client.post("/results/KQ-2025/index", data={"csv_file": (io.BytesIO(bad), "tda.csv")},
+                       content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert 'id="problems"' in html and "<td>2</td>" in html and "<td>3</td>" in html
+    assert 'id="par-index"' not in html
+
+
+def test_admin_applies_quality_flags_to_an_unpublished_round(client, app_ctx):
+    from survey_app.extensions import db
+    from survey_app.models import Response
+
+    create_scored_round(status="closed", code="KQ-DONG")
+    db.session.commit()
+    _login(client, "admin")
+    assert "Gắn cờ chất lượng" in client.get("/results/KQ-DONG").get_data(as_text=True)
+    before = db.session.scalar(db.select(db.func.count(Response.id)))
+    response = client.post("/results/KQ-DONG/quality")
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(db.func.count(Response.id))) == before
