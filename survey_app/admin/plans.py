@@ -1,8 +1,6 @@
 """Sample design (preview of n per stratum, then draw), plan page, verification, downloads, invitations."""
 from __future__ import annotations
 
-import re
-
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from survey_app.admin import bp
@@ -17,7 +15,6 @@ from survey_app.operations.posters import invitation_url, qr_inline_svg
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEMBERS_SHOWN = 200
-_SD_ITEM = re.compile(r"\s*([^=;]+?)\s*=\s*([0-9]+(?:[.,][0-9]+)?)\s*")
 
 
 def plan_form_for(frame: SampleFrame, formdata=None) -> PlanForm:
@@ -28,18 +25,6 @@ def plan_form_for(frame: SampleFrame, formdata=None) -> PlanForm:
     return form
 
 
-def parse_sds(text: str) -> dict[str, float]:
-    """``"A=5; B=10"`` → ``{"A": 5.0, "B": 10.0}``; raises ValueError with a sentence."""
-    result: dict[str, float] = {}
-    for item in filter(None, (part.strip() for part in (text or "").split(";"))):
-        match = _SD_ITEM.fullmatch(item)
-        if match is None:
-            raise ValueError(f"Không đọc được “{item}”; hãy viết tầng=độ lệch chuẩn, cách nhau bởi dấu chấm phẩy "
-                             f"/ cannot read “{item}”: write stratum=sd separated by semicolons.")
-        result[match[1]] = float(match[2].replace(",", "."))
-    return result
-
-
 def options_from(form: PlanForm) -> samples.PlanOptions:
     return samples.PlanOptions(
         method=form.method.data, size_mode=form.size_mode.data, n=form.n.data,
@@ -47,7 +32,7 @@ def options_from(form: PlanForm) -> samples.PlanOptions:
         p=float(form.p.data or 0.5), deff=float(form.deff.data or 1.0),
         response_rate=float(form.response_rate.data or 1.0), strata_column=form.strata_column.data or None,
         per_stratum=bool(form.per_stratum.data), allocation=form.allocation.data,
-        sds=parse_sds(form.sds.data), minimum=form.minimum.data or 0,
+        sds=samples.parse_sds(form.sds.data), minimum=form.minimum.data or 0,
         size_column=form.size_column.data or None, replacements=form.replacements.data or 0)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from survey_app.operations.rounds import record_audit
 SIZE_MODES = ("cochran", "slovin", "fixed")
 # SamplePlan.seed is a 32-bit INTEGER column (PostgreSQL), so seeds stay below 2**31.
 MAX_SEED = 2**31 - 1
+_SD_ITEM = re.compile(r"\s*([^=;]+?)\s*=\s*([0-9]+(?:[.,][0-9]+)?)\s*")
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,18 @@ class PlanOptions:
     def from_dict(cls, data: dict[str, Any]) -> PlanOptions:
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         return cls(**known)
+
+
+def parse_sds(text: str | None) -> dict[str, float]:
+    """``"A=5; B=10"`` → ``{"A": 5.0, "B": 10.0}``; raises ValueError with a sentence."""
+    result: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in (text or "").split(";"))):
+        match = _SD_ITEM.fullmatch(item)
+        if match is None:
+            raise ValueError(f"Không đọc được “{item}”; hãy viết tầng=độ lệch chuẩn, cách nhau bởi dấu chấm "
+                             f"phẩy / cannot read “{item}”: write stratum=sd separated by semicolons.")
+        result[match[1]] = float(match[2].replace(",", "."))
+    return result
 
 
 @dataclass(frozen=True)
