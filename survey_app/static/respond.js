@@ -58,7 +58,10 @@
   function send(data) {
     fetch(form.action || location.href, {method: "POST", body: data, credentials: "same-origin"})
       .then(function (reply) {
-        if (reply.redirected) { location.replace(reply.url); return; }
+        if (reply.redirected && reply.url.split("#")[0] !== location.href.split("#")[0]) {
+          location.replace(reply.url);
+          return;
+        }
         return reply.text().then(function (html) { document.open(); document.write(html); document.close(); });
       })
       .catch(function () {
