@@ -87,33 +87,42 @@ class SipasResult:
         return [index for index in self.indices if index.unit == unit]
 
 
-def _critical_value(df: float, level: float = 0.95) -> float:
+def _critical_value(df, level: float = 0.95):
+    """t quantile on ``df`` (normal when ``df`` is infinite or None, NaN when ``df`` ≤ 0)."""
     q = 0.5 + level / 2
-    if df is None or not np.isfinite(df):
-        return float(stats.norm.ppf(q))
-    if df <= 0:
-        return float("nan")
-    return float(stats.t.ppf(q, df))
+    df = np.asarray(np.inf if df is None else df, dtype=float)
+    with np.errstate(invalid="ignore"):
+        crit = np.where(np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(df > 0, df, np.nan)))
+    return crit
 
 
-def t_interval(value: float, se: float, df: float) -> tuple[float, float]:
-    """Symmetric 95 % interval ``value ± t(df)·se`` (normal when ``df`` is not finite)."""
-    half = _critical_value(df) * se
-    return value - half, value + half
+def _scalar(x):
+    return float(x) if np.ndim(x) == 0 else x
 
 
-def logit_interval(p: float, se: float, df: float) -> tuple[float, float]:
+def t_interval(value, se, df):
+    """Symmetric 95 % interval ``value ± t(df)·se`` (arrays allowed)."""
+    half = _critical_value(df) * np.asarray(se, dtype=float)
+    return _scalar(value - half), _scalar(value + half)
+
+
+def logit_interval(p, se, df):
     """95 % logit interval for a proportion, as R's ``svyciprop(method = "logit")``.
 
     At ``p`` = 0 or 1 the logit is undefined and the interval collapses to ``(p, p)``.
     """
-    if not np.isfinite(p) or not np.isfinite(se):
-        return float("nan"), float("nan")
-    if p <= 0.0 or p >= 1.0:
-        return p, p
-    centre = np.log(p / (1 - p))
-    half = _critical_value(df) * se / (p * (1 - p))
-    return float(stats.logistic.cdf(centre - half)), float(stats.logistic.cdf(centre + half))
+    p = np.asarray(p, dtype=float)
+    se = np.asarray(se, dtype=float)
+    inside = (p > 0) & (p < 1)
+    q = np.where(inside, p, 0.5)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.log(q / (1 - q))
+        half = _critical_value(df) * se / (q * (1 - q))
+    low = np.where(inside, stats.logistic.cdf(centre - half), p)
+    high = np.where(inside, stats.logistic.cdf(centre + half), p)
+    bad = ~np.isfinite(p) | ~np.isfinite(se)
+    low, high = np.where(bad, np.nan, low), np.where(bad, np.nan, high)
+    return _scalar(low), _scalar(high)
 
 
 def _domain_ses(design, columns: np.ndarray, units: np.ndarray | None) -> list[dict]:
@@ -177,6 +186,37 @@ def _check_inputs(answers, item_codes, item_elements, design, units, exclude):
     return y, weights, units
 
 
+_BLOCK_VALUES = 20_000_000  # floats per design call (160 MB)
+
+
+def _records(level, code, a_i, theta_y, theta_t, se_y, se_t, kind, labels) -> list[SipasIndex]:
+    """Index records of one criterion/element/overall for every group of a scope."""
+    groups = a_i.shape[0]
+    has = a_i.any(axis=1)
+    value_y = np.where(has, np.sum(a_i * np.nan_to_num(theta_y), axis=1), np.nan)
+    value_t = np.where(has, np.sum(a_i * np.nan_to_num(theta_t), axis=1), np.nan)
+    keys = [None] if kind is None else list(range(groups))
+    missing = (np.nan, np.nan, 0)
+    sy = np.array([se_y.get(key, missing)[0] for key in keys])
+    df = np.array([se_y.get(key, missing)[1] for key in keys])
+    nn = [se_y.get(key, missing)[2] for key in keys]
+    st = np.array([se_t.get(key, missing)[0] for key in keys])
+    score = 25.0 * (value_y - 1.0)
+    lo, hi = (np.atleast_1d(x) for x in t_interval(score, 25.0 * sy, df))
+    p_lo, p_hi = (np.atleast_1d(x) for x in logit_interval(value_t, st, df))
+    out = []
+    for g in np.flatnonzero(has):
+        unit = None if kind is None else labels[1 + g]
+        out.append(SipasIndex(
+            level, code, unit,
+            share=IndexValue(100 * float(value_t[g]), 100 * float(st[g]), 100 * float(p_lo[g]),
+                             100 * float(p_hi[g]), float(df[g]), int(nn[g])),
+            score=IndexValue(float(score[g]), 25.0 * float(sy[g]), float(lo[g]), float(hi[g]),
+                             float(df[g]), int(nn[g])),
+        ))
+    return out
+
+
 def sipas_indices(
     answers,
     item_codes: Sequence[str],
@@ -236,9 +276,10 @@ def sipas_indices(
         s_r = np.zeros((groups, k))
         s_y = np.zeros((groups, k))
         s_t = np.zeros((groups, k))
-        np.add.at(s_r, group, wr)
-        np.add.at(s_y, group, wr * ratings)
-        np.add.at(s_t, group, wr * satisfied)
+        for j in range(k):
+            s_r[:, j] = np.bincount(group, weights=wr[:, j], minlength=groups)
+            s_y[:, j] = np.bincount(group, weights=wr[:, j] * ratings[:, j], minlength=groups)
+            s_t[:, j] = np.bincount(group, weights=wr[:, j] * satisfied[:, j], minlength=groups)
         n_hat = np.bincount(group, weights=w, minlength=groups)
         has = s_r > 0
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -277,40 +318,24 @@ def sipas_indices(
             inv_sr = np.where(s_r > 0, 1.0 / np.where(s_r > 0, s_r, 1), 0.0)[group]
         dev_y = np.where(answered, ratings - np.nan_to_num(theta_y[group]), 0.0) * inv_sr
         dev_t = np.where(answered, satisfied - np.nan_to_num(theta_t[group]), 0.0) * inv_sr
-        for i, (level, code) in enumerate(names):
-            a_i = coef_arr[:, i, :]  # groups × k
-            used = np.flatnonzero(a_i.any(axis=0))
-            a_rows = a_i[group][:, used]
-            involved = ((a_rows > 0) & answered[:, used]).any(axis=1)
-            if not involved.any():
-                continue
-            # N̂ of the rows carrying the index, so that v's domain mean is exactly the combination
-            n_involved = np.bincount(group, weights=w * involved, minlength=groups)[group]
-            v = np.column_stack([
-                np.einsum("nk,nk->n", a_rows, dev_y[:, used]),
-                np.einsum("nk,nk->n", a_rows, dev_t[:, used]),
-            ]) * n_involved[:, None]
-            v[~involved] = np.nan
-            if kind is None:
-                domain = None
-            else:  # rows outside every domain keep a label that has data (they are NaN anyway)
-                domain = np.where(involved, units, units[np.flatnonzero(involved)[0]])
-            (se_y, se_t) = _domain_ses(design, v, domain)
-            for g in range(groups):
-                a = a_i[g]
-                if not a.any():
-                    continue
-                unit = None if kind is None else labels[1 + g]
-                value_y = float(np.nansum(a * theta_y[g]))
-                value_t = float(np.nansum(a * theta_t[g]))
-                sy, df, nn = se_y[unit]
-                st = se_t[unit][0]
-                score = 25.0 * (value_y - 1.0)
-                lo, hi = t_interval(score, 25.0 * sy, df)
-                p_lo, p_hi = logit_interval(value_t, st, df)
-                results.append(SipasIndex(
-                    level, code, unit,
-                    share=IndexValue(100 * value_t, 100 * st, 100 * p_lo, 100 * p_hi, df, nn),
-                    score=IndexValue(score, 25.0 * sy, lo, hi, df, nn),
-                ))
+        # one design call per block of indices (two columns each), blocks bounded in memory
+        per_block = max(1, _BLOCK_VALUES // max(2 * n, 1))
+        for start in range(0, len(names), per_block):
+            block = range(start, min(start + per_block, len(names)))
+            columns = np.full((n, 2 * len(block)), np.nan)
+            for c, i in enumerate(block):
+                a_i = coef_arr[:, i, :]  # groups × k
+                used = np.flatnonzero(a_i.any(axis=0))
+                a_rows = a_i[:, used][group]
+                involved = ((a_rows > 0) & answered[:, used]).any(axis=1)
+                # N̂ of the rows carrying the index, so v's domain mean is exactly the combination
+                n_involved = np.bincount(group, weights=w * involved, minlength=groups)[group]
+                for m, dev in enumerate((dev_y, dev_t)):
+                    v = np.einsum("nk,nk->n", a_rows, dev[:, used]) * n_involved
+                    columns[:, 2 * c + m] = np.where(involved, v, np.nan)
+            ses = _domain_ses(design, columns, None if kind is None else group)
+            for c, i in enumerate(block):
+                level, code = names[i]
+                results.extend(_records(level, code, coef_arr[:, i, :], theta_y, theta_t,
+                                        ses[2 * c], ses[2 * c + 1], kind, labels))
     return SipasResult(tuple(results))
