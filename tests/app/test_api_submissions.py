@@ -156,7 +156,7 @@ def test_get_entry_describes_round_unit_and_questionnaire(client, entry):
 def test_definition_round_trips_into_the_same_questionnaire(client, entry):
     from questionnaires import Questionnaire
 
-    data = client.get(f"/api/v1/questionnaires/test_form/1").get_json()
+    data = client.get("/api/v1/questionnaires/test_form/1").get_json()
     assert Questionnaire.from_dict(data).content_hash == entry.questionnaire.content_hash
 
 
