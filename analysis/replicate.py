@@ -87,11 +87,10 @@ def make_replicates(stage: Stage, kind: str, lonely_psu: str, mse: bool,
                     continue
                 if lonely_psu == "error":
                     raise ValueError("A stratum has only one PSU; choose a lonely_psu rule.")
-                col = np.where(ustr == s, 0.0, h / (h - 1))
-                columns.append(col)
+                # "adjust", R's rule: drop the stratum's PSU, reweight the other strata
+                columns.append(np.where(ustr == s, 0.0, h / (h - 1)))
                 rscales.append((h - 1) / h)
                 continue
-                # lonely_psu == "adjust": R's rule
             for m in members:
                 col = np.ones(u)
                 col[members] = n_h[s] / (n_h[s] - 1)
