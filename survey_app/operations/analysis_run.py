@@ -86,26 +86,20 @@ def sipas_rating(question) -> dict[str, float] | None:
 def sipas_items_of(questionnaire) -> list[tuple[str, str, str, dict]]:
     """(question name, item code, element code, rating map) of each SIPAS item of a citizen form.
 
-    The element of an item is the group holding it, else its page; the item code is the
-    question's criterion code when it has one, else the question name.
+    An element is a group of questions holding five-level satisfaction items (e.g. ``g_access``);
+    the item code is the question name. Satisfaction items outside any group (policy
+    satisfaction, a single overall question) are not part of the element and overall indices.
     """
     if questionnaire.respondent_group != "citizen":
         return []
-    page_of = {q.name: page.name for page in questionnaire.pages for q in _walk(page.questions)}
     items = []
     for question in questionnaire.questions:
         ratings = sipas_rating(question)
-        if ratings is None:
+        element = questionnaire.parent(question.name)
+        if ratings is None or element is None:
             continue
-        element = questionnaire.parent(question.name) or page_of[question.name]
         items.append((question.name, question.name, element, ratings))
     return items
-
-
-def _walk(questions):
-    for question in questions:
-        yield question
-        yield from _walk(question.children)
 
 
 def round_by_code(code: str) -> SurveyRound:

@@ -95,14 +95,39 @@ def test_standard_errors_are_those_of_analysis_on_the_same_arrays(scored):
 
 
 def test_response_counts_and_rates(scored):
+    from survey_app.extensions import db
     from survey_app.operations.analysis_run import analyze_round
+    from survey_app.operations.fieldwork_setup import issue_invitation
 
+    sipas_form, unit_b = scored["forms"][0], scored["units"][1]
+    for status in ("used", "used", "issued", "issued", "revoked"):
+        invitation, _ = issue_invitation(scored["round"], sipas_form, unit_b, "citizen", stratum="B",
+                                         base_weight=5.0)
+        invitation.status = status
+    db.session.commit()
     counts = {(c["group"], c["unit"]): c for c in analyze_round(scored["round"]).counts}
-    # SO-A citizens: 3 responses but only 1 eligible invitation (the revoked one is out): no rate
+    # XA-B citizens: 2 responses of 4 eligible invitations (the revoked one is out)
+    assert counts[("citizen", "XA-B")]["invited"] == 4
+    assert counts[("citizen", "XA-B")]["response_rate"] == 0.5
+    # SO-A citizens: 3 responses but only 1 eligible invitation: open QR answers, no rate
     assert counts[("citizen", "SO-A")]["invited"] is None
+    assert counts[("citizen", None)]["response_rate"] is None
     assert counts[("delegate", "SO-A")] == {"group": "delegate", "unit": "SO-A", "invited": None,
-                                            "completed": 4, "quarantined": 1}
+                                            "completed": 4, "quarantined": 1, "response_rate": None}
     assert counts[("delegate", None)]["completed"] == 6
+
+
+def test_bundled_sipas_form_has_nineteen_service_items_in_five_elements():
+    """DOMAIN.md: access 4, procedure 4, officials 5, results 3, feedback 3; policy items and the
+    single overall question sit outside the element groups and are not counted."""
+    from collections import Counter
+
+    import questionnaires
+    from survey_app.operations.analysis_run import sipas_items_of
+
+    items = sipas_items_of(questionnaires.load_bundled("sipas_2025"))
+    assert len(items) == 19
+    assert sorted(Counter(element for _, _, element, _ in items).values()) == [3, 3, 4, 4, 5]
 
 
 def test_quality_flags_are_stored_as_quarantine_without_deleting(scored):
