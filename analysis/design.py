@@ -15,7 +15,7 @@ from analysis.estimate import DomainTable, Estimate, check_level, t_critical
 from analysis.quantile import quantile_math
 from analysis.replicate import (ReplicateVariance, ReplicateWeights, make_replicates,
                                 user_replicates)
-from analysis.variance import LONELY_PSU, LinearisedVariance, build_stages
+from analysis.variance import LONELY_PSU, LinearisedVariance, build_pps_stage, build_stages
 
 __all__ = ["SurveyDesign"]
 
@@ -68,6 +68,10 @@ class SurveyDesign:
     lonely_psu : {"error", "certainty", "adjust", "remove"}
         Strata with a single sampled PSU: refuse, contribute nothing (``certainty``, ``remove``;
         these give the same variance in R 4.1), or centre at the population mean (``adjust``).
+    pps : None or "brewer"
+        Unequal-probability (PPS) sampling of PSUs without replacement: ``fpc`` then holds each
+        row's PSU inclusion probability and the variance uses Brewer's approximation, as R's
+        ``svydesign(..., pps="brewer")``.
 
     Notes
     -----
@@ -75,7 +79,10 @@ class SurveyDesign:
     row stays in the design as an out-of-domain row (R's ``na.rm=TRUE``).
     """
 
-    def __init__(self, weights, strata=None, psu=None, fpc=None, lonely_psu="error"):
+    def __init__(self, weights, strata=None, psu=None, fpc=None, lonely_psu="error",
+                 pps=None):
+        if pps not in (None, "brewer"):
+            raise ValueError(f"pps must be None or 'brewer', got {pps!r}.")
         if lonely_psu not in LONELY_PSU:
             raise ValueError(f"lonely_psu must be one of {LONELY_PSU}, got {lonely_psu!r}.")
         ids = self._stage_columns(psu, "psu")
@@ -98,7 +105,13 @@ class SurveyDesign:
             raise ValueError("fpc has more stages than psu.")
         if fpcs is not None:
             fpcs = [_as_vector(f, n, "fpc") for f in fpcs]
-        stages, fpc_weights = build_stages(strata_codes, ids, fpcs, lonely_psu)
+        if pps is None:
+            stages, fpc_weights = build_stages(strata_codes, ids, fpcs, lonely_psu)
+        else:
+            if fpcs is None or len(fpcs) != 1:
+                raise ValueError("A PPS design needs fpc: each row's PSU inclusion probability.")
+            stages = [build_pps_stage(strata_codes, ids, fpcs[0], lonely_psu)]
+            fpc_weights = 1.0 / fpcs[0]
         if weights is None:
             w = fpc_weights if fpc_weights is not None else np.ones(n)
         else:
@@ -235,6 +248,8 @@ class SurveyDesign:
         """
         if self._replicates is not None:
             raise ValueError("This design already uses replicate weights.")
+        if self._stages[0].unit_scale is not None:
+            raise ValueError("Replicate weights are not available for PPS designs here.")
         if self._calibration:
             raise ValueError(
                 "Build replicate weights before calibrating, so that every replicate is "

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-__all__ = ["Stage", "CalibrationStep", "build_stages", "LinearisedVariance"]
+__all__ = ["Stage", "CalibrationStep", "build_stages", "build_pps_stage", "LinearisedVariance"]
 
 LONELY_PSU = ("error", "certainty", "adjust", "remove")
 _DENSE_CELLS = 4_000_000  # units × domains handled at once on the calibrated path
@@ -36,7 +36,8 @@ class Stage:
     ``n_sampled`` counts sampled units per stratum; ``scale`` is the per-stratum factor
     ``multiplier · f · n/(n-1)`` (``multiplier · f`` when ``n = 1``; 0 for certainty strata);
     ``lonely`` marks strata with one sampled unit and a non-zero factor; ``unsampled`` is
-    ``1 - n/N`` per stratum (1 without fpc).
+    ``1 - n/N`` per stratum (1 without fpc). ``unit_scale`` replaces ``scale`` with a factor
+    per unit for PPS designs (Brewer's approximation: ``(1 - π_c) n/(n-1)``).
     """
 
     unit: np.ndarray
@@ -45,6 +46,7 @@ class Stage:
     scale: np.ndarray
     lonely: np.ndarray
     unsampled: np.ndarray
+    unit_scale: np.ndarray | None = None
 
     @property
     def n_units(self) -> int:
@@ -92,6 +94,30 @@ def _pair_codes(outer: np.ndarray, inner) -> np.ndarray:
     inner_codes = _codes(inner)
     key = outer * (int(inner_codes.max()) + 1) + inner_codes
     return np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def build_pps_stage(strata, ids: list, prob: np.ndarray, lonely_psu: str) -> Stage:
+    """One-stage PPS design with Brewer's variance approximation (R's ``pps="brewer"``).
+
+    ``prob`` is each row's PSU inclusion probability; a PSU contributes with factor
+    ``(1 - π_c) n_h/(n_h - 1)`` to the variance of its stratum.
+    """
+    if len(ids) > 1:
+        raise ValueError("PPS designs are supported with one sampling stage.")
+    if np.any(~np.isfinite(prob)) or np.any(prob <= 0) or np.any(prob > 1):
+        raise ValueError("For a PPS design fpc must hold inclusion probabilities in (0, 1].")
+    (stage,), _ = build_stages(strata, ids, None, lonely_psu)
+    unit_prob = np.full(stage.n_units, np.nan)
+    unit_prob[stage.unit] = prob
+    lo = np.full(stage.n_units, np.inf)
+    np.minimum.at(lo, stage.unit, prob)
+    if np.any(lo != unit_prob):
+        raise ValueError("Inclusion probabilities must not vary within a PSU.")
+    f = 1.0 - unit_prob
+    n_h = stage.n_sampled[stage.unit_stratum]
+    unit_scale = np.where(n_h > 1, f * n_h / np.maximum(n_h - 1, 1), f)
+    return Stage(stage.unit, stage.unit_stratum, stage.n_sampled, stage.scale, stage.lonely,
+                 np.full(stage.n_strata, np.nan), unit_scale)
 
 
 def build_stages(strata, ids: list, fpc: list | None, lonely_psu: str):
@@ -185,6 +211,11 @@ def _stratum_sums(stage: Stage) -> sparse.csr_matrix:
     return cache
 
 
+def _stratum_scale_sums(stage: Stage) -> np.ndarray:
+    """Σ of the PPS unit factors per stratum."""
+    return np.bincount(stage.unit_stratum, weights=stage.unit_scale, minlength=stage.n_strata)
+
+
 def _unit_sums(stage: Stage) -> sparse.csr_matrix:
     """U × n indicator matrix summing rows into the stage's units."""
     cache = stage.__dict__.setdefault("_unit_matrix", None)
@@ -266,12 +297,24 @@ class LinearisedVariance:
         n_h = st.n_sampled[level.group_stratum]
         mean = s1 / n_h
         dev = z - mean[level.cell_group]
-        ss = np.bincount(level.cell_group, weights=dev * dev, minlength=level.n_groups)
-        ss += (n_h - level.cells_per_group) * mean * mean
         lonely = st.lonely[level.group_stratum]
-        if lonely.any():
-            ss = np.where(lonely, s1 * s1 if self.lonely_psu == "adjust" else 0.0, ss)
-        contrib = st.scale[level.group_stratum] * ss
+        if st.unit_scale is None:
+            ss = np.bincount(level.cell_group, weights=dev * dev, minlength=level.n_groups)
+            ss += (n_h - level.cells_per_group) * mean * mean
+            if lonely.any():
+                ss = np.where(lonely, s1 * s1 if self.lonely_psu == "adjust" else 0.0, ss)
+            contrib = st.scale[level.group_stratum] * ss
+        else:  # PPS: a factor per PSU; PSUs without a row in the domain have z = 0
+            s_cell = st.unit_scale[level.cell_unit]
+            absent = (_stratum_scale_sums(st)[level.group_stratum]
+                      - np.bincount(level.cell_group, weights=s_cell, minlength=level.n_groups))
+            contrib = (np.bincount(level.cell_group, weights=s_cell * dev * dev,
+                                   minlength=level.n_groups) + absent * mean * mean)
+            if lonely.any():
+                alt = (np.bincount(level.cell_group, weights=s_cell * z * z,
+                                   minlength=level.n_groups)
+                       if self.lonely_psu == "adjust" else 0.0)
+                contrib = np.where(lonely, alt, contrib)
         return np.bincount(level.group_domain, weights=contrib, minlength=self.n_domains)
 
     # ---------------------------------------------------------------- calibrated designs
@@ -301,11 +344,17 @@ class LinearisedVariance:
         s1 = sums @ z
         mean = s1 / st.n_sampled[:, None]
         dev = z - mean[st.unit_stratum]
-        ss = sums @ (dev * dev)
+        if st.unit_scale is None:
+            ss = sums @ (dev * dev)
+            alt = s1 * s1
+            factor = st.scale[:, None]
+        else:
+            ss = sums @ (st.unit_scale[:, None] * dev * dev)
+            alt = sums @ (st.unit_scale[:, None] * z * z)
+            factor = 1.0
         if st.lonely.any():
-            alt = s1 * s1 if self.lonely_psu == "adjust" else 0.0
-            ss = np.where(st.lonely[:, None], alt, ss)
-        return (st.scale[:, None] * ss).sum(axis=0)
+            ss = np.where(st.lonely[:, None], alt if self.lonely_psu == "adjust" else 0.0, ss)
+        return (factor * ss).sum(axis=0)
 
     @staticmethod
     def _unit_model_sums(step: CalibrationStep, st: Stage) -> np.ndarray:

@@ -2,8 +2,7 @@
 
 Values: ``reference/r-survey-golden.json`` (R 4.2.2, survey 4.1.1), written by
 ``reference/r-survey-oracle.R``. Keys not tested here: ``sampling.inclusionprobabilities_n4``
-(sampling package), ``likert.cronbach_alpha_q1q2q3`` (analysis.reliability) and the two
-``election_pps`` totals (PPS designs with Brewer's variance are not implemented).
+(sampling package) and ``likert.cronbach_alpha_q1q2q3`` (tested with analysis.reliability).
 """
 
 from __future__ import annotations
@@ -162,6 +161,14 @@ def test_scd_taylor_and_brr(golden, reference_csv):
     brr = wr.replicate("BRR")
     check(brr.mean(scd.alive), golden["scd.BRR.mean.alive"])
     check(brr.ratio(scd.alive, scd.arrests), golden["scd.BRR.ratio.alive_arrests"])
+
+
+def test_pps_brewer_and_with_replacement(golden, reference_csv):
+    election = reference_csv("election_pps")
+    brewer = SurveyDesign(election.wt, fpc=election.p, pps="brewer")
+    check(brewer.total(election.Bush), golden["election_pps.brewer.total.Bush"])
+    wr = SurveyDesign(election.wt)
+    check(wr.total(election.Bush), golden["election_pps.wr.total.Bush"])
 
 
 def test_kish(api, likert, golden):
