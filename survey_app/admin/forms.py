@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (
-    BooleanField, SelectChoice, DateField, DecimalField, IntegerField, SelectField, StringField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import fields
+from wtforms import BooleanField, SelectChoice, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from survey_app.models import UNIT_TYPES
 
@@ -16,6 +15,53 @@ def options(pairs) -> list[SelectChoice]:
 
 
 REQUIRED = "Trường này là bắt buộc / this field is required."
+
+
+def between(low: float | None, high: float | None = None) -> NumberRange:
+    """A range check whose message is a Vietnamese and English sentence."""
+    if high is None:
+        message = f"Giá trị phải từ {low} trở lên / the value must be at least {low}."
+    else:
+        message = f"Giá trị phải từ {low} đến {high} / the value must lie between {low} and {high}."
+    return NumberRange(low, high, message=message)
+
+
+def at_most(characters: int) -> Length:
+    return Length(max=characters, message=f"Tối đa {characters} ký tự / at most {characters} characters.")
+
+
+class _BilingualParse:
+    """Replaces WTForms' English parse errors by a Vietnamese and English sentence."""
+
+    parse_message = ""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.parse_message) from None
+
+
+class IntegerField(_BilingualParse, fields.IntegerField):
+    parse_message = "Hãy nhập một số nguyên / enter a whole number."
+
+
+class DecimalField(_BilingualParse, fields.DecimalField):
+    parse_message = "Hãy nhập một số, dùng dấu chấm cho phần thập phân / enter a number with a decimal point."
+
+
+class DateField(_BilingualParse, fields.DateField):
+    parse_message = "Hãy nhập ngày theo dạng yyyy-mm-dd / enter a date as yyyy-mm-dd."
+
+
+class SelectField(_BilingualParse, fields.SelectField):
+    parse_message = "Lựa chọn không hợp lệ / not a valid choice."
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.parse_message) from None
 UNIT_TYPE_PAIRS = [("agency", "Sở, ban, ngành / agency"), ("commune", "UBND cấp xã / commune"),
                      ("district", "UBND cấp huyện / district")]
 assert [value for value, _ in UNIT_TYPE_PAIRS] == list(UNIT_TYPES)
@@ -27,11 +73,11 @@ class ActionForm(FlaskForm):
 
 
 class RoundForm(FlaskForm):
-    code = StringField("Mã đợt / code", validators=[DataRequired(REQUIRED), Length(max=40)])
+    code = StringField("Mã đợt / code", validators=[DataRequired(REQUIRED), at_most(40)])
     province_id = SelectField("Tỉnh / province", coerce=int, validators=[InputRequired(REQUIRED)])
-    year = IntegerField("Năm / year", validators=[InputRequired(REQUIRED), NumberRange(2000, 2100)])
-    period = StringField("Kỳ / period", validators=[Length(max=60)])
-    title = StringField("Tên đợt / title", validators=[DataRequired(REQUIRED), Length(max=300)])
+    year = IntegerField("Năm / year", validators=[InputRequired(REQUIRED), between(2000, 2100)])
+    period = StringField("Kỳ / period", validators=[at_most(60)])
+    title = StringField("Tên đợt / title", validators=[DataRequired(REQUIRED), at_most(300)])
     opens_on = DateField("Ngày mở / opens on", validators=[Optional()])
     closes_on = DateField("Ngày đóng / closes on", validators=[Optional()])
     anonymous = BooleanField("Ẩn danh / anonymous", default=True)
@@ -39,11 +85,11 @@ class RoundForm(FlaskForm):
 
 class RatingCellForm(FlaskForm):
     respondent_group = StringField("Nhóm người trả lời / respondent group",
-                                   validators=[DataRequired(REQUIRED), Length(max=32)])
+                                   validators=[DataRequired(REQUIRED), at_most(32)])
     unit_type = SelectField("Loại đơn vị được đánh giá / assessed unit type", choices=UNIT_TYPE_CHOICES)
     questionnaire_id = SelectField("Phiếu / questionnaire", coerce=int, validators=[InputRequired(REQUIRED)])
     quota = IntegerField("Chỉ tiêu phiếu mỗi đơn vị / forms per unit",
-                         validators=[InputRequired(REQUIRED), NumberRange(0, 100000)])
+                         validators=[InputRequired(REQUIRED), between(0, 100000)])
 
 
 class FrameUploadForm(FlaskForm):
@@ -58,17 +104,17 @@ class PlanForm(FlaskForm):
         ("cochran", "Tính theo sai số (Cochran) / from the margin of error (Cochran)"),
         ("slovin", "Công thức Slovin / Slovin's formula"),
         ("fixed", "Nhập cỡ mẫu / enter n")]), default="cochran")
-    n = IntegerField("Cỡ mẫu n / n", validators=[Optional(), NumberRange(1)])
+    n = IntegerField("Cỡ mẫu n / n", validators=[Optional(), between(1)])
     margin = DecimalField("Sai số / margin of error", default=0.05, places=3,
-                          validators=[Optional(), NumberRange(0.001, 0.5)])
+                          validators=[Optional(), between(0.001, 0.5)])
     confidence = DecimalField("Độ tin cậy / confidence", default=0.95, places=3,
-                              validators=[Optional(), NumberRange(0.5, 0.999)])
+                              validators=[Optional(), between(0.5, 0.999)])
     p = DecimalField("Tỷ lệ kỳ vọng / expected proportion", default=0.5, places=3,
-                     validators=[Optional(), NumberRange(0.01, 0.99)])
+                     validators=[Optional(), between(0.01, 0.99)])
     deff = DecimalField("Hiệu ứng thiết kế / design effect", default=1.0, places=2,
-                        validators=[Optional(), NumberRange(1.0, 20.0)])
+                        validators=[Optional(), between(1.0, 20.0)])
     response_rate = DecimalField("Tỷ lệ phản hồi dự kiến / expected response rate", default=1.0, places=2,
-                                 validators=[Optional(), NumberRange(0.05, 1.0)])
+                                 validators=[Optional(), between(0.05, 1.0)])
     per_stratum = BooleanField("Tính cỡ mẫu riêng cho từng tầng / size each stratum separately")
     strata_column = SelectField("Phân tầng theo cột / stratify by column")
     allocation = SelectField("Phân bổ / allocation", choices=options([
@@ -76,15 +122,15 @@ class PlanForm(FlaskForm):
         ("neyman", "Neyman")]), default="proportional")
     sds = StringField("Độ lệch chuẩn từng tầng (Neyman), ví dụ A=5; B=10 / stratum SDs for Neyman")
     minimum = IntegerField("Tối thiểu mỗi tầng / minimum per stratum", default=0,
-                           validators=[Optional(), NumberRange(0)])
+                           validators=[Optional(), between(0)])
     size_column = SelectField("Cột quy mô (PPS) / size column (PPS)")
     method = SelectField("Cách chọn / selection method", choices=options([
         ("srs", "Ngẫu nhiên đơn giản / simple random"), ("systematic", "Hệ thống / systematic"),
         ("pps_systematic", "PPS hệ thống / PPS systematic")]), default="srs")
     replacements = IntegerField("Số dự phòng mỗi tầng / replacements per stratum", default=5,
-                                validators=[Optional(), NumberRange(0)])
+                                validators=[Optional(), between(0)])
     seed = IntegerField("Hạt giống ngẫu nhiên (để trống để tạo mới) / seed (blank for a new one)",
-                        validators=[Optional(), NumberRange(0, 2**31 - 1)])
+                        validators=[Optional(), between(0, 2**31 - 1)])
 
 
 class InvitationForm(FlaskForm):
@@ -97,5 +143,5 @@ class InvitationForm(FlaskForm):
 
 class EntryPointForm(FlaskForm):
     unit_id = SelectField("Đơn vị / unit", coerce=int, validators=[InputRequired(REQUIRED)])
-    counter = StringField("Quầy, điểm phục vụ / counter", validators=[Length(max=200)])
+    counter = StringField("Quầy, điểm phục vụ / counter", validators=[at_most(200)])
     questionnaire_id = SelectField("Phiếu / questionnaire", coerce=int, validators=[InputRequired(REQUIRED)])

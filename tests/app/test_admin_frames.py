@@ -73,7 +73,7 @@ def test_unreadable_files_are_refused_in_vietnamese(client, world):
     assert reply.status_code == 400 and "không phải bảng tính Excel" in reply.get_data(as_text=True)
     reply = upload(client, world, "mã hồ sơ\nX\n".encode("cp1258", errors="replace") + b"\xff\xfe",
                    filename="frame.csv")
-    assert reply.status_code == 400
+    assert reply.status_code == 400 and "UTF-8" in reply.get_data(as_text=True)
     assert counts() == (0, 0)
 
 

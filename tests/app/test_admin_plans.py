@@ -231,3 +231,19 @@ def test_pps_draw_gives_certainty_units_probability_one(client, app_ctx):
     for size, probability in probabilities.items():
         if size != 500.0:
             assert probability == pytest.approx(3 * size / 450)  # e.g. 90 → 0.6, 10 → 0.0667
+
+
+def test_every_staff_page_renders_for_an_admin(client, world):
+    plan = draw(client, world, seed="5")
+    round_id = world.round.id
+    pages = ["/admin/", "/admin/rounds/new", f"/admin/rounds/{round_id}", f"/admin/rounds/{round_id}/frames/upload",
+             f"/admin/rounds/{round_id}/frames/{world.frame.id}", f"/admin/rounds/{round_id}/plans/{plan.id}",
+             f"/admin/rounds/{round_id}/entry-points", f"/admin/rounds/{round_id}/monitor", "/admin/monitor",
+             f"/admin/rounds/{round_id}/entry-points/posters"]
+    for url in pages:
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert 'name="csrf_token"' in page.get_data(as_text=True) or url.endswith("posters"), url
+    plan_page = client.get(f"/admin/rounds/{round_id}/plans/{plan.id}").get_data(as_text=True)
+    assert f'data-seed="{plan.seed}"' in plan_page and world.frame.content_hash in plan_page
+    assert client.get(f"/admin/rounds/{round_id}/plans/999").status_code == 404

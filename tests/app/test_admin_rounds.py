@@ -124,4 +124,22 @@ def test_bad_matrix_input_is_a_vietnamese_message_and_changes_nothing(client, wo
                         data={"respondent_group": "delegate", "unit_type": "agency",
                               "questionnaire_id": world.questionnaire.id, "quota": -1})
     assert reply.status_code == 400
+    assert "Giá trị phải từ 0 đến 100000" in reply.get_data(as_text=True)
     assert "delegate" not in [c.respondent_group for c in db.session.scalars(db.select(RatingCell))]
+
+
+def test_posts_without_a_csrf_token_are_refused(app, client, world):
+    log_in(client, world.admin)
+    app.config["WTF_CSRF_ENABLED"] = True
+    reply = client.post(f"/admin/rounds/{world.round.id}/matrix",
+                        data={"respondent_group": "delegate", "unit_type": "agency",
+                              "questionnaire_id": world.questionnaire.id, "quota": 3})
+    assert reply.status_code == 400
+    assert db.session.scalar(db.select(db.func.count(RatingCell.id))) == 0
+    page = client.get(f"/admin/rounds/{world.round.id}").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    reply = client.post(f"/admin/rounds/{world.round.id}/matrix",
+                        data={"csrf_token": token, "respondent_group": "delegate", "unit_type": "agency",
+                              "questionnaire_id": world.questionnaire.id, "quota": 3})
+    assert reply.status_code == 302
+    assert db.session.scalar(db.select(db.func.count(RatingCell.id))) == 1
