@@ -357,12 +357,17 @@ class SurveyDesign:
         k = Y.shape[1]
         out = {name: np.empty((d, k)) for name in ("value", "se", "df", "deff", "n")}
         w = self._weights
+        columns = np.ascontiguousarray(Y.T)  # row-contiguous columns: faster passes
+        x_columns = None if X is None else np.ascontiguousarray(X.T)
+        full_df = None
         for j in range(k):
-            valid = ~np.isnan(Y[:, j])
-            if X is not None:
-                valid &= ~np.isnan(X[:, j])
-            y0 = np.where(valid, Y[:, j], 0.0)
-            wv = w * valid
+            yj = columns[j]
+            valid = ~np.isnan(yj)
+            if x_columns is not None:
+                valid &= ~np.isnan(x_columns[j])
+            all_valid = bool(valid.all())
+            y0 = yj if all_valid else np.where(valid, yj, 0.0)
+            wv = w if all_valid else w * valid
             n_d = np.bincount(domain, weights=valid, minlength=d)
             big_n = np.bincount(domain, weights=wv, minlength=d)
             t_y = np.bincount(domain, weights=wv * y0, minlength=d)
@@ -372,22 +377,28 @@ class SurveyDesign:
                     u = y0
                     lin = wv * y0
                 elif kind == "ratio":
-                    x0 = np.where(valid, X[:, j], 0.0)
+                    x0 = np.where(valid, x_columns[j], 0.0)
                     t_x = np.bincount(domain, weights=wv * x0, minlength=d)
                     est = t_y / t_x
-                    u = (y0 - np.nan_to_num(est)[domain] * x0) / t_x[domain]
+                    u = np.nan_to_num((y0 - np.nan_to_num(est)[domain] * x0) / t_x[domain])
                     lin = wv * u
                 else:
                     est = t_y / big_n
                     u = y0
-                    lin = wv * (y0 - np.nan_to_num(est)[domain]) / big_n[domain]
-            lin = np.where(valid, np.nan_to_num(lin), 0.0)
+                    lin = wv * ((y0 - np.nan_to_num(est)[domain]) / big_n[domain])
+            if not all_valid:
+                lin = np.where(valid, lin, 0.0)  # finite on valid rows: their domain has N > 0
             if isinstance(engine, ReplicateVariance):
-                var = self._replicate_var(engine, kind, wv, y0, X, j, valid, est)
+                var = self._replicate_var(engine, kind, wv, y0, x_columns, j, valid, est)
                 df = np.full(d, self._replicates.df)
             else:
                 var = engine.variance(lin)
-                df = engine.degrees_of_freedom(valid & (w > 0))
+                if not all_valid:
+                    df = engine.degrees_of_freedom(valid)
+                else:
+                    if full_df is None:
+                        full_df = engine.degrees_of_freedom(valid)
+                    df = full_df
             out["value"][:, j] = est
             out["se"][:, j] = np.sqrt(np.maximum(var, 0.0))
             out["df"][:, j] = df
@@ -410,7 +421,7 @@ class SurveyDesign:
             if kind == "total":
                 thetas = t_y
             elif kind == "ratio":
-                thetas = t_y / engine.sums(wv * np.where(valid, X[:, j], 0.0))
+                thetas = t_y / engine.sums(wv * np.where(valid, X[j], 0.0))
             else:
                 thetas = t_y / engine.sums(wv)
         return engine.variance(thetas, est)
