@@ -1,17 +1,24 @@
 """``par-survey analyze ROUND``: criterion points and SIPAS indices of a round, as a summary table."""
 from __future__ import annotations
 
+import math
+
 import click
 from flask.cli import with_appcontext
 
 from survey_app.extensions import db
 from survey_app.operations.analysis_run import (
-    DEFAULT_MIN_N, RoundNotReady, analyze_round, apply_quality_flags, gather_round, round_by_code,
+    DEFAULT_MIN_N,
+    RoundNotReady,
+    analyze_round,
+    apply_quality_flags,
+    gather_round,
+    round_by_code,
 )
 
 
 def _number(value, digits: int = 2) -> str:
-    return "—" if value is None or value != value else f"{value:.{digits}f}"
+    return "—" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
 @click.command("analyze")

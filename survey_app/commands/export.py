@@ -9,7 +9,6 @@ import click
 from flask.cli import with_appcontext
 
 from analysis.contract import checksum_text
-
 from survey_app.operations.analysis_run import RoundNotReady, round_by_code
 from survey_app.operations.exports import FORMATS, TABLES, RoundNotPublished, export_file
 

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("exports", __name__, url_prefix="/api/v1")
 
-from survey_app.exports import routes  # noqa: E402,F401
+from survey_app.exports import routes  # noqa: F401

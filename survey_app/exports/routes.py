@@ -14,6 +14,7 @@ from survey_app.api.errors import error_body
 from survey_app.exports import bp
 from survey_app.extensions import db
 from survey_app.models import SurveyRound
+from survey_app.operations.analysis_run import RoundNotReady
 from survey_app.operations.exports import FORMATS, TABLES, RoundNotPublished, export_file
 
 READER_ROLES = ("admin", "council")
@@ -71,6 +72,8 @@ def export_round(code: str):
     except RoundNotPublished:
         return _problem(409, f"Đợt {code} chưa được công bố; chỉ xuất kết quả của đợt đã công bố.",
                         f"Round {code} is not published; only published rounds are exported.")
+    except RoundNotReady as exc:
+        return _problem(409, exc.message_vi, exc.message_en)
     headers = {"X-Checksum-SHA256": export.sha256, "Cache-Control": "no-store"}
     if checksum_only:
         return Response(export.checksum_text(), content_type="text/plain; charset=utf-8", headers=headers)

@@ -76,7 +76,6 @@ def survey_points_changes(current, previous=None) -> list:
     ``current`` and ``previous`` are :class:`~survey_app.operations.analysis_run.RoundAnalysis`.
     """
     from analysis.combiner import CombinedIndex, UnitScore, compare
-
     from survey_app.models import Unit
 
     units = {u.code: u for u in db.session.scalars(db.select(Unit))}

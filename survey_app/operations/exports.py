@@ -18,9 +18,20 @@ from importlib import metadata
 import numpy as np
 
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, QuestionnaireVersion, Response, SamplePlan, SurveyRound, Unit
+from survey_app.models import (
+    AuditEvent,
+    QuestionnaireVersion,
+    Response,
+    SamplePlan,
+    SurveyRound,
+    Unit,
+)
 from survey_app.operations.analysis_run import (
-    DEFAULT_MIN_N, WEIGHTING_METHOD, RoundData, analyze_round, gather_round,
+    DEFAULT_MIN_N,
+    WEIGHTING_METHOD,
+    RoundData,
+    analyze_round,
+    gather_round,
 )
 from survey_app.operations.documents import load_questionnaire
 
@@ -74,7 +85,7 @@ def published_at(survey_round: SurveyRound) -> dt.datetime | None:
     )
     for event in events:
         if (event.detail or {}).get("to") == "published":
-            return event.at.replace(tzinfo=dt.timezone.utc)
+            return event.at.replace(tzinfo=dt.UTC)
     return None
 
 

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
-from survey_app.results import routes  # noqa: E402,F401
+from survey_app.results import routes  # noqa: F401

@@ -12,10 +12,16 @@ from survey_app.auth import login_required
 from survey_app.extensions import db
 from survey_app.models import SurveyRound, Unit
 from survey_app.operations.analysis_run import (
-    DEFAULT_MIN_N, RoundNotReady, analyze_round, apply_quality_flags, round_by_code,
+    DEFAULT_MIN_N,
+    RoundNotReady,
+    analyze_round,
+    apply_quality_flags,
+    round_by_code,
 )
 from survey_app.operations.combined_index import (
-    combined_index_tables, previous_round, survey_points_changes,
+    combined_index_tables,
+    previous_round,
+    survey_points_changes,
 )
 from survey_app.operations.exports import RoundNotPublished, round_contract
 from survey_app.results import bp

@@ -80,7 +80,7 @@ def test_index_upload_combines_or_lists_problems(client, two_years):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "61.38" in html and "50.00" in html and "6.00" in html
-    bad = "unit_code,criterion_code,points\nSO-A,1.1,7\nXA-Z,1.1,1\n".encode()
+    bad = b"unit_code,criterion_code,points\nSO-A,1.1,7\nXA-Z,1.1,1\n"
     page = client.post("/results/KQ-2025/index", data={"csv_file": (io.BytesIO(bad), "tda.csv")},
                        content_type="multipart/form-data")
     html = page.get_data(as_text=True)
@@ -100,3 +100,24 @@ def test_admin_applies_quality_flags_to_an_unpublished_round(client, app_ctx):
     response = client.post("/results/KQ-DONG/quality")
     assert response.status_code == 302
     assert db.session.scalar(db.select(db.func.count(Response.id))) == before
+
+
+def test_round_without_responses_or_pack(client, app_ctx):
+    from questionnaires.packs import load_pack
+    from survey_app.extensions import db
+    from survey_app.operations.documents import publish_pack
+    from tests.builders import RESULTS_PACK, create_round
+
+    pack = publish_pack(load_pack(RESULTS_PACK), RESULTS_PACK)
+    create_round(status="published", code="KQ-TRONG", methodology_pack_id=pack.id)
+    create_round(status="open", code="KQ-KHONG-BO")
+    db.session.commit()
+    _login(client, "admin")
+    page = client.get("/results/KQ-TRONG")
+    assert page.status_code == 200 and "0 phiếu" in page.get_data(as_text=True)
+    export = client.get("/api/v1/rounds/KQ-TRONG/export?format=json")
+    assert export.status_code == 200 and export.get_json()["units"] == []
+    missing = client.get("/results/KQ-KHONG-BO", follow_redirects=True)
+    assert "chưa gắn bộ phương pháp" in missing.get_data(as_text=True)
+    listing = client.get("/results/").get_data(as_text=True)
+    assert "KQ-TRONG" in listing and "KQ-KHONG-BO" in listing
