@@ -121,3 +121,29 @@ def test_round_without_responses_or_pack(client, app_ctx):
     assert "chưa gắn bộ phương pháp" in missing.get_data(as_text=True)
     listing = client.get("/results/").get_data(as_text=True)
     assert "KQ-TRONG" in listing and "KQ-KHONG-BO" in listing
+
+
+def test_points_lost_follow_a_merged_unit(client, app_ctx):
+    """Last year SO-CU was rated (delegates A, A, A → 1.2 scores 2.0); it merged into SO-A,
+    whose 2025 points (1.2) are therefore compared with SO-CU's."""
+    import datetime as dt
+
+    from survey_app.extensions import db
+    from survey_app.models import UnitSuccession
+    from tests.builders import create_province, create_unit
+
+    province = create_province()
+    old = create_unit(province, code="SO-CU", name="Sở Cũ", unit_type="agency")
+    unit_a = create_unit(province, code="SO-A", name="Sở A", unit_type="agency")
+    unit_b = create_unit(province, code="XA-B", name="Xã B", unit_type="commune")
+    create_scored_round(status="published", code="KQ-2024", year=2024, province=province,
+                        units=(old, unit_b),
+                        delegate_answers=(("A", "A", False), ("A", "A", False), ("A", "A", False)))
+    create_scored_round(status="published", code="KQ-2025", year=2025, province=province,
+                        units=(unit_a, unit_b))
+    db.session.add(UnitSuccession(predecessor_id=old.id, successor_id=unit_a.id,
+                                  effective_on=dt.date(2025, 7, 1)))
+    db.session.commit()
+    _login(client, "council")
+    html = client.get("/results/KQ-2025/units/SO-A").get_data(as_text=True)
+    assert '<tr class="lost"><td>1.2</td><td>1.200</td><td>2.000</td><td>-0.800</td><td>0.800</td></tr>' in html
