@@ -6,6 +6,7 @@ Prints wall times for, in the same run:
 * reading + checking every row (``sampling.frames.validate_frame``);
 * the full import (check + bulk INSERT of FrameRows + commit), through ``import_frame``;
 * the same upload through the web page (Flask test client, multipart POST);
+* previewing, drawing (n = 3,000 in 50 strata) and verifying a plan on the stored frame;
 * a baseline that stores one ORM object per row (``session.add`` + flush), on a slice, extrapolated.
 
 Run: ``python bench/bench_frame_import.py [rows] [--postgres URL]`` (SQLite in a temporary folder by
@@ -85,6 +86,20 @@ def run(rows: int, database_url: str, instance: str) -> None:
         web_time = time.perf_counter() - start
         assert reply.status_code == 302, reply.status_code
 
+        from survey_app.operations import samples
+
+        options = samples.PlanOptions(size_mode="fixed", n=3000, strata_column="unit_code", replacements=10)
+        start = time.perf_counter()
+        samples.preview_plan(result.frame, options)
+        preview_time = time.perf_counter() - start
+        start = time.perf_counter()
+        plan = samples.draw_plan(survey_round, result.frame, options, seed=1)
+        db.session.commit()
+        draw_time = time.perf_counter() - start
+        start = time.perf_counter()
+        assert samples.verify_plan(plan).ok
+        verify_time = time.perf_counter() - start
+
         slice_rows = min(rows, 10_000)
         parsed = check.rows[:slice_rows]
         frame_id = result.frame.id
@@ -103,6 +118,9 @@ def run(rows: int, database_url: str, instance: str) -> None:
                 ("read + check every row (validate_frame)", check_time),
                 ("import_frame: check + bulk insert + commit", import_time),
                 ("web upload (POST, check, store, commit)", web_time),
+                ("preview n per stratum (50 strata, n = 3,000)", preview_time),
+                ("draw + store 3,000 members and 500 replacements", draw_time),
+                ("verify: redraw from the stored seed and compare", verify_time),
                 (f"baseline: one ORM object + flush per row (x{rows // slice_rows} of {slice_rows:,})", orm_time)):
             print(f"{label:52s} {seconds:8.2f} {rows / seconds:10,.0f}")
         db.session.remove()

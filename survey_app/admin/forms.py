@@ -133,6 +133,11 @@ class PlanForm(FlaskForm):
                         validators=[Optional(), between(0, 2**31 - 1)])
 
 
+class BackcheckForm(FlaskForm):
+    fraction = DecimalField("Tỷ lệ phúc tra / back-check share", default=0.1, places=2,
+                            validators=[InputRequired(REQUIRED), between(0.01, 1.0)])
+
+
 class InvitationForm(FlaskForm):
     cell_id = SelectField("Ô ma trận (nhóm × loại đơn vị) / matrix cell", coerce=int,
                           validators=[InputRequired(REQUIRED)])

@@ -5,7 +5,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user, frame_or_404, plan_or_404, round_or_404
-from survey_app.admin.forms import options, ActionForm, InvitationForm, PlanForm
+from survey_app.admin.forms import options, ActionForm, BackcheckForm, InvitationForm, PlanForm
 from survey_app.auth import login_required
 from survey_app.extensions import db
 from survey_app.models import RatingCell, SampleFrame, SampleMember
@@ -76,10 +76,11 @@ def plan_detail(round_id: int, plan_id: int):
     form.cell_id.choices = options(_cell_choices(survey_round.id))
     counts = dict(db.session.execute(db.select(SampleMember.role, db.func.count(SampleMember.id))
                                      .where(SampleMember.plan_id == plan.id).group_by(SampleMember.role)).all())
+    counts["backcheck"] = sum(1 for row in rows if row[-1])
     return render_template("admin/plan_detail.html", round=survey_round, plan=plan, headers=headers,
                            rows=rows[:MEMBERS_SHOWN], hidden=max(0, len(rows) - MEMBERS_SHOWN),
-                           personal_start=personal_start, personal_end=len(headers) - 2, counts=counts,
-                           invitation_form=form, action_form=ActionForm(),
+                           personal_start=personal_start, personal_end=len(headers) - 3, counts=counts,
+                           invitation_form=form, action_form=ActionForm(), backcheck_form=BackcheckForm(),
                            kind_label=FRAME_KIND_LABELS.get(plan.frame.kind, plan.frame.kind))
 
 
@@ -97,6 +98,22 @@ def plan_verify(round_id: int, plan_id: int):
     if ActionForm().validate_on_submit():
         result = samples.verify_plan(plan)
         flash(result.message, "ok" if result.ok else "error")
+    return redirect(url_for("admin.plan_detail", round_id=round_id, plan_id=plan_id))
+
+
+@bp.post("/rounds/<int:round_id>/plans/<int:plan_id>/backcheck")
+@login_required("admin")
+def plan_backcheck(round_id: int, plan_id: int):
+    survey_round = round_or_404(round_id)
+    plan = plan_or_404(survey_round, plan_id)
+    form = BackcheckForm()
+    if form.validate_on_submit():
+        commit_or_flash(lambda: samples.draw_backcheck(plan, float(form.fraction.data), user=current_user()),
+                        "Đã chọn mẫu phúc tra / back-check subsample drawn.")
+    else:
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
     return redirect(url_for("admin.plan_detail", round_id=round_id, plan_id=plan_id))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import insert
 
-from sampling import allocate, sample_size, select
+from sampling import Selection, allocate, backcheck, sample_size, select
 from sampling.size import slovin_size
 from survey_app.extensions import db
 from survey_app.models import (
@@ -281,13 +281,45 @@ def verify_plan(plan: SamplePlan) -> Verification:
                                "sample.")
 
 
+def draw_backcheck(plan: SamplePlan, fraction: float, seed: int | None = None,
+                   user: User | None = None) -> int:
+    """Mark a back-check (phúc tra) subsample of the selected members, by SRS within strata.
+
+    The fraction and seed are stored in ``plan.parameters["backcheck"]``; returns how many were marked.
+    """
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError("Tỷ lệ phúc tra phải lớn hơn 0 và không quá 1 / the back-check share must lie in (0, 1].")
+    seed = new_seed() if seed is None else seed
+    selected = db.session.scalars(db.select(SampleMember).filter_by(plan_id=plan.id, role="selected")
+                                  .order_by(SampleMember.selection_order)).all()
+    if not selected:
+        raise ValueError("Mẫu chưa có đơn vị nào được chọn / the sample has no selected member.")
+    stratified = any(m.stratum is not None for m in selected)
+    main = Selection(indices=list(range(len(selected))),
+                     probabilities=[m.inclusion_probability for m in selected],
+                     weights=[m.base_weight for m in selected], replacements=[], seed=plan.seed,
+                     method=plan.method, population=plan.frame.row_count,
+                     strata=tuple(m.stratum for m in selected) if stratified else None)
+    try:
+        check = backcheck(main, fraction=fraction, seed=seed)
+    except ValueError as exc:
+        raise _vi(exc) from None
+    chosen = set(check.indices.tolist())
+    for position, member in enumerate(selected):
+        member.backcheck = position in chosen
+    plan.parameters = {**plan.parameters, "backcheck": {"fraction": fraction, "seed": seed}}
+    record_audit(user, "plan.backcheck", plan, {"fraction": fraction, "seed": seed, "count": len(chosen)})
+    db.session.flush()
+    return len(chosen)
+
+
 def member_rows(plan: SamplePlan) -> tuple[list[str], list[list[Any]]]:
     """The selected list with replacements as (headers, rows), personal columns included for contact."""
     spec = frame_spec(plan.frame.kind)
     design_columns = [c.name for c in spec.columns if not c.personal]
     personal_columns = list(spec.personal_columns)
     headers = (["order", "role", "stratum", "frame_row", "unit_code", "unit_name"] + design_columns
-               + personal_columns + ["inclusion_probability", "base_weight"])
+               + personal_columns + ["inclusion_probability", "base_weight", "backcheck"])
     query = (db.select(SampleMember, FrameRow, Unit)
              .join(FrameRow, FrameRow.id == SampleMember.frame_row_id)
              .outerjoin(Unit, Unit.id == FrameRow.unit_id)
@@ -299,7 +331,7 @@ def member_rows(plan: SamplePlan) -> tuple[list[str], list[list[Any]]]:
                      unit.code if unit else None, unit.name if unit else None]
                     + [frame_row.design.get(c) for c in design_columns]
                     + [personal.get(c) for c in personal_columns]
-                    + [member.inclusion_probability, member.base_weight])
+                    + [member.inclusion_probability, member.base_weight, "x" if member.backcheck else None])
     return headers, rows
 
 

@@ -247,3 +247,20 @@ def test_every_staff_page_renders_for_an_admin(client, world):
     plan_page = client.get(f"/admin/rounds/{round_id}/plans/{plan.id}").get_data(as_text=True)
     assert f'data-seed="{plan.seed}"' in plan_page and world.frame.content_hash in plan_page
     assert client.get(f"/admin/rounds/{round_id}/plans/999").status_code == 404
+
+
+def test_backcheck_marks_a_share_of_each_stratum(client, world):
+    plan = draw(client, world, seed="9")
+    reply = client.post(f"/admin/rounds/{world.round.id}/plans/{plan.id}/backcheck", data={"fraction": "0.1"})
+    assert reply.status_code == 302
+    marked = db.session.execute(db.select(SampleMember.stratum, SampleMember.role)
+                                .filter_by(plan_id=plan.id, backcheck=True)).all()
+    # ceil(10 % of 50 / 30 / 20) per stratum, selected members only
+    assert sorted(s for s, _ in marked) == ["SNV"] * 5 + ["STP"] * 3 + ["SXD"] * 2
+    assert {role for _, role in marked} == {"selected"}
+    db.session.expire_all()
+    assert db.session.get(SamplePlan, plan.id).parameters["backcheck"]["fraction"] == 0.1
+    bad = client.post(f"/admin/rounds/{world.round.id}/plans/{plan.id}/backcheck", data={"fraction": "2"},
+                      follow_redirects=True)
+    assert "Giá trị phải từ 0.01 đến 1.0" in bad.get_data(as_text=True)
+    assert samples.verify_plan(db.session.get(SamplePlan, plan.id)).ok
