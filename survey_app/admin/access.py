@@ -1,4 +1,5 @@
 """Loading the objects a staff URL names, and the one-commit-per-request pattern."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,7 +7,7 @@ from collections.abc import Callable
 from flask import abort, flash, g
 
 from survey_app.extensions import db
-from survey_app.models import SamplePlan, SampleFrame, SurveyRound
+from survey_app.models import SampleFrame, SamplePlan, SurveyRound
 
 
 def round_or_404(round_id: int) -> SurveyRound:

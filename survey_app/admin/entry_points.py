@@ -1,11 +1,12 @@
 """QR entry points per service point: list, create, revoke; QR as PNG/SVG; A4 posters."""
+
 from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, url_for
 
 from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user, round_or_404
-from survey_app.admin.forms import options, ActionForm, EntryPointForm
+from survey_app.admin.forms import ActionForm, EntryPointForm, options
 from survey_app.admin.rounds import questionnaire_choices
 from survey_app.auth import login_required
 from survey_app.extensions import db
@@ -32,13 +33,19 @@ def _entry_form(survey_round) -> EntryPointForm:
 
 def _add_entry_point(survey_round, unit_id: int, questionnaire_id: int, counter: str) -> EntryPoint:
     if survey_round.status in ("closed", "published"):
-        raise ValueError("Đợt đã đóng, không tạo thêm điểm QR / a closed round takes no new QR entry point.")
+        raise ValueError(
+            "Đợt đã đóng, không tạo thêm điểm QR / a closed round takes no new QR entry point."
+        )
     unit = db.session.get(Unit, unit_id)
     questionnaire = db.session.get(QuestionnaireVersion, questionnaire_id)
     if unit is None or unit.province_id != survey_round.province_id:
-        raise ValueError("Đơn vị không thuộc tỉnh của đợt / the unit is not in the round's province.")
+        raise ValueError(
+            "Đơn vị không thuộc tỉnh của đợt / the unit is not in the round's province."
+        )
     entry = create_entry_point(survey_round, unit, questionnaire, counter.strip())
-    round_ops.record_audit(current_user(), "entry_point.create", entry, {"unit": unit.code, "counter": entry.counter})
+    round_ops.record_audit(
+        current_user(), "entry_point.create", entry, {"unit": unit.code, "counter": entry.counter}
+    )
     return entry
 
 
@@ -49,18 +56,30 @@ def entry_points(round_id: int):
     form = _entry_form(survey_round)
     status = 200
     if form.validate_on_submit():
-        created = commit_or_flash(lambda: _add_entry_point(survey_round, form.unit_id.data,
-                                                           form.questionnaire_id.data, form.counter.data or ""),
-                                  "Đã tạo điểm QR / QR entry point created.")
+        created = commit_or_flash(
+            lambda: _add_entry_point(
+                survey_round, form.unit_id.data, form.questionnaire_id.data, form.counter.data or ""
+            ),
+            "Đã tạo điểm QR / QR entry point created.",
+        )
         if created is not None:
             return redirect(url_for("admin.entry_points", round_id=round_id))
         status = 400
     elif form.errors:
         status = 400
-    entries = db.session.scalars(db.select(EntryPoint).filter_by(round_id=round_id)
-                                 .order_by(EntryPoint.revoked, EntryPoint.id))
-    return render_template("admin/entry_points.html", round=survey_round, form=form, entries=list(entries),
-                           action_form=ActionForm(), entry_url=entry_url), status
+    entries = db.session.scalars(
+        db.select(EntryPoint)
+        .filter_by(round_id=round_id)
+        .order_by(EntryPoint.revoked, EntryPoint.id)
+    )
+    return render_template(
+        "admin/entry_points.html",
+        round=survey_round,
+        form=form,
+        entries=list(entries),
+        action_form=ActionForm(),
+        entry_url=entry_url,
+    ), status
 
 
 @bp.post("/rounds/<int:round_id>/entry-points/<int:entry_id>/revoke")
@@ -82,16 +101,26 @@ def entry_point_revoke(round_id: int, entry_id: int):
 @login_required("admin")
 def entry_point_png(round_id: int, entry_id: int):
     entry = _entry_or_404(round_id, entry_id)
-    return Response(qr_png(entry_url(entry.code)), mimetype="image/png",
-                    headers={"Content-Disposition": f'attachment; filename="qr-{entry.unit.code}-{entry.id}.png"'})
+    return Response(
+        qr_png(entry_url(entry.code)),
+        mimetype="image/png",
+        headers={
+            "Content-Disposition": f'attachment; filename="qr-{entry.unit.code}-{entry.id}.png"'
+        },
+    )
 
 
 @bp.get("/rounds/<int:round_id>/entry-points/<int:entry_id>/qr.svg")
 @login_required("admin")
 def entry_point_svg(round_id: int, entry_id: int):
     entry = _entry_or_404(round_id, entry_id)
-    return Response(qr_svg(entry_url(entry.code)), mimetype="image/svg+xml",
-                    headers={"Content-Disposition": f'attachment; filename="qr-{entry.unit.code}-{entry.id}.svg"'})
+    return Response(
+        qr_svg(entry_url(entry.code)),
+        mimetype="image/svg+xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="qr-{entry.unit.code}-{entry.id}.svg"'
+        },
+    )
 
 
 @bp.get("/rounds/<int:round_id>/entry-points/posters")
@@ -103,7 +132,15 @@ def entry_point_posters(round_id: int, entry_id: int | None = None):
     if entry_id is not None:
         entries = [_entry_or_404(round_id, entry_id)]
     else:
-        entries = list(db.session.scalars(db.select(EntryPoint).filter_by(round_id=round_id, revoked=False)
-                                          .order_by(EntryPoint.id)))
-    posters = [{"entry": e, "link": entry_url(e.code), "qr": qr_inline_svg(entry_url(e.code), 120)} for e in entries]
+        entries = list(
+            db.session.scalars(
+                db.select(EntryPoint)
+                .filter_by(round_id=round_id, revoked=False)
+                .order_by(EntryPoint.id)
+            )
+        )
+    posters = [
+        {"entry": e, "link": entry_url(e.code), "qr": qr_inline_svg(entry_url(e.code), 120)}
+        for e in entries
+    ]
     return render_template("admin/posters.html", round=survey_round, posters=posters)

@@ -1,13 +1,21 @@
 """Forms of the staff pages (Flask-WTF, so every POST carries a CSRF token)."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import fields
-from wtforms import BooleanField, SelectChoice, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, SelectChoice, StringField, fields
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from survey_app.models import UNIT_TYPES
+
 
 def options(pairs) -> list[SelectChoice]:
     """``(value, label)`` pairs as WTForms select choices."""
@@ -27,7 +35,9 @@ def between(low: float | None, high: float | None = None) -> NumberRange:
 
 
 def at_most(characters: int) -> Length:
-    return Length(max=characters, message=f"Tối đa {characters} ký tự / at most {characters} characters.")
+    return Length(
+        max=characters, message=f"Tối đa {characters} ký tự / at most {characters} characters."
+    )
 
 
 class _BilingualParse:
@@ -47,7 +57,9 @@ class IntegerField(_BilingualParse, fields.IntegerField):
 
 
 class DecimalField(_BilingualParse, fields.DecimalField):
-    parse_message = "Hãy nhập một số, dùng dấu chấm cho phần thập phân / enter a number with a decimal point."
+    parse_message = (
+        "Hãy nhập một số, dùng dấu chấm cho phần thập phân / enter a number with a decimal point."
+    )
 
 
 class DateField(_BilingualParse, fields.DateField):
@@ -62,8 +74,13 @@ class SelectField(_BilingualParse, fields.SelectField):
             super().pre_validate(form)
         except ValidationError:
             raise ValidationError(self.parse_message) from None
-UNIT_TYPE_PAIRS = [("agency", "Sở, ban, ngành / agency"), ("commune", "UBND cấp xã / commune"),
-                     ("district", "UBND cấp huyện / district")]
+
+
+UNIT_TYPE_PAIRS = [
+    ("agency", "Sở, ban, ngành / agency"),
+    ("commune", "UBND cấp xã / commune"),
+    ("district", "UBND cấp huyện / district"),
+]
 assert [value for value, _ in UNIT_TYPE_PAIRS] == list(UNIT_TYPES)
 UNIT_TYPE_CHOICES = options(UNIT_TYPE_PAIRS)
 
@@ -84,12 +101,19 @@ class RoundForm(FlaskForm):
 
 
 class RatingCellForm(FlaskForm):
-    respondent_group = StringField("Nhóm người trả lời / respondent group",
-                                   validators=[DataRequired(REQUIRED), at_most(32)])
-    unit_type = SelectField("Loại đơn vị được đánh giá / assessed unit type", choices=UNIT_TYPE_CHOICES)
-    questionnaire_id = SelectField("Phiếu / questionnaire", coerce=int, validators=[InputRequired(REQUIRED)])
-    quota = IntegerField("Chỉ tiêu phiếu mỗi đơn vị / forms per unit",
-                         validators=[InputRequired(REQUIRED), between(0, 100000)])
+    respondent_group = StringField(
+        "Nhóm người trả lời / respondent group", validators=[DataRequired(REQUIRED), at_most(32)]
+    )
+    unit_type = SelectField(
+        "Loại đơn vị được đánh giá / assessed unit type", choices=UNIT_TYPE_CHOICES
+    )
+    questionnaire_id = SelectField(
+        "Phiếu / questionnaire", coerce=int, validators=[InputRequired(REQUIRED)]
+    )
+    quota = IntegerField(
+        "Chỉ tiêu phiếu mỗi đơn vị / forms per unit",
+        validators=[InputRequired(REQUIRED), between(0, 100000)],
+    )
 
 
 class FrameUploadForm(FlaskForm):
@@ -100,53 +124,115 @@ class FrameUploadForm(FlaskForm):
 class PlanForm(FlaskForm):
     """Sample design: size (given, or computed from margin and confidence), strata, allocation, method."""
 
-    size_mode = SelectField("Cỡ mẫu / sample size", choices=options([
-        ("cochran", "Tính theo sai số (Cochran) / from the margin of error (Cochran)"),
-        ("slovin", "Công thức Slovin / Slovin's formula"),
-        ("fixed", "Nhập cỡ mẫu / enter n")]), default="cochran")
+    size_mode = SelectField(
+        "Cỡ mẫu / sample size",
+        choices=options(
+            [
+                ("cochran", "Tính theo sai số (Cochran) / from the margin of error (Cochran)"),
+                ("slovin", "Công thức Slovin / Slovin's formula"),
+                ("fixed", "Nhập cỡ mẫu / enter n"),
+            ]
+        ),
+        default="cochran",
+    )
     n = IntegerField("Cỡ mẫu n / n", validators=[Optional(), between(1)])
-    margin = DecimalField("Sai số / margin of error", default=0.05, places=3,
-                          validators=[Optional(), between(0.001, 0.5)])
-    confidence = DecimalField("Độ tin cậy / confidence", default=0.95, places=3,
-                              validators=[Optional(), between(0.5, 0.999)])
-    p = DecimalField("Tỷ lệ kỳ vọng / expected proportion", default=0.5, places=3,
-                     validators=[Optional(), between(0.01, 0.99)])
-    deff = DecimalField("Hiệu ứng thiết kế / design effect", default=1.0, places=2,
-                        validators=[Optional(), between(1.0, 20.0)])
-    response_rate = DecimalField("Tỷ lệ phản hồi dự kiến / expected response rate", default=1.0, places=2,
-                                 validators=[Optional(), between(0.05, 1.0)])
+    margin = DecimalField(
+        "Sai số / margin of error",
+        default=0.05,
+        places=3,
+        validators=[Optional(), between(0.001, 0.5)],
+    )
+    confidence = DecimalField(
+        "Độ tin cậy / confidence",
+        default=0.95,
+        places=3,
+        validators=[Optional(), between(0.5, 0.999)],
+    )
+    p = DecimalField(
+        "Tỷ lệ kỳ vọng / expected proportion",
+        default=0.5,
+        places=3,
+        validators=[Optional(), between(0.01, 0.99)],
+    )
+    deff = DecimalField(
+        "Hiệu ứng thiết kế / design effect",
+        default=1.0,
+        places=2,
+        validators=[Optional(), between(1.0, 20.0)],
+    )
+    response_rate = DecimalField(
+        "Tỷ lệ phản hồi dự kiến / expected response rate",
+        default=1.0,
+        places=2,
+        validators=[Optional(), between(0.05, 1.0)],
+    )
     per_stratum = BooleanField("Tính cỡ mẫu riêng cho từng tầng / size each stratum separately")
     strata_column = SelectField("Phân tầng theo cột / stratify by column")
-    allocation = SelectField("Phân bổ / allocation", choices=options([
-        ("proportional", "Tỷ lệ / proportional"), ("equal", "Bằng nhau / equal"),
-        ("neyman", "Neyman")]), default="proportional")
+    allocation = SelectField(
+        "Phân bổ / allocation",
+        choices=options(
+            [
+                ("proportional", "Tỷ lệ / proportional"),
+                ("equal", "Bằng nhau / equal"),
+                ("neyman", "Neyman"),
+            ]
+        ),
+        default="proportional",
+    )
     sds = StringField("Độ lệch chuẩn từng tầng (Neyman), ví dụ A=5; B=10 / stratum SDs for Neyman")
-    minimum = IntegerField("Tối thiểu mỗi tầng / minimum per stratum", default=0,
-                           validators=[Optional(), between(0)])
+    minimum = IntegerField(
+        "Tối thiểu mỗi tầng / minimum per stratum", default=0, validators=[Optional(), between(0)]
+    )
     size_column = SelectField("Cột quy mô (PPS) / size column (PPS)")
-    method = SelectField("Cách chọn / selection method", choices=options([
-        ("srs", "Ngẫu nhiên đơn giản / simple random"), ("systematic", "Hệ thống / systematic"),
-        ("pps_systematic", "PPS hệ thống / PPS systematic")]), default="srs")
-    replacements = IntegerField("Số dự phòng mỗi tầng / replacements per stratum", default=5,
-                                validators=[Optional(), between(0)])
-    seed = IntegerField("Hạt giống ngẫu nhiên (để trống để tạo mới) / seed (blank for a new one)",
-                        validators=[Optional(), between(0, 2**31 - 1)])
+    method = SelectField(
+        "Cách chọn / selection method",
+        choices=options(
+            [
+                ("srs", "Ngẫu nhiên đơn giản / simple random"),
+                ("systematic", "Hệ thống / systematic"),
+                ("pps_systematic", "PPS hệ thống / PPS systematic"),
+            ]
+        ),
+        default="srs",
+    )
+    replacements = IntegerField(
+        "Số dự phòng mỗi tầng / replacements per stratum",
+        default=5,
+        validators=[Optional(), between(0)],
+    )
+    seed = IntegerField(
+        "Hạt giống ngẫu nhiên (để trống để tạo mới) / seed (blank for a new one)",
+        validators=[Optional(), between(0, 2**31 - 1)],
+    )
 
 
 class BackcheckForm(FlaskForm):
-    fraction = DecimalField("Tỷ lệ phúc tra / back-check share", default=0.1, places=2,
-                            validators=[InputRequired(REQUIRED), between(0.01, 1.0)])
+    fraction = DecimalField(
+        "Tỷ lệ phúc tra / back-check share",
+        default=0.1,
+        places=2,
+        validators=[InputRequired(REQUIRED), between(0.01, 1.0)],
+    )
 
 
 class InvitationForm(FlaskForm):
-    cell_id = SelectField("Ô ma trận (nhóm × loại đơn vị) / matrix cell", coerce=int,
-                          validators=[InputRequired(REQUIRED)])
-    output = SelectField("Tải về / download as", choices=options([
-        ("xlsx", "Excel (XLSX)"), ("csv", "CSV"), ("cards", "Thẻ in A4 / printable A4 cards")]))
+    cell_id = SelectField(
+        "Ô ma trận (nhóm × loại đơn vị) / matrix cell",
+        coerce=int,
+        validators=[InputRequired(REQUIRED)],
+    )
+    output = SelectField(
+        "Tải về / download as",
+        choices=options(
+            [("xlsx", "Excel (XLSX)"), ("csv", "CSV"), ("cards", "Thẻ in A4 / printable A4 cards")]
+        ),
+    )
     include_replacements = BooleanField("Cả danh sách dự phòng / include replacements")
 
 
 class EntryPointForm(FlaskForm):
     unit_id = SelectField("Đơn vị / unit", coerce=int, validators=[InputRequired(REQUIRED)])
     counter = StringField("Quầy, điểm phục vụ / counter", validators=[at_most(200)])
-    questionnaire_id = SelectField("Phiếu / questionnaire", coerce=int, validators=[InputRequired(REQUIRED)])
+    questionnaire_id = SelectField(
+        "Phiếu / questionnaire", coerce=int, validators=[InputRequired(REQUIRED)]
+    )

@@ -1,4 +1,5 @@
 """Fieldwork monitor: responses and response rate per unit against quota (admins and focal points)."""
+
 from __future__ import annotations
 
 from flask import abort, g, render_template
@@ -21,9 +22,14 @@ def _visible_units() -> set[int] | None:
 @bp.get("/monitor")
 @login_required("admin", "focal_point")
 def monitor_rounds():
-    rounds = db.session.scalars(db.select(SurveyRound).where(SurveyRound.status != "draft")
-                                .order_by(SurveyRound.year.desc(), SurveyRound.code))
-    return render_template("admin/monitor_rounds.html", rounds=list(rounds), labels=round_ops.STATUS_LABELS)
+    rounds = db.session.scalars(
+        db.select(SurveyRound)
+        .where(SurveyRound.status != "draft")
+        .order_by(SurveyRound.year.desc(), SurveyRound.code)
+    )
+    return render_template(
+        "admin/monitor_rounds.html", rounds=list(rounds), labels=round_ops.STATUS_LABELS
+    )
 
 
 @bp.get("/rounds/<int:round_id>/monitor")
@@ -35,5 +41,11 @@ def monitor(round_id: int):
     visible = _visible_units()
     rows = round_ops.unit_progress(survey_round, visible)
     cells = round_ops.matrix_progress(survey_round) if visible is None else []
-    return render_template("admin/monitor.html", round=survey_round, rows=rows, cells=cells,
-                           labels=round_ops.STATUS_LABELS, limited=visible is not None)
+    return render_template(
+        "admin/monitor.html",
+        round=survey_round,
+        rows=rows,
+        cells=cells,
+        labels=round_ops.STATUS_LABELS,
+        limited=visible is not None,
+    )

@@ -1,15 +1,22 @@
 """Rounds: list, create, status transitions, and the rating matrix with progress per cell."""
+
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 
 from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user, round_or_404
-from survey_app.admin.forms import options, ActionForm, RatingCellForm, RoundForm
+from survey_app.admin.forms import ActionForm, RatingCellForm, RoundForm, options
 from survey_app.auth import login_required
 from survey_app.extensions import db
 from survey_app.models import (
-    EntryPoint, Province, QuestionnaireVersion, RatingCell, SampleFrame, SamplePlan, SurveyRound,
+    EntryPoint,
+    Province,
+    QuestionnaireVersion,
+    RatingCell,
+    SampleFrame,
+    SamplePlan,
+    SurveyRound,
 )
 from survey_app.models.rounds import ROUND_TRANSITIONS
 from survey_app.operations import rounds as round_ops
@@ -17,15 +24,20 @@ from survey_app.operations.frames import FRAME_KIND_LABELS
 
 
 def questionnaire_choices() -> list[tuple[int, str]]:
-    rows = db.session.scalars(db.select(QuestionnaireVersion).filter_by(status="published")
-                              .order_by(QuestionnaireVersion.form_key, QuestionnaireVersion.version))
+    rows = db.session.scalars(
+        db.select(QuestionnaireVersion)
+        .filter_by(status="published")
+        .order_by(QuestionnaireVersion.form_key, QuestionnaireVersion.version)
+    )
     return [(q.id, f"{q.form_key} v{q.version} — {q.title} ({q.respondent_group})") for q in rows]
 
 
 @bp.get("/")
 @login_required("admin")
 def rounds_list():
-    rounds = db.session.scalars(db.select(SurveyRound).order_by(SurveyRound.year.desc(), SurveyRound.code))
+    rounds = db.session.scalars(
+        db.select(SurveyRound).order_by(SurveyRound.year.desc(), SurveyRound.code)
+    )
     return render_template("admin/rounds.html", rounds=list(rounds), labels=round_ops.STATUS_LABELS)
 
 
@@ -37,13 +49,25 @@ def round_new():
     form.province_id.choices = options([(p.id, p.name) for p in provinces])
     if form.validate_on_submit():
         province = db.session.get(Province, form.province_id.data)
-        created = commit_or_flash(lambda: round_ops.create_round(
-            province, form.code.data, form.year.data, form.period.data or "", form.title.data,
-            anonymous=form.anonymous.data, opens_on=form.opens_on.data, closes_on=form.closes_on.data,
-            user=current_user()), "Đã tạo đợt khảo sát / round created.")
+        created = commit_or_flash(
+            lambda: round_ops.create_round(
+                province,
+                form.code.data,
+                form.year.data,
+                form.period.data or "",
+                form.title.data,
+                anonymous=form.anonymous.data,
+                opens_on=form.opens_on.data,
+                closes_on=form.closes_on.data,
+                user=current_user(),
+            ),
+            "Đã tạo đợt khảo sát / round created.",
+        )
         if created is not None:
             return redirect(url_for("admin.round_detail", round_id=created.id))
-    return render_template("admin/round_new.html", form=form), (400 if request.method == "POST" else 200)
+    return render_template("admin/round_new.html", form=form), (
+        400 if request.method == "POST" else 200
+    )
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -56,15 +80,27 @@ def round_detail(round_id: int):
 
 
 def render_round(survey_round: SurveyRound, cell_form: RatingCellForm, status: int = 200):
-    frames = db.session.scalars(db.select(SampleFrame).filter_by(round_id=survey_round.id)
-                                .order_by(SampleFrame.id))
-    plans = db.session.scalars(db.select(SamplePlan).filter_by(round_id=survey_round.id).order_by(SamplePlan.id))
-    entry_count = db.session.scalar(db.select(db.func.count(EntryPoint.id)).filter_by(round_id=survey_round.id))
+    frames = db.session.scalars(
+        db.select(SampleFrame).filter_by(round_id=survey_round.id).order_by(SampleFrame.id)
+    )
+    plans = db.session.scalars(
+        db.select(SamplePlan).filter_by(round_id=survey_round.id).order_by(SamplePlan.id)
+    )
+    entry_count = db.session.scalar(
+        db.select(db.func.count(EntryPoint.id)).filter_by(round_id=survey_round.id)
+    )
     return render_template(
-        "admin/round_detail.html", round=survey_round, labels=round_ops.STATUS_LABELS,
+        "admin/round_detail.html",
+        round=survey_round,
+        labels=round_ops.STATUS_LABELS,
         next_statuses=sorted(ROUND_TRANSITIONS[survey_round.status]),
-        progress=round_ops.matrix_progress(survey_round), cell_form=cell_form, action_form=ActionForm(),
-        frames=list(frames), plans=list(plans), entry_count=entry_count, kind_labels=FRAME_KIND_LABELS,
+        progress=round_ops.matrix_progress(survey_round),
+        cell_form=cell_form,
+        action_form=ActionForm(),
+        frames=list(frames),
+        plans=list(plans),
+        entry_count=entry_count,
+        kind_labels=FRAME_KIND_LABELS,
     ), status
 
 
@@ -74,8 +110,10 @@ def round_status(round_id: int):
     survey_round = round_or_404(round_id)
     if ActionForm().validate_on_submit():
         status = request.form.get("status", "")
-        commit_or_flash(lambda: round_ops.change_status(survey_round, status, current_user()),
-                        "Đã chuyển trạng thái đợt / round status changed.")
+        commit_or_flash(
+            lambda: round_ops.change_status(survey_round, status, current_user()),
+            "Đã chuyển trạng thái đợt / round status changed.",
+        )
     return redirect(url_for("admin.round_detail", round_id=round_id))
 
 
@@ -87,9 +125,17 @@ def matrix_set(round_id: int):
     form.questionnaire_id.choices = options(questionnaire_choices())
     if form.validate_on_submit():
         questionnaire = db.session.get(QuestionnaireVersion, form.questionnaire_id.data)
-        commit_or_flash(lambda: round_ops.set_rating_cell(
-            survey_round, form.respondent_group.data, form.unit_type.data, questionnaire, form.quota.data,
-            current_user()), "Đã lưu ô ma trận / matrix cell saved.")
+        commit_or_flash(
+            lambda: round_ops.set_rating_cell(
+                survey_round,
+                form.respondent_group.data,
+                form.unit_type.data,
+                questionnaire,
+                form.quota.data,
+                current_user(),
+            ),
+            "Đã lưu ô ma trận / matrix cell saved.",
+        )
         return redirect(url_for("admin.round_detail", round_id=round_id))
     return render_round(survey_round, form, 400)
 
@@ -102,6 +148,8 @@ def matrix_remove(round_id: int, cell_id: int):
     if cell is None or cell.round_id != survey_round.id:
         abort(404)
     if ActionForm().validate_on_submit():
-        commit_or_flash(lambda: round_ops.remove_rating_cell(cell, current_user()),
-                        "Đã xoá ô ma trận / matrix cell removed.")
+        commit_or_flash(
+            lambda: round_ops.remove_rating_cell(cell, current_user()),
+            "Đã xoá ô ma trận / matrix cell removed.",
+        )
     return redirect(url_for("admin.round_detail", round_id=round_id))

@@ -1,4 +1,5 @@
 """``par-survey sample``: the sample size for given options, and a draw stored with its seed."""
+
 from __future__ import annotations
 
 import click
@@ -14,15 +15,33 @@ ALLOCATIONS = ("proportional", "neyman", "equal")
 def _size_options(command):
     """Options shared by ``size`` and ``draw`` (the same settings as the web form)."""
     options = [
-        click.option("--margin", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True)),
-        click.option("--confidence", default=0.95, show_default=True,
-                     type=click.FloatRange(0, 1, min_open=True, max_open=True)),
-        click.option("--p", "p", default=0.5, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
-                     help="Expected proportion."),
+        click.option(
+            "--margin", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True)
+        ),
+        click.option(
+            "--confidence",
+            default=0.95,
+            show_default=True,
+            type=click.FloatRange(0, 1, min_open=True, max_open=True),
+        ),
+        click.option(
+            "--p",
+            "p",
+            default=0.5,
+            show_default=True,
+            type=click.FloatRange(0, 1, min_open=True, max_open=True),
+            help="Expected proportion.",
+        ),
         click.option("--deff", default=1.0, show_default=True, type=click.FloatRange(1.0)),
-        click.option("--response-rate", default=1.0, show_default=True,
-                     type=click.FloatRange(0, 1, min_open=True)),
-        click.option("--slovin", is_flag=True, help="Slovin's n = N / (1 + N e²) instead of Cochran."),
+        click.option(
+            "--response-rate",
+            default=1.0,
+            show_default=True,
+            type=click.FloatRange(0, 1, min_open=True),
+        ),
+        click.option(
+            "--slovin", is_flag=True, help="Slovin's n = N / (1 + N e²) instead of Cochran."
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -36,7 +55,9 @@ def sample_cli() -> None:
 
 @sample_cli.command("size")
 @_size_options
-@click.option("--population", type=click.IntRange(1), default=None, help="Frame size N (finite population).")
+@click.option(
+    "--population", type=click.IntRange(1), default=None, help="Frame size N (finite population)."
+)
 def size_command(margin, confidence, p, deff, response_rate, slovin, population) -> None:
     """Print the sample size n for these options."""
     from sampling import sample_size
@@ -45,11 +66,19 @@ def size_command(margin, confidence, p, deff, response_rate, slovin, population)
     try:
         if slovin:
             if population is None:
-                raise ValueError("Công thức Slovin cần --population / Slovin's formula needs --population.")
+                raise ValueError(
+                    "Công thức Slovin cần --population / Slovin's formula needs --population."
+                )
             n = slovin_size(population, margin=margin)
         else:
-            n = sample_size(margin=margin, confidence=confidence, p=p, population=population, deff=deff,
-                            response_rate=response_rate)
+            n = sample_size(
+                margin=margin,
+                confidence=confidence,
+                p=p,
+                population=population,
+                deff=deff,
+                response_rate=response_rate,
+            )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     click.echo(n)
@@ -58,21 +87,59 @@ def size_command(margin, confidence, p, deff, response_rate, slovin, population)
 @sample_cli.command("draw")
 @click.argument("round_code")
 @click.argument("frame_id", type=int)
-@click.option("--n", "n", type=click.IntRange(1), default=None, help="Sample size (computed from the size options when omitted).")
+@click.option(
+    "--n",
+    "n",
+    type=click.IntRange(1),
+    default=None,
+    help="Sample size (computed from the size options when omitted).",
+)
 @click.option("--method", type=click.Choice(METHODS), default="srs", show_default=True)
-@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=None, help="Seed (a fresh one when omitted).")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**31 - 1),
+    default=None,
+    help="Seed (a fresh one when omitted).",
+)
 @click.option("--strata-column", default=None, help="Frame column whose values are the strata.")
-@click.option("--per-stratum", is_flag=True, help="Size each stratum separately (Cochran/Slovin per stratum).")
-@click.option("--allocation", type=click.Choice(ALLOCATIONS), default="proportional", show_default=True)
+@click.option(
+    "--per-stratum", is_flag=True, help="Size each stratum separately (Cochran/Slovin per stratum)."
+)
+@click.option(
+    "--allocation", type=click.Choice(ALLOCATIONS), default="proportional", show_default=True
+)
 @click.option("--sds", default="", help='Stratum SDs for Neyman, e.g. "A=5; B=10".')
 @click.option("--minimum", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--size-column", default=None, help="Numeric column for PPS (e.g. population).")
-@click.option("--replacements", type=click.IntRange(0), default=5, show_default=True,
-              help="Replacements per stratum.")
+@click.option(
+    "--replacements",
+    type=click.IntRange(0),
+    default=5,
+    show_default=True,
+    help="Replacements per stratum.",
+)
 @_size_options
 @with_appcontext
-def draw_command(round_code, frame_id, n, method, seed, strata_column, per_stratum, allocation, sds, minimum,
-                 size_column, replacements, margin, confidence, p, deff, response_rate, slovin) -> None:
+def draw_command(
+    round_code,
+    frame_id,
+    n,
+    method,
+    seed,
+    strata_column,
+    per_stratum,
+    allocation,
+    sds,
+    minimum,
+    size_column,
+    replacements,
+    margin,
+    confidence,
+    p,
+    deff,
+    response_rate,
+    slovin,
+) -> None:
     """Draw a sample from a stored frame and store the plan with its seed and the frame's hash."""
     from survey_app.operations import samples
 
@@ -81,14 +148,28 @@ def draw_command(round_code, frame_id, n, method, seed, strata_column, per_strat
         raise click.ClickException(f"không có đợt {round_code!r} / no round {round_code!r}.")
     frame = db.session.get(SampleFrame, frame_id)
     if frame is None or frame.round_id != survey_round.id:
-        raise click.ClickException(f"đợt {round_code} không có khung mẫu {frame_id} / round {round_code} has no "
-                                   f"frame {frame_id}.")
+        raise click.ClickException(
+            f"đợt {round_code} không có khung mẫu {frame_id} / round {round_code} has no "
+            f"frame {frame_id}."
+        )
     try:
         options = samples.PlanOptions(
-            method=method, size_mode="fixed" if n else ("slovin" if slovin else "cochran"), n=n, margin=margin,
-            confidence=confidence, p=p, deff=deff, response_rate=response_rate, strata_column=strata_column,
-            per_stratum=per_stratum, allocation=allocation, sds=samples.parse_sds(sds), minimum=minimum,
-            size_column=size_column, replacements=replacements)
+            method=method,
+            size_mode="fixed" if n else ("slovin" if slovin else "cochran"),
+            n=n,
+            margin=margin,
+            confidence=confidence,
+            p=p,
+            deff=deff,
+            response_rate=response_rate,
+            strata_column=strata_column,
+            per_stratum=per_stratum,
+            allocation=allocation,
+            sds=samples.parse_sds(sds),
+            minimum=minimum,
+            size_column=size_column,
+            replacements=replacements,
+        )
         plan = samples.draw_plan(survey_round, frame, options, seed)
     except ValueError as exc:
         db.session.rollback()

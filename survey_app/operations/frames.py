@@ -3,6 +3,7 @@
 A frame with any error is not stored. Personal columns (names, phones, e-mails) go only to
 ``FrameRow.personal`` and can be purged once the round no longer needs them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,15 +15,27 @@ from typing import Any
 
 from sqlalchemy import insert, update
 
-from sampling.frames import COMMUNES, OFFICIALS, SIPAS_DOSSIERS, FrameCheck, FrameError, FrameSpec, \
-    read_csv_rows, validate_frame
+from sampling.frames import (
+    COMMUNES,
+    OFFICIALS,
+    SIPAS_DOSSIERS,
+    FrameCheck,
+    FrameError,
+    FrameSpec,
+    read_csv_rows,
+    validate_frame,
+)
 from survey_app.extensions import db
 from survey_app.models import FrameRow, SampleFrame, SurveyRound, User
 from survey_app.models.base import utcnow
 from survey_app.operations.rounds import record_audit, round_units
 
-FRAME_SPECS: dict[str, FrameSpec] = {spec.name: spec for spec in (SIPAS_DOSSIERS, OFFICIALS, COMMUNES)}
-FRAME_KIND_LABELS = {name: f"{spec.title_vi} / {spec.title_en}" for name, spec in FRAME_SPECS.items()}
+FRAME_SPECS: dict[str, FrameSpec] = {
+    spec.name: spec for spec in (SIPAS_DOSSIERS, OFFICIALS, COMMUNES)
+}
+FRAME_KIND_LABELS = {
+    name: f"{spec.title_vi} / {spec.title_en}" for name, spec in FRAME_SPECS.items()
+}
 _INSERT_BATCH = 5000
 
 
@@ -48,7 +61,7 @@ def frame_spec(kind: str) -> FrameSpec:
 def read_upload(filename: str, data: bytes) -> Iterator[dict[Any, Any]]:
     """Rows of an uploaded CSV or XLSX file as dicts keyed by the header row."""
     name = filename.lower()
-    if name.endswith(".csv") or name.endswith(".txt"):
+    if name.endswith((".csv", ".txt")):
         return read_csv_rows(data)
     if name.endswith(".xlsx"):
         return _read_xlsx_rows(data)
@@ -61,8 +74,9 @@ def _read_xlsx_rows(data: bytes) -> Iterator[dict[Any, Any]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ValueError("Tệp không phải bảng tính Excel .xlsx hợp lệ / the file is not a valid .xlsx "
-                         "workbook.") from None
+        raise ValueError(
+            "Tệp không phải bảng tính Excel .xlsx hợp lệ / the file is not a valid .xlsx workbook."
+        ) from None
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None)
@@ -81,7 +95,7 @@ def _read_xlsx_rows(data: bytes) -> Iterator[dict[Any, Any]]:
                         row[keys[position]] = value
                     elif value is not None:
                         extra.append(value)
-                for key in keys[len(values):]:
+                for key in keys[len(values) :]:
                     if key is not None:
                         row[key] = None
                 if extra:
@@ -93,27 +107,39 @@ def _read_xlsx_rows(data: bytes) -> Iterator[dict[Any, Any]]:
     return generate()
 
 
-def import_frame(survey_round: SurveyRound, kind: str, filename: str, data: bytes,
-                 user: User | None = None) -> FrameImport:
+def import_frame(
+    survey_round: SurveyRound, kind: str, filename: str, data: bytes, user: User | None = None
+) -> FrameImport:
     """Check an uploaded frame and store it when it has no error; store nothing otherwise.
 
     Raises ValueError for an unreadable file (wrong format, not UTF-8).
     """
     spec = frame_spec(kind)
     if survey_round.status == "published":
-        raise ValueError("Đợt đã công bố, không nhận thêm khung mẫu / a published round takes no new frame.")
+        raise ValueError(
+            "Đợt đã công bố, không nhận thêm khung mẫu / a published round takes no new frame."
+        )
     units = {unit.code: unit.id for unit in round_units(survey_round)}
     check = validate_frame(read_upload(filename, data), spec, known_unit_codes=units)
     if not check.ok:
         return FrameImport(None, check)
-    frame = SampleFrame(round_id=survey_round.id, kind=kind, filename=filename[:300],
-                        content_hash=check.content_hash, row_count=len(check.rows),
-                        uploaded_by_id=user.id if user is not None else None)
+    frame = SampleFrame(
+        round_id=survey_round.id,
+        kind=kind,
+        filename=filename[:300],
+        content_hash=check.content_hash,
+        row_count=len(check.rows),
+        uploaded_by_id=user.id if user is not None else None,
+    )
     db.session.add(frame)
     db.session.flush()
     _store_rows(frame, spec, check, units)
-    record_audit(user, "frame.import", frame, {"kind": kind, "rows": frame.row_count,
-                                              "hash": frame.content_hash})
+    record_audit(
+        user,
+        "frame.import",
+        frame,
+        {"kind": kind, "rows": frame.row_count, "hash": frame.content_hash},
+    )
     return FrameImport(frame, check)
 
 
@@ -121,21 +147,30 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _store_rows(frame: SampleFrame, spec: FrameSpec, check: FrameCheck, units: dict[str, int]) -> None:
+def _store_rows(
+    frame: SampleFrame, spec: FrameSpec, check: FrameCheck, units: dict[str, int]
+) -> None:
     personal = set(spec.personal_columns)
-    size_column = next((c.name for c in spec.columns if c.type in ("int", "float") and not c.personal), None)
+    size_column = next(
+        (c.name for c in spec.columns if c.type in ("int", "float") and not c.personal), None
+    )
     batch: list[dict[str, Any]] = []
     for number, row in enumerate(check.rows, start=1):
         code = row.get("unit_code")
         private = {k: v for k, v in row.items() if k in personal and v is not None}
-        batch.append({
-            "frame_id": frame.id, "row_number": number,
-            "unit_id": units.get(code) if code is not None else None,
-            "stratum": code,
-            "size": float(row[size_column]) if size_column and row.get(size_column) is not None else None,
-            "design": {k: _plain(v) for k, v in row.items() if k not in personal},
-            "personal": private or None,
-        })
+        batch.append(
+            {
+                "frame_id": frame.id,
+                "row_number": number,
+                "unit_id": units.get(code) if code is not None else None,
+                "stratum": code,
+                "size": float(row[size_column])
+                if size_column and row.get(size_column) is not None
+                else None,
+                "design": {k: _plain(v) for k, v in row.items() if k not in personal},
+                "personal": private or None,
+            }
+        )
         if len(batch) >= _INSERT_BATCH:
             db.session.execute(insert(FrameRow), batch)
             batch = []
@@ -156,8 +191,12 @@ def numeric_columns(frame: SampleFrame) -> list[str]:
 
 def purge_personal_data(frame: SampleFrame, user: User | None = None) -> int:
     """Erase names, phones and e-mails of a frame; returns the rows touched."""
-    result = db.session.execute(update(FrameRow).where(FrameRow.frame_id == frame.id)
-                                .values(personal=None).execution_options(synchronize_session=False))
+    result = db.session.execute(
+        update(FrameRow)
+        .where(FrameRow.frame_id == frame.id)
+        .values(personal=None)
+        .execution_options(synchronize_session=False)
+    )
     frame.personal_data_purged_at = utcnow()
     record_audit(user, "frame.purge_personal", frame, {"rows": result.rowcount})
     db.session.flush()

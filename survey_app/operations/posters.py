@@ -1,4 +1,5 @@
 """QR codes for entry points and invitations: PNG, SVG and inline SVG for printable A4 sheets."""
+
 from __future__ import annotations
 
 import struct
@@ -61,7 +62,7 @@ def _replace_attribute(tag: str, name: str, value: str) -> str:
     if at < 0:
         return f'{tag} {name}="{value}"'
     end = tag.index('"', at + len(marker))
-    return tag[:at] + f'{marker}{value}' + tag[end:]
+    return tag[:at] + f"{marker}{value}" + tag[end:]
 
 
 def qr_png(data: str, scale: int = 10) -> bytes:
@@ -80,15 +81,23 @@ def qr_png(data: str, scale: int = 10) -> bytes:
             bits.extend([0 if dark else 1] * scale)  # greyscale: 0 = black, 1 = white
         line = bytearray(b"\x00")  # filter type 0
         for start in range(0, width, 8):
-            chunk = bits[start:start + 8]
+            chunk = bits[start : start + 8]
             chunk += [0] * (8 - len(chunk))
             line.append(int("".join(map(str, chunk)), 2))
         raw.extend(bytes(line) * scale)
 
     def chunk(kind: bytes, payload: bytes) -> bytes:
-        return (struct.pack(">I", len(payload)) + kind + payload
-                + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(payload))
+            + kind
+            + payload
+            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, width, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(raw), 9))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(raw), 9))
+        + chunk(b"IEND", b"")
+    )

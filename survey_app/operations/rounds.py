@@ -1,4 +1,5 @@
 """Survey rounds: creation, status transitions with audit events, the rating matrix and progress."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,8 +9,16 @@ from sqlalchemy import func
 
 from survey_app.extensions import db
 from survey_app.models import (
-    UNIT_TYPES, AuditEvent, Invitation, Province, QuestionnaireVersion, RatingCell, Response,
-    SurveyRound, Unit, User,
+    UNIT_TYPES,
+    AuditEvent,
+    Invitation,
+    Province,
+    QuestionnaireVersion,
+    RatingCell,
+    Response,
+    SurveyRound,
+    Unit,
+    User,
 )
 from survey_app.models.rounds import ROUND_STATUSES
 
@@ -23,26 +32,52 @@ STATUS_LABELS = {
 
 def record_audit(user: User | None, action: str, obj, detail: dict | None = None) -> AuditEvent:
     """Add an audit event for ``obj`` (any model with an ``id``)."""
-    event = AuditEvent(user_id=user.id if user is not None else None, action=action,
-                       object_type=type(obj).__tablename__, object_id=str(obj.id), detail=detail or {})
+    event = AuditEvent(
+        user_id=user.id if user is not None else None,
+        action=action,
+        object_type=type(obj).__tablename__,
+        object_id=str(obj.id),
+        detail=detail or {},
+    )
     db.session.add(event)
     return event
 
 
-def create_round(province: Province, code: str, year: int, period: str, title: str, *,
-                 anonymous: bool = True, opens_on: dt.date | None = None,
-                 closes_on: dt.date | None = None, user: User | None = None) -> SurveyRound:
+def create_round(
+    province: Province,
+    code: str,
+    year: int,
+    period: str,
+    title: str,
+    *,
+    anonymous: bool = True,
+    opens_on: dt.date | None = None,
+    closes_on: dt.date | None = None,
+    user: User | None = None,
+) -> SurveyRound:
     """A new round in draft status; raises ValueError for a taken code or inverted dates."""
     code = code.strip()
     if not code:
         raise ValueError("Mã đợt khảo sát không được để trống / the round code must not be empty.")
     if db.session.scalar(db.select(SurveyRound.id).filter_by(code=code)) is not None:
-        raise ValueError(f"Mã đợt {code!r} đã được dùng / the round code {code!r} is already taken.")
+        raise ValueError(
+            f"Mã đợt {code!r} đã được dùng / the round code {code!r} is already taken."
+        )
     if opens_on and closes_on and closes_on < opens_on:
-        raise ValueError("Ngày đóng phải sau ngày mở / the closing date must not precede the opening date.")
-    survey_round = SurveyRound(code=code, province_id=province.id, year=year, period=period.strip(),
-                               title=title.strip(), anonymous=anonymous, opens_on=opens_on,
-                               closes_on=closes_on, status="draft")
+        raise ValueError(
+            "Ngày đóng phải sau ngày mở / the closing date must not precede the opening date."
+        )
+    survey_round = SurveyRound(
+        code=code,
+        province_id=province.id,
+        year=year,
+        period=period.strip(),
+        title=title.strip(),
+        anonymous=anonymous,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        status="draft",
+    )
     db.session.add(survey_round)
     db.session.flush()
     record_audit(user, "round.create", survey_round, {"code": code})
@@ -59,50 +94,84 @@ def change_status(survey_round: SurveyRound, status: str, user: User | None = No
             f"a round cannot move from {survey_round.status} to {status}."
         )
     if status == "open" and not survey_round.rating_cells:
-        raise ValueError("Cần có ít nhất một ô trong ma trận đánh giá trước khi mở đợt / "
-                         "a round needs at least one rating-matrix cell before it opens.")
+        raise ValueError(
+            "Cần có ít nhất một ô trong ma trận đánh giá trước khi mở đợt / "
+            "a round needs at least one rating-matrix cell before it opens."
+        )
     previous = survey_round.status
     survey_round.status = status
     record_audit(user, "round.status", survey_round, {"from": previous, "to": status})
     db.session.flush()
 
 
-def set_rating_cell(survey_round: SurveyRound, respondent_group: str, unit_type: str,
-                    questionnaire: QuestionnaireVersion, quota: int, user: User | None = None) -> RatingCell:
+def set_rating_cell(
+    survey_round: SurveyRound,
+    respondent_group: str,
+    unit_type: str,
+    questionnaire: QuestionnaireVersion,
+    quota: int,
+    user: User | None = None,
+) -> RatingCell:
     """Create or update the cell (respondent group × unit type) with its questionnaire and quota.
 
     ``quota`` is the number of forms wanted for each assessed unit of that type.
     """
     respondent_group = respondent_group.strip()
     if not respondent_group:
-        raise ValueError("Nhóm người trả lời không được để trống / the respondent group must not be empty.")
+        raise ValueError(
+            "Nhóm người trả lời không được để trống / the respondent group must not be empty."
+        )
     if unit_type not in UNIT_TYPES:
         raise ValueError(f"Loại đơn vị không hợp lệ / unknown unit type {unit_type!r}.")
     if quota < 0:
         raise ValueError("Chỉ tiêu phiếu không được âm / the quota must not be negative.")
     if survey_round.status == "published":
-        raise ValueError("Đợt đã công bố, không sửa được ma trận / a published round's matrix cannot change.")
-    cell = db.session.scalar(db.select(RatingCell).filter_by(
-        round_id=survey_round.id, respondent_group=respondent_group, unit_type=unit_type))
+        raise ValueError(
+            "Đợt đã công bố, không sửa được ma trận / a published round's matrix cannot change."
+        )
+    cell = db.session.scalar(
+        db.select(RatingCell).filter_by(
+            round_id=survey_round.id, respondent_group=respondent_group, unit_type=unit_type
+        )
+    )
     if cell is None:
-        cell = RatingCell(round_id=survey_round.id, respondent_group=respondent_group, unit_type=unit_type,
-                          questionnaire_id=questionnaire.id, quota=quota)
+        cell = RatingCell(
+            round_id=survey_round.id,
+            respondent_group=respondent_group,
+            unit_type=unit_type,
+            questionnaire_id=questionnaire.id,
+            quota=quota,
+        )
         survey_round.rating_cells.append(cell)
     else:
         cell.questionnaire_id = questionnaire.id
         cell.quota = quota
     db.session.flush()
-    record_audit(user, "round.matrix", survey_round,
-                 {"group": respondent_group, "unit_type": unit_type, "questionnaire": questionnaire.id,
-                  "quota": quota})
+    record_audit(
+        user,
+        "round.matrix",
+        survey_round,
+        {
+            "group": respondent_group,
+            "unit_type": unit_type,
+            "questionnaire": questionnaire.id,
+            "quota": quota,
+        },
+    )
     return cell
 
 
 def remove_rating_cell(cell: RatingCell, user: User | None = None) -> None:
     if cell.round.status != "draft":
-        raise ValueError("Chỉ xoá được ô khi đợt còn ở trạng thái nháp / cells can be removed only from a draft round.")
-    record_audit(user, "round.matrix.remove", cell.round,
-                 {"group": cell.respondent_group, "unit_type": cell.unit_type})
+        raise ValueError(
+            "Chỉ xoá được ô khi đợt còn ở trạng thái nháp / cells can be removed only from a draft round."
+        )
+    record_audit(
+        user,
+        "round.matrix.remove",
+        cell.round,
+        {"group": cell.respondent_group, "unit_type": cell.unit_type},
+    )
     db.session.delete(cell)
     db.session.flush()
 
@@ -112,13 +181,20 @@ def round_units(survey_round: SurveyRound, unit_type: str | None = None) -> list
 
     The round runs from ``opens_on`` to ``closes_on``, or over its year when they are not set.
     """
-    query = db.select(Unit).filter_by(province_id=survey_round.province_id).order_by(Unit.unit_type, Unit.code)
+    query = (
+        db.select(Unit)
+        .filter_by(province_id=survey_round.province_id)
+        .order_by(Unit.unit_type, Unit.code)
+    )
     if unit_type is not None:
         query = query.filter_by(unit_type=unit_type)
     first = survey_round.opens_on or dt.date(survey_round.year, 1, 1)
     last = survey_round.closes_on or dt.date(survey_round.year, 12, 31)
-    return [unit for unit in db.session.scalars(query)
-            if unit.valid_from <= last and (unit.valid_to is None or unit.valid_to >= first)]
+    return [
+        unit
+        for unit in db.session.scalars(query)
+        if unit.valid_from <= last and (unit.valid_to is None or unit.valid_to >= first)
+    ]
 
 
 @dataclass(frozen=True)
@@ -135,19 +211,29 @@ class CellProgress:
 
 def matrix_progress(survey_round: SurveyRound) -> list[CellProgress]:
     """Each cell with its target (quota × units of its type) and the responses counted in it."""
-    counts = dict(((group, unit_type), count) for group, unit_type, count in db.session.execute(
-        db.select(Response.respondent_group, Unit.unit_type, func.count(Response.id))
-        .join(Unit, Unit.id == Response.rated_unit_id)
-        .where(Response.round_id == survey_round.id, Response.quarantined.is_(False))
-        .group_by(Response.respondent_group, Unit.unit_type)))
+    counts = {
+        (group, unit_type): count
+        for group, unit_type, count in db.session.execute(
+            db.select(Response.respondent_group, Unit.unit_type, func.count(Response.id))
+            .join(Unit, Unit.id == Response.rated_unit_id)
+            .where(Response.round_id == survey_round.id, Response.quarantined.is_(False))
+            .group_by(Response.respondent_group, Unit.unit_type)
+        )
+    }
     unit_counts: dict[str, int] = {}
     for unit in round_units(survey_round):
         unit_counts[unit.unit_type] = unit_counts.get(unit.unit_type, 0) + 1
     result = []
     for cell in sorted(survey_round.rating_cells, key=lambda c: (c.respondent_group, c.unit_type)):
         units = unit_counts.get(cell.unit_type, 0)
-        result.append(CellProgress(cell, units, cell.quota * units,
-                                   counts.get((cell.respondent_group, cell.unit_type), 0)))
+        result.append(
+            CellProgress(
+                cell,
+                units,
+                cell.quota * units,
+                counts.get((cell.respondent_group, cell.unit_type), 0),
+            )
+        )
     return result
 
 
@@ -170,18 +256,24 @@ class UnitProgress:
         return self.invitations_used / self.invitations if self.invitations else None
 
 
-def unit_progress(survey_round: SurveyRound, unit_ids: set[int] | None = None) -> list[UnitProgress]:
+def unit_progress(
+    survey_round: SurveyRound, unit_ids: set[int] | None = None
+) -> list[UnitProgress]:
     """Responses, quota and invitation response rate per assessed unit (optionally only ``unit_ids``)."""
-    responses = dict(db.session.execute(
-        db.select(Response.rated_unit_id, func.count(Response.id))
-        .where(Response.round_id == survey_round.id, Response.quarantined.is_(False))
-        .group_by(Response.rated_unit_id)).all())
+    responses = dict(
+        db.session.execute(
+            db.select(Response.rated_unit_id, func.count(Response.id))
+            .where(Response.round_id == survey_round.id, Response.quarantined.is_(False))
+            .group_by(Response.rated_unit_id)
+        ).all()
+    )
     issued: dict[int, int] = {}
     used: dict[int, int] = {}
     for unit_id, status, count in db.session.execute(
-            db.select(Invitation.rated_unit_id, Invitation.status, func.count(Invitation.id))
-            .where(Invitation.round_id == survey_round.id, Invitation.status != "revoked")
-            .group_by(Invitation.rated_unit_id, Invitation.status)):
+        db.select(Invitation.rated_unit_id, Invitation.status, func.count(Invitation.id))
+        .where(Invitation.round_id == survey_round.id, Invitation.status != "revoked")
+        .group_by(Invitation.rated_unit_id, Invitation.status)
+    ):
         issued[unit_id] = issued.get(unit_id, 0) + count
         if status == "used":
             used[unit_id] = used.get(unit_id, 0) + count
@@ -194,6 +286,13 @@ def unit_progress(survey_round: SurveyRound, unit_ids: set[int] | None = None) -
             continue
         if unit.unit_type not in quota_by_type and unit.id not in responses:
             continue
-        rows.append(UnitProgress(unit, quota_by_type.get(unit.unit_type, 0), responses.get(unit.id, 0),
-                                 issued.get(unit.id, 0), used.get(unit.id, 0)))
+        rows.append(
+            UnitProgress(
+                unit,
+                quota_by_type.get(unit.unit_type, 0),
+                responses.get(unit.id, 0),
+                issued.get(unit.id, 0),
+                used.get(unit.id, 0),
+            )
+        )
     return rows

@@ -3,6 +3,7 @@
 The statistics (sizes, allocation, selection) all run in the pure ``sampling`` package; this
 module only loads frame rows, passes plain arrays in and stores the result.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,15 @@ from sampling import Selection, allocate, backcheck, sample_size, select
 from sampling.size import slovin_size
 from survey_app.extensions import db
 from survey_app.models import (
-    FrameRow, Invitation, RatingCell, SampleFrame, SampleMember, SamplePlan, SurveyRound, Unit, User,
+    FrameRow,
+    Invitation,
+    RatingCell,
+    SampleFrame,
+    SampleMember,
+    SamplePlan,
+    SurveyRound,
+    Unit,
+    User,
 )
 from survey_app.models.base import utcnow
 from survey_app.operations.fieldwork_setup import issue_invitation
@@ -67,8 +76,10 @@ def parse_sds(text: str | None) -> dict[str, float]:
     for item in filter(None, (part.strip() for part in (text or "").split(";"))):
         match = _SD_ITEM.fullmatch(item)
         if match is None:
-            raise ValueError(f"Không đọc được “{item}”; hãy viết tầng=độ lệch chuẩn, cách nhau bởi dấu chấm "
-                             f"phẩy / cannot read “{item}”: write stratum=sd separated by semicolons.")
+            raise ValueError(
+                f"Không đọc được “{item}”; hãy viết tầng=độ lệch chuẩn, cách nhau bởi dấu chấm "
+                f"phẩy / cannot read “{item}”: write stratum=sd separated by semicolons."
+            )
         result[match[1]] = float(match[2].replace(",", "."))
     return result
 
@@ -99,8 +110,11 @@ class FrameData:
 
 
 def load_frame_data(frame: SampleFrame, size_column: str | None = None) -> FrameData:
-    rows = db.session.execute(db.select(FrameRow.id, FrameRow.design, FrameRow.size)
-                              .where(FrameRow.frame_id == frame.id).order_by(FrameRow.row_number)).all()
+    rows = db.session.execute(
+        db.select(FrameRow.id, FrameRow.design, FrameRow.size)
+        .where(FrameRow.frame_id == frame.id)
+        .order_by(FrameRow.row_number)
+    ).all()
     row_ids = np.fromiter((r.id for r in rows), dtype=np.int64, count=len(rows))
     design = [r.design for r in rows]
     sizes = None
@@ -114,25 +128,34 @@ def _strata_labels(data: FrameData, column: str) -> list[str]:
     for position, row in enumerate(data.design, start=1):
         value = row.get(column)
         if value is None or value == "":
-            raise ValueError(f"Dòng {position} của khung mẫu không có giá trị tầng “{column}” / frame row "
-                             f"{position} has no value in the stratum column “{column}”.")
+            raise ValueError(
+                f"Dòng {position} của khung mẫu không có giá trị tầng “{column}” / frame row "
+                f"{position} has no value in the stratum column “{column}”."
+            )
         labels.append(str(value))
     return labels
 
 
 def _check_options(frame: SampleFrame, options: PlanOptions) -> None:
     if options.method not in ("srs", "systematic", "pps_systematic"):
-        raise ValueError(f"Cách chọn mẫu không hợp lệ / unknown selection method {options.method!r}.")
+        raise ValueError(
+            f"Cách chọn mẫu không hợp lệ / unknown selection method {options.method!r}."
+        )
     if options.size_mode not in SIZE_MODES:
-        raise ValueError(f"Cách tính cỡ mẫu không hợp lệ / unknown size mode {options.size_mode!r}.")
+        raise ValueError(
+            f"Cách tính cỡ mẫu không hợp lệ / unknown size mode {options.size_mode!r}."
+        )
     columns = frame_columns(frame)
     if options.strata_column is not None and options.strata_column not in columns:
-        raise ValueError(f"Khung mẫu không có cột “{options.strata_column}” / the frame has no column "
-                         f"“{options.strata_column}”.")
-    if options.method == "pps_systematic":
-        if options.size_column not in numeric_columns(frame):
-            raise ValueError("Chọn PPS cần một cột quy mô bằng số (ví dụ dân số) / PPS selection needs a "
-                             "numeric size column (e.g. population).")
+        raise ValueError(
+            f"Khung mẫu không có cột “{options.strata_column}” / the frame has no column "
+            f"“{options.strata_column}”."
+        )
+    if options.method == "pps_systematic" and options.size_column not in numeric_columns(frame):
+        raise ValueError(
+            "Chọn PPS cần một cột quy mô bằng số (ví dụ dân số) / PPS selection needs a "
+            "numeric size column (e.g. population)."
+        )
     if options.size_mode == "fixed" and not options.n:
         raise ValueError("Hãy nhập cỡ mẫu n / enter the sample size n.")
 
@@ -140,8 +163,14 @@ def _check_options(frame: SampleFrame, options: PlanOptions) -> None:
 def _size_for(population: int, options: PlanOptions) -> int:
     if options.size_mode == "slovin":
         return slovin_size(population, margin=options.margin)
-    return sample_size(margin=options.margin, confidence=options.confidence, p=options.p,
-                       population=population, deff=options.deff, response_rate=options.response_rate)
+    return sample_size(
+        margin=options.margin,
+        confidence=options.confidence,
+        p=options.p,
+        population=population,
+        deff=options.deff,
+        response_rate=options.response_rate,
+    )
 
 
 def _vi(exc: ValueError) -> ValueError:
@@ -152,7 +181,9 @@ def _vi(exc: ValueError) -> ValueError:
     return ValueError(f"Không lập được mẫu với các tham số này / the plan cannot be drawn: {text}")
 
 
-def preview_plan(frame: SampleFrame, options: PlanOptions, data: FrameData | None = None) -> PlanPreview:
+def preview_plan(
+    frame: SampleFrame, options: PlanOptions, data: FrameData | None = None
+) -> PlanPreview:
     """The total n and the n of each stratum that a draw with ``options`` would take."""
     _check_options(frame, options)
     data = data or load_frame_data(frame, options.size_column)
@@ -161,8 +192,10 @@ def preview_plan(frame: SampleFrame, options: PlanOptions, data: FrameData | Non
         if options.strata_column is None:
             n = options.n if options.size_mode == "fixed" else _size_for(population, options)
             if n > population:
-                raise ValueError(f"Cỡ mẫu {n} lớn hơn {population} dòng của khung / n = {n} is larger than "
-                                 f"the {population} rows of the frame.")
+                raise ValueError(
+                    f"Cỡ mẫu {n} lớn hơn {population} dòng của khung / n = {n} is larger than "
+                    f"the {population} rows of the frame."
+                )
             return PlanPreview(population, n, [StratumSize(None, population, n)])
         labels = _strata_labels(data, options.strata_column)
         order: dict[str, int] = {}
@@ -170,17 +203,30 @@ def preview_plan(frame: SampleFrame, options: PlanOptions, data: FrameData | Non
             order[label] = order.get(label, 0) + 1
         names, counts = list(order), list(order.values())
         if options.per_stratum and options.size_mode != "fixed":
-            sizes = [max(_size_for(count, options), min(options.minimum, count)) for count in counts]
+            sizes = [
+                max(_size_for(count, options), min(options.minimum, count)) for count in counts
+            ]
         else:
             total = options.n if options.size_mode == "fixed" else _size_for(population, options)
+            floor = sum(min(options.minimum, count) for count in counts)
+            if floor > total:
+                raise ValueError(
+                    f"Mức tối thiểu {options.minimum} mỗi tầng cần {floor} đơn vị, nhiều hơn cỡ mẫu "
+                    f"{total} / a minimum of {options.minimum} per stratum needs {floor} units, "
+                    f"more than n = {total}."
+                )
             sds = None
             if options.allocation == "neyman":
                 missing = [name for name in names if name not in options.sds]
                 if missing:
-                    raise ValueError(f"Thiếu độ lệch chuẩn cho tầng “{missing[0]}” / no standard deviation "
-                                     f"for stratum “{missing[0]}”.")
+                    raise ValueError(
+                        f"Thiếu độ lệch chuẩn cho tầng “{missing[0]}” / no standard deviation "
+                        f"for stratum “{missing[0]}”."
+                    )
                 sds = [options.sds[name] for name in names]
-            sizes = allocate(total, counts, sds=sds, method=options.allocation, minimum=options.minimum)
+            sizes = allocate(
+                total, counts, sds=sds, method=options.allocation, minimum=options.minimum
+            )
     except ValueError as exc:
         raise _vi(exc) from None
     strata = [StratumSize(name, count, size) for name, count, size in zip(names, counts, sizes)]
@@ -195,9 +241,15 @@ def _selection(frame: SampleFrame, options: PlanOptions, seed: int, data: FrameD
         strata = _strata_labels(data, options.strata_column)
         n = {s.label: s.n for s in preview.strata}
     try:
-        selection = select(len(data.row_ids), n, method=options.method, strata=strata,
-                           size=data.sizes if options.method == "pps_systematic" else None, seed=seed,
-                           replacements=options.replacements)
+        selection = select(
+            len(data.row_ids),
+            n,
+            method=options.method,
+            strata=strata,
+            size=data.sizes if options.method == "pps_systematic" else None,
+            seed=seed,
+            replacements=options.replacements,
+        )
     except ValueError as exc:
         raise _vi(exc) from None
     return preview, selection
@@ -211,8 +263,13 @@ def new_seed() -> int:
     return secrets.randbelow(MAX_SEED) + 1
 
 
-def draw_plan(survey_round: SurveyRound, frame: SampleFrame, options: PlanOptions, seed: int | None = None,
-              user: User | None = None) -> SamplePlan:
+def draw_plan(
+    survey_round: SurveyRound,
+    frame: SampleFrame,
+    options: PlanOptions,
+    seed: int | None = None,
+    user: User | None = None,
+) -> SamplePlan:
     """Draw a sample and store the plan (seed, frame hash, options, allocation) with its members."""
     if frame.round_id != survey_round.id:
         raise ValueError("Khung mẫu không thuộc đợt này / the frame belongs to another round.")
@@ -220,35 +277,66 @@ def draw_plan(survey_round: SurveyRound, frame: SampleFrame, options: PlanOption
         raise ValueError("Đợt đã đóng, không rút mẫu mới / a closed round takes no new draw.")
     seed = new_seed() if seed is None else seed
     if not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"Hạt giống phải từ 0 đến {MAX_SEED} / the seed must lie between 0 and {MAX_SEED}.")
-    data = load_frame_data(frame, options.size_column if options.method == "pps_systematic" else None)
+        raise ValueError(
+            f"Hạt giống phải từ 0 đến {MAX_SEED} / the seed must lie between 0 and {MAX_SEED}."
+        )
+    data = load_frame_data(
+        frame, options.size_column if options.method == "pps_systematic" else None
+    )
     preview, selection = _selection(frame, options, seed, data)
-    plan = SamplePlan(round_id=survey_round.id, frame_id=frame.id, frame_hash=frame.content_hash,
-                      method=options.method, n=preview.n, seed=seed, parameters=options.to_dict(),
-                      allocation={str(s.label) if s.label is not None else "": s.n for s in preview.strata},
-                      drawn_at=utcnow())
+    plan = SamplePlan(
+        round_id=survey_round.id,
+        frame_id=frame.id,
+        frame_hash=frame.content_hash,
+        method=options.method,
+        n=preview.n,
+        seed=seed,
+        parameters=options.to_dict(),
+        allocation={str(s.label) if s.label is not None else "": s.n for s in preview.strata},
+        drawn_at=utcnow(),
+    )
     db.session.add(plan)
     db.session.flush()
     strata = selection.strata or (None,) * selection.n
     spare_strata = selection.replacement_strata or (None,) * len(selection.replacements)
     members = [
-        {"plan_id": plan.id, "frame_row_id": int(data.row_ids[row]), "role": "selected",
-         "selection_order": order, "stratum": _label(stratum), "inclusion_probability": float(probability),
-         "base_weight": float(weight), "backcheck": False}
+        {
+            "plan_id": plan.id,
+            "frame_row_id": int(data.row_ids[row]),
+            "role": "selected",
+            "selection_order": order,
+            "stratum": _label(stratum),
+            "inclusion_probability": float(probability),
+            "base_weight": float(weight),
+            "backcheck": False,
+        }
         for order, (row, probability, weight, stratum) in enumerate(
-            zip(selection.indices, selection.probabilities, selection.weights, strata), start=1)
+            zip(selection.indices, selection.probabilities, selection.weights, strata), start=1
+        )
     ]
     members += [
-        {"plan_id": plan.id, "frame_row_id": int(data.row_ids[row]), "role": "replacement",
-         "selection_order": order, "stratum": _label(stratum), "inclusion_probability": None, "base_weight": None,
-         "backcheck": False}
-        for order, (row, stratum) in enumerate(zip(selection.replacements, spare_strata),
-                                               start=selection.n + 1)
+        {
+            "plan_id": plan.id,
+            "frame_row_id": int(data.row_ids[row]),
+            "role": "replacement",
+            "selection_order": order,
+            "stratum": _label(stratum),
+            "inclusion_probability": None,
+            "base_weight": None,
+            "backcheck": False,
+        }
+        for order, (row, stratum) in enumerate(
+            zip(selection.replacements, spare_strata), start=selection.n + 1
+        )
     ]
     for start in range(0, len(members), 5000):
-        db.session.execute(insert(SampleMember), members[start:start + 5000])
-    record_audit(user, "plan.draw", plan, {"seed": seed, "n": preview.n, "frame_hash": frame.content_hash,
-                                           "method": options.method})
+        db.session.execute(insert(SampleMember), members[start : start + 5000])
+    record_audit(
+        user,
+        "plan.draw",
+        plan,
+        {"seed": seed, "n": preview.n, "frame_hash": frame.content_hash, "method": options.method},
+    )
     db.session.flush()
     return plan
 
@@ -263,43 +351,68 @@ def verify_plan(plan: SamplePlan) -> Verification:
     """Redraw the plan from its stored seed and options and compare with the stored members."""
     frame = plan.frame
     if frame.content_hash != plan.frame_hash:
-        return Verification(False, "Khung mẫu đã thay đổi so với lúc rút mẫu / the frame changed since the draw.")
+        return Verification(
+            False, "Khung mẫu đã thay đổi so với lúc rút mẫu / the frame changed since the draw."
+        )
     options = PlanOptions.from_dict(plan.parameters)
-    data = load_frame_data(frame, options.size_column if options.method == "pps_systematic" else None)
+    data = load_frame_data(
+        frame, options.size_column if options.method == "pps_systematic" else None
+    )
     _, selection = _selection(frame, options, plan.seed, data)
     position = {int(row_id): index for index, row_id in enumerate(data.row_ids)}
-    stored = db.session.execute(db.select(SampleMember.frame_row_id, SampleMember.role)
-                                .where(SampleMember.plan_id == plan.id)
-                                .order_by(SampleMember.selection_order)).all()
+    stored = db.session.execute(
+        db.select(SampleMember.frame_row_id, SampleMember.role)
+        .where(SampleMember.plan_id == plan.id)
+        .order_by(SampleMember.selection_order)
+    ).all()
     stored_selected = [position[r.frame_row_id] for r in stored if r.role == "selected"]
     stored_spare = [position[r.frame_row_id] for r in stored if r.role == "replacement"]
-    if stored_selected == selection.indices.tolist() and stored_spare == selection.replacements.tolist():
-        return Verification(True, f"Rút lại với hạt giống {plan.seed} cho đúng {len(stored_selected)} đơn vị "
-                                  f"đã chọn / redrawing with seed {plan.seed} gives the same "
-                                  f"{len(stored_selected)} selected units.")
-    return Verification(False, "Rút lại cho kết quả khác với mẫu đã lưu / the redraw differs from the stored "
-                               "sample.")
+    if (
+        stored_selected == selection.indices.tolist()
+        and stored_spare == selection.replacements.tolist()
+    ):
+        return Verification(
+            True,
+            f"Rút lại với hạt giống {plan.seed} cho đúng {len(stored_selected)} đơn vị "
+            f"đã chọn / redrawing with seed {plan.seed} gives the same "
+            f"{len(stored_selected)} selected units.",
+        )
+    return Verification(
+        False,
+        "Rút lại cho kết quả khác với mẫu đã lưu / the redraw differs from the stored sample.",
+    )
 
 
-def draw_backcheck(plan: SamplePlan, fraction: float, seed: int | None = None,
-                   user: User | None = None) -> int:
+def draw_backcheck(
+    plan: SamplePlan, fraction: float, seed: int | None = None, user: User | None = None
+) -> int:
     """Mark a back-check (phúc tra) subsample of the selected members, by SRS within strata.
 
     The fraction and seed are stored in ``plan.parameters["backcheck"]``; returns how many were marked.
     """
     if not 0.0 < fraction <= 1.0:
-        raise ValueError("Tỷ lệ phúc tra phải lớn hơn 0 và không quá 1 / the back-check share must lie in (0, 1].")
+        raise ValueError(
+            "Tỷ lệ phúc tra phải lớn hơn 0 và không quá 1 / the back-check share must lie in (0, 1]."
+        )
     seed = new_seed() if seed is None else seed
-    selected = db.session.scalars(db.select(SampleMember).filter_by(plan_id=plan.id, role="selected")
-                                  .order_by(SampleMember.selection_order)).all()
+    selected = db.session.scalars(
+        db.select(SampleMember)
+        .filter_by(plan_id=plan.id, role="selected")
+        .order_by(SampleMember.selection_order)
+    ).all()
     if not selected:
         raise ValueError("Mẫu chưa có đơn vị nào được chọn / the sample has no selected member.")
     stratified = any(m.stratum is not None for m in selected)
-    main = Selection(indices=list(range(len(selected))),
-                     probabilities=[m.inclusion_probability for m in selected],
-                     weights=[m.base_weight for m in selected], replacements=[], seed=plan.seed,
-                     method=plan.method, population=plan.frame.row_count,
-                     strata=tuple(m.stratum for m in selected) if stratified else None)
+    main = Selection(
+        indices=list(range(len(selected))),
+        probabilities=[m.inclusion_probability for m in selected],
+        weights=[m.base_weight for m in selected],
+        replacements=[],
+        seed=plan.seed,
+        method=plan.method,
+        population=plan.frame.row_count,
+        strata=tuple(m.stratum for m in selected) if stratified else None,
+    )
     try:
         check = backcheck(main, fraction=fraction, seed=seed)
     except ValueError as exc:
@@ -308,7 +421,9 @@ def draw_backcheck(plan: SamplePlan, fraction: float, seed: int | None = None,
     for position, member in enumerate(selected):
         member.backcheck = position in chosen
     plan.parameters = {**plan.parameters, "backcheck": {"fraction": fraction, "seed": seed}}
-    record_audit(user, "plan.backcheck", plan, {"fraction": fraction, "seed": seed, "count": len(chosen)})
+    record_audit(
+        user, "plan.backcheck", plan, {"fraction": fraction, "seed": seed, "count": len(chosen)}
+    )
     db.session.flush()
     return len(chosen)
 
@@ -318,20 +433,35 @@ def member_rows(plan: SamplePlan) -> tuple[list[str], list[list[Any]]]:
     spec = frame_spec(plan.frame.kind)
     design_columns = [c.name for c in spec.columns if not c.personal]
     personal_columns = list(spec.personal_columns)
-    headers = (["order", "role", "stratum", "frame_row", "unit_code", "unit_name"] + design_columns
-               + personal_columns + ["inclusion_probability", "base_weight", "backcheck"])
-    query = (db.select(SampleMember, FrameRow, Unit)
-             .join(FrameRow, FrameRow.id == SampleMember.frame_row_id)
-             .outerjoin(Unit, Unit.id == FrameRow.unit_id)
-             .where(SampleMember.plan_id == plan.id).order_by(SampleMember.selection_order))
+    headers = (
+        ["order", "role", "stratum", "frame_row", "unit_code", "unit_name"]
+        + design_columns
+        + personal_columns
+        + ["inclusion_probability", "base_weight", "backcheck"]
+    )
+    query = (
+        db.select(SampleMember, FrameRow, Unit)
+        .join(FrameRow, FrameRow.id == SampleMember.frame_row_id)
+        .outerjoin(Unit, Unit.id == FrameRow.unit_id)
+        .where(SampleMember.plan_id == plan.id)
+        .order_by(SampleMember.selection_order)
+    )
     rows = []
     for member, frame_row, unit in db.session.execute(query):
         personal = frame_row.personal or {}
-        rows.append([member.selection_order, member.role, member.stratum, frame_row.row_number,
-                     unit.code if unit else None, unit.name if unit else None]
-                    + [frame_row.design.get(c) for c in design_columns]
-                    + [personal.get(c) for c in personal_columns]
-                    + [member.inclusion_probability, member.base_weight, "x" if member.backcheck else None])
+        rows.append(
+            [
+                member.selection_order,
+                member.role,
+                member.stratum,
+                frame_row.row_number,
+                unit.code if unit else None,
+                unit.name if unit else None,
+            ]
+            + [frame_row.design.get(c) for c in design_columns]
+            + [personal.get(c) for c in personal_columns]
+            + [member.inclusion_probability, member.base_weight, "x" if member.backcheck else None]
+        )
     return headers, rows
 
 
@@ -374,43 +504,68 @@ class IssuedInvitation:
     personal: dict
 
 
-def issue_plan_invitations(plan: SamplePlan, cell: RatingCell, include_replacements: bool = False,
-                           user: User | None = None) -> list[IssuedInvitation]:
+def issue_plan_invitations(
+    plan: SamplePlan, cell: RatingCell, include_replacements: bool = False, user: User | None = None
+) -> list[IssuedInvitation]:
     """One invitation per drawn member (rated unit = the member's frame unit) not yet invited.
 
     Tokens are returned once, for the download, and stored only as keyed hashes.
     """
     survey_round = db.session.get(SurveyRound, plan.round_id)
     if cell.round_id != plan.round_id:
-        raise ValueError("Ô ma trận không thuộc đợt này / the matrix cell belongs to another round.")
+        raise ValueError(
+            "Ô ma trận không thuộc đợt này / the matrix cell belongs to another round."
+        )
     if survey_round.status in ("closed", "published"):
-        raise ValueError("Đợt đã đóng, không phát thêm thư mời / a closed round issues no invitations.")
-    invited = set(db.session.scalars(db.select(Invitation.sample_member_id).where(
-        Invitation.sample_member_id.is_not(None), Invitation.status != "revoked",
-        Invitation.round_id == plan.round_id)))
+        raise ValueError(
+            "Đợt đã đóng, không phát thêm thư mời / a closed round issues no invitations."
+        )
+    invited = set(
+        db.session.scalars(
+            db.select(Invitation.sample_member_id).where(
+                Invitation.sample_member_id.is_not(None),
+                Invitation.status != "revoked",
+                Invitation.round_id == plan.round_id,
+            )
+        )
+    )
     roles = ("selected", "replacement") if include_replacements else ("selected",)
-    query = (db.select(SampleMember, FrameRow, Unit)
-             .join(FrameRow, FrameRow.id == SampleMember.frame_row_id)
-             .outerjoin(Unit, Unit.id == FrameRow.unit_id)
-             .where(SampleMember.plan_id == plan.id, SampleMember.role.in_(roles))
-             .order_by(SampleMember.selection_order))
+    query = (
+        db.select(SampleMember, FrameRow, Unit)
+        .join(FrameRow, FrameRow.id == SampleMember.frame_row_id)
+        .outerjoin(Unit, Unit.id == FrameRow.unit_id)
+        .where(SampleMember.plan_id == plan.id, SampleMember.role.in_(roles))
+        .order_by(SampleMember.selection_order)
+    )
     issued = []
     questionnaire = cell.questionnaire
     for member, frame_row, unit in db.session.execute(query).all():
         if member.id in invited:
             continue
         if unit is None:
-            raise ValueError(f"Dòng khung {frame_row.row_number} không có đơn vị được đánh giá / frame row "
-                             f"{frame_row.row_number} has no assessed unit.")
+            raise ValueError(
+                f"Dòng khung {frame_row.row_number} không có đơn vị được đánh giá / frame row "
+                f"{frame_row.row_number} has no assessed unit."
+            )
         if unit.unit_type != cell.unit_type:
-            raise ValueError(f"Đơn vị {unit.code} không thuộc loại {cell.unit_type} của ô ma trận / unit "
-                             f"{unit.code} is not of the cell's unit type {cell.unit_type}.")
-        invitation, token = issue_invitation(survey_round, questionnaire, unit, cell.respondent_group,
-                                             stratum=member.stratum, base_weight=member.base_weight,
-                                             sample_member_id=member.id)
+            raise ValueError(
+                f"Đơn vị {unit.code} không thuộc loại {cell.unit_type} của ô ma trận / unit "
+                f"{unit.code} is not of the cell's unit type {cell.unit_type}."
+            )
+        _, token = issue_invitation(
+            survey_round,
+            questionnaire,
+            unit,
+            cell.respondent_group,
+            stratum=member.stratum,
+            base_weight=member.base_weight,
+            sample_member_id=member.id,
+        )
         issued.append(IssuedInvitation(member, unit, token, frame_row.personal or {}))
     if not issued:
-        raise ValueError("Mọi đơn vị trong mẫu đã có thư mời / every member of the sample already has an "
-                         "invitation.")
+        raise ValueError(
+            "Mọi đơn vị trong mẫu đã có thư mời / every member of the sample already has an "
+            "invitation."
+        )
     record_audit(user, "plan.invitations", plan, {"cell": cell.id, "count": len(issued)})
     return issued

@@ -1,4 +1,5 @@
 """QR entry points: create, revoke, PNG and SVG downloads that decode, A4 posters with inline SVG."""
+
 from __future__ import annotations
 
 import struct
@@ -7,8 +8,15 @@ import zlib
 from types import SimpleNamespace
 
 import pytest
+from builders import (
+    create_province,
+    create_questionnaire,
+    create_round,
+    create_unit,
+    create_user,
+    log_in,
+)
 
-from builders import create_province, create_questionnaire, create_round, create_unit, create_user, log_in
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, EntryPoint
 from survey_app.operations.posters import qr_matrix, qr_png
@@ -26,8 +34,10 @@ def world(app_ctx, client):
     db.session.commit()
     log_in(client, admin)
     base = f"/admin/rounds/{survey_round.id}/entry-points"
-    reply = client.post(base, data={"unit_id": unit.id, "counter": "Quầy số 3",
-                                    "questionnaire_id": questionnaire.id})
+    reply = client.post(
+        base,
+        data={"unit_id": unit.id, "counter": "Quầy số 3", "questionnaire_id": questionnaire.id},
+    )
     assert reply.status_code == 302, reply.get_data(as_text=True)
     entry = db.session.scalar(db.select(EntryPoint))
     return SimpleNamespace(round=survey_round, unit=unit, entry=entry, base=base)
@@ -38,9 +48,9 @@ def decode_png(data: bytes) -> tuple[int, int, list[list[int]]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     position, idat, header = 8, b"", None
     while position < len(data):
-        length, kind = struct.unpack(">I4s", data[position:position + 8])
-        payload = data[position + 8:position + 8 + length]
-        crc = struct.unpack(">I", data[position + 8 + length:position + 12 + length])[0]
+        length, kind = struct.unpack(">I4s", data[position : position + 8])
+        payload = data[position + 8 : position + 8 + length]
+        crc = struct.unpack(">I", data[position + 8 + length : position + 12 + length])[0]
         assert crc == zlib.crc32(kind + payload) & 0xFFFFFFFF
         if kind == b"IHDR":
             header = struct.unpack(">IIBBBBB", payload)
@@ -53,7 +63,7 @@ def decode_png(data: bytes) -> tuple[int, int, list[list[int]]]:
     stride = (width + 7) // 8 + 1
     rows = []
     for y in range(height):
-        line = raw[y * stride:(y + 1) * stride]
+        line = raw[y * stride : (y + 1) * stride]
         assert line[0] == 0
         bits = "".join(f"{byte:08b}" for byte in line[1:])[:width]
         rows.append([int(b) for b in bits])
@@ -67,8 +77,11 @@ def test_png_download_is_a_valid_png_of_the_entry_link(client, world):
     matrix = qr_matrix(f"http://localhost/s/{world.entry.code}")
     scale = width // len(matrix)
     assert width == height == len(matrix) * scale
-    assert all(pixels[y * scale][x * scale] == (0 if matrix[y][x] else 1)
-               for y in range(len(matrix)) for x in range(len(matrix)))
+    assert all(
+        pixels[y * scale][x * scale] == (0 if matrix[y][x] else 1)
+        for y in range(len(matrix))
+        for x in range(len(matrix))
+    )
     assert matrix[4][4] and not matrix[0][0]  # finder pattern corner inside a white quiet zone
 
 
@@ -84,13 +97,19 @@ def test_poster_is_an_a4_page_with_unit_name_instruction_and_inline_qr(client, w
     page = client.get(f"{world.base}/{world.entry.id}/poster").get_data(as_text=True)
     assert "size: A4" in page and "Bộ phận Một cửa Sở Tư pháp" in page and "Quầy số 3" in page
     assert "Quét mã QR" in page and f"/s/{world.entry.code}" in page
-    svg = page[page.index("<svg"):page.index("</svg>") + 6]
+    svg = page[page.index("<svg") : page.index("</svg>") + 6]
     assert ET.fromstring(svg).get("width") == "120mm"
 
 
 def test_revoked_entry_points_leave_the_poster_sheet(client, world, app_ctx):
-    second = client.post(world.base, data={"unit_id": world.unit.id, "counter": "Quầy số 4",
-                                           "questionnaire_id": world.entry.questionnaire_id})
+    second = client.post(
+        world.base,
+        data={
+            "unit_id": world.unit.id,
+            "counter": "Quầy số 4",
+            "questionnaire_id": world.entry.questionnaire_id,
+        },
+    )
     assert second.status_code == 302
     assert client.get(f"{world.base}/posters").get_data(as_text=True).count("<svg") == 2
     client.post(f"{world.base}/{world.entry.id}/revoke")
@@ -105,8 +124,14 @@ def test_revoked_entry_points_leave_the_poster_sheet(client, world, app_ctx):
 def test_entry_point_for_another_province_is_refused(client, world, app_ctx):
     stranger = create_unit(create_province(), code="OTHER")
     db.session.commit()
-    reply = client.post(world.base, data={"unit_id": stranger.id, "counter": "",
-                                          "questionnaire_id": world.entry.questionnaire_id})
+    reply = client.post(
+        world.base,
+        data={
+            "unit_id": stranger.id,
+            "counter": "",
+            "questionnaire_id": world.entry.questionnaire_id,
+        },
+    )
     assert reply.status_code == 400
     assert db.session.scalar(db.select(db.func.count(EntryPoint.id))) == 1
 
