@@ -92,7 +92,8 @@ def build_contract(
     Parameters
     ----------
     round : mapping
-        ``code``, ``year``, ``province``, ``period_start``, ``period_end`` (dates or ISO strings).
+        ``code``, ``year``, ``province``, ``period_start``, ``period_end`` (dates or ISO strings),
+        and ``status``: ``"published"`` (the default) or ``"draft"`` for a round not yet published.
     provenance : mapping
         ``pack`` ({id, version}), ``questionnaires`` ([{code, version, content_hash}]),
         ``sampling`` ({seed, frame_hash}), ``weighting_method``, ``software_version``.
@@ -154,6 +155,7 @@ def build_contract(
             "province": str(round["province"]),
             "period_start": _date(round["period_start"]),
             "period_end": _date(round["period_end"]),
+            "status": str(round.get("status", "published")),
         },
         "provenance": {
             "pack": {"id": str(provenance["pack"]["id"]), "version": str(provenance["pack"]["version"])},

@@ -138,7 +138,8 @@ def round_contract(survey_round: SurveyRound, *, allow_unpublished: bool = False
     doc = build_contract(
         round={"code": survey_round.code, "year": year, "province": survey_round.province.name,
                "period_start": survey_round.opens_on or dt.date(year, 1, 1),
-               "period_end": survey_round.closes_on or dt.date(year, 12, 31)},
+               "period_end": survey_round.closes_on or dt.date(year, 12, 31),
+               "status": "draft" if draft else "published"},
         provenance=provenance(survey_round, draft=draft),
         units=_units(survey_round, codes),
         criterion_points=analysis.points,

@@ -29,6 +29,7 @@ def test_unpublished_round_needs_allow_unpublished(runner, scored, tmp_path):
     assert draft.exit_code == 0, draft.output
     doc = json.loads(out.read_bytes())
     assert doc["provenance"]["software_version"].endswith("+draft.unpublished-round")
+    assert doc["round"]["status"] == "draft"
     assert "DRAFT" in draft.output
 
 
@@ -44,6 +45,7 @@ def test_export_writes_file_and_checksum(runner, scored, tmp_path):
         assert result.exit_code == 0, result.output
         digest, name = (tmp_path / f"kq.{fmt}.sha256").read_text(encoding="utf-8").split()
         assert digest == hashlib.sha256(out.read_bytes()).hexdigest() and name == f"kq.{fmt}"
+    assert json.loads((tmp_path / "kq.json").read_bytes())["round"]["status"] == "published"
 
 
 def test_analyze_prints_the_hand_worked_numbers(runner, scored):
