@@ -197,6 +197,7 @@ def criterion_points(
     rule: GroupRule | str | Mapping | None = None,
     *,
     min_n: int = 30,
+    expected_groups: Mapping[str, Sequence[str]] | None = None,
 ) -> list[CriterionPoints]:
     """Survey-assessed points per unit and criterion, groups combined by ``rule``.
 
@@ -210,6 +211,10 @@ def criterion_points(
         The pack's group rule (see :meth:`GroupRule.from_pack`); default mean of group means.
     min_n : int
         Cells with fewer valid answers are flagged ``small_cell``.
+    expected_groups : mapping of unit to groups, optional
+        The groups meant to rate each unit (a round's rating matrix). When given, ``missing_group``
+        is flagged only for an expected group; otherwise for any group that rates the criterion
+        for some unit.
 
     Returns
     -------
@@ -245,7 +250,8 @@ def criterion_points(
             in_rule = rule.kind == MEAN_OF_GROUP_MEANS or rule.weights.get(g, 0) > 0
             if mean is not None and in_rule:
                 means.append(mean)
-            elif in_rule and (g, criterion) in raters:
+            elif in_rule and (g, criterion) in raters and (
+                    expected_groups is None or g in expected_groups.get(unit, ())):
                 flags.append("missing_group")
         if not means:
             continue

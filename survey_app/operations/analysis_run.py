@@ -327,6 +327,14 @@ def group_ratings(data: RoundData, max_points: dict, *, exclude_quarantined: boo
     return out
 
 
+def expected_groups(survey_round: SurveyRound, unit_types: dict) -> dict[str, tuple[str, ...]]:
+    """The groups the round's rating matrix sends to rate each unit (by the unit's type)."""
+    groups_by_type: dict[str, list[str]] = {}
+    for cell in survey_round.rating_cells:
+        groups_by_type.setdefault(cell.unit_type, []).append(cell.respondent_group)
+    return {code: tuple(groups_by_type.get(unit_type, ())) for code, unit_type in unit_types.items()}
+
+
 def _applicable(points, pack, unit_types: dict, year: int) -> tuple:
     def applies(cp) -> bool:
         try:
@@ -347,10 +355,12 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
     data = data if data is not None else gather_round(survey_round)
     max_points = {c.code: c.max_points for c in pack.survey_criteria() if c.code in data.coefficients}
     unit_types = dict(db.session.execute(db.select(Unit.code, Unit.unit_type)).all())
+    expected = expected_groups(survey_round, unit_types)
     results = {}
     for excluded in (True, False):
         ratings = group_ratings(data, max_points, exclude_quarantined=excluded)
-        points = criterion_points(ratings, max_points, pack.group_rule, min_n=min_n) if ratings else []
+        points = criterion_points(ratings, max_points, pack.group_rule, min_n=min_n,
+                                  expected_groups=expected) if ratings else []
         sipas = None
         if data.sipas_rows.size:
             rows = data.sipas_rows

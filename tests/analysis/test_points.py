@@ -109,3 +109,14 @@ def test_bad_arguments():
     coef = np.full(10, 1.5)
     with pytest.raises(ValueError, match=r"coefficients must lie in \[0, 1\]"):
         criterion_points([GroupRatings("N", bad.design, bad.units, {"1.1": coef})], {"1.1": 1.0})
+
+
+def test_missing_group_follows_the_rating_matrix_when_given():
+    ratings = [group("North", drop_unit="M"), group("South")]
+    # North is not meant to rate unit M: its absence there is by design, not a gap.
+    by_design = criterion_points(ratings, {"1.1": 2.0}, min_n=1,
+                                 expected_groups={"F": ("North", "South"), "M": ("South",)})
+    assert "missing_group" not in cell(by_design, "M").flags
+    expected = criterion_points(ratings, {"1.1": 2.0}, min_n=1,
+                                expected_groups={"F": ("North", "South"), "M": ("North", "South")})
+    assert "missing_group" in cell(expected, "M").flags
