@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 
 import qrcode
 import qrcode.constants
 import qrcode.image.svg
+from qrcode.image.pure import PyPNGImage
 from flask import current_app
 
 # Error correction M survives a smudged or creased poster (15 % of codewords).
@@ -66,38 +66,11 @@ def _replace_attribute(tag: str, name: str, value: str) -> str:
 
 
 def qr_png(data: str, scale: int = 10) -> bytes:
-    """A black-and-white PNG of the QR code, ``scale`` pixels per module.
-
-    Written directly (1-bit greyscale, zlib) so no imaging library is needed.
-    """
+    """A black-and-white PNG of the QR code, ``scale`` pixels per module (pypng, through qrcode)."""
     if not 1 <= scale <= 40:
         raise ValueError("scale must lie between 1 and 40 pixels per module.")
-    matrix = qr_matrix(data)
-    width = len(matrix) * scale
-    raw = bytearray()
-    for row in matrix:
-        bits = []
-        for dark in row:
-            bits.extend([0 if dark else 1] * scale)  # greyscale: 0 = black, 1 = white
-        line = bytearray(b"\x00")  # filter type 0
-        for start in range(0, width, 8):
-            chunk = bits[start : start + 8]
-            chunk += [0] * (8 - len(chunk))
-            line.append(int("".join(map(str, chunk)), 2))
-        raw.extend(bytes(line) * scale)
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(payload))
-            + kind
-            + payload
-            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
-        )
-
-    header = struct.pack(">IIBBBBB", width, width, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(bytes(raw), 9))
-        + chunk(b"IEND", b"")
-    )
+    code = _qr(data)
+    code.box_size = scale
+    buffer = io.BytesIO()
+    code.make_image(image_factory=PyPNGImage).save(buffer)
+    return buffer.getvalue()
