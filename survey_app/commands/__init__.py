@@ -5,7 +5,7 @@ import importlib
 
 import click
 
-# (module, attribute) pairs; a feature whose module is absent is simply not offered.
+# (module, attribute) pairs, one per feature command.
 FEATURE_COMMANDS = [
     ("survey_app.commands.demo", "demo"),
     ("survey_app.commands.questionnaire", "questionnaire_cli"),
@@ -19,10 +19,4 @@ FEATURE_COMMANDS = [
 
 def register(group: click.Group) -> None:
     for module_name, attribute in FEATURE_COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        group.add_command(getattr(module, attribute))
+        group.add_command(getattr(importlib.import_module(module_name), attribute))
