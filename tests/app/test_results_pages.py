@@ -9,19 +9,15 @@ import io
 import openpyxl
 import pytest
 
-from tests.builders import create_scored_round
+from tests.builders import create_scored_round, create_user, log_in
 
 
 def _login(client, role: str) -> None:
     from survey_app.extensions import db
-    from survey_app.models import User
 
-    user = User(username=f"kq-{role}", display_name=f"Người dùng {role}", role=role)
-    user.set_password("mật-khẩu-thử-123")
-    db.session.add(user)
+    user = create_user(role)
     db.session.commit()
-    with client.session_transaction() as session:
-        session["user_id"] = user.id
+    log_in(client, user)
 
 
 @pytest.fixture
