@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import click
@@ -65,10 +64,9 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
         "survey_app.wsgi:app",
     ]
     click.echo(f"Đang phục vụ tại / serving on http://{host}:{port}  (Ctrl+C để dừng / to stop)")
-    try:
-        raise SystemExit(subprocess.call(command, env=env))
-    except KeyboardInterrupt:
-        raise SystemExit(0) from None
+    sys.stdout.flush()
+    # Replace this process with gunicorn, so a signal to `par-survey serve` reaches the server itself.
+    os.execve(sys.executable, command, env)
 
 
 def _register_feature_commands() -> None:

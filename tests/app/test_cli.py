@@ -94,6 +94,9 @@ def test_serve_runs_gunicorn_and_answers_in_vietnamese(demo_instance):
         server.terminate()
         server.wait(timeout=30)
         log.close()
+    # Stopping `par-survey serve` stops the server itself: nothing is left listening on the port.
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
 
 
 @pytest.mark.parametrize("url, needle", [
