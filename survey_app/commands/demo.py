@@ -9,9 +9,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from survey_app.extensions import db
-from survey_app.models import EntryPoint, Invitation, QuestionnaireVersion, Response
-from survey_app.operations.demo import demo_round, ensure_admin, seed_demo
-from survey_app.operations.fieldwork_setup import issue_invitation
+from survey_app.models import EntryPoint, QuestionnaireVersion, Response
+from survey_app.operations.demo import demo_round, ensure_admin, fresh_unused_invitations, seed_demo
 from survey_app.schema import upgrade_schema
 
 MANIFEST_NAME = "demo-manifest.json"
@@ -33,7 +32,7 @@ def demo(port: int, no_serve: bool, workers: int) -> None:
         unused = seeded["unused_invitations"]
     else:
         click.echo("Dữ liệu minh hoạ đã có; giữ nguyên / demo data already present, kept as it is.")
-        unused = _fresh_unused_invitations(survey_round)
+        unused = fresh_unused_invitations(survey_round)
     _, password = ensure_admin()
     base_url = f"http://127.0.0.1:{port}"
     manifest = build_manifest(survey_round, unused, password, base_url)
@@ -46,23 +45,6 @@ def demo(port: int, no_serve: bool, workers: int) -> None:
         from survey_app.cli import run_gunicorn
 
         run_gunicorn("127.0.0.1", port, workers)
-
-
-def _fresh_unused_invitations(survey_round) -> list[dict]:
-    """Tokens are never stored, so a second run issues a few new unused invitations for the manifest."""
-    unused = []
-    seen_forms = set()
-    for invitation in db.session.scalars(db.select(Invitation).filter_by(round_id=survey_round.id)
-                                         .order_by(Invitation.id)):
-        if invitation.questionnaire_id in seen_forms:
-            continue
-        seen_forms.add(invitation.questionnaire_id)
-        form = invitation.questionnaire
-        new, token = issue_invitation(survey_round, form, invitation.rated_unit, invitation.respondent_group,
-                                      stratum=invitation.stratum, base_weight=invitation.base_weight)
-        unused.append({"token": token, "questionnaire_id": form.form_key, "questionnaire_version": form.version,
-                       "respondent_group": new.respondent_group})
-    return unused
 
 
 def build_manifest(survey_round, unused: list[dict], password: str, base_url: str) -> dict:

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 
 from survey_app.extensions import db
 from survey_app.models import (
-    FrameRow, Province, RatingCell, Response, SampleFrame, SampleMember, SamplePlan, SurveyRound, Unit,
+    FrameRow, Invitation, Province, RatingCell, Response, SampleFrame, SampleMember, SamplePlan, SurveyRound, Unit,
     UnitSuccession, User,
 )
 from survey_app.operations.documents import load_questionnaire, publish_pack, publish_questionnaire
@@ -174,43 +174,72 @@ def _seed_sipas(survey_round, rated, sipas_row, quality, rng, unused) -> None:
     member_ids = db.session.scalars(db.select(SampleMember.id).filter_by(plan_id=plan.id, role="selected")
                                     .order_by(SampleMember.selection_order)).all()
 
-    questionnaire = load_questionnaire(sipas_row)
-    response_rows = []
+    fieldwork = _Fieldwork(survey_round, sipas_row, "citizen", quality, rng, unused)
     for member_id, member in zip(member_ids, members):
         unit = unit_by_code[member["stratum"]]
-        invitation, token = issue_invitation(survey_round, sipas_row, unit, "citizen", stratum=unit.code,
-                                             base_weight=member["base_weight"], sample_member_id=member_id)
-        if rng.random() < SIPAS_RESPONSE_RATE:
-            invitation.status, invitation.used_on = "used", dt.date(2025, 10, 1)
-            response_rows.append(_response_row(survey_round, sipas_row, questionnaire, unit, "citizen",
-                                               quality[unit.code], rng, stratum=unit.code,
-                                               base_weight=member["base_weight"]))
-        elif len(unused) < 3:
-            unused.append(_unused(invitation, token, sipas_row))
-    db.session.execute(insert(Response), response_rows)
+        fieldwork.invite(unit, SIPAS_RESPONSE_RATE, stratum=unit.code, base_weight=member["base_weight"],
+                         sample_member_id=member_id)
+    fieldwork.store_responses()
 
 
 def _seed_officials(survey_round, units, form_row, group, quality, rng, unused) -> None:
-    questionnaire = load_questionnaire(form_row)
-    response_rows = []
-    kept = 0
+    fieldwork = _Fieldwork(survey_round, form_row, group, quality, rng, unused)
     for unit in units:
         for _ in range(OFFICIAL_INVITATIONS_PER_UNIT):
-            invitation, token = issue_invitation(survey_round, form_row, unit, group, stratum=group,
-                                                 base_weight=1.0)
-            if rng.random() < OFFICIAL_RESPONSE_RATE:
-                invitation.status, invitation.used_on = "used", dt.date(2025, 10, 2)
-                response_rows.append(_response_row(survey_round, form_row, questionnaire, unit, group,
-                                                   quality[unit.code], rng, stratum=group, base_weight=1.0))
-            elif kept < 3:
-                unused.append(_unused(invitation, token, form_row))
-                kept += 1
-    db.session.execute(insert(Response), response_rows)
+            fieldwork.invite(unit, OFFICIAL_RESPONSE_RATE, stratum=group, base_weight=1.0)
+    fieldwork.store_responses()
 
 
-def _unused(invitation, token: str, form_row) -> dict:
-    return {"token": token, "questionnaire_id": form_row.form_key, "questionnaire_version": form_row.version,
+class _Fieldwork:
+    """Invitations to one questionnaire, answered at a given rate; a few unused ones go to the manifest."""
+
+    UNUSED_KEPT = 3
+
+    def __init__(self, survey_round, form_row, group, quality, rng, unused: list) -> None:
+        self.survey_round, self.form_row, self.group = survey_round, form_row, group
+        self.questionnaire = load_questionnaire(form_row)
+        self.quality, self.rng, self.unused = quality, rng, unused
+        self.kept = 0
+        self.response_rows: list[dict] = []
+
+    def invite(self, unit, response_rate: float, *, stratum: str, base_weight: float,
+               sample_member_id: int | None = None) -> None:
+        invitation, token = issue_invitation(self.survey_round, self.form_row, unit, self.group,
+                                             stratum=stratum, base_weight=base_weight,
+                                             sample_member_id=sample_member_id)
+        if self.rng.random() < response_rate:
+            invitation.status, invitation.used_on = "used", dt.date(2025, 10, 1)
+            self.response_rows.append(_response_row(
+                self.survey_round, self.form_row, self.questionnaire, unit, self.group,
+                self.quality[unit.code], self.rng, stratum=stratum, base_weight=base_weight))
+        elif self.kept < self.UNUSED_KEPT:
+            self.unused.append(unused_invitation_entry(invitation, token))
+            self.kept += 1
+
+    def store_responses(self) -> None:
+        db.session.execute(insert(Response), self.response_rows)
+
+
+def unused_invitation_entry(invitation, token: str) -> dict:
+    """What the manifest says of an unused invitation (its token is known only here)."""
+    form = invitation.questionnaire
+    return {"token": token, "questionnaire_id": form.form_key, "questionnaire_version": form.version,
             "respondent_group": invitation.respondent_group}
+
+
+def fresh_unused_invitations(survey_round) -> list[dict]:
+    """Tokens are never stored, so a later demo run issues one new unused invitation per questionnaire."""
+    unused, seen_forms = [], set()
+    for invitation in db.session.scalars(db.select(Invitation).filter_by(round_id=survey_round.id)
+                                         .order_by(Invitation.id)):
+        if invitation.questionnaire_id in seen_forms:
+            continue
+        seen_forms.add(invitation.questionnaire_id)
+        new, token = issue_invitation(survey_round, invitation.questionnaire, invitation.rated_unit,
+                                      invitation.respondent_group, stratum=invitation.stratum,
+                                      base_weight=invitation.base_weight)
+        unused.append(unused_invitation_entry(new, token))
+    return unused
 
 
 def _response_row(survey_round, form_row, questionnaire, unit, group, quality, rng, *, stratum, base_weight):

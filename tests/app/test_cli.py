@@ -90,6 +90,10 @@ def test_serve_runs_gunicorn_and_answers_in_vietnamese(demo_instance):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/s/{code}", timeout=5) as reply:
             assert reply.status == 200
             assert 'lang="vi"' in reply.read().decode()
+        for invitation in manifest["invitations"]:  # every unused invitation in the manifest opens
+            token = invitation["token"]
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/i/{token}", timeout=5) as reply:
+                assert reply.status == 200
     finally:
         server.terminate()
         server.wait(timeout=30)
