@@ -1,5 +1,6 @@
-"""Export API: ``GET /api/v1/rounds/<code>/export`` (contract JSON, CSV, XLSX, SPSS .sav, checksum)
-and ``GET /api/v1/contract/schema``. Views only call ``survey_app.operations.exports``."""
+"""Export API: ``GET /api/v1/rounds/<code>/export`` (contract JSON, CSV, XLSX, SPSS .sav, checksum),
+``GET /api/v1/contract/schema``, and the status and file of background export jobs
+(``GET /api/v1/exports/<id>`` and ``/download``). Views only call operations."""
 from __future__ import annotations
 
 from flask import Blueprint

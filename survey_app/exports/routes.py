@@ -13,8 +13,9 @@ from analysis.contract import contract_schema
 from survey_app.api.errors import error_body
 from survey_app.exports import bp
 from survey_app.extensions import db
-from survey_app.models import SurveyRound
+from survey_app.models import ExportJob, SurveyRound
 from survey_app.operations.analysis_run import RoundNotReady
+from survey_app.operations.export_jobs import job_status
 from survey_app.operations.exports import FORMATS, TABLES, RoundNotPublished, export_file
 
 READER_ROLES = ("admin", "council")
@@ -77,12 +78,52 @@ def export_round(code: str):
     headers = {"X-Checksum-SHA256": export.sha256, "Cache-Control": "no-store"}
     if checksum_only:
         return Response(export.checksum_text(), content_type="text/plain; charset=utf-8", headers=headers)
-    content = export.content
+    return _attachment(export.content, export.filename, export.mimetype, export.sha256)
+
+
+def _attachment(content: bytes, filename: str, mimetype: str, sha256: str) -> Response:
+    """A file sent in chunks, with its checksum in a header."""
 
     def chunks():
         for start in range(0, len(content), CHUNK):
             yield content[start:start + CHUNK]
 
-    headers.update({"Content-Disposition": f'attachment; filename="{export.filename}"',
-                    "Content-Length": str(len(content))})
-    return Response(stream_with_context(chunks()), content_type=export.mimetype, headers=headers)
+    headers = {"X-Checksum-SHA256": sha256, "Cache-Control": "no-store",
+               "Content-Disposition": f'attachment; filename="{filename}"', "Content-Length": str(len(content))}
+    return Response(stream_with_context(chunks()), content_type=mimetype, headers=headers)
+
+
+def _job_or_problem(job_id: int):
+    job = db.session.get(ExportJob, job_id)
+    if job is None:
+        return None, _problem(404, f"Không có tác vụ xuất dữ liệu số {job_id}.", f"There is no export job {job_id}.")
+    return job, None
+
+
+@bp.get("/exports/<int:job_id>")
+def export_job_status(job_id: int):
+    """Progress of a background export job (started from the round's results page)."""
+    refusal = _refusal()
+    if refusal is not None:
+        return refusal
+    job, problem = _job_or_problem(job_id)
+    if problem is not None:
+        return problem
+    response = jsonify(job_status(job))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/exports/<int:job_id>/download")
+def export_job_download(job_id: int):
+    """The finished file of a background export job; 409 while it is still being built."""
+    refusal = _refusal()
+    if refusal is not None:
+        return refusal
+    job, problem = _job_or_problem(job_id)
+    if problem is not None:
+        return problem
+    if job.effective_status() != "done":
+        return error_body(409, "export_not_ready", "Tệp chưa sẵn sàng; hãy chờ tác vụ hoàn thành.",
+                          "The file is not ready yet; wait until the job is done.")
+    return _attachment(job.content, job.filename, job.mimetype, job.sha256)

@@ -7,10 +7,11 @@ from flask import abort, flash, g, redirect, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectChoice, SelectField
 
 from survey_app.auth import login_required
 from survey_app.extensions import db
-from survey_app.models import SurveyRound, Unit
+from survey_app.models import ExportJob, SurveyRound, Unit
 from survey_app.operations.analysis_run import (
     DEFAULT_MIN_N,
     RoundNotReady,
@@ -23,6 +24,7 @@ from survey_app.operations.combined_index import (
     previous_round,
     survey_points_changes,
 )
+from survey_app.operations.export_jobs import job_status, request_export, start_export_job
 from survey_app.operations.exports import RoundNotPublished, round_contract
 from survey_app.results import bp
 
@@ -35,6 +37,20 @@ class SelfAssessmentForm(FlaskForm):
 
 class QualityForm(FlaskForm):
     pass
+
+
+# What the background export form offers: (format, table) under a label.
+EXPORT_KINDS = {
+    "json": ("json", None, "Hợp đồng dữ liệu JSON / contract JSON"),
+    "xlsx": ("xlsx", None, "Bảng kết quả XLSX / result tables XLSX"),
+    "csv": ("csv", "criteria", "Điểm tiêu chí CSV / criterion points CSV"),
+    "respondents": ("xlsx", "respondents", "Dữ liệu từng phiếu XLSX + sổ mã / respondent data XLSX + codebook"),
+    "sav": ("sav", None, "Dữ liệu từng phiếu SPSS (.sav) / respondent data SPSS"),
+}
+
+
+class ExportForm(FlaskForm):
+    kind = SelectField("Loại tệp", choices=[SelectChoice(key, label) for key, (_f, _t, label) in EXPORT_KINDS.items()])
 
 
 def _round_or_404(code: str) -> SurveyRound:
@@ -68,7 +84,37 @@ def round_results(code: str):
     units = {u.code: u for u in db.session.scalars(db.select(Unit))}
     every = {(cp.unit, cp.criterion): cp for cp in result.points_all}
     return render_template("results/round.html", survey_round=survey_round, result=result, units=units,
-                           every=every, quality_form=QualityForm())
+                           every=every, quality_form=QualityForm(), export_form=ExportForm())
+
+
+@bp.post("/<code>/exports")
+@login_required(*READERS)
+def start_export(code: str):
+    """Queue a background export of a published round and show its progress page."""
+    survey_round = _round_or_404(code)
+    form = ExportForm()
+    if not form.validate_on_submit():
+        flash(_("Loại tệp không hợp lệ."), "error")
+        return redirect(url_for("results.round_results", code=code))
+    fmt, table, _label = EXPORT_KINDS[form.kind.data]
+    try:
+        job = request_export(survey_round, fmt, table, g.user)
+    except RoundNotPublished:
+        db.session.rollback()
+        flash(_("Đợt chưa được công bố; chỉ xuất kết quả của đợt đã công bố."), "error")
+        return redirect(url_for("results.round_results", code=code))
+    db.session.commit()
+    start_export_job(job.id)
+    return redirect(url_for("results.export_job", code=code, job_id=job.id))
+
+
+@bp.get("/<code>/exports/<int:job_id>")
+@login_required(*READERS)
+def export_job(code: str, job_id: int):
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.round.code != code:
+        abort(404)
+    return render_template("results/export_job.html", job=job, status=job_status(job))
 
 
 @bp.post("/<code>/quality")

@@ -1,0 +1,86 @@
+"""Background export jobs: a request records the job and returns; a worker thread builds the file
+with ``export_file``, writing its progress on a connection of its own so the page can show it.
+
+The job row, its progress and the finished file live in the database, so every gunicorn worker
+and every host can report and serve a job that another one runs. A job whose worker died stops
+moving and is reported failed after ``STALE_AFTER``.
+"""
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app
+from sqlalchemy import update
+
+from survey_app.extensions import db
+from survey_app.models import ExportJob, SurveyRound, User
+from survey_app.models.base import utcnow
+from survey_app.operations.exports import FORMATS, TABLES, RoundNotPublished, export_file
+
+
+def request_export(survey_round: SurveyRound, fmt: str, table: str | None, user: User | None) -> ExportJob:
+    """Record a queued export of a published round; flushes, the caller commits and then starts it."""
+    if fmt not in FORMATS:
+        raise ValueError(f"Định dạng {fmt!r} không được hỗ trợ / format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    if table is not None and table not in TABLES:
+        raise ValueError(f"Bảng {table!r} không có / table {table!r} is not one of {', '.join(TABLES)}.")
+    if survey_round.status != "published":
+        raise RoundNotPublished(
+            f"Đợt {survey_round.code} chưa được công bố / round {survey_round.code} is not published.")
+    job = ExportJob(round_id=survey_round.id, format=fmt, table=table, status="queued",
+                    requested_by_id=user.id if user is not None else None)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def start_export_job(job_id: int) -> threading.Thread:
+    """Run the job in a daemon thread of this process, after the request that created it committed."""
+    app = current_app._get_current_object()
+    thread = threading.Thread(target=run_export_job, args=(app, job_id), name=f"export-{job_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _record(job_id: int, **values) -> None:
+    """Write job fields in a transaction of their own, apart from the export's reading session."""
+    values["updated_at"] = utcnow()
+    with db.engine.begin() as connection:
+        connection.execute(update(ExportJob).where(ExportJob.id == job_id).values(**values))
+
+
+def run_export_job(app: Flask, job_id: int) -> None:
+    """Build the job's file; on any error the job is marked failed with a sentence, never lost."""
+    with app.app_context():
+        try:
+            job = db.session.get(ExportJob, job_id)
+            if job is None or job.status != "queued":
+                return
+            _record(job_id, status="running")
+            export = export_file(job.round, job.format, table=job.table,
+                                 progress=lambda step, total: _record(job_id, progress_step=step,
+                                                                      progress_total=total))
+            _record(job_id, status="done", content=export.content, filename=export.filename,
+                    mimetype=export.mimetype, sha256=export.sha256, size_bytes=len(export.content),
+                    finished_at=utcnow())
+        except Exception as exc:  # noqa: BLE001 (the job records every failure for the user)
+            current_app.logger.exception("export job %s failed", job_id)
+            db.session.rollback()
+            _record(job_id, status="failed", finished_at=utcnow(),
+                    message_vi=f"Xuất dữ liệu thất bại: {exc}", message_en=f"The export failed: {exc}")
+        finally:
+            db.session.remove()
+
+
+def job_status(job: ExportJob) -> dict:
+    """The job as the status endpoint and the progress page report it."""
+    status = job.effective_status()
+    body = {"id": job.id, "round": job.round.code, "format": job.format, "table": job.table,
+            "status": status, "percent": job.percent, "step": job.progress_step, "total": job.progress_total,
+            "created_at": job.created_at.isoformat(timespec="seconds") + "Z"}
+    if status == "done":
+        body.update(filename=job.filename, sha256=job.sha256, size_bytes=job.size_bytes)
+    if status == "failed":
+        body.update(message_vi=job.message_vi or "Tác vụ bị gián đoạn; hãy xuất lại.",
+                    message_en=job.message_en or "The job was interrupted; request the export again.")
+    return body
