@@ -99,3 +99,32 @@ def test_status_and_download_need_a_reader(client, council):
     assert client.get(f"/api/v1/exports/{job_id}").status_code == 401
     assert client.get(f"/api/v1/exports/{job_id}/download").status_code == 401
     assert client.get("/api/v1/exports/999999").status_code == 401
+
+
+def test_a_running_export_does_not_block_submissions(client, council, monkeypatch):
+    import threading
+    import uuid
+
+    from tests.builders import GOOD_ANSWERS, open_round_with_entry
+
+    entry = open_round_with_entry()
+    db.session.commit()
+    reached, release = threading.Event(), threading.Event()
+
+    def slow_export(survey_round, fmt, *, table=None, progress=None):
+        progress(1, 4)
+        reached.set()
+        assert release.wait(30), "the test never released the export"
+        return export_file(survey_round, fmt, table=table, progress=progress)
+
+    monkeypatch.setattr(export_jobs, "export_file", slow_export)
+    job_id = start(client, "json")
+    try:
+        assert reached.wait(30)
+        assert client.get(f"/api/v1/exports/{job_id}").get_json()["status"] == "running"
+        reply = client.post("/api/v1/submissions", json={
+            "entry": entry.code, "submission_id": str(uuid.uuid4()), "answers": GOOD_ANSWERS})
+        assert reply.status_code == 201, reply.get_json()
+    finally:
+        release.set()
+    assert wait_for(client, job_id)["status"] == "done"
