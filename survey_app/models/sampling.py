@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base, utcnow
@@ -57,7 +57,7 @@ class SamplePlan(Base):
     frame_hash: Mapped[str] = mapped_column(String(64))
     method: Mapped[str] = mapped_column(String(32))
     n: Mapped[int] = mapped_column(Integer)
-    seed: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(BigInteger)  # sampling seeds are up to 63 bits
     parameters: Mapped[dict] = mapped_column(JSON, default=dict)  # strata, allocation, sizes column…
     allocation: Mapped[dict] = mapped_column(JSON, default=dict)  # stratum → n
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
