@@ -33,12 +33,14 @@ def create_app(config: dict | type | None = None) -> Flask:
 
     from survey_app.extensions import babel, csrf, db, migrate
     from survey_app.i18n import current_lang, select_locale
+    from survey_app.labels import register_label_filters
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_lang"] = current_lang
+    register_label_filters(app)
 
     from survey_app.blueprints import register_blueprints
 

@@ -50,6 +50,7 @@ def test_round_page_shows_points_sipas_and_rates(client, two_years):
     assert "44.22" in html and "41.88" in html    # SIPAS overall score and share of SO-A
     assert "ô nhỏ" in html                        # XA-B's delegates: 2 answers < 3
     assert "Gắn cờ chất lượng" not in html        # council, and a published round
+    assert "Đại biểu HĐND tỉnh" in html and "Đã công bố" in html   # codes shown by their names
 
 
 def test_unit_page_shows_points_lost_and_xlsx(client, two_years):
