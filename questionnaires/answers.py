@@ -6,8 +6,10 @@ Rules (one rule for the web form, the JSON API and analysis):
 - Numbers may arrive as strings from HTML forms: integers as ``"12"``; decimals as ``"1.5"`` or
   ``"1,5"`` (Vietnamese decimal comma). A multiple-choice answer is a list of choice codes or a
   space-separated string. Dates are ISO ``YYYY-MM-DD`` strings or ``datetime.date``.
-- A question is relevant when its group is relevant and its ``relevant`` expression is true;
-  inside that expression, answers to questions that are not relevant count as unanswered (ODK).
+- A question is relevant when its page's ``relevant`` (if any) is true, its group is relevant
+  and its own ``relevant`` expression is true; inside these expressions, answers to questions
+  that are not relevant count as unanswered (ODK). So every question on an irrelevant page is
+  irrelevant, and its answers are dropped like any hidden answer.
 - **Answers to questions that are not relevant are dropped, not rejected**: a respondent who
   changes an earlier answer may leave a now-hidden answer behind, and it carries no meaning.
   ``validate`` ignores them (even badly typed ones) and ``clean`` leaves them out.
@@ -28,6 +30,7 @@ from questionnaires.checks import ANSWER_TYPES
 from questionnaires.problems import AnswersInvalid, ValidationError
 
 if TYPE_CHECKING:
+    from questionnaires.expressions import Expression
     from questionnaires.model import Choice, Page, Question, Questionnaire
 
 _INTEGER_RE = re.compile(r"^[+-]?\d+$")
@@ -139,31 +142,51 @@ def _coerced_values(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str,
     return values
 
 
-def _relevance(q: "Questionnaire", values: Mapping[str, Any]) -> dict[str, bool]:
+def _relevance(q: "Questionnaire",
+               values: Mapping[str, Any]) -> tuple[dict[str, bool], dict[str, bool]]:
+    """``(question name → relevant, page name → own condition holds)``."""
     memo: dict[str, bool] = {}
+    page_memo: dict[str, bool] = {}
+
+    def holds(expression: "Expression") -> bool:
+        visible = {ref: values[ref] for ref in expression.references
+                   if ref in values and relevant(ref)}
+        return expression.is_true(visible)
+
+    def page_relevant(page_name: str) -> bool:
+        if page_name not in page_memo:
+            expression = q.page_expression(page_name)
+            page_memo[page_name] = expression is None or holds(expression)
+        return page_memo[page_name]
 
     def relevant(name: str) -> bool:
         if name in memo:
             return memo[name]
         parent = q.parent(name)
-        result = parent is None or relevant(parent)
+        result = page_relevant(q.page_of(name)) if parent is None else relevant(parent)
         expression = q.expression(name, "relevant")
         if result and expression is not None:
-            visible = {ref: values[ref] for ref in expression.references
-                       if ref in values and relevant(ref)}
-            result = expression.is_true(visible)
+            result = holds(expression)
         memo[name] = result
         return result
 
     for question in q.questions:
         relevant(question.name)
-    return memo
+    for page in q.pages:
+        page_relevant(page.name)
+    return memo, page_memo
 
 
 def relevant_names(q: "Questionnaire", answers: Mapping[str, Any]) -> set[str]:
     """Names of the questions (groups and notes included) relevant given ``answers``."""
-    relevance = _relevance(q, _coerced_values(q, answers))
+    relevance, _ = _relevance(q, _coerced_values(q, answers))
     return {name for name, is_relevant in relevance.items() if is_relevant}
+
+
+def relevant_pages(q: "Questionnaire", answers: Mapping[str, Any]) -> list[str]:
+    """Names of the pages whose own ``relevant`` holds (or that have none), in page order."""
+    _, pages = _relevance(q, _coerced_values(q, answers))
+    return [page.name for page in q.pages if pages[page.name]]
 
 
 def _flatten_page(page: "Page") -> list["Question"]:
@@ -193,7 +216,7 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any],
                     str(key), "unknown_question", f"Không có câu hỏi '{key}' trong phiếu.",
                     f"The form has no question '{key}'."))
     values = _coerced_values(q, answers)
-    relevance = _relevance(q, values)
+    relevance, _ = _relevance(q, values)
     visible = {name: value for name, value in values.items() if relevance[name]}
     cleaned: dict[str, Any] = {}
     for question in questions:

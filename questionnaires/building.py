@@ -20,7 +20,7 @@ Locate = Callable[[Path], tuple[str | None, int | None, str | None]]
 
 FORM_KEYS = ("id", "version", "title", "description", "languages", "respondent_group",
              "choice_lists", "pages")
-PAGE_KEYS = ("name", "title", "questions")
+PAGE_KEYS = ("name", "title", "relevant", "questions")
 QUESTION_KEYS = ("name", "type", "label", "hint", "required", "relevant", "constraint",
                  "constraint_message", "choices", "list_name", "max_choices", "randomize", "seed",
                  "other_specify", "criterion", "appearance", "questions")
@@ -243,7 +243,7 @@ def build_questionnaire(data: Any, file: str | None = None,
                 questions.append(built)
         pages.append(Page(reader.text(page, "name", path) or "",
                           reader.label(page.get("title"), path + ("title",)) or Label(),
-                          tuple(questions)))
+                          tuple(questions), reader.text(page, "relevant", path)))
         page_paths.append(path)
 
     languages = form.get("languages", ["vi", "en"])
@@ -339,7 +339,15 @@ def questionnaire_to_dict(q: Questionnaire) -> dict[str, Any]:
     if shared:
         data["choice_lists"] = {name: [_choice_to_dict(c) for c in lists[name]]
                                 for name in lists if name in shared}
-    data["pages"] = [{"name": page.name, "title": label_to_dict(page.title),
-                      "questions": [question_to_dict(question) for question in page.questions]}
-                     for page in q.pages]
+    data["pages"] = [_page_to_dict(page, question_to_dict) for page in q.pages]
     return data
+
+
+def _page_to_dict(page: Page, question_to_dict: Callable[[Question], dict[str, Any]]) -> dict[str, Any]:
+    """``{name, title, relevant?, questions}``; ``relevant`` only when the page has one, so the
+    content hash of a form without page conditions is unchanged."""
+    out: dict[str, Any] = {"name": page.name, "title": label_to_dict(page.title)}
+    if page.relevant is not None:
+        out["relevant"] = page.relevant
+    out["questions"] = [question_to_dict(question) for question in page.questions]
+    return out

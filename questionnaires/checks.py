@@ -4,8 +4,9 @@
 ``(key, message_vi, message_en)`` where ``key`` says what the problem is about —
 ``("form", field)``, ``("page", page_index, field)``, ``("question", flat_index, field)`` or
 ``("choice", flat_index, choice_index, field)`` — so that each file format can turn it into a
-sheet, row and column; ``compiled`` maps ``(question name, "relevant"|"constraint")`` to the
-parsed :class:`~questionnaires.expressions.Expression`.
+sheet, row and column; ``compiled`` maps ``(question name, "relevant"|"constraint")`` and
+``(page name, "relevant")`` to the parsed :class:`~questionnaires.expressions.Expression` (page
+and question names share one namespace, so the keys cannot clash).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from questionnaires.expressions import Expression, ExpressionSyntaxError, parse
 
 if TYPE_CHECKING:
-    from questionnaires.model import Label, Question, Questionnaire
+    from questionnaires.model import Label, Page, Question, Questionnaire
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CHOICE_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
@@ -71,13 +72,16 @@ def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str]
 
     flat: list[Question] = []
     parents: dict[int, int | None] = {}
+    page_at: dict[int, int] = {}  # flat index of a top-level question → its page index
 
-    def collect(questions: tuple["Question", ...], parent: int | None) -> None:
+    def collect(questions: tuple["Question", ...], parent: int | None, page_index: int) -> None:
         for question in questions:
             index = len(flat)
             flat.append(question)
             parents[index] = parent
-            collect(question.children, index)
+            if parent is None:
+                page_at[index] = page_index
+            collect(question.children, index, page_index)
 
     seen_names: dict[str, str] = {}
     for page_index, page in enumerate(q.pages):
@@ -93,13 +97,18 @@ def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str]
         if not page.questions:
             found.append((("page", page_index, "questions"), f"Trang '{page.name}' không có câu hỏi.",
                           f"The page '{page.name}' has no questions."))
-        collect(page.questions, None)
+        if page.relevant is not None and (not isinstance(page.relevant, str)
+                                          or not page.relevant.strip()):
+            found.append((("page", page_index, "relevant"),
+                          "Điều kiện hiển thị của trang phải là một biểu thức.",
+                          "The page's relevant condition must be an expression."))
+        collect(page.questions, None, page_index)
 
     for index, question in enumerate(flat):
         _check_question(found, index, question, languages, seen_names, QUESTION_TYPES)
     _check_other_names(found, flat, seen_names)
     _check_shared_lists(found, flat)
-    compiled = _check_expressions(found, flat, parents)
+    compiled = _check_expressions(found, flat, parents, q.pages, page_at)
     return found, compiled
 
 
@@ -239,54 +248,80 @@ def _check_shared_lists(found: Found, flat: list["Question"]) -> None:
                           f"'{earlier.name}'."))
 
 
-def _check_expressions(found: Found, flat: list["Question"],
-                       parents: dict[int, int | None]) -> dict[tuple[str, str], Expression]:
+def _parse_relevant_or_constraint(found: Found, key: tuple, text: Any, kind: str,
+                                  valued: set[str]) -> tuple[Expression | None, bool]:
+    """Parse one expression; ``(expression or None, usable)`` where usable means no problem."""
+    try:
+        expression = parse(text)
+    except ExpressionSyntaxError as error:
+        found.append((key, f"Biểu thức '{text}' sai cú pháp: {error}.",
+                      f"The expression '{text}' has a syntax error: {error}."))
+        return None, False
+    unknown = sorted(expression.references - valued)
+    for name in unknown:
+        found.append((key,
+                      f"Biểu thức tham chiếu câu hỏi không tồn tại hoặc không có câu trả "
+                      f"lời: ${{{name}}}.",
+                      f"The expression refers to an unknown question or one without an "
+                      f"answer: ${{{name}}}."))
+    if kind == "relevant" and expression.uses_current:
+        found.append((key, "Điều kiện hiển thị không được dùng '.'.",
+                      "A relevant expression may not use '.'."))
+        return expression, False
+    return expression, not unknown
+
+
+def _check_expressions(found: Found, flat: list["Question"], parents: dict[int, int | None],
+                       pages: tuple["Page", ...],
+                       page_at: dict[int, int]) -> dict[tuple[str, str], Expression]:
     compiled: dict[tuple[str, str], Expression] = {}
-    parsed_relevant: dict[str, Expression] = {}
     valued = {q.name for q in flat if q.type in ANSWER_TYPES}
     by_name = {q.name: i for i, q in enumerate(flat)}
+    # relevance graph: nodes 0..len(flat)-1 are questions, len(flat)+p is page p
+    references: dict[int, Expression] = {}
     for index, question in enumerate(flat):
         for kind in ("relevant", "constraint"):
             text = getattr(question, kind)
             if text is None:
                 continue
-            try:
-                expression = parse(text)
-            except ExpressionSyntaxError as error:
-                found.append((("question", index, kind),
-                              f"Biểu thức '{text}' sai cú pháp: {error}.",
-                              f"The expression '{text}' has a syntax error: {error}."))
-                continue
-            if kind == "relevant":
-                parsed_relevant[question.name] = expression
-            unknown = sorted(expression.references - valued)
-            for name in unknown:
-                found.append((("question", index, kind),
-                              f"Biểu thức tham chiếu câu hỏi không tồn tại hoặc không có câu trả "
-                              f"lời: ${{{name}}}.",
-                              f"The expression refers to an unknown question or one without an "
-                              f"answer: ${{{name}}}."))
-            if kind == "relevant" and expression.uses_current:
-                found.append((("question", index, kind),
-                              "Điều kiện hiển thị không được dùng '.'.",
-                              "A relevant expression may not use '.'."))
-                continue
-            if not unknown:
+            expression, usable = _parse_relevant_or_constraint(
+                found, ("question", index, kind), text, kind, valued)
+            if expression is not None and kind == "relevant":
+                references[index] = expression
+            if usable and expression is not None:
                 compiled[(question.name, kind)] = expression
-    # relevance dependencies: own relevant references plus the enclosing group
+    for page_index, page in enumerate(pages):
+        if not isinstance(page.relevant, str) or not page.relevant.strip():
+            continue
+        expression, usable = _parse_relevant_or_constraint(
+            found, ("page", page_index, "relevant"), page.relevant, "relevant", valued)
+        if expression is not None:
+            references[len(flat) + page_index] = expression
+        if usable and expression is not None:
+            compiled[(page.name, "relevant")] = expression
+    # edges: own relevant references, plus the enclosing group or (at top level) the page
     edges: dict[int, list[int]] = {}
-    for index, question in enumerate(flat):
-        targets = []
-        expression = parsed_relevant.get(question.name)
+    for node in range(len(flat) + len(pages)):
+        targets: list[int] = []
+        expression = references.get(node)
         if expression is not None:
             targets = sorted(by_name[name] for name in expression.references if name in by_name)
-        if parents.get(index) is not None:
-            targets.append(parents[index])  # type: ignore[arg-type]
-        edges[index] = targets
+        if node < len(flat):
+            if parents.get(node) is not None:
+                targets.append(parents[node])  # type: ignore[arg-type]
+            elif node in page_at:
+                targets.append(len(flat) + page_at[node])
+        edges[node] = targets
+
+    def node_name(node: int) -> str:
+        return flat[node].name if node < len(flat) else pages[node - len(flat)].name
+
     for cycle in _cycles(edges):
-        names = " → ".join(flat[i].name for i in cycle + [cycle[0]])
-        found.append((("question", cycle[0], "relevant"),
-                      f"Điều kiện hiển thị tạo vòng lặp: {names}.",
+        names = " → ".join(node_name(i) for i in cycle + [cycle[0]])
+        first = cycle[0]
+        key = (("question", first, "relevant") if first < len(flat)
+               else ("page", first - len(flat), "relevant"))
+        found.append((key, f"Điều kiện hiển thị tạo vòng lặp: {names}.",
                       f"The relevant expressions form a cycle: {names}."))
     return compiled
 

@@ -99,11 +99,16 @@ class Question:
 
 @dataclass(frozen=True)
 class Page:
-    """A page of a multi-page form."""
+    """A page of a multi-page form.
+
+    ``relevant`` is the page's skip logic (an XLSForm ``begin_group`` row's ``relevant``): when
+    it is false, every question on the page is irrelevant, groups and their children included.
+    """
 
     name: str
     title: Label
     questions: tuple[Question, ...]
+    relevant: str | None = None
 
 
 def _flatten(questions: tuple[Question, ...]) -> Iterator[Question]:
@@ -131,6 +136,7 @@ class Questionnaire:
     _index: dict = field(init=False, repr=False, compare=False, hash=False)
     _compiled: dict = field(init=False, repr=False, compare=False, hash=False)
     _parents: dict = field(init=False, repr=False, compare=False, hash=False)
+    _page_of: dict = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         from questionnaires.checks import check_questionnaire
@@ -145,15 +151,18 @@ class Questionnaire:
                 ]
             )
         parents: dict[str, str | None] = {}
+        page_of: dict[str, str] = {}
         for page in self.pages:
             for question in page.questions:
                 parents[question.name] = None
             for question in _flatten(page.questions):
+                page_of[question.name] = page.name
                 for child in question.children:
                     parents[child.name] = question.name
         object.__setattr__(self, "_index", {q.name: q for q in self.questions})
         object.__setattr__(self, "_compiled", compiled)
         object.__setattr__(self, "_parents", parents)
+        object.__setattr__(self, "_page_of", page_of)
 
     # ------------------------------------------------------------------ structure
 
@@ -180,6 +189,16 @@ class Questionnaire:
         """The name of the group holding question ``name``, or ``None`` at page level."""
         self.question(name)
         return self._parents[name]
+
+    def page_of(self, name: str) -> str:
+        """The name of the page holding question ``name`` (at any depth)."""
+        self.question(name)
+        return self._page_of[name]
+
+    def page_expression(self, page_name: str) -> "Expression | None":
+        """The parsed ``relevant`` expression of page ``page_name``, or ``None``."""
+        self.page(page_name)
+        return self._compiled.get((page_name, "relevant"))
 
     def expression(self, name: str, kind: str) -> "Expression | None":
         """The parsed ``relevant`` or ``constraint`` expression of question ``name``."""
@@ -227,6 +246,15 @@ class Questionnaire:
         from questionnaires.answers import relevant_names
 
         return relevant_names(self, answers)
+
+    def relevant_pages(self, answers: Mapping[str, Any]) -> list[str]:
+        """Names of the pages whose own ``relevant`` holds given ``answers``, in order.
+
+        A relevant page may still show nothing when all its questions are hidden.
+        """
+        from questionnaires.answers import relevant_pages
+
+        return relevant_pages(self, answers)
 
     def validate(self, answers: Mapping[str, Any]) -> list[ValidationError]:
         """Every error in ``answers`` (types, choices, required, constraints, skip logic)."""

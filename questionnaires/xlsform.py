@@ -2,8 +2,9 @@
 
 Mapping (see the README for the table):
 
-- pages are top-level ``begin_group`` rows with ``appearance`` ``field-list``; other top-level
-  rows are gathered into pages ``page_1``, ``page_2``, … on import;
+- pages are top-level ``begin_group`` rows with ``appearance`` ``field-list``, whose
+  ``relevant`` is the page's condition; other top-level rows are gathered into pages
+  ``page_1``, ``page_2``, … on import;
 - ``other_specify`` is written as a choice ``other`` plus a required text row ``<name>_other``
   relevant when ``selected(${name}, 'other')``; on import that pattern is folded back;
 - ``max_choices`` N is written both as ``bind::par:max_choices`` and as
@@ -124,7 +125,7 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
 
     for page in q.pages:
         rows.append({"type": "begin_group", "name": page.name, **texts("label", page.title),
-                     "appearance": "field-list"})
+                     "relevant": page.relevant, "appearance": "field-list"})
         for question in page.questions:
             add_question(question)
         rows.append({"type": "end_group", "name": page.name})
@@ -352,7 +353,7 @@ def read_xlsform(path: str | Path) -> Questionnaire:
         entry["_headers"] = survey_sheet.header
         if _fold_other(container(), entry):
             continue
-        is_page = (not stack and base == "begin_group" and "relevant" not in entry
+        is_page = (not stack and base == "begin_group"
                    and "field-list" in (entry.get("appearance") or ""))
         if is_page:
             if loose:
@@ -361,6 +362,8 @@ def read_xlsform(path: str | Path) -> Questionnaire:
             entry.pop("appearance")
             page = {"name": name, "title": entry["label"], "questions": entry["questions"],
                     "_row": row}
+            if "relevant" in entry:
+                page["relevant"] = entry["relevant"]
             pages.append(page)
             stack.append((entry, row))
             continue
@@ -408,6 +411,7 @@ def read_xlsform(path: str | Path) -> Questionnaire:
         cells[("pages", page_index)] = ("survey", row, "name")
         cells[("pages", page_index, "name")] = ("survey", row, "name")
         cells[("pages", page_index, "title")] = ("survey", row, "label")
+        cells[("pages", page_index, "relevant")] = ("survey", row, "relevant")
         locate_questions(page["questions"], ("pages", page_index, "questions"))
 
     data: dict[str, Any] = {

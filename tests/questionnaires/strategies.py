@@ -33,6 +33,19 @@ def choice_lists(draw, languages: tuple[str, ...], scoring: bool) -> tuple[Choic
     return tuple(choices)
 
 
+def condition(ref: Question) -> str:
+    """A skip-logic expression on the answer to ``ref`` (an answerable question)."""
+    first = ref.choices[0].name if ref.choices else ""
+    return {
+        "single": f"${{{ref.name}}} = '{first}'",
+        "multiple": f"selected(${{{ref.name}}}, '{first}')",
+        "integer": f"${{{ref.name}}} > 3",
+        "decimal": f"${{{ref.name}}} <= 2.5 or ${{{ref.name}}} = 7",
+        "text": f"string-length(${{{ref.name}}}) > 0",
+        "date": f"${{{ref.name}}} >= '2024-01-01'",
+    }[ref.type]
+
+
 @st.composite
 def questionnaires(draw) -> Questionnaire:
     languages = draw(st.sampled_from([("vi", "en"), ("vi",)]))
@@ -49,15 +62,7 @@ def questionnaires(draw) -> Questionnaire:
         if draw(st.booleans()):
             fields["hint"] = draw(labels(languages))
         if valued and draw(st.booleans()):
-            ref = draw(st.sampled_from(valued))
-            fields["relevant"] = {
-                "single": f"${{{ref.name}}} = '{ref.choices[0].name if ref.choices else ''}'",
-                "multiple": f"selected(${{{ref.name}}}, '{ref.choices[0].name if ref.choices else ''}')",
-                "integer": f"${{{ref.name}}} > 3",
-                "decimal": f"${{{ref.name}}} <= 2.5 or ${{{ref.name}}} = 7",
-                "text": f"string-length(${{{ref.name}}}) > 0",
-                "date": f"${{{ref.name}}} >= '2024-01-01'",
-            }[ref.type]
+            fields["relevant"] = condition(draw(st.sampled_from(valued)))
         if kind == "group":
             fields["children"] = tuple(question(False) for _ in range(draw(st.integers(1, 3))))
         elif kind != "note":
@@ -92,8 +97,15 @@ def questionnaires(draw) -> Questionnaire:
     pages = []
     for _ in range(draw(st.integers(1, 3))):
         page_name = next(pool)
+        page_title = draw(labels(languages))
+        # a page condition may refer only to questions of earlier pages (its own would be a cycle)
+        page_relevant = None
+        if valued and draw(st.booleans()):
+            refs = draw(st.lists(st.sampled_from(valued), min_size=1, max_size=2))
+            joiner = draw(st.sampled_from([" and ", " or "]))
+            page_relevant = joiner.join(condition(ref) for ref in refs)
         questions = tuple(question(True) for _ in range(draw(st.integers(1, 4))))
-        pages.append(Page(page_name, draw(labels(languages)), questions))
+        pages.append(Page(page_name, page_title, questions, page_relevant))
     return Questionnaire(
         id=next(pool), version=draw(st.sampled_from(["1", "2025.1", "v2"])),
         title=draw(labels(languages)), languages=languages,
