@@ -191,12 +191,39 @@ class PlanForm(FlaskForm):
                 ("srs", "Ngẫu nhiên đơn giản / simple random"),
                 ("systematic", "Hệ thống / systematic"),
                 ("pps_systematic", "PPS hệ thống / PPS systematic"),
+                (
+                    "two_stage",
+                    (
+                        "Hai giai đoạn: đơn vị cấp 1 theo PPS, rồi ngẫu nhiên trong mỗi đơn vị / "
+                        "two-stage: PSUs by PPS, then random within each"
+                    ),
+                ),
             ]
         ),
         default="srs",
     )
+    psu_column = SelectField(
+        "Cột đơn vị cấp 1 (hai giai đoạn) / primary-unit column (two-stage)", default=""
+    )
+    n_psu = IntegerField(
+        "Số đơn vị cấp 1 cần chọn / primary units to select",
+        validators=[Optional(), between(1)],
+    )
+    per_psu = IntegerField(
+        "Số người mỗi đơn vị cấp 1 / respondents per primary unit",
+        validators=[Optional(), between(1)],
+    )
+    psu_size_column = SelectField(
+        "Quy mô đơn vị cấp 1 / primary-unit size (PPS measure)", default=""
+    )
+    psu_replacements = IntegerField(
+        "Số đơn vị cấp 1 dự phòng / replacement primary units",
+        default=0,
+        validators=[Optional(), between(0)],
+    )
     replacements = IntegerField(
-        "Số dự phòng mỗi tầng / replacements per stratum",
+        "Số dự phòng mỗi tầng (hai giai đoạn: mỗi đơn vị cấp 1) / replacements per stratum "
+        "(two-stage: per primary unit)",
         default=5,
         validators=[Optional(), between(0)],
     )

@@ -30,7 +30,29 @@ def plan_form_for(frame: SampleFrame, formdata=None) -> PlanForm:
         [("", "Không phân tầng / no strata")] + [(c, c) for c in frame_columns(frame)]
     )
     form.size_column.choices = options([("", "—")] + [(c, c) for c in numeric_columns(frame)])
+    form.psu_column.choices = options([("", "—")] + [(c, c) for c in frame_columns(frame)])
+    form.psu_size_column.choices = options(_psu_size_choices(frame))
     return form
+
+
+def _psu_size_choices(frame: SampleFrame) -> list[tuple[str, str]]:
+    """Row counts, a numeric column of the frame, or the population in a communes frame of the round."""
+    communes = db.session.scalars(
+        db.select(SampleFrame)
+        .filter_by(round_id=frame.round_id, kind="communes")
+        .order_by(SampleFrame.id)
+    )
+    return (
+        [("", "Số dòng của khung trong đơn vị / rows of the frame in the unit")]
+        + [(c, f"Cột / column {c}") for c in numeric_columns(frame)]
+        + [
+            (
+                f"{samples.COMMUNES_SIZE_PREFIX}{c.id}",
+                f"Dân số theo khung xã #{c.id} / population from communes frame #{c.id}",
+            )
+            for c in communes
+        ]
+    )
 
 
 def options_from(form: PlanForm) -> samples.PlanOptions:
@@ -50,6 +72,11 @@ def options_from(form: PlanForm) -> samples.PlanOptions:
         minimum=form.minimum.data or 0,
         size_column=form.size_column.data or None,
         replacements=form.replacements.data or 0,
+        psu_column=form.psu_column.data or None,
+        n_psu=form.n_psu.data,
+        per_psu=form.per_psu.data,
+        psu_size_column=form.psu_size_column.data or None,
+        psu_replacements=form.psu_replacements.data or 0,
     )
 
 

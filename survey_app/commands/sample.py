@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from survey_app.extensions import db
 from survey_app.models import SampleFrame, SurveyRound
 
-METHODS = ("srs", "systematic", "pps_systematic")
+METHODS = ("srs", "systematic", "pps_systematic", "two_stage")
 ALLOCATIONS = ("proportional", "neyman", "equal")
 
 
@@ -116,7 +116,27 @@ def size_command(margin, confidence, p, deff, response_rate, slovin, population)
     type=click.IntRange(0),
     default=5,
     show_default=True,
-    help="Replacements per stratum.",
+    help="Replacements per stratum (two_stage: per primary unit).",
+)
+@click.option(
+    "--psu-column", default=None, help="two_stage: frame column naming the primary unit (PSU)."
+)
+@click.option("--n-psu", type=click.IntRange(1), default=None, help="two_stage: PSUs to select.")
+@click.option(
+    "--per-psu", type=click.IntRange(1), default=None, help="two_stage: respondents per PSU."
+)
+@click.option(
+    "--psu-size-column",
+    default=None,
+    help="two_stage: numeric column giving each PSU's size, or communes:<frame id> for the "
+    "population in a communes frame (default: rows per PSU).",
+)
+@click.option(
+    "--psu-replacements",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="two_stage: replacement PSUs.",
 )
 @_size_options
 @with_appcontext
@@ -133,6 +153,11 @@ def draw_command(
     minimum,
     size_column,
     replacements,
+    psu_column,
+    n_psu,
+    per_psu,
+    psu_size_column,
+    psu_replacements,
     margin,
     confidence,
     p,
@@ -169,6 +194,11 @@ def draw_command(
             minimum=minimum,
             size_column=size_column,
             replacements=replacements,
+            psu_column=psu_column,
+            n_psu=n_psu,
+            per_psu=per_psu,
+            psu_size_column=psu_size_column,
+            psu_replacements=psu_replacements,
         )
         plan = samples.draw_plan(survey_round, frame, options, seed)
     except ValueError as exc:
@@ -177,5 +207,8 @@ def draw_command(
     db.session.commit()
     click.echo(f"plan {plan.id}: n = {plan.n}, method {plan.method}, seed {plan.seed}")
     click.echo(f"frame {frame.id} hash {plan.frame_hash}")
+    first_stage = plan.parameters.get("first_stage")
+    if first_stage is not None:
+        click.echo(f"primary units ({first_stage['psu_column']}):")
     for label, count in plan.allocation.items():
         click.echo(f"  {label or 'all'}\t{count}")

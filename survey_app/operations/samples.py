@@ -16,7 +16,16 @@ from typing import Any
 import numpy as np
 from sqlalchemy import insert
 
-from sampling import Selection, allocate, backcheck, sample_size, select
+from sampling import (
+    Selection,
+    TwoStageSelection,
+    allocate,
+    backcheck,
+    inclusion_probabilities,
+    sample_size,
+    select,
+    select_two_stage,
+)
 from sampling.size import slovin_size
 from survey_app.extensions import db
 from survey_app.models import (
@@ -36,6 +45,9 @@ from survey_app.operations.frames import frame_columns, frame_spec, numeric_colu
 from survey_app.operations.rounds import record_audit
 
 SIZE_MODES = ("cochran", "slovin", "fixed")
+METHODS = ("srs", "systematic", "pps_systematic", "two_stage")
+# A two-stage plan may take its primary units' sizes from a communes frame of the round.
+COMMUNES_SIZE_PREFIX = "communes:"
 # SamplePlan.seed is a 32-bit INTEGER column (PostgreSQL), so seeds stay below 2**31.
 MAX_SEED = 2**31 - 1
 _SD_ITEM = re.compile(r"\s*([^=;]+?)\s*=\s*([0-9]+(?:[.,][0-9]+)?)\s*")
@@ -60,6 +72,11 @@ class PlanOptions:
     minimum: int = 0
     size_column: str | None = None
     replacements: int = 0
+    psu_column: str | None = None
+    n_psu: int | None = None
+    per_psu: int | None = None
+    psu_size_column: str | None = None
+    psu_replacements: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,12 +109,28 @@ class StratumSize:
 
 
 @dataclass(frozen=True)
+class TwoStagePreview:
+    """What a two-stage draw will take: primary units (PSUs), then respondents in each."""
+
+    psu_count: int
+    n_psu: int
+    per_psu: int
+    small_psus: int  # PSUs with fewer rows than ``per_psu``: taken whole if selected
+    certainty_psus: int  # PSUs whose first-stage probability is 1
+
+
+@dataclass(frozen=True)
 class PlanPreview:
-    """The n the plan will draw, per stratum, before drawing."""
+    """The n the plan will draw, per stratum, before drawing.
+
+    For a two-stage plan ``n`` is the planned total ``n_psu × per_psu`` (lower when a selected
+    PSU has fewer rows) and ``two_stage`` holds the stage sizes.
+    """
 
     population: int
     n: int
     strata: list[StratumSize]
+    two_stage: TwoStagePreview | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +170,7 @@ def _strata_labels(data: FrameData, column: str) -> list[str]:
 
 
 def _check_options(frame: SampleFrame, options: PlanOptions) -> None:
-    if options.method not in ("srs", "systematic", "pps_systematic"):
+    if options.method not in METHODS:
         raise ValueError(
             f"Cách chọn mẫu không hợp lệ / unknown selection method {options.method!r}."
         )
@@ -156,8 +189,55 @@ def _check_options(frame: SampleFrame, options: PlanOptions) -> None:
             "Chọn PPS cần một cột quy mô bằng số (ví dụ dân số) / PPS selection needs a "
             "numeric size column (e.g. population)."
         )
-    if options.size_mode == "fixed" and not options.n:
+    if options.method == "two_stage":
+        _check_two_stage(frame, options, columns)
+    elif options.size_mode == "fixed" and not options.n:
         raise ValueError("Hãy nhập cỡ mẫu n / enter the sample size n.")
+
+
+def _check_two_stage(frame: SampleFrame, options: PlanOptions, columns: list[str]) -> None:
+    if options.strata_column is not None:
+        raise ValueError(
+            "Chọn hai giai đoạn không dùng cột phân tầng; để trống ô phân tầng / two-stage "
+            "selection takes no stratum column: leave it empty."
+        )
+    if not options.psu_column:
+        raise ValueError(
+            "Hãy chọn cột đơn vị cấp 1 (ví dụ mã xã) / choose the primary-unit column "
+            "(e.g. the commune code)."
+        )
+    if options.psu_column not in columns:
+        raise ValueError(
+            f"Khung mẫu không có cột “{options.psu_column}” / the frame has no column "
+            f"“{options.psu_column}”."
+        )
+    for value, vi, en in (
+        (options.n_psu, "số đơn vị cấp 1", "the number of primary units"),
+        (options.per_psu, "số người mỗi đơn vị cấp 1", "the number per primary unit"),
+    ):
+        if value is None or isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(
+                f"Hãy nhập {vi} (số nguyên từ 1) / enter {en} (a whole number from 1)."
+            )
+    for value, vi, en in (
+        (options.replacements, "Số dự phòng mỗi đơn vị cấp 1", "replacements per primary unit"),
+        (options.psu_replacements, "Số đơn vị cấp 1 dự phòng", "replacement primary units"),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{vi} phải là số nguyên không âm / {en} must be a whole number ≥ 0.")
+    size = options.psu_size_column
+    if size and size.startswith(COMMUNES_SIZE_PREFIX):
+        if options.psu_column != "unit_code":
+            raise ValueError(
+                "Dân số lấy từ khung xã chỉ dùng khi đơn vị cấp 1 là cột unit_code / population "
+                "from a communes frame needs unit_code as the primary-unit column."
+            )
+        _communes_frame(frame, size)
+    elif size and size not in numeric_columns(frame):
+        raise ValueError(
+            f"Cột quy mô “{size}” không phải cột số của khung / the size column “{size}” is not "
+            f"a numeric column of the frame."
+        )
 
 
 def _size_for(population: int, options: PlanOptions) -> int:
@@ -186,6 +266,8 @@ def preview_plan(
 ) -> PlanPreview:
     """The total n and the n of each stratum that a draw with ``options`` would take."""
     _check_options(frame, options)
+    if options.method == "two_stage":
+        return _preview_two_stage(frame, options, data or load_frame_data(frame))
     data = data or load_frame_data(frame, options.size_column)
     population = len(data.row_ids)
     try:
@@ -255,6 +337,150 @@ def _selection(frame: SampleFrame, options: PlanOptions, seed: int, data: FrameD
     return preview, selection
 
 
+def _psu_labels(data: FrameData, column: str) -> list[str]:
+    labels = []
+    for position, row in enumerate(data.design, start=1):
+        value = row.get(column)
+        if value is None or value == "":
+            raise ValueError(
+                f"Dòng {position} của khung mẫu không có giá trị đơn vị cấp 1 “{column}” / frame "
+                f"row {position} has no value in the primary-unit column “{column}”."
+            )
+        labels.append(str(value))
+    return labels
+
+
+def _communes_frame(frame: SampleFrame, key: str) -> SampleFrame:
+    """The communes frame named by ``"communes:<id>"``, which must belong to the same round."""
+    ident = key.removeprefix(COMMUNES_SIZE_PREFIX)
+    other = db.session.get(SampleFrame, int(ident)) if ident.isdigit() else None
+    if other is None or other.round_id != frame.round_id or other.kind != "communes":
+        raise ValueError(
+            f"Không có khung xã “{ident}” trong đợt này / the round has no communes frame "
+            f"“{ident}”."
+        )
+    return other
+
+
+def _psu_sizes(
+    frame: SampleFrame, options: PlanOptions, data: FrameData, labels: list[str]
+) -> dict[str, float] | None:
+    """Measure of size of each PSU, in order of first appearance in the frame (None: row counts)."""
+    key = options.psu_size_column
+    if not key:
+        return None
+    present = dict.fromkeys(labels)
+    if key.startswith(COMMUNES_SIZE_PREFIX):
+        source = _communes_frame(frame, key)
+        population = {
+            str(design.get("unit_code")): float(design.get("population") or 0)
+            for design in db.session.scalars(
+                db.select(FrameRow.design).where(FrameRow.frame_id == source.id)
+            )
+        }
+        missing = [label for label in present if label not in population]
+        if missing:
+            raise ValueError(
+                f"Đơn vị cấp 1 “{missing[0]}” không có trong khung xã #{source.id} / primary unit "
+                f"“{missing[0]}” is not in communes frame #{source.id}."
+            )
+        return {label: population[label] for label in present}
+    sizes: dict[str, float] = {}
+    for position, (label, row) in enumerate(zip(labels, data.design), start=1):
+        value = float(row.get(key) or 0.0)
+        if sizes.setdefault(label, value) != value:
+            raise ValueError(
+                f"Dòng {position}: quy mô “{key}” của đơn vị cấp 1 “{label}” khác với các dòng "
+                f"trước / row {position}: the size “{key}” of primary unit “{label}” differs "
+                f"from its earlier rows."
+            )
+    return sizes
+
+
+def _preview_two_stage(frame: SampleFrame, options: PlanOptions, data: FrameData) -> PlanPreview:
+    labels = _psu_labels(data, options.psu_column)
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    sizes = _psu_sizes(frame, options, data, labels)
+    measures = np.array(list((sizes or counts).values()), dtype=float)
+    available = int(np.count_nonzero(measures > 0))
+    if options.n_psu > available:
+        raise ValueError(
+            f"Số đơn vị cấp 1 cần chọn ({options.n_psu}) lớn hơn số đơn vị cấp 1 có trong khung "
+            f"({available}, các giá trị khác nhau của cột “{options.psu_column}”) / n_psu = "
+            f"{options.n_psu} is larger than the {available} primary units of the frame "
+            f"(distinct values of “{options.psu_column}”)."
+        )
+    try:
+        probabilities = inclusion_probabilities(measures, options.n_psu)
+    except ValueError as exc:
+        raise _vi(exc) from None
+    stages = TwoStagePreview(
+        psu_count=len(counts),
+        n_psu=options.n_psu,
+        per_psu=options.per_psu,
+        small_psus=sum(1 for count in counts.values() if count < options.per_psu),
+        certainty_psus=int(np.count_nonzero(probabilities >= 1.0)),
+    )
+    return PlanPreview(len(labels), options.n_psu * options.per_psu, [], stages)
+
+
+def _two_stage_selection(
+    frame: SampleFrame, options: PlanOptions, seed: int, data: FrameData
+) -> tuple[PlanPreview, TwoStageSelection]:
+    preview = preview_plan(frame, options, data)
+    labels = _psu_labels(data, options.psu_column)
+    try:
+        selection = select_two_stage(
+            labels,
+            options.n_psu,
+            options.per_psu,
+            size=_psu_sizes(frame, options, data, labels),
+            seed=seed,
+            psu_replacements=options.psu_replacements,
+            replacements=options.replacements,
+        )
+    except ValueError as exc:
+        raise _vi(exc) from None
+    return preview, selection
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """A draw in the form the plan stores: final units, n per stratum or PSU, first stage."""
+
+    preview: PlanPreview
+    units: Selection
+    allocation: dict[str, int]
+    first_stage: dict[str, Any] | None
+
+
+def _draw(frame: SampleFrame, options: PlanOptions, seed: int, data: FrameData) -> _Drawn:
+    if options.method != "two_stage":
+        preview, selection = _selection(frame, options, seed, data)
+        allocation = {str(s.label) if s.label is not None else "": s.n for s in preview.strata}
+        return _Drawn(preview, selection, allocation, None)
+    preview, two_stage = _two_stage_selection(frame, options, seed, data)
+    psus = two_stage.psus
+    size_key = options.psu_size_column or ""
+    first_stage = {
+        "psu_column": options.psu_column,
+        "selected": [
+            [two_stage.psu_labels[i], float(pi)]
+            for i, pi in zip(psus.indices.tolist(), psus.probabilities.tolist())
+        ],
+        "replacements": [two_stage.psu_labels[i] for i in psus.replacements.tolist()],
+        "size_frame_hash": (
+            _communes_frame(frame, size_key).content_hash
+            if size_key.startswith(COMMUNES_SIZE_PREFIX)
+            else None
+        ),
+    }
+    allocation = {str(label): int(n) for label, n in (two_stage.units.allocation or {}).items()}
+    return _Drawn(preview, two_stage.units, allocation, first_stage)
+
+
 def _label(stratum: Any) -> str | None:
     return None if stratum is None else str(stratum)[:100]
 
@@ -283,16 +509,20 @@ def draw_plan(
     data = load_frame_data(
         frame, options.size_column if options.method == "pps_systematic" else None
     )
-    preview, selection = _selection(frame, options, seed, data)
+    drawn = _draw(frame, options, seed, data)
+    selection = drawn.units
+    parameters = options.to_dict()
+    if drawn.first_stage is not None:
+        parameters["first_stage"] = drawn.first_stage
     plan = SamplePlan(
         round_id=survey_round.id,
         frame_id=frame.id,
         frame_hash=frame.content_hash,
         method=options.method,
-        n=preview.n,
+        n=selection.n,
         seed=seed,
-        parameters=options.to_dict(),
-        allocation={str(s.label) if s.label is not None else "": s.n for s in preview.strata},
+        parameters=parameters,
+        allocation=drawn.allocation,
         drawn_at=utcnow(),
     )
     db.session.add(plan)
@@ -335,7 +565,12 @@ def draw_plan(
         user,
         "plan.draw",
         plan,
-        {"seed": seed, "n": preview.n, "frame_hash": frame.content_hash, "method": options.method},
+        {
+            "seed": seed,
+            "n": selection.n,
+            "frame_hash": frame.content_hash,
+            "method": options.method,
+        },
     )
     db.session.flush()
     return plan
@@ -358,7 +593,26 @@ def verify_plan(plan: SamplePlan) -> Verification:
     data = load_frame_data(
         frame, options.size_column if options.method == "pps_systematic" else None
     )
-    _, selection = _selection(frame, options, plan.seed, data)
+    first_stage = plan.parameters.get("first_stage")
+    if first_stage is not None and first_stage.get("size_frame_hash") is not None:
+        try:
+            size_frame = _communes_frame(frame, options.psu_size_column or "")
+        except ValueError:
+            size_frame = None
+        if size_frame is None or size_frame.content_hash != first_stage["size_frame_hash"]:
+            return Verification(
+                False,
+                "Khung xã dùng làm quy mô đã thay đổi so với lúc rút mẫu / the communes frame "
+                "that gave the sizes changed since the draw.",
+            )
+    drawn = _draw(frame, options, plan.seed, data)
+    selection = drawn.units
+    if drawn.first_stage != first_stage:
+        return Verification(
+            False,
+            "Rút lại giai đoạn 1 cho kết quả khác với mẫu đã lưu / the first-stage redraw "
+            "differs from the stored sample.",
+        )
     position = {int(row_id): index for index, row_id in enumerate(data.row_ids)}
     stored = db.session.execute(
         db.select(SampleMember.frame_row_id, SampleMember.role)
