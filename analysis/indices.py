@@ -125,34 +125,27 @@ def logit_interval(p, se, df):
     return _scalar(low), _scalar(high)
 
 
-def _domain_ses(design, columns: np.ndarray, units: np.ndarray | None) -> list[dict]:
-    """Linearised (SE, df, n) of the domain mean of each column, keyed by domain label.
+def _encode_units(units, n: int) -> tuple[list[str], np.ndarray]:
+    """Sorted string labels of the units and each row's integer code, from one sort of the rows.
 
-    Uses the design's vectorised ``means(Y, by=)`` when it has one, else one ``mean`` per column.
+    Labels compare as strings (as ``np.unique(units.astype(str))`` would order them); the rows
+    are sorted once on their own values (fast for integer codes), then the few distinct values
+    are turned into strings and merged where two values print alike.
     """
-    if units is None:
-        units = np.zeros(columns.shape[0], dtype=np.int8)
-        relabel = {0: None}
-    else:
-        relabel = None
-    if hasattr(design, "means"):
-        table = design.means(columns, by=units)
-        return [
-            {(relabel[label] if relabel else label): (float(table.se[i, j]), float(table.df[i, j]),
-                                                      int(table.n[i, j]))
-             for i, label in enumerate(table.labels)}
-            for j in range(columns.shape[1])
-        ]
-    out = []
-    for column in columns.T:
-        by = design.mean(column, by=units)
-        out.append({(relabel[label] if relabel else label): (float(e.se), float(e.df), int(e.n))
-                    for label, e in by.items()})
-    return out
+    arr = np.asarray(units)
+    if arr.shape != (n,):
+        raise ValueError(f"units has {arr.shape[0] if arr.ndim else 1} labels but answers has "
+                         f"{n} rows; give one unit label per respondent.")
+    try:
+        distinct, inverse = np.unique(arr, return_inverse=True)
+    except TypeError:  # labels of mixed types: compare them as strings
+        distinct, inverse = np.unique(arr.astype(str), return_inverse=True)
+    labels, merged = np.unique(distinct.astype(str), return_inverse=True)
+    return [str(label) for label in labels], merged.reshape(-1)[inverse.reshape(-1)]
 
 
-def _check_inputs(answers, item_codes, item_elements, design, units, exclude):
-    y = np.array(answers, dtype=float)
+def _check_inputs(answers, item_codes, item_elements, design, exclude):
+    y = np.array(answers, dtype=float, order="F")  # column passes below read contiguous memory
     if y.ndim != 2:
         raise ValueError("answers must be a respondents × items matrix.")
     n, k = y.shape
@@ -174,46 +167,151 @@ def _check_inputs(answers, item_codes, item_elements, design, units, exclude):
     weights = np.asarray(design.weights, dtype=float)
     if weights.shape != (n,):
         raise ValueError(f"design has {weights.shape[0]} rows but answers has {n}.")
-    if units is not None:
-        units = np.asarray(units).astype(str)
-        if units.shape != (n,):
-            raise ValueError(f"units has {units.shape[0]} labels but answers has {n} rows.")
     if exclude is not None:
         exclude = np.asarray(exclude, dtype=bool)
         if exclude.shape != (n,):
             raise ValueError(f"exclude has {exclude.shape[0]} entries but answers has {n} rows.")
         y[exclude] = np.nan
-    return y, weights, units
+    return y, weights
 
 
-_BLOCK_VALUES = 20_000_000  # floats per design call (160 MB)
+_BLOCK_VALUES = 25_000_000  # floats per design call (200 MB)
 
 
-def _records(level, code, a_i, theta_y, theta_t, se_y, se_t, kind, labels) -> list[SipasIndex]:
-    """Index records of one criterion/element/overall for every group of a scope."""
-    groups = a_i.shape[0]
-    has = a_i.any(axis=1)
-    value_y = np.where(has, np.sum(a_i * np.nan_to_num(theta_y), axis=1), np.nan)
-    value_t = np.where(has, np.sum(a_i * np.nan_to_num(theta_t), axis=1), np.nan)
-    keys = [None] if kind is None else list(range(groups))
-    missing = (np.nan, np.nan, 0)
-    sy = np.array([se_y.get(key, missing)[0] for key in keys])
-    df = np.array([se_y.get(key, missing)[1] for key in keys])
-    nn = [se_y.get(key, missing)[2] for key in keys]
-    st = np.array([se_t.get(key, missing)[0] for key in keys])
-    score = 25.0 * (value_y - 1.0)
-    lo, hi = (np.atleast_1d(x) for x in t_interval(score, 25.0 * sy, df))
-    p_lo, p_hi = (np.atleast_1d(x) for x in logit_interval(value_t, st, df))
+@dataclass(frozen=True)
+class _Scope:
+    """The province (one group) or the units (one group per unit) as integer group codes."""
+
+    group: np.ndarray
+    groups: int
+    by: np.ndarray | None  # what the design's ``means(by=)`` receives
+    labels: list  # unit of each group (None for the province)
+
+    def per_row(self, values: np.ndarray):
+        """Each row's entry of a per-group array (a scalar when there is one group)."""
+        return values[0] if self.groups == 1 else values[self.group]
+
+
+class _Estimates:
+    """Point estimates of every index of a scope (groups × indices) and its influence columns.
+
+    Indices are the k criteria, then the elements, then the overall index. Two measures: the
+    mean rating (``y``) and the share satisfied (``t``).
+    """
+
+    def __init__(self, scope: _Scope, y, top, answered, w, element_items):
+        n, k = y.shape
+        groups, group = scope.groups, scope.group
+        s_r, s_y, s_t = (np.empty((groups, k)) for _ in range(3))
+        for j in range(k):  # one vectorised pass over the rows per item
+            wa = np.where(answered[:, j], w, 0.0)
+            s_r[:, j] = np.bincount(group, weights=wa, minlength=groups)
+            s_y[:, j] = np.bincount(group, weights=np.where(answered[:, j], wa * y[:, j], 0.0),
+                                    minlength=groups)
+            s_t[:, j] = np.bincount(group, weights=wa * top[:, j], minlength=groups)
+        has = s_r > 0
+        theta_y = np.divide(s_y, s_r, out=np.zeros_like(s_y), where=has)
+        theta_t = np.divide(s_t, s_r, out=np.zeros_like(s_t), where=has)
+        inv_r = np.divide(1.0, s_r, out=np.zeros_like(s_r), where=has)
+        count = np.stack([has[:, items].sum(axis=1) for items in element_items], axis=1)
+        present = count > 0
+        n_present = present.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            elem_y = np.stack([theta_y[:, items].sum(axis=1) for items in element_items], 1) / count
+            elem_t = np.stack([theta_t[:, items].sum(axis=1) for items in element_items], 1) / count
+            overall_y = np.where(present, elem_y, 0.0).sum(axis=1) / n_present
+            overall_t = np.where(present, elem_t, 0.0).sum(axis=1) / n_present
+        self.has = np.column_stack([has, present, n_present > 0])
+        self.value_y = np.where(self.has, np.column_stack([theta_y, elem_y, overall_y]), np.nan)
+        self.value_t = np.where(self.has, np.column_stack([theta_t, elem_t, overall_t]), np.nan)
+
+        # Influence of each row on element e: Σ_{j∈e} a_gj r_ij (y_ij − θ_gj) / N̂_gj, with
+        # a_gj = 1/count_ge for answered criteria (a criterion nobody in g answered has r = 0
+        # on all of g's rows, so it needs no coefficient of its own).
+        n_elements = len(element_items)
+        dev_sums = np.zeros((n, 2 * n_elements), order="F")
+        involved = np.zeros((n, n_elements), dtype=bool, order="F")
+        for e, items in enumerate(element_items):
+            for j in items:
+                scale = scope.per_row(inv_r[:, j])
+                dy = (y[:, j] - scope.per_row(theta_y[:, j])) * scale
+                dt = (top[:, j] - scope.per_row(theta_t[:, j])) * scale
+                dev_sums[:, 2 * e] += np.where(answered[:, j], dy, 0.0)
+                dev_sums[:, 2 * e + 1] += np.where(answered[:, j], dt, 0.0)
+                involved[:, e] |= answered[:, j]
+        # The design gets v = N̂ · z (N̂: weight of the rows carrying the index in the group),
+        # whose domain mean is zero and whose linearised variance is Var(Σ z).
+        columns = np.empty((n, 2 * n_elements + 2), order="F")
+        any_answer = involved.any(axis=1)
+        n_overall = np.bincount(group, weights=np.where(any_answer, w, 0.0), minlength=groups)
+        overall = np.zeros((n, 2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for e in range(n_elements):
+                n_elem = np.bincount(group, weights=np.where(involved[:, e], w, 0.0),
+                                     minlength=groups)
+                factor = np.where(present[:, e], n_elem / count[:, e], 0.0)
+                to_overall = np.where(present[:, e], n_overall / (n_present * count[:, e]), 0.0)
+                for m in range(2):
+                    z_sum = dev_sums[:, 2 * e + m]
+                    columns[:, 2 * e + m] = np.where(involved[:, e],
+                                                     scope.per_row(factor) * z_sum, np.nan)
+                    overall[:, m] += scope.per_row(to_overall) * z_sum
+        for m in range(2):
+            columns[:, 2 * n_elements + m] = np.where(any_answer, overall[:, m], np.nan)
+        self.combined_columns = columns
+
+
+def _errors(design, scope: _Scope, y, top, answered, combined) -> tuple[np.ndarray, ...]:
+    """SE of both measures, df and n of every index of a scope (each groups × indices).
+
+    The columns handed to the design are, per index, the measure itself for a criterion (its
+    linearisation is that of the ratio θ_j) and the influence columns for elements and the
+    overall index; they are assembled in blocks bounded in memory, column-major so that the
+    design reads them without a copy.
+    """
+    n, k = y.shape
+    n_indices = k + combined.shape[1] // 2
+
+    def column(c: int) -> np.ndarray:
+        i, m = divmod(c, 2)
+        if i >= k:
+            return combined[:, 2 * (i - k) + m]
+        return y[:, i] if m == 0 else np.where(answered[:, i], top[:, i], np.nan)
+
+    total = 2 * n_indices
+    se = np.empty((scope.groups, total))
+    df = np.empty((scope.groups, total))
+    count = np.empty((scope.groups, total))
+    per_block = max(1, _BLOCK_VALUES // max(n, 1))
+    for start in range(0, total, per_block):
+        stop = min(start + per_block, total)
+        block = np.empty((n, stop - start), order="F")
+        for c in range(start, stop):
+            block[:, c - start] = column(c)
+        table = design.means(block, by=scope.by)
+        se[:, start:stop], df[:, start:stop], count[:, start:stop] = table.se, table.df, table.n
+    return se[:, 0::2], se[:, 1::2], df[:, 0::2], count[:, 0::2]
+
+
+def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count) -> list[SipasIndex]:
+    """Index records of a scope, index by index, groups in label order."""
+    score = 25.0 * (est.value_y - 1.0)
+    score_se = 25.0 * se_y
+    low, high = t_interval(score, score_se, df)
+    p_low, p_high = logit_interval(est.value_t, se_t, df)
+    columns = [a.T.tolist() for a in (score, score_se, low, high, 100 * est.value_t,
+                                      100 * se_t, 100 * np.asarray(p_low),
+                                      100 * np.asarray(p_high), df)]
+    counts = count.T.astype(np.int64).tolist()
     out = []
-    for g in np.flatnonzero(has):
-        unit = None if kind is None else labels[1 + g]
-        out.append(SipasIndex(
-            level, code, unit,
-            share=IndexValue(100 * float(value_t[g]), 100 * float(st[g]), 100 * float(p_lo[g]),
-                             100 * float(p_hi[g]), float(df[g]), int(nn[g])),
-            score=IndexValue(float(score[g]), 25.0 * float(sy[g]), float(lo[g]), float(hi[g]),
-                             float(df[g]), int(nn[g])),
-        ))
+    for i, (level, code) in enumerate(names):
+        sc, sc_se, lo, hi, sh, sh_se, sh_lo, sh_hi, dfs = (col[i] for col in columns)
+        for g in np.flatnonzero(est.has[:, i]).tolist():
+            out.append(SipasIndex(
+                level, code, scope.labels[g],
+                share=IndexValue(sh[g], sh_se[g], sh_lo[g], sh_hi[g], dfs[g], counts[i][g]),
+                score=IndexValue(sc[g], sc_se[g], lo[g], hi[g], dfs[g], counts[i][g]),
+            ))
     return out
 
 
@@ -238,7 +336,7 @@ def sipas_indices(
     item_elements : sequence of str
         Element code of each column; elements keep their order of first appearance.
     design : analysis.SurveyDesign
-        The design of the ``n`` respondents (its ``weights`` and ``mean(y, by=)`` are used).
+        The design of the ``n`` respondents (its ``weights`` and ``means(Y, by=)`` are used).
     units : array_like, optional
         Unit label of each respondent; indices are then also given per unit (as domains).
     exclude : array_like of bool, optional
@@ -250,92 +348,30 @@ def sipas_indices(
     -------
     SipasResult
         Province indices first, then each unit's, each with ``share`` and ``score``.
+
+    Notes
+    -----
+    Unit labels are encoded once to integer codes; each scope (province, units) costs one
+    pass of grouped sums per item and one ``design.means`` column per index and measure.
     """
-    y, w, units = _check_inputs(answers, item_codes, item_elements, design, units, exclude)
+    y, w = _check_inputs(answers, item_codes, item_elements, design, exclude)
     if satisfied_from not in (2, 3, 4, 5):
         raise ValueError("satisfied_from must be a rating between 2 and 5.")
     n, k = y.shape
     answered = ~np.isnan(y)
-    ratings = np.where(answered, y, 0.0)
-    satisfied = (ratings >= satisfied_from).astype(float)
+    top = np.asfortranarray(y >= satisfied_from)  # False where not answered
     elements = list(dict.fromkeys(item_elements))
-    member = np.array([[e == item_elements[j] for j in range(k)] for e in elements], dtype=float)
+    element_items = [[j for j in range(k) if item_elements[j] == e] for e in elements]
+    names = ([("criterion", code) for code in item_codes]
+             + [("element", e) for e in elements] + [("overall", "overall")])
 
-    scopes: list[tuple[str | None, np.ndarray]] = [(None, np.zeros(n, dtype=np.intp))]
-    labels = [None]
+    scopes = [_Scope(np.zeros(n, dtype=np.intp), 1, None, [PROVINCE])]
     if units is not None:
-        labels_u, inverse = np.unique(units, return_inverse=True)
-        labels = [None] + [str(u) for u in labels_u]
-        scopes.append(("units", inverse))
-
+        labels, codes = _encode_units(units, n)
+        scopes.append(_Scope(codes, len(labels), codes, labels))
     results: list[SipasIndex] = []
-    per_scope = []
-    for kind, group in scopes:
-        groups = int(group.max()) + 1 if n else 0
-        wr = w[:, None] * answered
-        s_r = np.zeros((groups, k))
-        s_y = np.zeros((groups, k))
-        s_t = np.zeros((groups, k))
-        for j in range(k):
-            s_r[:, j] = np.bincount(group, weights=wr[:, j], minlength=groups)
-            s_y[:, j] = np.bincount(group, weights=wr[:, j] * ratings[:, j], minlength=groups)
-            s_t[:, j] = np.bincount(group, weights=wr[:, j] * satisfied[:, j], minlength=groups)
-        n_hat = np.bincount(group, weights=w, minlength=groups)
-        has = s_r > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            theta_y = np.where(has, s_y / np.where(has, s_r, 1), np.nan)
-            theta_t = np.where(has, s_t / np.where(has, s_r, 1), np.nan)
-        # coefficient sets: one row per index, per group (groups × indices × k)
-        coef = []
-        names = []
-        for j, code in enumerate(item_codes):
-            c = np.zeros((groups, k))
-            c[:, j] = 1.0
-            coef.append(c * has)
-            names.append(("criterion", code))
-        elem_coefs = []
-        for e_index, e in enumerate(elements):
-            c = member[e_index][None, :] * has
-            count = c.sum(axis=1, keepdims=True)
-            c = np.divide(c, count, out=np.zeros_like(c), where=count > 0)
-            coef.append(c)
-            elem_coefs.append(c)
-            names.append(("element", e))
-        stacked = np.stack(elem_coefs)  # E × groups × k
-        present = (stacked.sum(axis=2) > 0).astype(float)  # E × groups
-        n_present = present.sum(axis=0)  # groups
-        overall = np.divide(
-            stacked.sum(axis=0), n_present[:, None],
-            out=np.zeros((groups, k)), where=n_present[:, None] > 0,
-        )
-        coef.append(overall)
-        names.append(("overall", "overall"))
-        coef_arr = np.stack(coef, axis=1)  # groups × indices × k
-        per_scope.append((kind, group, groups, coef_arr, names, theta_y, theta_t, s_r, n_hat))
-
-    for kind, group, groups, coef_arr, names, theta_y, theta_t, s_r, n_hat in per_scope:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            inv_sr = np.where(s_r > 0, 1.0 / np.where(s_r > 0, s_r, 1), 0.0)[group]
-        dev_y = np.where(answered, ratings - np.nan_to_num(theta_y[group]), 0.0) * inv_sr
-        dev_t = np.where(answered, satisfied - np.nan_to_num(theta_t[group]), 0.0) * inv_sr
-        # one design call per block of indices (two columns each), blocks bounded in memory
-        per_block = max(1, _BLOCK_VALUES // max(2 * n, 1))
-        for start in range(0, len(names), per_block):
-            block = range(start, min(start + per_block, len(names)))
-            columns = np.full((n, 2 * len(block)), np.nan)
-            for c, i in enumerate(block):
-                a_i = coef_arr[:, i, :]  # groups × k
-                used = np.flatnonzero(a_i.any(axis=0))
-                a_rows = a_i[:, used][group]
-                involved = ((a_rows > 0) & answered[:, used]).any(axis=1)
-                # N̂ of the rows carrying the index, so v's domain mean is exactly the combination
-                n_involved = np.bincount(group, weights=w * involved, minlength=groups)[group]
-                for m, dev in enumerate((dev_y, dev_t)):
-                    v = np.einsum("nk,nk->n", a_rows, dev[:, used]) * n_involved
-                    columns[:, 2 * c + m] = np.where(involved, v, np.nan)
-            ses = _domain_ses(design, columns, None if kind is None else group)
-            for c, i in enumerate(block):
-                level, code = names[i]
-                results.extend(_records(level, code, coef_arr[:, i, :], theta_y, theta_t,
-                                        ses[2 * c], ses[2 * c + 1], kind, labels))
+    for scope in scopes:
+        est = _Estimates(scope, y, top, answered, w, element_items)
+        se_y, se_t, df, count = _errors(design, scope, y, top, answered, est.combined_columns)
+        results.extend(_records(names, scope, est, se_y, se_t, df, count))
     return SipasResult(tuple(results))
