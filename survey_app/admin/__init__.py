@@ -7,4 +7,11 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from survey_app.admin import entry_points, frames, monitor, plans, rounds  # noqa: F401
+from survey_app.admin import (  # noqa: F401
+    entry_points,
+    frames,
+    invitations,
+    monitor,
+    plans,
+    rounds,
+)

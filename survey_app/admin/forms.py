@@ -263,3 +263,30 @@ class EntryPointForm(FlaskForm):
     questionnaire_id = SelectField(
         "Phiếu / questionnaire", coerce=int, validators=[InputRequired(REQUIRED)]
     )
+
+
+INVITATION_STATUS_PAIRS = [
+    ("", "Mọi trạng thái / any status"),
+    ("issued", "Chưa dùng / unused"),
+    ("used", "Đã dùng / used"),
+    ("revoked", "Đã thu hồi / revoked"),
+]
+
+
+class InvitationFilterForm(FlaskForm):
+    """Filters of the invitation list (a GET form: no CSRF token needed)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        "Trạng thái / status", choices=options(INVITATION_STATUS_PAIRS), default=""
+    )
+    unit = SelectField("Đơn vị được đánh giá / rated unit", default="")
+    page = IntegerField("Trang / page", default=1, validators=[Optional(), between(1)])
+
+
+class RevokeUnitForm(FlaskForm):
+    unit_id = SelectField(
+        "Đơn vị được đánh giá / rated unit", coerce=int, validators=[InputRequired(REQUIRED)]
+    )
