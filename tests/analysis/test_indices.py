@@ -21,6 +21,7 @@ import io
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from analysis import SurveyDesign
 from analysis.indices import logit_interval, sipas_indices
@@ -191,3 +192,122 @@ def test_bad_answers_raise_clear_errors(answers, message):
     design = SurveyDesign(np.ones(4))
     with pytest.raises(ValueError, match=message):
         sipas_indices(np.array(answers, dtype=float), ["a", "b", "c"], ["E"] * 3, design)
+
+
+# --- the vectorised path against a straightforward per-unit computation ---------------------
+
+
+def reference_unit_indices(answers, codes, elements, design, in_unit, satisfied_from=4):
+    """Every index of one domain, computed directly from its definition, index by index.
+
+    Criterion j: the ratio θ_j = Σ w x_ij / Σ w over the domain's rows that answered j.
+    Element / overall: Σ_j a_j θ_j with a_j = 1/(answered criteria of the element) (overall:
+    further divided by the number of elements with an answer). Its SE: ``design.total`` of the
+    influence z_i = Σ_j a_j r_ij (x_ij − θ_j) / N̂_j, NaN on rows carrying none of its criteria.
+    Returns {(level, code): (share, score)} with (value, se, df, n) for each measure.
+    """
+    w = design.weights
+    y = np.where(in_unit[:, None], answers, np.nan)
+    answered = ~np.isnan(y)
+    measures = {"share": np.where(answered, y >= satisfied_from, 0.0),
+                "score": np.where(answered, y, 0.0)}
+    live = [j for j in range(len(codes)) if answered[:, j].any()]
+    coefficients = {("criterion", codes[j]): {j: 1.0} for j in live}
+    groups = {}
+    for j in live:
+        groups.setdefault(elements[j], []).append(j)
+    for element, items in groups.items():
+        coefficients[("element", element)] = {j: 1.0 / len(items) for j in items}
+    if groups:
+        coefficients[("overall", "overall")] = {
+            j: 1.0 / (len(groups) * len(items)) for items in groups.values() for j in items
+        }
+    out = {}
+    for key, coef in coefficients.items():
+        carried = np.zeros(len(w), dtype=bool)
+        for j in coef:
+            carried |= answered[:, j]
+        pair = []
+        for name in ("share", "score"):
+            x = measures[name]
+            value, z = 0.0, np.zeros(len(w))
+            for j, a in coef.items():
+                r = answered[:, j]
+                n_hat = w[r].sum()
+                theta = (w[r] * x[r, j]).sum() / n_hat
+                value += a * theta
+                z += a * r * (x[:, j] - theta) / n_hat
+            total = design.total(np.where(carried, z, np.nan))
+            pair.append((value, total.se, total.df, total.n))
+        out[key] = tuple(pair)
+    return out
+
+
+def random_round(seed):
+    """A stratified cluster sample with units, missing answers, gaps and a calibrated variant."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(60, 160))
+    k = int(rng.integers(2, 7))
+    strata = rng.integers(0, 3, n)
+    psu = strata * 10 + rng.integers(0, 4, n)
+    units = rng.choice(["d01", "d02", "d10", "x", "Y"][: int(rng.integers(1, 6))], n)
+    elements = [f"E{e}" for e in rng.integers(0, 3, k)]
+    answers = rng.integers(1, 6, (n, k)).astype(float)
+    answers[rng.random((n, k)) < rng.uniform(0, 0.4)] = np.nan
+    answers[units == units[0], 0] = np.nan  # a unit nobody in which answered criterion 0
+    design = SurveyDesign(rng.uniform(1, 30, n), strata=strata, psu=psu)
+    if seed % 3 == 0:
+        sex = rng.choice(["F", "M"], n)
+        design = design.poststratify(sex, {"F": 1300.0, "M": 1200.0})
+    codes = [f"c{j}" for j in range(k)]
+    return answers, codes, elements, design, units, int(rng.integers(2, 6))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_vectorised_indices_equal_per_unit_reference(seed):
+    answers, codes, elements, design, units, satisfied_from = random_round(seed)
+    result = sipas_indices(answers, codes, elements, design, units=units,
+                           satisfied_from=satisfied_from)
+    computed = 0
+    for unit in [None, *sorted(set(units))]:
+        in_unit = np.ones(len(units), dtype=bool) if unit is None else units == unit
+        expected = reference_unit_indices(answers, codes, elements, design, in_unit,
+                                          satisfied_from)
+        got = {(i.level, i.code): i for i in result.for_unit(unit)}
+        assert set(got) == set(expected)
+        for key, (share, score) in expected.items():
+            index = got[key]
+            assert index.share.value == pytest.approx(100 * share[0], rel=1e-10, abs=1e-10)
+            assert index.share.se == pytest.approx(100 * share[1], rel=1e-8, abs=1e-10)
+            assert index.score.value == pytest.approx(25 * (score[0] - 1), rel=1e-10, abs=1e-10)
+            assert index.score.se == pytest.approx(25 * score[1], rel=1e-8, abs=1e-10)
+            assert (index.score.df, index.score.n) == (score[2], score[3])
+            assert (index.share.df, index.share.n) == (share[2], share[3])
+            computed += 1
+    assert computed == len(result.indices)
+
+
+def test_unit_order_and_scores_interval_from_t():
+    answers, codes, elements, design, _, _ = random_round(4)
+    units = np.array([2, 10, 1] * (len(answers) // 3) + [2] * (len(answers) % 3))
+    result = sipas_indices(answers, codes, elements, design, units=units)
+    order = list(dict.fromkeys(index.unit for index in result.indices))
+    assert order == [None, "1", "10", "2"]  # labels sort as strings, as before
+    for index in result.indices:
+        half = stats.t.ppf(0.975, index.score.df) * index.score.se
+        assert index.score.ci_low == pytest.approx(index.score.value - half, rel=1e-12)
+        assert index.score.ci_high == pytest.approx(index.score.value + half, rel=1e-12)
+
+
+def test_units_of_mixed_types_compare_as_strings(fixture):
+    data, design, answers = fixture
+    mixed = np.array([1 if s == "F" else "1" for s in data["sex"]], dtype=object)
+    one = sipas_indices(answers, ["q1", "q2", "q3"], ["E"] * 3, design, units=mixed)
+    assert {index.unit for index in one.indices} == {None, "1"}
+    assert one.get("element", "E", "1").score == one.get("element", "E").score
+
+
+def test_units_of_wrong_length_raise():
+    design = SurveyDesign(np.ones(4))
+    with pytest.raises(ValueError, match="one unit label per respondent"):
+        sipas_indices(np.full((4, 1), 3.0), ["a"], ["E"], design, units=["u"] * 3)
