@@ -1,7 +1,13 @@
-"""Which pages a respondent sees, given the answers so far (server-side skip logic)."""
+"""Which pages a respondent sees, given the answers so far (server-side skip logic).
+
+A page is visible when at least one of its questions is relevant: a page whose own ``relevant``
+is false hides all its questions (``questionnaires`` rule), so it is skipped forwards and
+backwards and left out of the progress count, like a page whose questions are all hidden.
+"""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from survey_app.respond.forms import page_questions
 
@@ -20,8 +26,30 @@ def next_page(questionnaire, answers: Mapping[str, Any], index: int) -> int | No
 
 
 def previous_page(questionnaire, answers: Mapping[str, Any], index: int) -> int:
-    earlier = [i for i in visible_pages(questionnaire, answers) if i < index]
-    return earlier[-1] if earlier else 0
+    """The visible page before ``index``; the first visible page (or ``index``) if none is."""
+    pages = visible_pages(questionnaire, answers)
+    earlier = [i for i in pages if i < index]
+    if earlier:
+        return earlier[-1]
+    return pages[0] if pages else index
+
+
+def first_page(questionnaire, answers: Mapping[str, Any]) -> int:
+    """The first visible page (0 when none is): where the privacy notice and consent go."""
+    pages = visible_pages(questionnaire, answers)
+    return pages[0] if pages else 0
+
+
+def landing_page(questionnaire, answers: Mapping[str, Any], index: int) -> int:
+    """``index`` if visible, else the next visible page, else the last visible one before it.
+
+    A stored draft or a posted page number may point at a page that the answers now skip.
+    """
+    pages = visible_pages(questionnaire, answers)
+    if not pages or index in pages:
+        return index
+    later = [i for i in pages if i > index]
+    return later[0] if later else pages[-1]
 
 
 def progress(questionnaire, answers: Mapping[str, Any], index: int) -> tuple[int, int]:

@@ -13,12 +13,35 @@ from survey_app.extensions import csrf, db
 from survey_app.i18n import current_lang
 from survey_app.models import Response
 from survey_app.operations.submissions import (
-    MAX_PAGE_SECONDS, Refusal, device_class, find_submission, invitation_resume_key, load_draft,
-    new_resume_key, normalise_submission_id, resolve_entry, resolve_invitation, save_draft, submit,
+    MAX_PAGE_SECONDS,
+    Refusal,
+    device_class,
+    find_submission,
+    invitation_resume_key,
+    load_draft,
+    new_resume_key,
+    normalise_submission_id,
+    resolve_entry,
+    resolve_invitation,
+    save_draft,
+    submit,
 )
 from survey_app.respond import bp
-from survey_app.respond.forms import answer_names, build_fields, page_questions, read_page_answers, shown_names
-from survey_app.respond.navigation import first_error_page, next_page, previous_page, progress
+from survey_app.respond.forms import (
+    answer_names,
+    build_fields,
+    page_questions,
+    read_page_answers,
+    shown_names,
+)
+from survey_app.respond.navigation import (
+    first_error_page,
+    first_page,
+    landing_page,
+    next_page,
+    previous_page,
+    progress,
+)
 
 RESUME_COOKIE = "par_resume"
 RESUME_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -102,13 +125,14 @@ def _post(source, state, resume_key: str, self_url: str, channel: str):
     except ValueError:
         index = state["page"]
     page = q.pages[index]
+    notice_page = first_page(q, state["answers"])  # the page that showed the notice, before this POST
     shown = set(request.form.get("_shown", "").split())
     for name, value in read_page_answers(page, request.form, shown).items():
         if value is None:
             state["answers"].pop(name, None)
         else:
             state["answers"][name] = value
-    if index == 0 and request.form.get("_consent") == "yes":
+    if index == notice_page and request.form.get("_consent") == "yes":
         state["paradata"]["consent"] = True
     try:
         if current_app.config.get("WTF_CSRF_ENABLED", True):
@@ -128,16 +152,20 @@ def _post(source, state, resume_key: str, self_url: str, channel: str):
     newly_shown = [q_.name for q_ in page_questions(page) if q_.name in relevant and q_.name not in shown
                    and q_.name in answer_names(page)]
     errors = {} if newly_shown else _errors(q.page_validate(page.name, state["answers"]))
-    if index == 0 and not state["paradata"].get("consent"):
+    following = next_page(q, state["answers"], index)
+    consent_missing = not state["paradata"].get("consent")
+    if consent_missing and (index == notice_page or following is None):
         errors.setdefault("_consent", []).append(_message(
             "Vui lòng xác nhận bạn đã đọc thông báo và đồng ý tham gia.",
             "Please confirm you have read the notice and agree to take part."))
+        if index != notice_page and not newly_shown and len(errors) == 1:
+            # a later answer made an earlier page (now the first) visible: consent goes there
+            index = first_page(q, state["answers"])
     if newly_shown or errors:
         save_draft(resume_key, source, state["answers"], state["paradata"], index)
         db.session.commit()
         return _page(source, state, resume_key, self_url, channel, index=index, errors=errors,
                      notice="new_questions" if newly_shown else None)
-    following = next_page(q, state["answers"], index)
     if following is not None:
         return _save_and_go(source, state, resume_key, self_url, following)
     paradata = dict(state["paradata"], language=current_lang())
@@ -193,9 +221,9 @@ def _page(source, state, resume_key: str, self_url: str, channel: str, *, index:
     q = source.questionnaire
     lang = current_lang()
     index = state["page"] if index is None else index
-    index = min(max(index, 0), len(q.pages) - 1)
-    page = q.pages[index]
     answers = state["answers"]
+    index = landing_page(q, answers, min(max(index, 0), len(q.pages) - 1))
+    page = q.pages[index]
     relevant = q.relevant_names(answers)
     sid = state["paradata"]["submission_id"]
     fields = build_fields(q, page, answers, relevant, errors or {}, lang, seed=sid)
@@ -206,6 +234,7 @@ def _page(source, state, resume_key: str, self_url: str, channel: str, *, index:
         resume_url = url_for("respond.entry", code=source.entry_point.code, resume=resume_key, _external=True)
     body = render_template(
         "respond/page.html", q=q, page=page, index=index, fields=fields, errors=errors or {},
+        show_notice=index == first_page(q, answers),
         position=position, count=count, is_last=next_page(q, answers, index) is None,
         sid=sid, resume_key=resume_key if channel == "qr" else "", shown=" ".join(shown),
         shown_at=f"{time.time():.3f}", notice=notice, source=source, lang=lang,
