@@ -250,3 +250,17 @@ def test_xlsform_import_of_a_top_level_field_list_group_with_relevant_is_a_page(
     assert q.page("p2").relevant == "${age} >= 60" and q.page("p1").relevant is None
     assert q.relevant_pages({"age": 40}) == ["p1"]
     assert q.relevant_names({"age": 61}) == {"age", "pension"}
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.filter_too_much])
+@given(questionnaires().filter(lambda q: any(page.relevant for page in q.pages)))
+def test_generated_forms_with_page_conditions_convert_with_pyxform(tmp_path_factory, q):
+    path = tmp_path_factory.mktemp("xls") / "form.xlsx"
+    qn.write_xlsform(q, path)
+    xform = convert(xlsform=str(path)).xform
+    for page in q.pages:
+        if page.relevant:
+            assert f'<bind nodeset="/data/{page.name}" relevant=' in xform
+    assert qn.read_xlsform(path) == q
