@@ -37,6 +37,8 @@ class Invitation(Base):
     sample_member_id: Mapped[int | None] = mapped_column(ForeignKey("sample_members.id"))
     # Design variables the response inherits; they describe a stratum, not a person.
     stratum: Mapped[str | None] = mapped_column(String(100))
+    # The primary sampling unit (e.g. a commune of a two-stage draw), so variance treats it as a cluster.
+    psu: Mapped[str | None] = mapped_column(String(100))
     base_weight: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16), default="issued")
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -82,6 +84,7 @@ class Response(Base):
     # Set only in a round declared non-anonymous.
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
     stratum: Mapped[str | None] = mapped_column(String(100))
+    psu: Mapped[str | None] = mapped_column(String(100))
     base_weight: Mapped[float | None] = mapped_column(Float)
     answers: Mapped[dict] = mapped_column(JSON)
     paradata: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -51,6 +51,7 @@ class RoundData:
     groups: np.ndarray
     units: np.ndarray
     strata: np.ndarray
+    psus: np.ndarray
     base_weights: np.ndarray
     weights: np.ndarray
     quarantined: np.ndarray
@@ -114,7 +115,7 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
     rows = db.session.execute(
         db.select(Response.id, Response.questionnaire_id, Response.respondent_group, Unit.code,
                   Response.stratum, Response.base_weight, Response.quarantined, Response.answers,
-                  Response.paradata, Response.entry_point_id, Response.submitted_on)
+                  Response.paradata, Response.entry_point_id, Response.submitted_on, Response.psu)
         .join(Unit, Unit.id == Response.rated_unit_id)
         .where(Response.round_id == survey_round.id).order_by(Response.id)
     ).all()
@@ -123,6 +124,7 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
     n = len(rows)
     base = np.array([1.0 if r[5] is None else float(r[5]) for r in rows], dtype=float)
     strata = np.array(["" if r[4] is None else str(r[4]) for r in rows], dtype=object)
+    psus = np.array(["" if r[11] is None else str(r[11]) for r in rows], dtype=object)
     groups = np.array([r[2] for r in rows], dtype=object)
     units = np.array([r[3] for r in rows], dtype=object)
 
@@ -157,8 +159,8 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
     return RoundData(
         response_ids=np.array([r[0] for r in rows], dtype=np.int64),
         questionnaire_ids=np.array([r[1] for r in rows], dtype=np.int64),
-        groups=groups, units=units, strata=strata, base_weights=base,
-        weights=_adjusted_weights(survey_round, groups, units, strata, base),
+        groups=groups, units=units, strata=strata, psus=psus, base_weights=base,
+        weights=_adjusted_weights(survey_round, groups, units, strata, psus, base),
         quarantined=np.array([bool(r[6]) for r in rows], dtype=bool),
         coefficients=criteria, sipas_rows=sipas_rows, sipas_ratings=ratings,
         sipas_items=SipasItems(tuple(sipas_columns), tuple(sipas_elements)),
@@ -179,21 +181,22 @@ def _seconds(value) -> float:
         return float("nan")
 
 
-def _adjusted_weights(survey_round, groups, units, strata, base) -> np.ndarray:
-    """Non-response adjusted weights of the responses: the cell's unused invitations are its
-    non-respondents (revoked invitations are out of the sample)."""
+def _adjusted_weights(survey_round, groups, units, strata, psus, base) -> np.ndarray:
+    """Non-response adjusted weights of the responses: the cell (group × unit × stratum × PSU)'s
+    unused invitations are its non-respondents (revoked invitations are out of the sample)."""
     from analysis import nonresponse_adjust
 
     unused = db.session.execute(
-        db.select(Invitation.respondent_group, Unit.code, Invitation.stratum, Invitation.base_weight)
+        db.select(Invitation.respondent_group, Unit.code, Invitation.stratum, Invitation.psu,
+                  Invitation.base_weight)
         .join(Unit, Unit.id == Invitation.rated_unit_id)
         .where(Invitation.round_id == survey_round.id, Invitation.status == "issued")
     ).all()
     if base.size == 0:
         return base.copy()
-    cells = [f"{g}\x1f{u}\x1f{s}" for g, u, s in zip(groups, units, strata)]
-    cells += [f"{g}\x1f{u}\x1f{'' if s is None else s}" for g, u, s, _ in unused]
-    weights = np.concatenate([base, [1.0 if w is None else float(w) for _, _, _, w in unused]])
+    cells = [f"{g}\x1f{u}\x1f{s}\x1f{c}" for g, u, s, c in zip(groups, units, strata, psus)]
+    cells += [f"{g}\x1f{u}\x1f{s or ''}\x1f{c or ''}" for g, u, s, c, _ in unused]
+    weights = np.concatenate([base, [1.0 if w is None else float(w) for *_, w in unused]])
     responded = np.arange(weights.size) < base.size
     adjusted = np.asarray(nonresponse_adjust(weights, responded, np.array(cells, dtype=object)), dtype=float)
     return adjusted[: base.size]
@@ -299,12 +302,18 @@ def load_round_pack(survey_round: SurveyRound):
     return load_pack(survey_round.methodology_pack.content)
 
 
-def _design(weights, strata):
+def _design(weights, strata, psus):
+    """Strata and PSUs as sampled (PSUs with replacement at the first stage), when the round has them."""
     from analysis import SurveyDesign
 
-    labels = np.asarray(strata, dtype=object)
-    use_strata = labels.size and any(label != "" for label in labels)
-    return SurveyDesign(np.asarray(weights, dtype=float), strata=labels.astype(str) if use_strata else None,
+    def labels_or_none(values):
+        labels = np.asarray(values, dtype=object)
+        return labels.astype(str) if labels.size and any(label != "" for label in labels) else None
+
+    clusters = labels_or_none(psus)
+    if clusters is not None:  # responses outside any PSU are each their own cluster
+        clusters = np.where(clusters == "", [f"\x1frow{i}" for i in range(clusters.size)], clusters)
+    return SurveyDesign(np.asarray(weights, dtype=float), strata=labels_or_none(strata), psu=clusters,
                         lonely_psu="adjust")
 
 
@@ -320,7 +329,7 @@ def group_ratings(data: RoundData, max_points: dict, *, exclude_quarantined: boo
         if not coefficients:
             continue
         out.append(GroupRatings(
-            group=str(group), design=_design(data.weights[rows], data.strata[rows]),
+            group=str(group), design=_design(data.weights[rows], data.strata[rows], data.psus[rows]),
             units=data.units[rows].astype(str), coefficients=coefficients,
             exclude=data.quarantined[rows] if exclude_quarantined else None,
         ))
@@ -366,7 +375,8 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
             rows = data.sipas_rows
             sipas = sipas_indices(
                 data.sipas_ratings, data.sipas_items.codes, data.sipas_items.elements,
-                _design(data.weights[rows], data.strata[rows]), units=data.units[rows].astype(str),
+                _design(data.weights[rows], data.strata[rows], data.psus[rows]),
+                units=data.units[rows].astype(str),
                 exclude=data.quarantined[rows] if excluded else None,
             )
         results[excluded] = (_applicable(points, pack, unit_types, survey_round.year), sipas)

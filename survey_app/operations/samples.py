@@ -48,8 +48,9 @@ SIZE_MODES = ("cochran", "slovin", "fixed")
 METHODS = ("srs", "systematic", "pps_systematic", "two_stage")
 # A two-stage plan may take its primary units' sizes from a communes frame of the round.
 COMMUNES_SIZE_PREFIX = "communes:"
-# SamplePlan.seed is a 32-bit INTEGER column (PostgreSQL), so seeds stay below 2**31.
-MAX_SEED = 2**31 - 1
+# Seeds stay JSON-safe integers (below 2**53), exact in the export contract and in JavaScript;
+# SamplePlan.seed is a 64-bit column.
+MAX_SEED = 2**53 - 1
 _SD_ITEM = re.compile(r"\s*([^=;]+?)\s*=\s*([0-9]+(?:[.,][0-9]+)?)\s*")
 
 
@@ -793,6 +794,7 @@ def issue_plan_invitations(
     )
     issued = []
     questionnaire = cell.questionnaire
+    two_stage = plan.method == "two_stage"
     for member, frame_row, unit in db.session.execute(query).all():
         if member.id in invited:
             continue
@@ -811,7 +813,9 @@ def issue_plan_invitations(
             questionnaire,
             unit,
             cell.respondent_group,
-            stratum=member.stratum,
+            # A two-stage member's label is its PSU (a cluster), not a stratum.
+            stratum=None if two_stage else member.stratum,
+            psu=member.stratum if two_stage else None,
             base_weight=member.base_weight,
             sample_member_id=member.id,
         )

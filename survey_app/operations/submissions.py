@@ -337,6 +337,7 @@ def submit(source: Source, submission_id: str, answers: Mapping[str, Any], *, ch
         entry_point_id=source.entry_point.id if source.entry_point is not None else None,
         invitation_id=invitation.id if invitation is not None and not source.round.anonymous else None,
         stratum=invitation.stratum if invitation is not None else None,
+        psu=invitation.psu if invitation is not None else None,
         base_weight=invitation.base_weight if invitation is not None else None,
         answers=cleaned, paradata=clean_paradata(paradata, device), quality_flags=[], quarantined=False,
         submitted_on=today,
