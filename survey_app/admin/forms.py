@@ -15,6 +15,7 @@ from wtforms.validators import (
 )
 
 from survey_app.models import UNIT_TYPES
+from survey_app.operations.samples import MAX_SEED
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -229,7 +230,7 @@ class PlanForm(FlaskForm):
     )
     seed = IntegerField(
         "Hạt giống ngẫu nhiên (để trống để tạo mới) / seed (blank for a new one)",
-        validators=[Optional(), between(0, 2**31 - 1)],
+        validators=[Optional(), between(0, MAX_SEED)],
     )
 
 

@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from survey_app.extensions import db
 from survey_app.models import SampleFrame, SurveyRound
+from survey_app.operations.samples import MAX_SEED
 
 METHODS = ("srs", "systematic", "pps_systematic", "two_stage")
 ALLOCATIONS = ("proportional", "neyman", "equal")
@@ -97,7 +98,7 @@ def size_command(margin, confidence, p, deff, response_rate, slovin, population)
 @click.option("--method", type=click.Choice(METHODS), default="srs", show_default=True)
 @click.option(
     "--seed",
-    type=click.IntRange(0, 2**31 - 1),
+    type=click.IntRange(0, MAX_SEED),
     default=None,
     help="Seed (a fresh one when omitted).",
 )
