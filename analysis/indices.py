@@ -92,7 +92,9 @@ def _critical_value(df, level: float = 0.95):
     q = 0.5 + level / 2
     df = np.asarray(np.inf if df is None else df, dtype=float)
     with np.errstate(invalid="ignore"):
-        crit = np.where(np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(df > 0, df, np.nan)))
+        crit = np.where(
+            np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(df > 0, df, np.nan))
+        )
     return crit
 
 
@@ -134,8 +136,10 @@ def _encode_units(units, n: int) -> tuple[list[str], np.ndarray]:
     """
     arr = np.asarray(units)
     if arr.shape != (n,):
-        raise ValueError(f"units has {arr.shape[0] if arr.ndim else 1} labels but answers has "
-                         f"{n} rows; give one unit label per respondent.")
+        raise ValueError(
+            f"units has {arr.shape[0] if arr.ndim else 1} labels but answers has "
+            f"{n} rows; give one unit label per respondent."
+        )
     try:
         distinct, inverse = np.unique(arr, return_inverse=True)
     except TypeError:  # labels of mixed types: compare them as strings
@@ -206,8 +210,9 @@ class _Estimates:
         for j in range(k):  # one vectorised pass over the rows per item
             wa = np.where(answered[:, j], w, 0.0)
             s_r[:, j] = np.bincount(group, weights=wa, minlength=groups)
-            s_y[:, j] = np.bincount(group, weights=np.where(answered[:, j], wa * y[:, j], 0.0),
-                                    minlength=groups)
+            s_y[:, j] = np.bincount(
+                group, weights=np.where(answered[:, j], wa * y[:, j], 0.0), minlength=groups
+            )
             s_t[:, j] = np.bincount(group, weights=wa * top[:, j], minlength=groups)
         has = s_r > 0
         theta_y = np.divide(s_y, s_r, out=np.zeros_like(s_y), where=has)
@@ -247,14 +252,16 @@ class _Estimates:
         overall = np.zeros((n, 2))
         with np.errstate(invalid="ignore", divide="ignore"):
             for e in range(n_elements):
-                n_elem = np.bincount(group, weights=np.where(involved[:, e], w, 0.0),
-                                     minlength=groups)
+                n_elem = np.bincount(
+                    group, weights=np.where(involved[:, e], w, 0.0), minlength=groups
+                )
                 factor = np.where(present[:, e], n_elem / count[:, e], 0.0)
                 to_overall = np.where(present[:, e], n_overall / (n_present * count[:, e]), 0.0)
                 for m in range(2):
                     z_sum = dev_sums[:, 2 * e + m]
-                    columns[:, 2 * e + m] = np.where(involved[:, e],
-                                                     scope.per_row(factor) * z_sum, np.nan)
+                    columns[:, 2 * e + m] = np.where(
+                        involved[:, e], scope.per_row(factor) * z_sum, np.nan
+                    )
                     overall[:, m] += scope.per_row(to_overall) * z_sum
         for m in range(2):
             columns[:, 2 * n_elements + m] = np.where(any_answer, overall[:, m], np.nan)
@@ -299,19 +306,34 @@ def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count) -> li
     score_se = 25.0 * se_y
     low, high = t_interval(score, score_se, df)
     p_low, p_high = logit_interval(est.value_t, se_t, df)
-    columns = [a.T.tolist() for a in (score, score_se, low, high, 100 * est.value_t,
-                                      100 * se_t, 100 * np.asarray(p_low),
-                                      100 * np.asarray(p_high), df)]
+    columns = [
+        a.T.tolist()
+        for a in (
+            score,
+            score_se,
+            low,
+            high,
+            100 * est.value_t,
+            100 * se_t,
+            100 * np.asarray(p_low),
+            100 * np.asarray(p_high),
+            df,
+        )
+    ]
     counts = count.T.astype(np.int64).tolist()
     out = []
     for i, (level, code) in enumerate(names):
         sc, sc_se, lo, hi, sh, sh_se, sh_lo, sh_hi, dfs = (col[i] for col in columns)
         for g in np.flatnonzero(est.has[:, i]).tolist():
-            out.append(SipasIndex(
-                level, code, scope.labels[g],
-                share=IndexValue(sh[g], sh_se[g], sh_lo[g], sh_hi[g], dfs[g], counts[i][g]),
-                score=IndexValue(sc[g], sc_se[g], lo[g], hi[g], dfs[g], counts[i][g]),
-            ))
+            out.append(
+                SipasIndex(
+                    level,
+                    code,
+                    scope.labels[g],
+                    share=IndexValue(sh[g], sh_se[g], sh_lo[g], sh_hi[g], dfs[g], counts[i][g]),
+                    score=IndexValue(sc[g], sc_se[g], lo[g], hi[g], dfs[g], counts[i][g]),
+                )
+            )
     return out
 
 
@@ -362,8 +384,11 @@ def sipas_indices(
     top = np.asfortranarray(y >= satisfied_from)  # False where not answered
     elements = list(dict.fromkeys(item_elements))
     element_items = [[j for j in range(k) if item_elements[j] == e] for e in elements]
-    names = ([("criterion", code) for code in item_codes]
-             + [("element", e) for e in elements] + [("overall", "overall")])
+    names = (
+        [("criterion", code) for code in item_codes]
+        + [("element", e) for e in elements]
+        + [("overall", "overall")]
+    )
 
     scopes = [_Scope(np.zeros(n, dtype=np.intp), 1, None, [PROVINCE])]
     if units is not None:
