@@ -204,8 +204,9 @@ class _Estimates:
     """
 
     def __init__(self, scope: _Scope, y, top, answered, w, element_items):
-        n, k = y.shape
+        k = y.shape[1]
         groups, group = scope.groups, scope.group
+        self.scope, self.element_items = scope, element_items
         s_r, s_y, s_t = (np.empty((groups, k)) for _ in range(3))
         for j in range(k):  # one vectorised pass over the rows per item
             wa = np.where(answered[:, j], w, 0.0)
@@ -215,48 +216,58 @@ class _Estimates:
             )
             s_t[:, j] = np.bincount(group, weights=wa * top[:, j], minlength=groups)
         has = s_r > 0
-        theta_y = np.divide(s_y, s_r, out=np.zeros_like(s_y), where=has)
-        theta_t = np.divide(s_t, s_r, out=np.zeros_like(s_t), where=has)
-        inv_r = np.divide(1.0, s_r, out=np.zeros_like(s_r), where=has)
-        count = np.stack([has[:, items].sum(axis=1) for items in element_items], axis=1)
-        present = count > 0
-        n_present = present.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            elem_y = np.stack([theta_y[:, items].sum(axis=1) for items in element_items], 1) / count
-            elem_t = np.stack([theta_t[:, items].sum(axis=1) for items in element_items], 1) / count
-            overall_y = np.where(present, elem_y, 0.0).sum(axis=1) / n_present
-            overall_t = np.where(present, elem_t, 0.0).sum(axis=1) / n_present
-        self.has = np.column_stack([has, present, n_present > 0])
-        self.value_y = np.where(self.has, np.column_stack([theta_y, elem_y, overall_y]), np.nan)
-        self.value_t = np.where(self.has, np.column_stack([theta_t, elem_t, overall_t]), np.nan)
+        self.theta_y = np.divide(s_y, s_r, out=np.zeros_like(s_y), where=has)
+        self.theta_t = np.divide(s_t, s_r, out=np.zeros_like(s_t), where=has)
+        self.inv_r = np.divide(1.0, s_r, out=np.zeros_like(s_r), where=has)
+        self.count = np.stack([has[:, items].sum(axis=1) for items in element_items], axis=1)
+        self.present = self.count > 0
+        self.n_present = self.present.sum(axis=1)
+        values = []
+        for theta in (self.theta_y, self.theta_t):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                element = np.stack([theta[:, i].sum(axis=1) for i in element_items], 1) / self.count
+                overall = np.where(self.present, element, 0.0).sum(axis=1) / self.n_present
+            values.append(np.column_stack([theta, element, overall]))
+        self.has = np.column_stack([has, self.present, self.n_present > 0])
+        self.value_y, self.value_t = (np.where(self.has, v, np.nan) for v in values)
 
-        # Influence of each row on element e: Σ_{j∈e} a_gj r_ij (y_ij − θ_gj) / N̂_gj, with
-        # a_gj = 1/count_ge for answered criteria (a criterion nobody in g answered has r = 0
-        # on all of g's rows, so it needs no coefficient of its own).
-        n_elements = len(element_items)
+    def influence_columns(self, y, top, answered, w) -> np.ndarray:
+        """Columns (y, t) of each element, then of the overall index, for ``design.means``.
+
+        The influence of row i on element e is ``z_i = Σ_{j∈e} a_gj r_ij (y_ij − θ_gj) / N̂_gj``
+        with ``a_gj = 1/count_ge`` for answered criteria (a criterion nobody in group g answered
+        has ``r = 0`` on all of g's rows, so it needs no coefficient of its own). The design gets
+        ``v = N̂ · z`` (``N̂``: weight of the rows carrying the index in the group), whose domain
+        mean is zero and whose linearised variance is ``Var(Σ z)``; rows carrying none of the
+        index's criteria are NaN.
+        """
+        scope, n = self.scope, y.shape[0]
+        group, groups = scope.group, scope.groups
+        n_elements = len(self.element_items)
         dev_sums = np.zeros((n, 2 * n_elements), order="F")
         involved = np.zeros((n, n_elements), dtype=bool, order="F")
-        for e, items in enumerate(element_items):
+        for e, items in enumerate(self.element_items):
             for j in items:
-                scale = scope.per_row(inv_r[:, j])
-                dy = (y[:, j] - scope.per_row(theta_y[:, j])) * scale
-                dt = (top[:, j] - scope.per_row(theta_t[:, j])) * scale
+                scale = scope.per_row(self.inv_r[:, j])
+                dy = (y[:, j] - scope.per_row(self.theta_y[:, j])) * scale
+                dt = (top[:, j] - scope.per_row(self.theta_t[:, j])) * scale
                 dev_sums[:, 2 * e] += np.where(answered[:, j], dy, 0.0)
                 dev_sums[:, 2 * e + 1] += np.where(answered[:, j], dt, 0.0)
                 involved[:, e] |= answered[:, j]
-        # The design gets v = N̂ · z (N̂: weight of the rows carrying the index in the group),
-        # whose domain mean is zero and whose linearised variance is Var(Σ z).
         columns = np.empty((n, 2 * n_elements + 2), order="F")
         any_answer = involved.any(axis=1)
         n_overall = np.bincount(group, weights=np.where(any_answer, w, 0.0), minlength=groups)
         overall = np.zeros((n, 2))
+        present, count = self.present, self.count
         with np.errstate(invalid="ignore", divide="ignore"):
             for e in range(n_elements):
                 n_elem = np.bincount(
                     group, weights=np.where(involved[:, e], w, 0.0), minlength=groups
                 )
                 factor = np.where(present[:, e], n_elem / count[:, e], 0.0)
-                to_overall = np.where(present[:, e], n_overall / (n_present * count[:, e]), 0.0)
+                to_overall = np.where(
+                    present[:, e], n_overall / (self.n_present * count[:, e]), 0.0
+                )
                 for m in range(2):
                     z_sum = dev_sums[:, 2 * e + m]
                     columns[:, 2 * e + m] = np.where(
@@ -265,7 +276,7 @@ class _Estimates:
                     overall[:, m] += scope.per_row(to_overall) * z_sum
         for m in range(2):
             columns[:, 2 * n_elements + m] = np.where(any_answer, overall[:, m], np.nan)
-        self.combined_columns = columns
+        return columns
 
 
 def _errors(design, scope: _Scope, y, top, answered, combined) -> tuple[np.ndarray, ...]:
@@ -397,6 +408,7 @@ def sipas_indices(
     results: list[SipasIndex] = []
     for scope in scopes:
         est = _Estimates(scope, y, top, answered, w, element_items)
-        se_y, se_t, df, count = _errors(design, scope, y, top, answered, est.combined_columns)
+        combined = est.influence_columns(y, top, answered, w)
+        se_y, se_t, df, count = _errors(design, scope, y, top, answered, combined)
         results.extend(_records(names, scope, est, se_y, se_t, df, count))
     return SipasResult(tuple(results))
