@@ -93,7 +93,11 @@ def _attachment(content: bytes, filename: str, mimetype: str, sha256: str) -> Re
     return Response(stream_with_context(chunks()), content_type=mimetype, headers=headers)
 
 
-def _job_or_problem(job_id: int):
+def _readable_job(job_id: int):
+    """``(job, None)`` for a reader of results, else ``(None, the refusal)``."""
+    refusal = _refusal()
+    if refusal is not None:
+        return None, refusal
     job = db.session.get(ExportJob, job_id)
     if job is None:
         return None, _problem(404, f"Không có tác vụ xuất dữ liệu số {job_id}.", f"There is no export job {job_id}.")
@@ -103,10 +107,7 @@ def _job_or_problem(job_id: int):
 @bp.get("/exports/<int:job_id>")
 def export_job_status(job_id: int):
     """Progress of a background export job (started from the round's results page)."""
-    refusal = _refusal()
-    if refusal is not None:
-        return refusal
-    job, problem = _job_or_problem(job_id)
+    job, problem = _readable_job(job_id)
     if problem is not None:
         return problem
     response = jsonify(job_status(job))
@@ -117,10 +118,7 @@ def export_job_status(job_id: int):
 @bp.get("/exports/<int:job_id>/download")
 def export_job_download(job_id: int):
     """The finished file of a background export job; 409 while it is still being built."""
-    refusal = _refusal()
-    if refusal is not None:
-        return refusal
-    job, problem = _job_or_problem(job_id)
+    job, problem = _readable_job(job_id)
     if problem is not None:
         return problem
     if job.effective_status() != "done":
