@@ -14,14 +14,15 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from questionnaires.building import Path as KeyPath
 from questionnaires.building import label_to_dict
 from questionnaires.model import Label, Questionnaire
 from questionnaires.problems import Problem, QuestionnaireError
 
-__all__ = ["ASSESSMENTS", "Criterion", "MethodologyPack", "check_against_pack", "load_pack"]
+__all__ = ["ASSESSMENTS", "Criterion", "MethodologyPack", "check_against_pack", "check_round_fit",
+           "load_pack", "scoring_survey_nodes"]
 
 ASSESSMENTS = ("survey", "self")
 GROUP_RULES = ("mean_of_group_means",)
@@ -371,3 +372,146 @@ def check_against_pack(q: Questionnaire, pack: MethodologyPack) -> list[Problem]
                                     f"Criterion '{node.code}' is not assessed by the survey."))
     return problems
 
+
+
+# --- does a round's rating matrix fit its pack? ------------------------------------------------
+
+UNIT_TYPE_NAMES_VI = {"agency": "sở, ban, ngành", "commune": "UBND cấp xã",
+                      "district": "UBND cấp huyện", "province": "UBND cấp tỉnh"}
+
+
+def scoring_survey_nodes(pack: MethodologyPack) -> list[Criterion]:
+    """The top-most survey-assessed criteria, in document order: the nodes that carry survey
+    points (a question may score the node itself or any sub-criterion below it)."""
+    out: list[Criterion] = []
+
+    def visit(node: Criterion) -> None:
+        if node.assessment == "survey":
+            out.append(node)
+            return
+        for child in node.children:
+            visit(child)
+
+    for top in pack.criteria:
+        visit(top)
+    return out
+
+
+def _unit_type_text(unit_type: str) -> tuple[str, str]:
+    vi = UNIT_TYPE_NAMES_VI.get(unit_type)
+    return (f"'{unit_type}' ({vi})" if vi else f"'{unit_type}'"), f"'{unit_type}'"
+
+
+def _year_text(year: int | None) -> tuple[str, str]:
+    return ("", "") if year is None else (f" năm {year}", f" in {year}")
+
+
+def _question_misfit(question_text: tuple[str, str], node: Criterion | None, top: Criterion | None,
+                    pack: MethodologyPack, unit_type: str,
+                    year: int | None) -> tuple[str, str] | None:
+    """Why a scored question does not fit the pack for ``unit_type`` (vi, en), or None."""
+    head_vi, head_en = question_text
+    type_vi, type_en = _unit_type_text(unit_type)
+    year_vi, year_en = _year_text(year)
+    if node is None:
+        return (f"{head_vi}, không có trong bộ tiêu chí '{pack.id}'.",
+                f"{head_en}, which pack '{pack.id}' does not have.")
+    if node.assessment != "survey" or top is None:
+        return (f"{head_vi}, không đánh giá bằng điều tra XHH.",
+                f"{head_en}, which is not assessed by the survey.")
+    if not node.applies(unit_type, year):
+        return (f"{head_vi}, không áp dụng cho loại đơn vị {type_vi}{year_vi}, loại đơn vị "
+                f"mà phiếu được gửi để đánh giá.",
+                f"{head_en}, which does not apply to unit type {type_en}{year_en}, the unit "
+                f"type the questionnaire rates.")
+    if getattr(top, "sipas", None) is not None:
+        return (f"{head_vi}, lấy điểm từ chỉ số SIPAS chung; câu hỏi không chấm trực tiếp "
+                f"tiêu chí này (bỏ 'criterion', khai báo nhóm SIPAS).",
+                f"{head_en}, which takes its points from the overall SIPAS index; a question "
+                f"cannot score it directly (drop 'criterion', declare SIPAS groups).")
+    return None
+
+
+def _missing(top: Criterion, unit_type: str) -> tuple[str, str]:
+    """The sentences (vi, en) for a criterion of ``unit_type`` that no question scores."""
+    type_vi, type_en = _unit_type_text(unit_type)
+    title_vi, title_en = top.title.get("vi"), top.title.get("en")
+    if getattr(top, "sipas", None) is not None:
+        return (f"Loại đơn vị {type_vi}: tiêu chí {top.code} «{title_vi}» lấy điểm từ chỉ số "
+                f"SIPAS nhưng không phiếu nào gửi cho loại đơn vị này khai báo nhóm dịch vụ "
+                f"SIPAS (sipas: service).",
+                f"Unit type {type_en}: criterion {top.code} “{title_en}” takes its points from "
+                f"the SIPAS index, but no questionnaire sent to this unit type declares SIPAS "
+                f"service groups (sipas: service).")
+    return (f"Loại đơn vị {type_vi}: tiêu chí {top.code} «{title_vi}» ({top.max_points:g} "
+            f"điểm điều tra XHH) không có câu hỏi nào trong các phiếu gửi cho loại đơn vị này.",
+            f"Unit type {type_en}: criterion {top.code} “{title_en}” ({top.max_points:g} survey "
+            f"points) has no question in the questionnaires sent to this unit type.")
+
+
+def check_round_fit(pack: MethodologyPack, cells: Iterable[tuple[str, str, Questionnaire]],
+                    year: int | None = None) -> list[Problem]:
+    """Problems between a pack and a round's rating matrix, both ways.
+
+    ``cells`` are ``(respondent_group, unit_type, questionnaire)`` triples; ``year`` is the
+    round's data year (``None``: every year). Each scored question must map to a
+    survey-assessed criterion of the pack that applies to the unit type its cell rates (in
+    ``year``); and for each unit type the round rates, every top-most survey-assessed
+    criterion applying to it in ``year`` must be scored by at least one question of the
+    questionnaires sent to that unit type (the criterion itself or any sub-criterion below it).
+    A criterion carrying ``sipas`` takes its points from the unit's SIPAS index: it is covered
+    by a questionnaire, sent to that unit type, that declares SIPAS service groups, and no
+    question may score it directly. An empty list means the round can be scored.
+    """
+    cells = list(cells)
+    if not cells:
+        return [Problem(None, None, None, None,
+                        "Ma trận đánh giá chưa có ô nào.", "The rating matrix has no cell.")]
+    problems: list[Problem] = []
+    codes = {node.code: node for node in pack.all_criteria()}
+    tops = scoring_survey_nodes(pack)
+    top_of = {node.code: top for top in tops for node in top.walk()}
+    by_type: dict[str, list[Questionnaire]] = {}
+    for _group, unit_type, q in cells:
+        forms = by_type.setdefault(unit_type, [])
+        if q not in forms:
+            forms.append(q)
+    order = {unit_type: index for index, unit_type in enumerate(pack.unit_types)}
+    rated = sorted(by_type, key=lambda u: (order.get(u, len(order)), u))
+    for unit_type in rated:
+        if unit_type not in order:
+            type_vi, type_en = _unit_type_text(unit_type)
+            problems.append(Problem(
+                None, None, None, "unit_types",
+                f"Đợt khảo sát đánh giá loại đơn vị {type_vi}, nhưng bộ tiêu chí '{pack.id}' "
+                f"không có loại đơn vị này.",
+                f"The round rates unit type {type_en}, which pack '{pack.id}' does not list."))
+    for unit_type in (u for u in rated if u in order):
+        scored: set[str] = set()
+        for q in by_type[unit_type]:
+            for question in q.questions:
+                if question.criterion is None:
+                    continue
+                text = (f"Phiếu '{q.id}', câu '{question.name}' chấm tiêu chí "
+                        f"'{question.criterion}'",
+                        f"Questionnaire '{q.id}', question '{question.name}' scores criterion "
+                        f"'{question.criterion}'")
+                misfit = _question_misfit(text, codes.get(question.criterion),
+                                          top_of.get(question.criterion), pack, unit_type, year)
+                if misfit is None:
+                    scored.add(question.criterion)
+                else:
+                    problems.append(Problem(None, None, None,
+                                            f"{q.id}.{question.name}.criterion", *misfit))
+        has_sipas = any(getattr(q, "sipas_service", ()) for q in by_type[unit_type])
+        for top in tops:
+            if not top.applies(unit_type, year):
+                continue
+            if getattr(top, "sipas", None) is not None:
+                if has_sipas:
+                    continue
+            elif any(node.code in scored for node in top.walk()):
+                continue
+            problems.append(Problem(None, None, None, f"{unit_type}/{top.code}",
+                                    *_missing(top, unit_type)))
+    return problems
