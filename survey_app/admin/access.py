@@ -32,7 +32,8 @@ def plan_or_404(survey_round: SurveyRound, plan_id: int) -> SamplePlan:
 
 
 def commit_or_flash(change: Callable[[], object], success: str):
-    """Run an operation, commit once, flash ``success``; on ValueError roll back and flash the sentence.
+    """Run an operation, commit once, flash ``success``; on ValueError roll back and flash the sentence
+    (one flash per line, so a refusal listing several problems shows as a list).
 
     Returns the operation's result, or None when it was refused.
     """
@@ -40,7 +41,8 @@ def commit_or_flash(change: Callable[[], object], success: str):
         result = change()
     except ValueError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        for line in str(exc).splitlines() or [""]:
+            flash(line, "error")
         return None
     db.session.commit()
     flash(success, "ok")

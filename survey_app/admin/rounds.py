@@ -95,6 +95,11 @@ def render_round(survey_round: SurveyRound, cell_form: RatingCellForm, status: i
         labels=round_ops.STATUS_LABELS,
         next_statuses=sorted(ROUND_TRANSITIONS[survey_round.status]),
         progress=round_ops.matrix_progress(survey_round),
+        fit_problems=(
+            round_ops.round_fit_problems(survey_round)
+            if "open" in ROUND_TRANSITIONS[survey_round.status] and survey_round.rating_cells
+            else []
+        ),
         cell_form=cell_form,
         action_form=ActionForm(),
         frames=list(frames),

@@ -85,8 +85,50 @@ def create_round(
     return survey_round
 
 
+class RoundMisfit(ValueError):
+    """A round cannot open: its methodology pack and questionnaires do not fit.
+
+    ``problems`` lists every ``questionnaires.Problem`` (Vietnamese and English sentences).
+    """
+
+    HEADLINE = (
+        "Không mở được đợt: bộ tiêu chí và các phiếu trong ma trận đánh giá chưa khớp / "
+        "the round cannot open: its methodology pack and the questionnaires of its rating "
+        "matrix do not fit."
+    )
+
+    def __init__(self, problems: list) -> None:
+        self.problems = list(problems)
+        lines = [f"{p.message_vi} / {p.message_en}" for p in self.problems]
+        super().__init__("\n".join([self.HEADLINE, *lines]))
+
+
+def round_fit_problems(survey_round: SurveyRound) -> list:
+    """Problems between the round's methodology pack and its rating matrix (see
+    ``questionnaires.packs.check_round_fit``); empty when they fit or the round has no pack."""
+    from questionnaires.packs import check_round_fit, load_pack
+
+    from survey_app.operations.documents import load_questionnaire
+
+    if survey_round.methodology_pack is None:
+        return []
+    pack = load_pack(survey_round.methodology_pack.content)
+    forms: dict[int, object] = {}
+    cells = []
+    for cell in sorted(survey_round.rating_cells, key=lambda c: (c.unit_type, c.respondent_group)):
+        if cell.questionnaire_id not in forms:
+            forms[cell.questionnaire_id] = load_questionnaire(cell.questionnaire)
+        cells.append((cell.respondent_group, cell.unit_type, forms[cell.questionnaire_id]))
+    return check_round_fit(pack, cells, survey_round.year)
+
+
 def change_status(survey_round: SurveyRound, status: str, user: User | None = None) -> None:
-    """Move a round along draft → open → closed → published (a closed round may reopen)."""
+    """Move a round along draft → open → closed → published (a closed round may reopen).
+
+    A round opens only when its methodology pack and the questionnaires of its rating matrix
+    fit (:func:`round_fit_problems`); otherwise :class:`RoundMisfit` lists the problems and
+    nothing changes.
+    """
     if status not in ROUND_STATUSES:
         raise ValueError(f"Trạng thái không hợp lệ / unknown status {status!r}.")
     if not survey_round.can_move_to(status):
@@ -99,6 +141,10 @@ def change_status(survey_round: SurveyRound, status: str, user: User | None = No
             "Cần có ít nhất một ô trong ma trận đánh giá trước khi mở đợt / "
             "a round needs at least one rating-matrix cell before it opens."
         )
+    if status == "open":
+        problems = round_fit_problems(survey_round)
+        if problems:
+            raise RoundMisfit(problems)
     previous = survey_round.status
     survey_round.status = status
     record_audit(user, "round.status", survey_round, {"from": previous, "to": status})
