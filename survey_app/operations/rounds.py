@@ -219,8 +219,10 @@ def remove_rating_cell(cell: RatingCell, user: User | None = None) -> None:
         cell.round,
         {"group": cell.respondent_group, "unit_type": cell.unit_type},
     )
+    survey_round = cell.round
     db.session.delete(cell)
     db.session.flush()
+    db.session.expire(survey_round, ["rating_cells"])  # the loaded matrix no longer holds it
 
 
 def round_units(survey_round: SurveyRound, unit_type: str | None = None) -> list[Unit]:

@@ -120,3 +120,25 @@ def test_production_without_secret_is_refused(tmp_path):
                                                  "PAR_SURVEY_INSTANCE": str(tmp_path)}, timeout=60)
     assert result.returncode == 1
     assert "SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_round_fits_its_pack(demo_instance):
+    """The demo opens its round directly; it must pass the check that opening a round applies."""
+    instance, _ = demo_instance
+    script = (
+        "import json\n"
+        "from survey_app import create_app\n"
+        "from survey_app.operations.demo import demo_round\n"
+        "from survey_app.operations.rounds import round_fit_problems\n"
+        "with create_app().app_context():\n"
+        "    survey_round = demo_round()\n"
+        "    print(json.dumps([survey_round.methodology_pack is not None,\n"
+        "                      [p.message_en for p in round_fit_problems(survey_round)]]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PAR_SURVEY_ENV")}
+    env["PAR_SURVEY_INSTANCE"] = str(instance)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    has_pack, problems = json.loads(result.stdout.strip().splitlines()[-1])
+    assert has_pack and problems == [], "\n".join(problems)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bundled_rates import pack_for
 from click.testing import CliRunner
 from pyxform.xls2xform import convert
 
@@ -23,14 +24,14 @@ def test_the_expected_templates_and_packs_are_bundled():
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
-def test_template_loads_is_marked_and_matches_the_default_pack(name):
+def test_template_loads_is_marked_and_matches_its_pack(name):
     q = qn.load_bundled(name)
     assert "TEMPLATE" in q.description.en and "MẪU" in q.description.vi
     assert "TEMPLATE — check against the province's decision" in qn.bundled()[name].read_text("utf-8")
     assert q.languages == ("vi", "en")
     assert q.respondent_group in {"citizen", "delegate", "agency_leader", "commune_leader",
                                   "district_leader"}
-    assert qn.check_against_pack(q, qn.load_bundled_pack("province_default")) == []
+    assert qn.check_against_pack(q, qn.load_bundled_pack(pack_for(name))) == []
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
