@@ -103,9 +103,16 @@ class RoundMisfit(ValueError):
         super().__init__("\n".join([self.HEADLINE, *lines]))
 
 
-def round_fit_problems(survey_round: SurveyRound) -> list:
+def round_fit_problems(
+    survey_round: SurveyRound,
+    change: tuple[str, str, QuestionnaireVersion] | None = None,
+) -> list:
     """Problems between the round's methodology pack and its rating matrix (see
-    ``questionnaires.packs.check_round_fit``); empty when they fit or the round has no pack."""
+    ``questionnaires.packs.check_round_fit``); empty when they fit or the round has no pack.
+
+    ``change`` (group, unit type, questionnaire) checks the matrix as it would be with that cell
+    set, without changing anything.
+    """
     from questionnaires.packs import check_round_fit, load_pack
 
     from survey_app.operations.documents import load_questionnaire
@@ -113,12 +120,18 @@ def round_fit_problems(survey_round: SurveyRound) -> list:
     if survey_round.methodology_pack is None:
         return []
     pack = load_pack(survey_round.methodology_pack.content)
+    matrix = {
+        (cell.respondent_group, cell.unit_type): cell.questionnaire
+        for cell in survey_round.rating_cells
+    }
+    if change is not None:
+        matrix[change[:2]] = change[2]
     forms: dict[int, object] = {}
     cells = []
-    for cell in sorted(survey_round.rating_cells, key=lambda c: (c.unit_type, c.respondent_group)):
-        if cell.questionnaire_id not in forms:
-            forms[cell.questionnaire_id] = load_questionnaire(cell.questionnaire)
-        cells.append((cell.respondent_group, cell.unit_type, forms[cell.questionnaire_id]))
+    for (group, unit_type), row in sorted(matrix.items(), key=lambda item: item[0][::-1]):
+        if row.id not in forms:
+            forms[row.id] = load_questionnaire(row)
+        cells.append((group, unit_type, forms[row.id]))
     return check_round_fit(pack, cells, survey_round.year)
 
 
@@ -161,7 +174,9 @@ def set_rating_cell(
 ) -> RatingCell:
     """Create or update the cell (respondent group × unit type) with its questionnaire and quota.
 
-    ``quota`` is the number of forms wanted for each assessed unit of that type.
+    ``quota`` is the number of forms wanted for each assessed unit of that type. A draft round's
+    matrix may be edited freely; once the round has opened, a change that would make the matrix
+    misfit its pack is refused with :class:`RoundMisfit`.
     """
     respondent_group = respondent_group.strip()
     if not respondent_group:
@@ -176,6 +191,10 @@ def set_rating_cell(
         raise ValueError(
             "Đợt đã công bố, không sửa được ma trận / a published round's matrix cannot change."
         )
+    if survey_round.status != "draft":  # an opened round keeps a matrix that fits its pack
+        problems = round_fit_problems(survey_round, (respondent_group, unit_type, questionnaire))
+        if problems:
+            raise RoundMisfit(problems)
     cell = db.session.scalar(
         db.select(RatingCell).filter_by(
             round_id=survey_round.id, respondent_group=respondent_group, unit_type=unit_type

@@ -99,3 +99,20 @@ def test_the_admin_page_lists_the_problems_and_the_refusal_flashes_them(client, 
     assert "the round cannot open" in html and "agency" in html
     db.session.expire_all()
     assert db.session.get(SurveyRound, world.round.id).status == "draft"
+
+
+def test_an_open_round_refuses_a_matrix_change_that_would_misfit(world):
+    set_rating_cell(world.round, "delegate", "agency", world.forms["delegate_rates_agency_2025"], 5)
+    set_rating_cell(world.round, "citizen", "agency", world.forms["sipas_2025"], 100)
+    change_status(world.round, "open")
+    db.session.commit()
+    before = _state(world.round)
+    # the SIPAS form in the delegates' cell would leave every officials' criterion unscored
+    with pytest.raises(RoundMisfit) as refused:
+        set_rating_cell(world.round, "delegate", "agency", world.forms["sipas_2025"], 5)
+    db.session.rollback()
+    assert "agency/1.5" in {p.column for p in refused.value.problems}
+    assert _state(world.round) == before
+    cell = set_rating_cell(world.round, "delegate", "agency",
+                           world.forms["delegate_rates_agency_2025"], 8)  # a new quota is fine
+    assert cell.quota == 8
