@@ -352,9 +352,11 @@ def load_pack(source: str | Path | Mapping[str, Any]) -> MethodologyPack:
 
 def check_against_pack(q: Questionnaire, pack: MethodologyPack) -> list[Problem]:
     """Problems between a questionnaire and a pack: each scoring question must map to a
-    criterion of the pack that the survey assesses."""
+    criterion of the pack that the survey assesses and that does not take its points from the
+    SIPAS index. :func:`check_round_fit` also checks unit types, years and coverage."""
     problems: list[Problem] = []
     codes = {node.code: node for node in pack.all_criteria()}
+    sipas_top = {node.code: top for top in scoring_survey_nodes(pack) for node in top.walk()}
     for question in q.questions:
         if question.criterion is None:
             continue
@@ -370,6 +372,13 @@ def check_against_pack(q: Questionnaire, pack: MethodologyPack) -> list[Problem]
             problems.append(Problem(None, None, None, column,
                                     f"Tiêu chí '{node.code}' không đánh giá bằng điều tra XHH.",
                                     f"Criterion '{node.code}' is not assessed by the survey."))
+        elif getattr(sipas_top.get(node.code), "sipas", None) is not None:
+            problems.append(Problem(None, None, None, column,
+                                    f"Tiêu chí '{node.code}' lấy điểm từ chỉ số SIPAS chung; câu "
+                                    f"'{question.name}' không chấm trực tiếp tiêu chí này.",
+                                    f"Criterion '{node.code}' takes its points from the overall "
+                                    f"SIPAS index; question '{question.name}' cannot score it "
+                                    f"directly."))
     return problems
 
 
