@@ -382,7 +382,6 @@ def check_against_pack(q: Questionnaire, pack: MethodologyPack) -> list[Problem]
     return problems
 
 
-
 # --- does a round's rating matrix fit its pack? ------------------------------------------------
 
 UNIT_TYPE_NAMES_VI = {"agency": "sở, ban, ngành", "commune": "UBND cấp xã",

@@ -86,21 +86,29 @@ def create_round(
 
 
 class RoundMisfit(ValueError):
-    """A round cannot open: its methodology pack and questionnaires do not fit.
+    """A round's methodology pack and the questionnaires of its rating matrix do not fit, so the
+    round cannot open (or, once open, its matrix cannot change that way).
 
-    ``problems`` lists every ``questionnaires.Problem`` (Vietnamese and English sentences).
+    ``problems`` lists every ``questionnaires.Problem`` (Vietnamese and English sentences); the
+    message is ``headline`` and then one line per problem.
     """
 
-    HEADLINE = (
+    OPEN = (
         "Không mở được đợt: bộ tiêu chí và các phiếu trong ma trận đánh giá chưa khớp / "
         "the round cannot open: its methodology pack and the questionnaires of its rating "
         "matrix do not fit."
     )
+    CELL = (
+        "Không đổi được ô ma trận: đợt đã mở, và sau thay đổi bộ tiêu chí và các phiếu sẽ không "
+        "khớp / the cell cannot change: the round has opened, and its methodology pack and "
+        "questionnaires would no longer fit."
+    )
 
-    def __init__(self, problems: list) -> None:
+    def __init__(self, problems: list, headline: str = OPEN) -> None:
         self.problems = list(problems)
+        self.headline = headline
         lines = [f"{p.message_vi} / {p.message_en}" for p in self.problems]
-        super().__init__("\n".join([self.HEADLINE, *lines]))
+        super().__init__("\n".join([headline, *lines]))
 
 
 def round_fit_problems(
@@ -194,7 +202,7 @@ def set_rating_cell(
     if survey_round.status != "draft":  # an opened round keeps a matrix that fits its pack
         problems = round_fit_problems(survey_round, (respondent_group, unit_type, questionnaire))
         if problems:
-            raise RoundMisfit(problems)
+            raise RoundMisfit(problems, RoundMisfit.CELL)
     cell = db.session.scalar(
         db.select(RatingCell).filter_by(
             round_id=survey_round.id, respondent_group=respondent_group, unit_type=unit_type

@@ -64,7 +64,7 @@ def test_a_misfit_round_is_refused_with_every_problem_and_nothing_changes(world)
     title = world.pack.criterion("8.1").title.en
     assert any(title in p.message_en and "'agency'" in p.message_en
                for p in refused.value.problems)
-    assert str(refused.value).splitlines()[0] == RoundMisfit.HEADLINE
+    assert str(refused.value).splitlines()[0] == RoundMisfit.OPEN
     assert len(str(refused.value).splitlines()) == 1 + len(refused.value.problems)
     assert _state(world.round) == before and before[0] == "draft"
     assert round_fit_problems(world.round) == refused.value.problems
@@ -112,6 +112,7 @@ def test_an_open_round_refuses_a_matrix_change_that_would_misfit(world):
         set_rating_cell(world.round, "delegate", "agency", world.forms["sipas_2025"], 5)
     db.session.rollback()
     assert "agency/1.5" in {p.column for p in refused.value.problems}
+    assert refused.value.headline == RoundMisfit.CELL
     assert _state(world.round) == before
     cell = set_rating_cell(world.round, "delegate", "agency",
                            world.forms["delegate_rates_agency_2025"], 8)  # a new quota is fine
