@@ -41,18 +41,20 @@ def test_template_exports_to_xlsform_that_pyxform_converts(name, tmp_path):
     qn.write_xlsform(q, path)
     result = convert(xlsform=str(path))
     assert f'id="{q.id}"' in result.xform
-    assert 'par:criterion="' in result.xform  # scoring metadata reaches the XForm binds
+    if any(question.criterion for question in q.questions):
+        assert 'par:criterion="' in result.xform  # scoring metadata reaches the XForm binds
     assert qn.read_xlsform(path) == q
 
 
-def test_sipas_structure_and_scores():
+def test_sipas_structure_and_ratings():
     q = qn.load_bundled("sipas_2025")
-    items = [x for x in q.questions if x.criterion == "8.1"]
+    items = q.sipas_items("service")
     by_group = {}
-    for x in items:
-        by_group.setdefault(q.parent(x.name), []).append(x)
+    for name, element in items:
+        by_group.setdefault(element, []).append(name)
     assert {g: len(v) for g, v in by_group.items()} == {
         "g_access": 4, "g_procedure": 4, "g_officials": 5, "g_results": 3, "g_feedback": 3}
+    assert all(q.question(name).criterion is None for name, _ in items)
     scale = q.question("s_access_1").choices
     assert [c.name for c in scale] == ["1", "2", "3", "4", "5", "dk"]
     assert [c.coefficient for c in scale[:5]] == [0.0, 0.25, 0.5, 0.75, 1.0] and scale[5].excluded
@@ -66,13 +68,13 @@ def test_sipas_structure_and_scores():
                "harassment": "none", "informal_payment": "dk", "gave_feedback": "no",
                "overall": "4", "priorities": ["online", "time"]}
     levels = ["5", "4", "dk", "3", "5", "5", "4", "2", "1", "5", "4", "5", "3", "4", "4", "5"]
-    for x, level in zip([i for i in items if q.parent(i.name) != "g_feedback"], levels):
-        answers[x.name] = level
+    for (name, _), level in zip([i for i in items if i[1] != "g_feedback"], levels):
+        answers[name] = level
     assert q.validate(answers) == []
-    scores = q.scores(answers)["8.1"]
-    # hand count: 15 scored answers (one "dk" excluded); coefficient = (level - 1) / 4
-    expected = [(int(v) - 1) / 4 for v in levels if v != "dk"]
-    assert scores == expected and len(scores) == 15
+    ratings = [q.satisfaction_rating(name, answers[name]) for name, element in items
+               if element != "g_feedback"]
+    # the rating is the option's position on the scale; "dk" is no rating
+    assert ratings == [None if v == "dk" else int(v) for v in levels]
     # the feedback element is skipped when no feedback was given
     assert "g_feedback" not in q.relevant_names(answers)
     assert {(f"s_feedback_{i}", "required") for i in (1, 2, 3)} == {
