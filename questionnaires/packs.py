@@ -377,7 +377,6 @@ def check_against_pack(q: Questionnaire, pack: MethodologyPack) -> list[Problem]
     SIPAS index. :func:`check_round_fit` also checks unit types, years and coverage."""
     problems: list[Problem] = []
     codes = {node.code: node for node in pack.all_criteria()}
-    sipas_top = {node.code: top for top in scoring_survey_nodes(pack) for node in top.walk()}
     for question in q.questions:
         if question.criterion is None:
             continue
@@ -393,7 +392,7 @@ def check_against_pack(q: Questionnaire, pack: MethodologyPack) -> list[Problem]
             problems.append(Problem(None, None, None, column,
                                     f"Tiêu chí '{node.code}' không đánh giá bằng điều tra XHH.",
                                     f"Criterion '{node.code}' is not assessed by the survey."))
-        elif getattr(sipas_top.get(node.code), "sipas", None) is not None:
+        elif node.sipas is not None:
             problems.append(Problem(None, None, None, column,
                                     f"Tiêu chí '{node.code}' lấy điểm từ chỉ số SIPAS chung; câu "
                                     f"'{question.name}' không chấm trực tiếp tiêu chí này.",
@@ -435,9 +434,8 @@ def _year_text(year: int | None) -> tuple[str, str]:
     return ("", "") if year is None else (f" năm {year}", f" in {year}")
 
 
-def _question_misfit(question_text: tuple[str, str], node: Criterion | None, top: Criterion | None,
-                    pack: MethodologyPack, unit_type: str,
-                    year: int | None) -> tuple[str, str] | None:
+def _question_misfit(question_text: tuple[str, str], node: Criterion | None, pack: MethodologyPack,
+                    unit_type: str, year: int | None) -> tuple[str, str] | None:
     """Why a scored question does not fit the pack for ``unit_type`` (vi, en), or None."""
     head_vi, head_en = question_text
     type_vi, type_en = _unit_type_text(unit_type)
@@ -445,7 +443,7 @@ def _question_misfit(question_text: tuple[str, str], node: Criterion | None, top
     if node is None:
         return (f"{head_vi}, không có trong bộ tiêu chí '{pack.id}'.",
                 f"{head_en}, which pack '{pack.id}' does not have.")
-    if node.assessment != "survey" or top is None:
+    if node.assessment != "survey":
         return (f"{head_vi}, không đánh giá bằng điều tra XHH.",
                 f"{head_en}, which is not assessed by the survey.")
     if not node.applies(unit_type, year):
@@ -453,7 +451,7 @@ def _question_misfit(question_text: tuple[str, str], node: Criterion | None, top
                 f"mà phiếu được gửi để đánh giá.",
                 f"{head_en}, which does not apply to unit type {type_en}{year_en}, the unit "
                 f"type the questionnaire rates.")
-    if getattr(top, "sipas", None) is not None:
+    if node.sipas is not None:
         return (f"{head_vi}, lấy điểm từ chỉ số SIPAS chung; câu hỏi không chấm trực tiếp "
                 f"tiêu chí này (bỏ 'criterion', khai báo nhóm SIPAS).",
                 f"{head_en}, which takes its points from the overall SIPAS index; a question "
@@ -465,7 +463,7 @@ def _missing(top: Criterion, unit_type: str) -> tuple[str, str]:
     """The sentences (vi, en) for a criterion of ``unit_type`` that no question scores."""
     type_vi, type_en = _unit_type_text(unit_type)
     title_vi, title_en = top.title.get("vi"), top.title.get("en")
-    if getattr(top, "sipas", None) is not None:
+    if top.sipas is not None:
         return (f"Loại đơn vị {type_vi}: tiêu chí {top.code} «{title_vi}» lấy điểm từ chỉ số "
                 f"SIPAS nhưng không phiếu nào gửi cho loại đơn vị này khai báo nhóm dịch vụ "
                 f"SIPAS (sipas: service).",
@@ -489,8 +487,9 @@ def check_round_fit(pack: MethodologyPack, cells: Iterable[tuple[str, str, Quest
     criterion applying to it in ``year`` must be scored by at least one question of the
     questionnaires sent to that unit type (the criterion itself or any sub-criterion below it).
     A criterion carrying ``sipas`` takes its points from the unit's SIPAS index: it is covered
-    by a questionnaire, sent to that unit type, that declares SIPAS service groups, and no
-    question may score it directly. An empty list means the round can be scored.
+    by a questionnaire, sent to that unit type, that declares SIPAS service groups
+    (``sipas_service``), and no question may score it directly. An empty list means the round
+    can be scored.
     """
     cells = list(cells)
     if not cells:
@@ -499,7 +498,6 @@ def check_round_fit(pack: MethodologyPack, cells: Iterable[tuple[str, str, Quest
     problems: list[Problem] = []
     codes = {node.code: node for node in pack.all_criteria()}
     tops = scoring_survey_nodes(pack)
-    top_of = {node.code: top for top in tops for node in top.walk()}
     by_type: dict[str, list[Questionnaire]] = {}
     for _group, unit_type, q in cells:
         forms = by_type.setdefault(unit_type, [])
@@ -525,21 +523,20 @@ def check_round_fit(pack: MethodologyPack, cells: Iterable[tuple[str, str, Quest
                         f"'{question.criterion}'",
                         f"Questionnaire '{q.id}', question '{question.name}' scores criterion "
                         f"'{question.criterion}'")
-                misfit = _question_misfit(text, codes.get(question.criterion),
-                                          top_of.get(question.criterion), pack, unit_type, year)
+                misfit = _question_misfit(text, codes.get(question.criterion), pack, unit_type,
+                                          year)
                 if misfit is None:
                     scored.add(question.criterion)
                 else:
                     problems.append(Problem(None, None, None,
                                             f"{q.id}.{question.name}.criterion", *misfit))
-        has_sipas = any(getattr(q, "sipas_service", ()) for q in by_type[unit_type])
+        has_sipas = any(q.sipas_service for q in by_type[unit_type])
         for top in tops:
             if not top.applies(unit_type, year):
                 continue
-            if getattr(top, "sipas", None) is not None:
-                if has_sipas:
-                    continue
-            elif any(node.code in scored for node in top.walk()):
+            if any(node.code in scored or (node.sipas is not None and has_sipas
+                                           and node.applies(unit_type, year))
+                   for node in top.walk()):
                 continue
             problems.append(Problem(None, None, None, f"{unit_type}/{top.code}",
                                     *_missing(top, unit_type)))

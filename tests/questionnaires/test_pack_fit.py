@@ -152,3 +152,69 @@ def test_bundled_commune_matrix_without_a_document_item_misses_2_3():
     problems = check_round_fit(pack, stripped, 2025)
     assert [p.column for p in problems] == ["commune/2.3"]
     assert pack.criterion("2.3").title.en in problems[0].message_en
+
+
+SIPAS_PACK = qn.load_pack({
+    "id": "probe_sipas", "version": "1", "title": {"vi": "Gói SIPAS", "en": "SIPAS pack"},
+    "unit_types": ["agency", "commune"], "total_points": 10,
+    "criteria": [
+        {"code": "1", "title": {"vi": "Lĩnh vực 1", "en": "Field 1"}, "max_points": 4,
+         "children": [{"code": "1.1", "title": {"vi": "Đánh giá", "en": "Rating"},
+                       "max_points": 4, "assessment": "survey"}]},
+        {"code": "2", "title": {"vi": "Tác động", "en": "Impact"}, "max_points": 6,
+         "children": [{"code": "2.1", "title": {"vi": "Sự hài lòng", "en": "Satisfaction"},
+                       "max_points": 6, "assessment": "survey", "sipas": "share"}]},
+    ],
+})
+
+
+def _sipas_form(form_id: str = "sipas_probe", criterion: str | None = None) -> qn.Questionnaire:
+    """A citizens' form with one SIPAS service element of one five-level item, and one item
+    scoring ``criterion`` outside the element when it is given."""
+    levels = [{"name": str(k), "label": {"vi": f"Mức {k}", "en": f"Level {k}"},
+               "coefficient": (k - 1) / 4} for k in range(1, 6)]
+    extra = [] if criterion is None else [
+        {"name": "direct", "type": "single", "label": {"vi": "Chấm thẳng", "en": "Direct"},
+         "choices": "sat5", "criterion": criterion}]
+    return qn.Questionnaire.from_dict({
+        "id": form_id, "version": "1", "title": {"vi": "SIPAS thử", "en": "SIPAS probe"},
+        "languages": ["vi", "en"], "respondent_group": "citizen",
+        "sipas": {"service": ["g_access"]},
+        "choice_lists": {"sat5": levels},
+        "pages": [{"name": "p", "title": {"vi": "Trang", "en": "Page"}, "questions": [
+            {"name": "g_access", "type": "group", "label": {"vi": "Tiếp cận", "en": "Access"},
+             "questions": [{"name": "s1", "type": "single", "choices": "sat5",
+                            "label": {"vi": "Dễ tìm nơi nộp", "en": "Easy to find"}}]},
+            *extra]}],
+    })
+
+
+def test_a_sipas_criterion_is_covered_by_a_form_declaring_sipas_service_groups():
+    officials = _form(["1.1"])
+    assert check_round_fit(SIPAS_PACK, [("delegate", "agency", officials),
+                                        ("citizen", "agency", _sipas_form())], 2025) == []
+    # sent to agencies only: communes miss the SIPAS criterion
+    problems = check_round_fit(SIPAS_PACK, [("delegate", "agency", officials),
+                                            ("citizen", "agency", _sipas_form()),
+                                            ("delegate", "commune", officials)], 2025)
+    assert [p.column for p in problems] == ["commune/2.1"]
+    assert "SIPAS" in problems[0].message_en and "“Satisfaction”" in problems[0].message_en
+    assert "sipas: service" in problems[0].message_vi
+
+
+def test_a_question_may_not_score_the_sipas_criterion_directly():
+    form = _sipas_form(criterion="2.1")
+    problems = check_round_fit(SIPAS_PACK, [("delegate", "agency", _form(["1.1"])),
+                                            ("citizen", "agency", form)], 2025)
+    assert [p.column for p in problems] == ["sipas_probe.direct.criterion"]
+    assert "SIPAS index" in problems[0].message_en
+    assert [p.column for p in qn.check_against_pack(form, SIPAS_PACK)] == ["direct.criterion"]
+    assert qn.check_against_pack(_sipas_form(), SIPAS_PACK) == []
+
+
+def test_the_bundled_packs_mark_their_sipas_criterion():
+    for name in qn.bundled_packs():
+        pack = qn.load_bundled_pack(name)
+        sipas = pack.sipas_criteria()
+        assert len(sipas) == 1 and sipas[0] in scoring_survey_nodes(pack), name
+        assert "SIPAS" in sipas[0].title.en
