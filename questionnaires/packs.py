@@ -384,10 +384,11 @@ def check_against_pack(q: Questionnaire, pack: MethodologyPack) -> list[Problem]
         node = codes.get(question.criterion)
         if node is None:
             problems.append(Problem(None, None, None, column,
-                                    f"Câu '{question.name}' chấm điểm cho tiêu chí '{question.criterion}' "
-                                    f"không có trong gói '{pack.id}'.",
+                                    f"Câu '{question.name}' chấm điểm cho tiêu chí "
+                                    f"'{question.criterion}' không có trong gói '{pack.id}'.",
                                     f"Question '{question.name}' scores criterion "
-                                    f"'{question.criterion}', which pack '{pack.id}' does not have."))
+                                    f"'{question.criterion}', which pack '{pack.id}' does not "
+                                    f"have."))
         elif node.assessment != "survey":
             problems.append(Problem(None, None, None, column,
                                     f"Tiêu chí '{node.code}' không đánh giá bằng điều tra XHH.",
