@@ -218,3 +218,21 @@ def test_the_bundled_packs_mark_their_sipas_criterion():
         sipas = pack.sipas_criteria()
         assert len(sipas) == 1 and sipas[0] in scoring_survey_nodes(pack), name
         assert "SIPAS" in sipas[0].title.en
+
+
+@pytest.mark.parametrize("name", sorted(qn.bundled_packs()))
+def test_every_number_of_a_bundled_pack_says_where_it_comes_from(name):
+    """Each point value (and the group weights) carries '# [src] ...' or '# [tpl]'; the
+    description names the template values in both languages."""
+    import re
+
+    text = qn.bundled_packs()[name].read_text("utf-8")
+    numbered = [line for line in text.splitlines()
+                if re.match(r"\s*(max_points|total_points|survey_points|weights):", line)]
+    assert len(numbered) == len(qn.load_bundled_pack(name).all_criteria()) + sum(
+        1 for key in ("total_points:", "survey_points:", "weights:") if key in text)
+    unmarked = [line for line in numbered if not re.search(r"# \[(src\] \S+|tpl\])", line)]
+    assert unmarked == []
+    pack = qn.load_bundled_pack(name)
+    assert "[tpl]" in pack.description.vi and "[tpl]" in pack.description.en
+    assert "TEMPLATE VALUES" in pack.description.en and "SỐ GIẢ ĐỊNH" in pack.description.vi
