@@ -109,7 +109,7 @@ def test_cli_list_validate_and_convert(tmp_path):
 def test_cli_validate_broken_file_lists_every_problem_and_exits_1(tmp_path):
     broken = tmp_path / "broken.yaml"
     text = qn.bundled()["delegate_rates_agency_2025"].read_text("utf-8")
-    text = text.replace("name: c3_3", "name: c1_5")                # duplicate name
+    text = text.replace("name: c3_3_on_time\n", "name: c1_5\n")    # duplicate name
     text = text.replace("coefficient: 0.6", "coefficient: 6")       # outside [0, 1]
     text = text.replace("respondent_group: delegate", "respondent_group: delegate\nowner: x")
     broken.write_text(text, encoding="utf-8")
