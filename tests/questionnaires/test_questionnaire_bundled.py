@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -40,42 +41,45 @@ def test_template_exports_to_xlsform_that_pyxform_converts(name, tmp_path):
     qn.write_xlsform(q, path)
     result = convert(xlsform=str(path))
     assert f'id="{q.id}"' in result.xform
-    assert 'par:criterion="' in result.xform  # scoring metadata reaches the XForm binds
+    scored = any(x.criterion for x in q.questions)
+    assert ('par:criterion="' in result.xform) == scored  # scoring metadata reaches the XForm binds
     assert qn.read_xlsform(path) == q
 
 
-def test_sipas_structure_and_scores():
+def test_sipas_answers_validate_skip_the_feedback_element_and_score_no_criterion():
     q = qn.load_bundled("sipas_2025")
-    items = [x for x in q.questions if x.criterion == "8.1"]
-    by_group = {}
-    for x in items:
-        by_group.setdefault(q.parent(x.name), []).append(x)
-    assert {g: len(v) for g, v in by_group.items()} == {
+    groups = ["g_access", "g_procedure", "g_officials", "g_results", "g_feedback"]
+    items = {g: [x.name for x in q.question(g).children] for g in groups}
+    assert {g: len(v) for g, v in items.items()} == {
         "g_access": 4, "g_procedure": 4, "g_officials": 5, "g_results": 3, "g_feedback": 3}
     scale = q.question("s_access_1").choices
     assert [c.name for c in scale] == ["1", "2", "3", "4", "5", "dk"]
     assert [c.coefficient for c in scale[:5]] == [0.0, 0.25, 0.5, 0.75, 1.0] and scale[5].excluded
-    assert q.question("priorities").max_choices == 3
-    for name in ("gender", "age_group", "ethnicity", "education", "occupation", "procedure",
-                 "channel", "commune"):
-        q.question(name)
-    answers = {"commune": "Phường Ba Đình", "procedure": "Cấp giấy khai sinh", "channel": "online",
-               "gender": "female", "age_group": "a26_34", "ethnicity": "kinh",
-               "education": "college_university", "occupation": "business",
-               "harassment": "none", "informal_payment": "dk", "gave_feedback": "no",
-               "overall": "4", "priorities": ["online", "time"]}
-    levels = ["5", "4", "dk", "3", "5", "5", "4", "2", "1", "5", "4", "5", "3", "4", "4", "5"]
-    for x, level in zip([i for i in items if q.parent(i.name) != "g_feedback"], levels):
-        answers[x.name] = level
+    answers = {"respondent_type": "individual", "gender": "female", "age_group": "a25_34",
+               "ethnicity": "kinh", "education": "university", "occupation": "private_sector",
+               "residence": "urban", "terrain": "delta", "interest_health": "very",
+               "info_channels": ["internet", "media"], "harassment": "none",
+               "informal_payment": "some", "dossier_mode": "online"}
+    for x in q.question("q8_experience").children:
+        answers[x.name] = "no"
+    for x in q.question("q10_priorities").children:
+        answers[x.name] = "much"
+    policy = ["g_policy_accountability", "g_policy_participation", "g_policy_quality",
+              "g_policy_results"]
+    rated = [x.name for g in policy for x in q.question(g).children]
+    rated += [name for g in groups[:4] for name in items[g]]
+    for name, level in zip(rated, itertools.cycle(["5", "4", "dk", "3", "1"])):
+        answers[name] = level
     assert q.validate(answers) == []
-    scores = q.scores(answers)["8.1"]
-    # hand count: 15 scored answers (one "dk" excluded); coefficient = (level - 1) / 4
-    expected = [(int(v) - 1) / 4 for v in levels if v != "dk"]
-    assert scores == expected and len(scores) == 15
-    # the feedback element is skipped when no feedback was given
+    # no SIPAS item carries a criterion: the SIPAS criterion is scored from the index itself
+    assert q.scores(answers) == {}
+    # the feedback element is skipped unless a complaint or petition was made (Câu 8 item 5)
     assert "g_feedback" not in q.relevant_names(answers)
-    assert {(f"s_feedback_{i}", "required") for i in (1, 2, 3)} == {
-        (e.question, e.code) for e in q.validate({**answers, "gave_feedback": "yes"})}
+    assert {(name, "required") for name in items["g_feedback"]} == {
+        (e.question, e.code) for e in q.validate({**answers, "exp_petition": "yes"})}
+    # answers to a skipped element are dropped, not kept
+    cleaned = q.clean({**answers, "s_feedback_1": "5"})
+    assert "s_feedback_1" not in cleaned and cleaned["s_access_1"] == answers["s_access_1"]
 
 
 def test_packs_add_up():
