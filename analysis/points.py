@@ -34,7 +34,8 @@ import numpy as np
 
 from .indices import t_interval
 
-__all__ = ["GroupRatings", "GroupRule", "GroupMean", "CriterionPoints", "criterion_points"]
+__all__ = ["GroupRatings", "GroupRule", "GroupMean", "CriterionPoints", "criterion_points",
+           "sipas_criterion_points"]
 
 MEAN_OF_GROUP_MEANS = "mean_of_group_means"
 FIXED_WEIGHTS = "fixed_weights"
@@ -130,6 +131,7 @@ class CriterionPoints:
     effective_n: float
     flags: tuple[str, ...]
     groups: tuple[GroupMean, ...]
+    measure: str | None = None  # "sipas_share" / "sipas_score": points = max × that index ÷ 100
 
 
 def _domain_means(design, y: np.ndarray, units: np.ndarray) -> dict:
@@ -280,4 +282,66 @@ def criterion_points(
             ci_low=lo, ci_high=hi, df=df, n=n, effective_n=eff,
             flags=tuple(dict.fromkeys(flags)), groups=tuple(means),
         ))
+    return out
+
+
+def sipas_criterion_points(
+    sipas,
+    criteria: Mapping[str, tuple[float, str]],
+    *,
+    min_n: int = 30,
+    group: str = "citizen",
+    excluded: Mapping[str, int] | None = None,
+) -> list[CriterionPoints]:
+    """Points of the SIPAS criteria from the units' overall SIPAS indices.
+
+    One SIPAS number: a SIPAS criterion's points are its maximum × the unit's overall index in
+    the pack's measure ÷ 100, with that index's standard error and interval scaled alike, so
+    the points and the SIPAS page can never disagree.
+
+    Parameters
+    ----------
+    sipas : analysis.indices.SipasResult
+        The round's SIPAS indices (units' overall indices are used; the province's is not).
+    criteria : mapping of str to (float, str)
+        Criterion code → (max points, measure), the measure being ``"share"`` (% Hài lòng and
+        Rất hài lòng) or ``"score"`` (mean rating on 0–100).
+    min_n : int
+        Units whose index rests on fewer respondents are flagged ``small_cell``.
+    group : str
+        The respondent group named in the points' breakdown.
+    excluded : mapping of str to int, optional
+        Unit → number of quarantined SIPAS responses left out (flags ``quarantined_excluded``).
+
+    Returns
+    -------
+    list of CriterionPoints
+        Sorted by unit, then criterion in the order of ``criteria``. ``effective_n`` is NaN:
+        the index averages several items, so no single Kish n describes it.
+    """
+    for code, (mx, measure) in criteria.items():
+        if not np.isfinite(mx) or mx <= 0:
+            raise ValueError(f"Max points of criterion {code!r} must be positive, not {mx!r}.")
+        if measure not in ("share", "score"):
+            raise ValueError(f"SIPAS measure of criterion {code!r} must be 'share' or 'score'.")
+    excluded = excluded or {}
+    overall = sorted((i for i in sipas.indices if i.level == "overall" and i.unit is not None),
+                     key=lambda i: str(i.unit))
+    out = []
+    for index in overall:
+        for code, (mx, measure) in criteria.items():
+            estimate = getattr(index, measure)
+            scale = float(mx) / 100.0
+            flags = ["small_cell"] if estimate.n < min_n else []
+            if excluded.get(str(index.unit), 0):
+                flags.append("quarantined_excluded")
+            out.append(CriterionPoints(
+                unit=str(index.unit), criterion=code, points=estimate.value * scale,
+                max_points=float(mx), se=estimate.se * scale, ci_low=estimate.ci_low * scale,
+                ci_high=estimate.ci_high * scale, df=estimate.df, n=int(estimate.n),
+                effective_n=float("nan"), flags=tuple(flags),
+                groups=(GroupMean(group, estimate.value / 100.0, estimate.se / 100.0, estimate.df,
+                                  int(estimate.n), float("nan")),),
+                measure=f"sipas_{measure}",
+            ))
     return out

@@ -12,14 +12,14 @@ from types import SimpleNamespace
 from typing import Any, Callable, Mapping
 
 from questionnaires.checks import check_questionnaire
-from questionnaires.model import Choice, Label, Page, Question, Questionnaire
+from questionnaires.model import SIPAS_PARTS, Choice, Label, Page, Question, Questionnaire
 from questionnaires.problems import Problem, QuestionnaireError
 
 Path = tuple[Any, ...]
 Locate = Callable[[Path], tuple[str | None, int | None, str | None]]
 
 FORM_KEYS = ("id", "version", "title", "description", "languages", "respondent_group",
-             "choice_lists", "pages")
+             "sipas", "choice_lists", "pages")
 PAGE_KEYS = ("name", "title", "relevant", "questions")
 QUESTION_KEYS = ("name", "type", "label", "hint", "required", "relevant", "constraint",
                  "constraint_message", "choices", "list_name", "max_choices", "randomize", "seed",
@@ -258,6 +258,7 @@ def build_questionnaire(data: Any, file: str | None = None,
         languages=tuple(str(lang) for lang in languages),
         respondent_group=reader.text(form, "respondent_group", ()) or "",
         pages=tuple(pages),
+        **_sipas_roles(reader, form.get("sipas")),
     )
     found, _ = check_questionnaire(parts)  # type: ignore[arg-type]
     for key, vi, en in found:
@@ -275,7 +276,30 @@ def build_questionnaire(data: Any, file: str | None = None,
     if reader.problems:
         raise QuestionnaireError(list(dict.fromkeys(reader.problems)))
     return Questionnaire(parts.id, parts.version, parts.title, parts.languages,
-                         parts.respondent_group, parts.pages, parts.description)
+                         parts.respondent_group, parts.pages, parts.description,
+                         parts.sipas_service, parts.sipas_policy)
+
+
+def _sipas_roles(reader: "_Reader", value: Any) -> dict[str, tuple[str, ...]]:
+    """``sipas: {service: [group, ...], policy: [group, ...]}`` → the model's two tuples."""
+    roles: dict[str, tuple[str, ...]] = {"sipas_service": (), "sipas_policy": ()}
+    if value is None:
+        return roles
+    if not isinstance(value, Mapping):
+        reader.problem(("sipas",), "'sipas' phải có dạng {service: [...], policy: [...]}.",
+                       "'sipas' must look like {service: [...], policy: [...]}.")
+        return roles
+    for part, names in value.items():
+        if part not in SIPAS_PARTS:
+            reader.problem(("sipas", part), f"Phần SIPAS '{part}' không được hỗ trợ "
+                           "(dùng service hoặc policy).",
+                           f"The SIPAS part '{part}' is not supported (use service or policy).")
+        elif not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            reader.problem(("sipas", part), "Danh sách yếu tố SIPAS phải là danh sách tên nhóm.",
+                           "A SIPAS element list must be a list of group names.")
+        else:
+            roles[f"sipas_{part}"] = tuple(names)
+    return roles
 
 
 # ---------------------------------------------------------------------------- to dict
@@ -335,6 +359,9 @@ def questionnaire_to_dict(q: Questionnaire) -> dict[str, Any]:
         data["description"] = label_to_dict(q.description)
     data["languages"] = list(q.languages)
     data["respondent_group"] = q.respondent_group
+    sipas = {part: list(q.sipas_elements(part)) for part in SIPAS_PARTS if q.sipas_elements(part)}
+    if sipas:  # written only when present, so other forms keep their content hash
+        data["sipas"] = sipas
     lists = q.choice_lists
     if shared:
         data["choice_lists"] = {name: [_choice_to_dict(c) for c in lists[name]]

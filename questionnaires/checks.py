@@ -109,7 +109,43 @@ def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str]
     _check_other_names(found, flat, seen_names)
     _check_shared_lists(found, flat)
     compiled = _check_expressions(found, flat, parents, q.pages, page_at)
+    _check_sipas_roles(found, q, flat)
     return found, compiled
+
+
+def _check_sipas_roles(found: Found, q: "Questionnaire", flat: list["Question"]) -> None:
+    """Each SIPAS element is a group, named once, of single-choice items on the five-level
+    satisfaction scale; its items score no criterion (the SIPAS index is their score)."""
+    from questionnaires.model import SIPAS_LEVELS
+
+    groups = {question.name: question for question in flat if question.type == "group"}
+    listed: set[str] = set()
+    for part in ("service", "policy"):
+        for name in getattr(q, f"sipas_{part}", ()):
+            key = ("form", "sipas")
+            if name in listed:
+                found.append((key, f"Nhóm '{name}' được khai báo hai lần là yếu tố SIPAS.",
+                              f"The group '{name}' is declared twice as a SIPAS element."))
+                continue
+            listed.add(name)
+            group = groups.get(name)
+            if group is None:
+                found.append((key, f"Yếu tố SIPAS '{name}' không phải là nhóm (group) của phiếu.",
+                              f"The SIPAS element '{name}' is not a group of the form."))
+                continue
+            for child in group.children:
+                levels = [c for c in child.choices if not c.excluded]
+                if child.type != "single" or len(levels) != SIPAS_LEVELS:
+                    found.append((key, f"Câu '{child.name}' của yếu tố SIPAS '{name}' phải là câu "
+                                  f"chọn một trên thang {SIPAS_LEVELS} mức hài lòng.",
+                                  f"Item '{child.name}' of SIPAS element '{name}' must be a "
+                                  f"single-choice question on the {SIPAS_LEVELS}-level "
+                                  "satisfaction scale."))
+                elif child.criterion is not None:
+                    found.append((key, f"Câu SIPAS '{child.name}' không được gắn tiêu chí: điểm "
+                                  "tiêu chí SIPAS tính từ chỉ số SIPAS.",
+                                  f"SIPAS item '{child.name}' may not score a criterion: the "
+                                  "SIPAS criterion's points come from the SIPAS index."))
 
 
 def _check_question(found: Found, index: int, question: "Question", languages: tuple[str, ...],

@@ -17,10 +17,13 @@ from questionnaires.problems import ValidationError
 if TYPE_CHECKING:
     from questionnaires.expressions import Expression
 
-__all__ = ["QUESTION_TYPES", "Choice", "Label", "Page", "Question", "Questionnaire"]
+__all__ = ["QUESTION_TYPES", "SIPAS_LEVELS", "SIPAS_PARTS", "Choice", "Label", "Page", "Question",
+           "Questionnaire"]
 
 QUESTION_TYPES = ("single", "multiple", "integer", "decimal", "text", "date", "note", "group")
 LANGUAGES = ("vi", "en")
+SIPAS_PARTS = ("service", "policy")  # Câu 9 part II (the SIPAS index) and part I (policies)
+SIPAS_LEVELS = 5  # Rất không hài lòng … Rất hài lòng
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,11 @@ def _flatten(questions: tuple[Question, ...]) -> Iterator[Question]:
 class Questionnaire:
     """A versioned questionnaire for one respondent group.
 
+    ``sipas_service`` and ``sipas_policy`` name the groups that are SIPAS elements (Câu 9 part
+    II, the five service elements averaged into the SIPAS index; part I, satisfaction with
+    policies): each holds single-choice items on the five-level satisfaction scale, rated 1..5
+    by the position of the chosen option, whatever its coefficient.
+
     Construction checks everything (names, references, cycles, labels, coefficients) and
     raises ``QuestionnaireError`` with all problems found.
     """
@@ -133,6 +141,8 @@ class Questionnaire:
     respondent_group: str
     pages: tuple[Page, ...]
     description: Label | None = None
+    sipas_service: tuple[str, ...] = ()
+    sipas_policy: tuple[str, ...] = ()
     _index: dict = field(init=False, repr=False, compare=False, hash=False)
     _compiled: dict = field(init=False, repr=False, compare=False, hash=False)
     _parents: dict = field(init=False, repr=False, compare=False, hash=False)
@@ -206,6 +216,23 @@ class Questionnaire:
             raise ValueError(f"kind must be 'relevant' or 'constraint', not {kind!r}")
         self.question(name)
         return self._compiled.get((name, kind))
+
+    def sipas_elements(self, part: str = "service") -> tuple[str, ...]:
+        """The element groups of SIPAS ``part`` ("service" or "policy"), in order."""
+        if part not in SIPAS_PARTS:
+            raise ValueError(f"part must be one of {SIPAS_PARTS}, not {part!r}")
+        return self.sipas_service if part == "service" else self.sipas_policy
+
+    def sipas_items(self, part: str = "service") -> list[tuple[str, str]]:
+        """``(item name, element group name)`` of every SIPAS item of ``part``, in order."""
+        return [(child.name, group) for group in self.sipas_elements(part)
+                for child in self.question(group).children]
+
+    def satisfaction_rating(self, name: str, answer: Any) -> int | None:
+        """The 1..5 rating of ``answer`` to SIPAS item ``name``: the position of the chosen
+        option among the scale's options; ``None`` for no answer or an excluded option."""
+        scale = [choice.name for choice in self.question(name).choices if not choice.excluded]
+        return scale.index(answer) + 1 if isinstance(answer, str) and answer in scale else None
 
     @property
     def choice_lists(self) -> dict[str, tuple[Choice, ...]]:

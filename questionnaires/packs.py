@@ -24,11 +24,12 @@ from questionnaires.problems import Problem, QuestionnaireError
 __all__ = ["ASSESSMENTS", "Criterion", "MethodologyPack", "check_against_pack", "load_pack"]
 
 ASSESSMENTS = ("survey", "self")
+SIPAS_MEASURES = ("share", "score")  # % Hài lòng + Rất hài lòng; mean rating on 0–100
 GROUP_RULES = ("mean_of_group_means",)
 PACK_KEYS = ("id", "version", "title", "description", "unit_types", "total_points",
              "survey_points", "group_rule", "criteria")
 CRITERION_KEYS = ("code", "title", "max_points", "assessment", "applies_to", "valid_from",
-                  "valid_to", "children")
+                  "valid_to", "sipas", "children")
 _TOLERANCE = 1e-6
 
 
@@ -38,7 +39,9 @@ class Criterion:
 
     ``assessment`` is ``"survey"`` (points from the sociological survey) or ``"self"``
     (self-assessment and appraisal); ``applies_to`` lists unit types; ``valid_from`` and
-    ``valid_to`` are the first and last data years it applies to (``None``: open).
+    ``valid_to`` are the first and last data years it applies to (``None``: open). ``sipas``
+    ("share" or "score") marks the SIPAS criterion: its points are ``max_points`` × the unit's
+    overall SIPAS index in that measure ÷ 100, the same number the SIPAS page shows.
     """
 
     code: str
@@ -49,6 +52,7 @@ class Criterion:
     valid_from: int | None = None
     valid_to: int | None = None
     children: tuple["Criterion", ...] = ()
+    sipas: str | None = None
 
     def applies(self, unit_type: str, year: int | None = None) -> bool:
         """Whether the criterion counts for a unit of ``unit_type`` in data year ``year``."""
@@ -102,6 +106,10 @@ class MethodologyPack:
         """The criteria without children, in document order."""
         return [node for node in self.all_criteria() if not node.children]
 
+    def sipas_criteria(self) -> list[Criterion]:
+        """The criteria scored from the SIPAS index (``sipas`` set), in document order."""
+        return [node for node in self.all_criteria() if node.sipas is not None]
+
     def survey_criteria(self) -> list[Criterion]:
         """Criteria assessed by the survey, in document order (any level)."""
         return [node for node in self.all_criteria() if node.assessment == "survey"]
@@ -136,6 +144,8 @@ class MethodologyPack:
                 if getattr(node, key) is not None and (
                         parent is None or getattr(parent, key) != getattr(node, key)):
                     out[key] = getattr(node, key)
+            if node.sipas is not None:
+                out["sipas"] = node.sipas
             if node.children:
                 out["children"] = [node_dict(child, node) for child in node.children]
             return out
@@ -296,6 +306,14 @@ def load_pack(source: str | Path | Mapping[str, Any]) -> MethodologyPack:
         if years[0] is not None and years[1] is not None and years[0] > years[1]:
             problem(path + ("valid_to",), "'valid_to' sớm hơn 'valid_from'.",
                     "'valid_to' is earlier than 'valid_from'.")
+        sipas = value.get("sipas")
+        if sipas is not None and (sipas not in SIPAS_MEASURES or assessment != "survey"):
+            problem(path + ("sipas",),
+                    f"'sipas' của tiêu chí '{code}' phải là 'share' hoặc 'score', và tiêu chí phải "
+                    "đánh giá bằng điều tra XHH.",
+                    f"'sipas' of criterion '{code}' must be 'share' or 'score' on a "
+                    "survey-assessed criterion.")
+            sipas = None
         node = Criterion(code, label(value.get("title"), path + ("title",)) or Label(), points,
                          assessment, tuple(applies), years[0], years[1])
         raw_children = value.get("children") or []
@@ -315,8 +333,11 @@ def load_pack(source: str | Path | Mapping[str, Any]) -> MethodologyPack:
                 problem(path + ("max_points",),
                         f"Tổng điểm các tiêu chí con của '{code}' là {child_sum:g}, khác {points:g}.",
                         f"The children of '{code}' add up to {child_sum:g} points, not {points:g}.")
+        if sipas is not None and children:
+            problem(path + ("sipas",), f"Tiêu chí SIPAS '{code}' không được có tiêu chí con.",
+                    f"The SIPAS criterion '{code}' may not have sub-criteria.")
         return Criterion(code, node.title, points, assessment, tuple(applies), years[0],
-                         years[1], tuple(children))
+                         years[1], tuple(children), sipas)
 
     raw_criteria = data.get("criteria")
     if not isinstance(raw_criteria, list) or not raw_criteria:

@@ -12,7 +12,9 @@ Mapping (see the README for the table):
 - the scoring criterion is ``bind::par:criterion``; choice ``coefficient`` and ``excluded``
   are extra columns of ``choices``, which pyxform ignores;
 - settings ``form_id``, ``version``, ``default_language``, ``form_title`` (Vietnamese) and
-  ``par_title_en``, ``par_respondent_group``, ``par_description_vi``, ``par_description_en``.
+  ``par_title_en``, ``par_respondent_group``, ``par_description_vi``, ``par_description_en``,
+  and the SIPAS element groups ``par_sipas_service`` and ``par_sipas_policy`` (group names
+  separated by spaces).
 
 Metadata rows (``start``, ``end``, ``today``, ``deviceid``, …) are skipped on import; other
 types that the model lacks (``calculate``, repeats, ``choice_filter``…) are reported as
@@ -156,6 +158,9 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
     if q.description is not None:
         values["par_description_vi"] = q.description.vi
         values["par_description_en"] = q.description.en
+    for part in ("service", "policy"):
+        if q.sipas_elements(part):
+            values[f"par_sipas_{part}"] = " ".join(q.sipas_elements(part))
     settings.append(list(values))
     settings.append(list(values.values()))
     workbook.save(path)
@@ -424,6 +429,11 @@ def read_xlsform(path: str | Path) -> Questionnaire:
     if description["vi"] is not None or description["en"] is not None:
         data["description"] = {k: v for k, v in description.items() if v is not None}
         cells[("description",)] = ("settings", settings_row, "par_description_vi")
+    sipas = {part: setting[f"par_sipas_{part}"].split() for part in ("service", "policy")
+             if setting.get(f"par_sipas_{part}")}
+    if sipas:
+        data["sipas"] = sipas
+        cells[("sipas",)] = ("settings", settings_row, "par_sipas_service")
     if data["respondent_group"] is None:
         problem("settings", settings_row, "par_respondent_group",
                 "Thiếu nhóm đối tượng khảo sát (par_respondent_group).",

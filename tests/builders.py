@@ -206,26 +206,29 @@ RESULTS_PACK = {
              {"code": "1.2", "title": {"vi": "Đánh giá của đại biểu", "en": "Delegates' rating"},
               "max_points": 2, "assessment": "survey"}]},
         {"code": "8", "title": {"vi": "Tác động đến người dân", "en": "Impact on citizens"}, "max_points": 4,
-         "assessment": "survey"},
+         "assessment": "survey", "sipas": "share"},
     ],
 }
 
 
-def _scale_question(name: str, criterion: str) -> dict:
-    return {"name": name, "type": "single", "choices": "scale", "criterion": criterion,
-            "label": {"vi": f"Mức hài lòng {name}", "en": f"Satisfaction {name}"}}
+def _scale_question(name: str) -> dict:
+    return {"name": name, "type": "single", "choices": "scale",
+            "label": {"vi": f"Ông/Bà hài lòng ở mức nào về {name}?",
+                      "en": f"How satisfied are you with {name}?"}}
 
 
 def results_sipas_dict() -> dict:
-    """A SIPAS-like citizen form: elements ``g_a`` (items a1, a2) and ``g_b`` (b1), all scoring ``8``."""
+    """A SIPAS-like citizen form: elements ``g_a`` (items a1, a2) and ``g_b`` (b1); the pack's
+    criterion ``8`` is scored from their overall SIPAS index."""
     return {
         "id": "sipas_test", "version": "1", "respondent_group": "citizen", "languages": ["vi", "en"],
+        "sipas": {"service": ["g_a", "g_b"]},
         "title": {"vi": "Phiếu SIPAS thử", "en": "Test SIPAS form"}, "choice_lists": {"scale": SCALE},
         "pages": [{"name": "satisfaction", "title": {"vi": "Hài lòng", "en": "Satisfaction"}, "questions": [
             {"name": "g_a", "type": "group", "label": {"vi": "Tiếp cận", "en": "Access"},
-             "questions": [_scale_question("a1", "8"), _scale_question("a2", "8")]},
+             "questions": [_scale_question("a1"), _scale_question("a2")]},
             {"name": "g_b", "type": "group", "label": {"vi": "Thủ tục", "en": "Procedure"},
-             "questions": [_scale_question("b1", "8")]},
+             "questions": [_scale_question("b1")]},
             {"name": "comment", "type": "text", "label": {"vi": "Góp ý", "en": "Comment"}},
         ]}],
     }

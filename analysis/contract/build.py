@@ -35,7 +35,7 @@ def _field(obj, name, default=None):
 
 
 def _criterion(cp) -> dict:
-    return {
+    out = {
         "code": str(_field(cp, "criterion", _field(cp, "code"))),
         "points": _number(_field(cp, "points")),
         "max_points": _number(_field(cp, "max_points")),
@@ -46,6 +46,12 @@ def _criterion(cp) -> dict:
         "ci_high": _number(_field(cp, "ci_high")),
         "flags": [str(f) for f in (_field(cp, "flags") or ())],
     }
+    measure = _field(cp, "measure")
+    if measure is not None:  # the SIPAS criterion: the index its points come from, 0–100
+        points, max_points = out["points"], out["max_points"]
+        value = None if points is None or not max_points else 100.0 * points / max_points
+        out["measure"] = {"name": str(measure), "value": _number(value)}
+    return out
 
 
 def _estimate(e) -> dict:

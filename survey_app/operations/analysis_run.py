@@ -23,7 +23,6 @@ from survey_app.operations.documents import load_questionnaire
 DEFAULT_MIN_N = 30
 WEIGHTING_METHOD = ("base weights (1 for unsampled entries), non-response adjusted within cells of "
                     "respondent group x rated unit x stratum; Taylor linearisation, strata as sampled")
-SIPAS_SCALE = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 class RoundNotReady(ValueError):
@@ -71,36 +70,10 @@ class RoundData:
         return int(self.response_ids.size)
 
 
-def sipas_rating(question) -> dict[str, float] | None:
-    """Choice name → rating 1..5 when the question is on the five-level satisfaction scale
-    (its scored choices carry the coefficients 0, .25, .5, .75, 1), else None."""
-    if question.type != "single" or not question.choices:
-        return None
-    scored = [c for c in question.choices if not c.excluded and c.coefficient is not None]
-    if len(scored) != len(SIPAS_SCALE) or sorted(c.coefficient for c in scored) != list(SIPAS_SCALE):
-        return None
-    if len(scored) != len([c for c in question.choices if not c.excluded]):
-        return None
-    return {c.name: 1.0 + 4.0 * c.coefficient for c in scored}
-
-
-def sipas_items_of(questionnaire) -> list[tuple[str, str, str, dict]]:
-    """(question name, item code, element code, rating map) of each SIPAS item of a citizen form.
-
-    An element is a group of questions holding five-level satisfaction items (e.g. ``g_access``);
-    the item code is the question name. Satisfaction items outside any group (policy
-    satisfaction, a single overall question) are not part of the element and overall indices.
-    """
-    if questionnaire.respondent_group != "citizen":
-        return []
-    items = []
-    for question in questionnaire.questions:
-        ratings = sipas_rating(question)
-        element = questionnaire.parent(question.name)
-        if ratings is None or element is None:
-            continue
-        items.append((question.name, question.name, element, ratings))
-    return items
+def sipas_items_of(questionnaire) -> list[tuple[str, str]]:
+    """(item name, element group) of each SIPAS service item, found by the questionnaire's
+    declared roles (``sipas: {service: [...]}``), never by the values of the coefficients."""
+    return questionnaire.sipas_items("service")
 
 
 def round_by_code(code: str) -> SurveyRound:
@@ -134,7 +107,7 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
     sipas_maps = {}
     for form_id, questionnaire in forms.items():
         sipas_maps[form_id] = sipas_items_of(questionnaire)
-        for _, code, element, _ in sipas_maps[form_id]:
+        for code, element in sipas_maps[form_id]:
             if code not in sipas_columns:
                 sipas_columns[code] = len(sipas_columns)
                 sipas_elements.append(element)
@@ -149,8 +122,8 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
             column = criteria.setdefault(code, np.full(n, np.nan))
             if values:
                 column[i] = float(np.mean(values))
-        for k, (name, code, _, rating_map) in enumerate(sipas_maps[row[1]]):
-            rating = rating_map.get(row[7].get(name))
+        for k, (code, _) in enumerate(sipas_maps[row[1]]):
+            rating = questionnaire.satisfaction_rating(code, row[7].get(code))
             if rating is not None:
                 ratings[sipas_position[i], sipas_columns[code]] = rating
                 grids[row[1]][i, k] = rating
@@ -358,13 +331,20 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
     """Survey-assessed criterion points and SIPAS indices of a round, with and without the
     quarantined responses (as stored on ``Response.quarantined``)."""
     from analysis.indices import sipas_indices
-    from analysis.points import criterion_points
+    from analysis.points import criterion_points, sipas_criterion_points
 
     pack = load_round_pack(survey_round)
     data = data if data is not None else gather_round(survey_round)
-    max_points = {c.code: c.max_points for c in pack.survey_criteria() if c.code in data.coefficients}
+    sipas_criteria = {c.code: (c.max_points, c.sipas) for c in pack.sipas_criteria()}
+    max_points = {c.code: c.max_points for c in pack.survey_criteria()
+                  if c.code in data.coefficients and c.code not in sipas_criteria}
     unit_types = dict(db.session.execute(db.select(Unit.code, Unit.unit_type)).all())
     expected = expected_groups(survey_round, unit_types)
+    pack_order = {c.code: i for i, c in enumerate(pack.all_criteria())}
+
+    def order(cp):
+        return cp.unit, pack_order.get(cp.criterion, len(pack_order))
+
     results = {}
     for excluded in (True, False):
         ratings = group_ratings(data, max_points, exclude_quarantined=excluded)
@@ -379,6 +359,9 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
                 units=data.units[rows].astype(str),
                 exclude=data.quarantined[rows] if excluded else None,
             )
+            dropped = Counter(data.units[rows][data.quarantined[rows]]) if excluded else {}
+            points = sorted(points + sipas_criterion_points(
+                sipas, sipas_criteria, min_n=min_n, excluded=dropped), key=order)
         results[excluded] = (_applicable(points, pack, unit_types, survey_round.year), sipas)
     return RoundAnalysis(
         round_code=survey_round.code, pack=pack, points=results[True][0], points_all=results[False][0],

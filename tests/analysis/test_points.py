@@ -120,3 +120,31 @@ def test_missing_group_follows_the_rating_matrix_when_given():
     expected = criterion_points(ratings, {"1.1": 2.0}, min_n=1,
                                 expected_groups={"F": ("North", "South"), "M": ("North", "South")})
     assert "missing_group" in cell(expected, "M").flags
+
+
+def test_sipas_criterion_points_are_the_overall_index_in_the_chosen_measure():
+    """Hand-worked: unit U1 answers (5, 5) and (4, 1) on two one-item elements, unit U2 (3, 3).
+    U1: item a rated 5, 4 → share 100 %, mean 4.5 → score 87.5; item b rated 5, 1 → share 50 %,
+    mean 3 → score 50; overall share 75 %, score 68.75. A 10-point criterion: 7.5 points by
+    share, 6.875 by score. U2: share 0 %, score 50."""
+    from analysis import SurveyDesign
+    from analysis.indices import sipas_indices
+    from analysis.points import sipas_criterion_points
+
+    ratings = np.array([[5.0, 5.0], [4.0, 1.0], [3.0, 3.0]])
+    sipas = sipas_indices(ratings, ["a", "b"], ["A", "B"], SurveyDesign(np.ones(3)),
+                          units=np.array(["U1", "U1", "U2"]))
+    points = sipas_criterion_points(sipas, {"8.1": (10.0, "share"), "8.9": (10.0, "score")},
+                                    min_n=2, excluded={"U2": 1})
+    by = {(p.unit, p.criterion): p for p in points}
+    assert by[("U1", "8.1")].points == pytest.approx(7.5)
+    assert by[("U1", "8.9")].points == pytest.approx(6.875)
+    assert by[("U2", "8.1")].points == 0.0 and by[("U2", "8.9")].points == pytest.approx(5.0)
+    overall = sipas.get("overall", "overall", "U1")
+    assert by[("U1", "8.1")].se == pytest.approx(overall.share.se / 10)
+    assert by[("U1", "8.9")].ci_high == pytest.approx(overall.score.ci_high / 10)
+    assert by[("U1", "8.1")].measure == "sipas_share" and by[("U1", "8.9")].measure == "sipas_score"
+    assert by[("U2", "8.1")].flags == ("small_cell", "quarantined_excluded")
+    assert by[("U1", "8.1")].flags == ()
+    with pytest.raises(ValueError, match="share' or 'score"):
+        sipas_criterion_points(sipas, {"8.1": (10.0, "mean")})

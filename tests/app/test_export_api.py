@@ -65,7 +65,11 @@ def test_json_export_validates_carries_the_numbers_and_its_checksum(client, publ
     assert list(Draft202012Validator(schema).iter_errors(doc)) == []
     units = {u["code"]: u for u in doc["units"]}
     points = {c["code"]: c for c in units["SO-A"]["criteria"]}
-    assert points["8"]["points"] == pytest.approx(1.9375, rel=1e-12)
+    assert points["8"]["points"] == pytest.approx(1.675, rel=1e-12)
+    assert points["8"]["measure"] == {"name": "sipas_share", "value": pytest.approx(41.875)}
+    overall = next(i for i in units["SO-A"]["sipas"] if i["level"] == "overall")
+    assert overall["share"]["value"] == pytest.approx(points["8"]["measure"]["value"], rel=1e-12)
+    assert "measure" not in points["1.2"]
     assert points["1.2"]["points"] == pytest.approx(1.2, rel=1e-12)     # quarantined response left out
     overall = next(i for i in units["SO-A"]["sipas"] if i["level"] == "overall")
     assert overall["score"]["value"] == pytest.approx(44.21875, rel=1e-12)
@@ -113,7 +117,7 @@ def test_xlsx_and_sav_exports(client, published, tmp_path):
     frame, meta = pyreadstat.read_sav(str(path))
     assert len(frame) == 11
     labels = dict(zip(meta.column_names, meta.column_labels))
-    assert labels["a1"] == "Mức hài lòng a1"
+    assert labels["a1"] == "Ông/Bà hài lòng ở mức nào về a1?"
     assert meta.variable_value_labels["a1"][5.0] == "Rất hài lòng"
     assert max(frame["weight"].tolist()) == 30.0
 

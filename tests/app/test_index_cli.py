@@ -1,9 +1,9 @@
 """``par-survey index``: survey points (contract) + self-assessment CSV → PAR Index.
 
 Hand-worked: the test pack has 10 points: 1.1 (self, 4), 1.2 (survey, 2) and 8 (survey, 4).
-SO-A has survey points 1.2 = 1.2 and 8 = 1.9375 (see test_results_numbers.py); with 1.1 = 3 its
-index is (3 + 1.2 + 1.9375) / 10 = 61.375 %. XA-B has 1.2 = 1.0, 8 = 2.0 and 1.1 "không áp
-dụng", so 1.1 leaves the denominator: (1.0 + 2.0) / 6 = 50 %.
+SO-A has survey points 1.2 = 1.2 and 8 = 1.675 (the SIPAS share 41.875 % of 4 points, see
+test_results_numbers.py); with 1.1 = 3 its index is (3 + 1.2 + 1.675) / 10 = 58.75 %. XA-B has
+1.2 = 1.0, 8 = 2.0 and 1.1 "không áp dụng", so 1.1 leaves the denominator: (1.0 + 2.0) / 6 = 50 %.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_index_combines_with_the_not_applicable_rule(runner, contract_file, tmp_
                                    "-o", str(out)])
     assert result.exit_code == 0, result.output
     units = {u["unit_code"]: u for u in json.loads(out.read_text(encoding="utf-8"))["units"]}
-    assert units["SO-A"]["index"] == pytest.approx(61.375, rel=1e-12)
+    assert units["SO-A"]["index"] == pytest.approx(58.75, rel=1e-12)
     assert units["SO-A"]["applicable_max"] == pytest.approx(10.0)
     assert units["XA-B"]["index"] == pytest.approx(50.0, rel=1e-12)
     assert units["XA-B"]["applicable_max"] == pytest.approx(6.0)

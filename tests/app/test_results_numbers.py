@@ -9,8 +9,8 @@ answered 1,1,1 and 4,3,"don't know". Total weight 80.
 * item b1: 5,1 (the third excluded) → (100+30)/50 = 2.6 → 40; share 40 %
 * element g_a = mean(a1, a2): score 48.4375, share 43.75; g_b = b1; overall = mean of elements:
   score 44.21875, share 41.875
-* criterion 8 (max 4) from citizens' mean coefficients 1, 0, (0.75+0.5)/2:
-  (20·1 + 30·0.625)/80 = 0.484375 → 1.9375 points
+* criterion 8 (max 4) is the pack's SIPAS criterion (measure "share"): 4 × 41.875 % → 1.675
+  points; XA-B's ratings 4,4,4 and 2,2,2 (weights 5, 5) → every share 50 % → 2.0 points
 * criterion 1.2 (max 2) from delegates A, B, C (1, .6, .2) → 0.6 → 1.2 points; with the
   quarantined D (0) as well → 0.45 → 0.9 points
 """
@@ -45,7 +45,7 @@ def test_gather_arranges_weights_with_nonresponse_adjustment(scored):
     assert data.sipas_items.codes == ("a1", "a2", "b1")
     assert data.sipas_items.elements == ("g_a", "g_a", "g_b")
     assert np.isnan(data.sipas_ratings[2, 2]) and data.sipas_ratings[2, 0] == 4.0
-    assert data.coefficients["8"][2] == pytest.approx(0.625)
+    assert "8" not in data.coefficients  # SIPAS items score through the index, not coefficients
     assert data.quarantined.sum() == 1
 
 
@@ -53,7 +53,7 @@ def test_points_match_hand_computation(scored):
     from survey_app.operations.analysis_run import analyze_round
 
     result = analyze_round(scored["round"], min_n=3)
-    assert _point(result.points, "SO-A", "8").points == pytest.approx(1.9375, rel=1e-12)
+    assert _point(result.points, "SO-A", "8").points == pytest.approx(1.675, rel=1e-12)
     assert _point(result.points, "SO-A", "1.2").points == pytest.approx(1.2, rel=1e-12)
     assert _point(result.points_all, "SO-A", "1.2").points == pytest.approx(0.9, rel=1e-12)
     assert _point(result.points, "XA-B", "8").points == pytest.approx(2.0, rel=1e-12)
@@ -77,21 +77,26 @@ def test_sipas_matches_hand_computation(scored):
 
 
 def test_standard_errors_are_those_of_analysis_on_the_same_arrays(scored):
-    """The web layer adds nothing: SEs equal a direct call of ``analysis`` on the arrays."""
+    """The web layer adds nothing: SEs equal a direct call of ``analysis`` on the arrays, and the
+    SIPAS criterion's points carry the overall index's SE and interval scaled to its points."""
     from analysis import SurveyDesign
     from analysis.points import GroupRatings, criterion_points
     from survey_app.operations.analysis_run import analyze_round
 
     result = analyze_round(scored["round"], min_n=3)
-    weights = np.array([20.0, 30.0, 30.0, 5.0, 5.0])
-    design = SurveyDesign(weights, strata=np.array(["S1", "S2", "S2", "B", "B"]), lonely_psu="adjust")
+    weights = np.ones(6)  # delegates: no design weights, no invitations
+    design = SurveyDesign(weights)
     direct = criterion_points(
-        [GroupRatings("citizen", design, np.array(["SO-A"] * 3 + ["XA-B"] * 2),
-                      {"8": np.array([1.0, 0.0, 0.625, 0.75, 0.25])})], {"8": 4.0}, min_n=3)
-    mine = _point(result.points, "SO-A", "8")
-    theirs = _point(direct, "SO-A", "8")
+        [GroupRatings("delegate", design, np.array(["SO-A"] * 4 + ["XA-B"] * 2),
+                      {"1.2": np.array([1.0, 0.6, 0.2, np.nan, 1.0, 0.0])})], {"1.2": 2.0}, min_n=3)
+    mine, theirs = _point(result.points, "SO-A", "1.2"), _point(direct, "SO-A", "1.2")
     assert mine.se == pytest.approx(theirs.se, rel=1e-12) and mine.se > 0
     assert (mine.ci_low, mine.ci_high) == pytest.approx((theirs.ci_low, theirs.ci_high), rel=1e-12)
+    overall = result.sipas.get("overall", "overall", "SO-A").share
+    sipas_points = _point(result.points, "SO-A", "8")
+    assert sipas_points.se == pytest.approx(overall.se * 4 / 100, rel=1e-12) and overall.se > 0
+    assert (sipas_points.ci_low, sipas_points.ci_high) == pytest.approx(
+        (overall.ci_low * 4 / 100, overall.ci_high * 4 / 100), rel=1e-12)
 
 
 def test_response_counts_and_rates(scored):
@@ -127,7 +132,7 @@ def test_bundled_sipas_form_has_nineteen_service_items_in_five_elements():
 
     items = sipas_items_of(questionnaires.load_bundled("sipas_2025"))
     assert len(items) == 19
-    assert sorted(Counter(element for _, _, element, _ in items).values()) == [3, 3, 4, 4, 5]
+    assert sorted(Counter(element for _, element in items).values()) == [3, 3, 4, 4, 5]
 
 
 def test_quality_flags_are_stored_as_quarantine_without_deleting(scored):

@@ -45,7 +45,7 @@ def test_round_page_shows_points_sipas_and_rates(client, two_years):
     page = client.get("/results/KQ-2025?min_n=3")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "1.938" in html          # SO-A criterion 8: 1.9375
+    assert "1.675" in html          # SO-A criterion 8: 4 × the SIPAS share 41.875 %
     assert "1.200" in html and "0.900" in html   # 1.2 without / with the quarantined response
     assert "44.22" in html and "41.88" in html    # SIPAS overall score and share of SO-A
     assert "ô nhỏ" in html                        # XA-B's delegates: 2 answers < 3
@@ -76,7 +76,7 @@ def test_index_upload_combines_or_lists_problems(client, two_years):
                        content_type="multipart/form-data")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "61.38" in html and "50.00" in html and "6.00" in html
+    assert "58.75" in html and "50.00" in html and "6.00" in html   # (3 + 1.2 + 1.675) / 10
     bad = b"unit_code,criterion_code,points\nSO-A,1.1,7\nXA-Z,1.1,1\n"
     page = client.post("/results/KQ-2025/index", data={"csv_file": (io.BytesIO(bad), "tda.csv")},
                        content_type="multipart/form-data")

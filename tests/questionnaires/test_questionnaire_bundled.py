@@ -41,17 +41,22 @@ def test_template_exports_to_xlsform_that_pyxform_converts(name, tmp_path):
     qn.write_xlsform(q, path)
     result = convert(xlsform=str(path))
     assert f'id="{q.id}"' in result.xform
-    scored = any(x.criterion for x in q.questions)
-    assert ('par:criterion="' in result.xform) == scored  # scoring metadata reaches the XForm binds
+    if any(question.criterion for question in q.questions):
+        assert 'par:criterion="' in result.xform  # scoring metadata reaches the XForm binds
     assert qn.read_xlsform(path) == q
 
 
-def test_sipas_answers_validate_skip_the_feedback_element_and_score_no_criterion():
+def test_sipas_answers_validate_rate_by_position_and_skip_the_feedback_element():
     q = qn.load_bundled("sipas_2025")
-    groups = ["g_access", "g_procedure", "g_officials", "g_results", "g_feedback"]
-    items = {g: [x.name for x in q.question(g).children] for g in groups}
-    assert {g: len(v) for g, v in items.items()} == {
+    items = q.sipas_items("service")
+    by_group = {}
+    for name, element in items:
+        by_group.setdefault(element, []).append(name)
+    assert {g: len(v) for g, v in by_group.items()} == {
         "g_access": 4, "g_procedure": 4, "g_officials": 5, "g_results": 3, "g_feedback": 3}
+    policy = q.sipas_items("policy")
+    assert len(policy) == 15
+    assert all(q.question(name).criterion is None for name, _ in items + policy)
     scale = q.question("s_access_1").choices
     assert [c.name for c in scale] == ["1", "2", "3", "4", "5", "dk"]
     assert [c.coefficient for c in scale[:5]] == [0.0, 0.25, 0.5, 0.75, 1.0] and scale[5].excluded
@@ -64,18 +69,18 @@ def test_sipas_answers_validate_skip_the_feedback_element_and_score_no_criterion
         answers[x.name] = "no"
     for x in q.question("q10_priorities").children:
         answers[x.name] = "much"
-    policy = ["g_policy_accountability", "g_policy_participation", "g_policy_quality",
-              "g_policy_results"]
-    rated = [x.name for g in policy for x in q.question(g).children]
-    rated += [name for g in groups[:4] for name in items[g]]
-    for name, level in zip(rated, itertools.cycle(["5", "4", "dk", "3", "1"])):
-        answers[name] = level
+    rated = [name for name, _ in policy] + [name for name, g in items if g != "g_feedback"]
+    levels = dict(zip(rated, itertools.cycle(["5", "4", "dk", "3", "1"])))
+    answers.update(levels)
     assert q.validate(answers) == []
     # no SIPAS item carries a criterion: the SIPAS criterion is scored from the index itself
     assert q.scores(answers) == {}
+    # the rating is the option's position on the scale; "dk" is no rating
+    assert [q.satisfaction_rating(name, answers[name]) for name in rated] == [
+        None if v == "dk" else int(v) for v in levels.values()]
     # the feedback element is skipped unless a complaint or petition was made (Câu 8 item 5)
     assert "g_feedback" not in q.relevant_names(answers)
-    assert {(name, "required") for name in items["g_feedback"]} == {
+    assert {(name, "required") for name in by_group["g_feedback"]} == {
         (e.question, e.code) for e in q.validate({**answers, "exp_petition": "yes"})}
     # answers to a skipped element are dropped, not kept
     cleaned = q.clean({**answers, "s_feedback_1": "5"})
