@@ -96,6 +96,10 @@ def test_questions_one_to_eight_match_the_copy(form):
 def test_question_nine_items_per_part_and_element(form, declared):
     assert declared["policy"] == list(POLICY)
     assert declared["service"] == list(SERVICE)  # the five elements, in order
+    assert form.sipas_elements("service") == tuple(SERVICE)
+    assert form.sipas_elements("policy") == tuple(POLICY)
+    assert [e for _, e in form.sipas_items("service")] == [
+        g for g, n in SERVICE.items() for _ in range(n)]
     for group, count in {**POLICY, **SERVICE}.items():
         question = form.question(group)
         assert question.type == "group"
