@@ -1,4 +1,4 @@
-"""Synthetic answers (demo and load tests) fit the bundled forms and straight-line every rated item."""
+"""Synthetic answers (demo, load tests) fit the bundled forms and straight-line every rated item."""
 from __future__ import annotations
 
 import numpy as np
