@@ -55,7 +55,7 @@ def small_questionnaire_dict(form_id: str | None = None, version: str = "1", gro
             ]},
             {"name": "service", "title": {"vi": "Dịch vụ", "en": "Service"}, "questions": [
                 {"name": "used_online", "type": "single", "required": True, "choices": yes_no,
-                 "label": {"vi": "Bạn có nộp hồ sơ trực tuyến không?", "en": "Did you apply online?"}},
+                 "label": {"vi": "Ông/Bà có nộp hồ sơ trực tuyến không?", "en": "Did you apply online?"}},
                 {"name": "online_rating", "type": "single", "required": True, "choices": "scale",
                  "relevant": "${used_online} = 'yes'", "criterion": "8.1",
                  "label": {"vi": "Hài lòng với dịch vụ trực tuyến", "en": "Satisfaction with online service"}},

@@ -84,7 +84,7 @@ def seed_demo() -> dict:
                     quality, rng, unused)
     _seed_officials(survey_round, [u for u in rated if u.unit_type == "commune"], leader_form,
                     "agency_leader", quality, rng, unused)
-    entries = [create_entry_point(survey_round, unit, sipas, counter="Bộ phận một cửa") for unit in rated]
+    entries = [create_entry_point(survey_round, unit, sipas, counter="Bộ phận Một cửa") for unit in rated]
     return {"round": survey_round, "entries": entries, "unused_invitations": unused}
 
 

@@ -89,7 +89,8 @@ class Source:
             return Refusal("used", "Lời mời này đã được dùng để gửi phiếu. Mỗi lời mời chỉ gửi được một lần.",
                            "This invitation has already been used. Each invitation can answer once.")
         if not self.round.is_open:
-            return Refusal("closed", "Đợt khảo sát này đã đóng hoặc chưa mở. Cảm ơn bạn đã quan tâm.",
+            return Refusal("closed",
+                           "Đợt khảo sát này đã đóng hoặc chưa mở. Cảm ơn Ông/Bà đã quan tâm.",
                            "This survey round is closed or not open yet. Thank you for your interest.")
         return None
 

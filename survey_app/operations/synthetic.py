@@ -47,11 +47,11 @@ def synthesize_answers(questionnaire, rng: np.random.Generator, quality: float,
         if question.name in answers or question.type in ("note", "group"):
             continue
         if question.type == "single":
-            if straight_line and question.criterion:
-                scored = [c for c in question.choices if c.coefficient is not None and not c.excluded]
+            scored = [c for c in question.choices if c.coefficient is not None and not c.excluded]
+            if straight_line and scored:  # every rated item (SIPAS items carry no criterion)
                 if straight_choice is None or straight_choice not in {c.name for c in scored}:
-                    straight_choice = max(scored, key=lambda c: c.coefficient).name if scored else None
-                answers[question.name] = straight_choice or _choose_single(question, rng, quality)
+                    straight_choice = max(scored, key=lambda c: c.coefficient).name
+                answers[question.name] = straight_choice
             else:
                 answers[question.name] = _choose_single(question, rng, quality)
         elif question.type == "multiple":

@@ -156,7 +156,7 @@ def _post(source, state, resume_key: str, self_url: str, channel: str):
     consent_missing = not state["paradata"].get("consent")
     if consent_missing and (index == notice_page or following is None):
         errors.setdefault("_consent", []).append(_message(
-            "Vui lòng xác nhận bạn đã đọc thông báo và đồng ý tham gia.",
+            "Vui lòng xác nhận Ông/Bà đã đọc thông báo và đồng ý tham gia.",
             "Please confirm you have read the notice and agree to take part."))
         if index != notice_page and not newly_shown and len(errors) == 1:
             # a later answer made an earlier page (now the first) visible: consent goes there

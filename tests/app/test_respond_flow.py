@@ -39,7 +39,7 @@ def test_qr_entry_renders_the_first_page_with_notice_and_anonymity(client, entry
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "91/2025/QH15" in html
-    assert "không thể liên kết với bạn" in html
+    assert "không thể liên kết với Ông/Bà" in html
     assert '<legend>Giới tính' in html and 'for="age"' in html
     assert "Trang 1/3" in html
     assert page.headers["Cache-Control"] == "no-store"

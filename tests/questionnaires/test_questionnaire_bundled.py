@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def test_template_exports_to_xlsform_that_pyxform_converts(name, tmp_path):
     assert qn.read_xlsform(path) == q
 
 
-def test_sipas_structure_and_ratings():
+def test_sipas_answers_validate_rate_by_position_and_skip_the_feedback_element():
     q = qn.load_bundled("sipas_2025")
     items = q.sipas_items("service")
     by_group = {}
@@ -54,31 +55,37 @@ def test_sipas_structure_and_ratings():
         by_group.setdefault(element, []).append(name)
     assert {g: len(v) for g, v in by_group.items()} == {
         "g_access": 4, "g_procedure": 4, "g_officials": 5, "g_results": 3, "g_feedback": 3}
-    assert all(q.question(name).criterion is None for name, _ in items)
+    policy = q.sipas_items("policy")
+    assert len(policy) == 15
+    assert all(q.question(name).criterion is None for name, _ in items + policy)
     scale = q.question("s_access_1").choices
     assert [c.name for c in scale] == ["1", "2", "3", "4", "5", "dk"]
     assert [c.coefficient for c in scale[:5]] == [0.0, 0.25, 0.5, 0.75, 1.0] and scale[5].excluded
-    assert q.question("priorities").max_choices == 3
-    for name in ("gender", "age_group", "ethnicity", "education", "occupation", "procedure",
-                 "channel", "commune"):
-        q.question(name)
-    answers = {"commune": "Phường Ba Đình", "procedure": "Cấp giấy khai sinh", "channel": "online",
-               "gender": "female", "age_group": "a26_34", "ethnicity": "kinh",
-               "education": "college_university", "occupation": "business",
-               "harassment": "none", "informal_payment": "dk", "gave_feedback": "no",
-               "overall": "4", "priorities": ["online", "time"]}
-    levels = ["5", "4", "dk", "3", "5", "5", "4", "2", "1", "5", "4", "5", "3", "4", "4", "5"]
-    for (name, _), level in zip([i for i in items if i[1] != "g_feedback"], levels):
-        answers[name] = level
+    answers = {"respondent_type": "individual", "gender": "female", "age_group": "a25_34",
+               "ethnicity": "kinh", "education": "university", "occupation": "private_sector",
+               "residence": "urban", "terrain": "delta", "interest_health": "very",
+               "info_channels": ["internet", "media"], "harassment": "none",
+               "informal_payment": "some", "dossier_mode": "online"}
+    for x in q.question("q8_experience").children:
+        answers[x.name] = "no"
+    for x in q.question("q10_priorities").children:
+        answers[x.name] = "much"
+    rated = [name for name, _ in policy] + [name for name, g in items if g != "g_feedback"]
+    levels = dict(zip(rated, itertools.cycle(["5", "4", "dk", "3", "1"])))
+    answers.update(levels)
     assert q.validate(answers) == []
-    ratings = [q.satisfaction_rating(name, answers[name]) for name, element in items
-               if element != "g_feedback"]
+    # no SIPAS item carries a criterion: the SIPAS criterion is scored from the index itself
+    assert q.scores(answers) == {}
     # the rating is the option's position on the scale; "dk" is no rating
-    assert ratings == [None if v == "dk" else int(v) for v in levels]
-    # the feedback element is skipped when no feedback was given
+    assert [q.satisfaction_rating(name, answers[name]) for name in rated] == [
+        None if v == "dk" else int(v) for v in levels.values()]
+    # the feedback element is skipped unless a complaint or petition was made (Câu 8 item 5)
     assert "g_feedback" not in q.relevant_names(answers)
-    assert {(f"s_feedback_{i}", "required") for i in (1, 2, 3)} == {
-        (e.question, e.code) for e in q.validate({**answers, "gave_feedback": "yes"})}
+    assert {(name, "required") for name in by_group["g_feedback"]} == {
+        (e.question, e.code) for e in q.validate({**answers, "exp_petition": "yes"})}
+    # answers to a skipped element are dropped, not kept
+    cleaned = q.clean({**answers, "s_feedback_1": "5"})
+    assert "s_feedback_1" not in cleaned and cleaned["s_access_1"] == answers["s_access_1"]
 
 
 def test_packs_add_up():
@@ -112,7 +119,7 @@ def test_cli_list_validate_and_convert(tmp_path):
 def test_cli_validate_broken_file_lists_every_problem_and_exits_1(tmp_path):
     broken = tmp_path / "broken.yaml"
     text = qn.bundled()["delegate_rates_agency_2025"].read_text("utf-8")
-    text = text.replace("name: c3_3", "name: c1_5")                # duplicate name
+    text = text.replace("name: c3_3_on_time\n", "name: c1_5\n")    # duplicate name
     text = text.replace("coefficient: 0.6", "coefficient: 6")       # outside [0, 1]
     text = text.replace("respondent_group: delegate", "respondent_group: delegate\nowner: x")
     broken.write_text(text, encoding="utf-8")
