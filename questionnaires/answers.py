@@ -100,14 +100,17 @@ def _checked_text(question: "Question", value: str) -> str | None:
     return text
 
 
-def _whole_number(value: int) -> int:
-    if abs(value) > INTEGER_LIMIT:
+def _whole_number(value: int, limits: bool = True) -> int:
+    if limits and abs(value) > INTEGER_LIMIT:
         raise _type_error("Số quá lớn.", "The number is too large.")
     return value
 
 
-def coerce(question: "Question", value: Any) -> Any:
+def coerce(question: "Question", value: Any, *, limits: bool = True) -> Any:
     """The answer to ``question`` in its canonical Python type, or ``None`` if not given.
+
+    ``limits=False`` skips the rules for input (text cleaning and length, integer range), to read
+    answers stored before those rules existed (scoring does).
 
     Raises ``_Invalid`` (internal) when the value cannot be an answer to this question.
     """
@@ -118,13 +121,13 @@ def coerce(question: "Question", value: Any) -> Any:
         if isinstance(value, bool):
             raise _type_error("Cần nhập một số nguyên.", "Enter a whole number.")
         if isinstance(value, int):
-            return _whole_number(value)
+            return _whole_number(value, limits)
         if isinstance(value, float) and value.is_integer():
-            return _whole_number(int(value))
+            return _whole_number(int(value), limits)
         if isinstance(value, str) and _INTEGER_RE.match(value.strip()):
             if len(value.strip().lstrip("+-").lstrip("0")) > 16:
                 raise _type_error("Số quá lớn.", "The number is too large.")
-            return _whole_number(int(value.strip()))
+            return _whole_number(int(value.strip()), limits)
         raise _type_error("Cần nhập một số nguyên.", "Enter a whole number.")
     if kind == "decimal":
         number: float | None = None
@@ -138,7 +141,7 @@ def coerce(question: "Question", value: Any) -> Any:
     if kind == "text":
         if not isinstance(value, str):
             raise _type_error("Cần nhập chữ.", "Enter text.")
-        return _checked_text(question, value)
+        return _checked_text(question, value) if limits else value
     if kind == "date":
         if isinstance(value, _dt.datetime):
             raise _type_error("Cần nhập ngày dạng YYYY-MM-DD.", "Enter a date as YYYY-MM-DD.")
@@ -252,8 +255,8 @@ def _flatten_page(page: "Page") -> list["Question"]:
     return out
 
 
-def _check(q: "Questionnaire", answers: Mapping[str, Any],
-           page: "Page | None") -> tuple[list[ValidationError], dict[str, Any]]:
+def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
+           limits: bool = True) -> tuple[list[ValidationError], dict[str, Any]]:
     if not isinstance(answers, Mapping):
         raise ValueError("answers must be a mapping of question name to value")
     errors: list[ValidationError] = []
@@ -275,7 +278,7 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any],
             continue
         name = question.name
         try:
-            value = coerce(question, answers.get(name))
+            value = coerce(question, answers.get(name), limits=limits)
         except _Invalid as invalid:
             errors.append(ValidationError(name, *invalid.error))
             continue
@@ -298,8 +301,12 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any],
             other_text = answers.get(question.other_name)
             if "other" in chosen:
                 try:
-                    other_text = (_checked_text(question, other_text)
-                                  if isinstance(other_text, str) else None)
+                    if not isinstance(other_text, str):
+                        other_text = None
+                    elif limits:
+                        other_text = _checked_text(question, other_text)
+                    elif _is_empty(other_text):
+                        other_text = None
                 except _Invalid as invalid:
                     errors.append(ValidationError(question.other_name, *invalid.error))
                     continue
@@ -363,7 +370,9 @@ def scores(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str, list[flo
     Every criterion the questionnaire scores is a key; answers with an excluded option, and
     unanswered or irrelevant questions, add nothing. Raises ``AnswersInvalid`` for invalid answers.
     """
-    cleaned = clean(q, answers)
+    errors, cleaned = _check(q, answers, None, limits=False)  # stored answers: no input limits
+    if errors:
+        raise AnswersInvalid(errors)
     result: dict[str, list[float]] = {}
     for question in q.questions:
         if question.criterion is None:
