@@ -6,8 +6,9 @@
 * **Strict JSON.** The app's JSON parser refuses ``NaN``/``Infinity``, numbers beyond 64 bits or
   floating point, nesting deeper than ``MAX_JSON_DEPTH``, and NUL characters or lone surrogates
   in strings; a JSON body that fails is a 400 with a sentence, never a 500.
-* **Ids in URLs.** ``<int:...>`` accepts at most 19 digits and values up to 2**63 − 1, so an
-  id no database column can hold is a 404.
+* **Ids in URLs.** ``<int:...>`` accepts at most 10 digits and values up to 2**31 − 1 (the id
+  columns are PostgreSQL ``integer``), so an id no id column can hold — 64-bit and beyond
+  included — is a 404, not a database error.
 * **NUL characters** in the path, the query string, form fields or JSON are a 400: PostgreSQL
   cannot store or even compare them.
 
@@ -27,6 +28,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, ValidationError
 
 INT64_MAX = 2**63 - 1
+ID_MAX = 2**31 - 1  # id columns are SQL INTEGER (32-bit on PostgreSQL)
 MAX_JSON_DEPTH = 32
 # Endpoints that take file uploads and so may receive MAX_UPLOAD_BYTES.
 UPLOAD_ENDPOINTS = frozenset({"admin.frame_upload", "results.par_index"})
@@ -102,17 +104,17 @@ class StrictJSONProvider(DefaultJSONProvider):
         return value
 
 
-class Int64Converter(IntegerConverter):
-    """``<int:...>`` limited to what a 64-bit id column holds: anything larger is a 404."""
+class IdConverter(IntegerConverter):
+    """``<int:...>`` limited to what an id column holds: anything larger is a 404."""
 
-    regex = r"\d{1,19}"
+    regex = r"\d{1,10}"
 
     def __init__(self, map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", INT64_MAX)
+        kwargs.setdefault("max", ID_MAX)
         super().__init__(map, *args, **kwargs)
 
     def to_python(self, value: str) -> int:
-        if len(value) > 19:
+        if len(value) > 10:
             raise ValidationError()
         return super().to_python(value)
 
@@ -197,6 +199,6 @@ def handle_too_large(exc: HTTPException):
 def init_app(app: Flask) -> None:
     """Install the JSON provider and the int converter (before any route is added) and the guard."""
     app.json = StrictJSONProvider(app)
-    app.url_map.converters["int"] = Int64Converter
+    app.url_map.converters["int"] = IdConverter
     app.before_request(guard_request)
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
