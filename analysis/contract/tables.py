@@ -68,7 +68,8 @@ def escape_cell(value):
     return value
 
 
-def _xlsx_cell(value):
+def xlsx_cell(value):
+    """:func:`escape_cell`, and text cut at Excel's 32,767 characters with a visible marker."""
     value = escape_cell(value)
     if isinstance(value, str) and len(value) > XLSX_MAX_CELL_CHARS:
         return truncate_text(value, max_chars=XLSX_MAX_CELL_CHARS)
@@ -112,12 +113,21 @@ def contract_tables(doc: Mapping) -> dict[str, tuple[tuple[str, ...], list[list]
     return {"criteria": criteria_table(doc), "sipas": sipas_table(doc), "responses": response_table(doc)}
 
 
+def _csv_cell(value):
+    """:func:`escape_cell`, with carriage returns turned into line feeds: the csv module quotes a
+    cell holding ``\n`` but not one holding a lone ``\r``, which readers take as a row break."""
+    value = escape_cell(value)
+    if isinstance(value, str) and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def write_csv(headers: Sequence[str], rows: Iterable[Sequence], stream) -> None:
     """Write one table as CSV to a text stream (None becomes an empty cell)."""
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow([escape_cell(h) for h in headers])
+    writer.writerow([_csv_cell(h) for h in headers])
     for row in rows:
-        writer.writerow(["" if v is None else escape_cell(v) for v in row])
+        writer.writerow(["" if v is None else _csv_cell(v) for v in row])
 
 
 def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
@@ -132,7 +142,7 @@ def write_xlsx(tables: Mapping[str, tuple[Sequence[str], Iterable[Sequence]]], t
     workbook = Workbook(write_only=True)
     for name, (headers, rows) in tables.items():
         sheet = workbook.create_sheet(title=_SHEET_UNSAFE.sub("_", str(name))[:31] or "sheet")
-        sheet.append([_xlsx_cell(h) for h in headers])
+        sheet.append([xlsx_cell(h) for h in headers])
         for row in rows:
-            sheet.append([_xlsx_cell(v) for v in row])
+            sheet.append([xlsx_cell(v) for v in row])
     workbook.save(target)
