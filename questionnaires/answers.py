@@ -267,7 +267,8 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
         for key in answers:
             if key not in allowed:
                 errors.append(ValidationError(
-                    _shown(key), "unknown_question", f"Không có câu hỏi '{_shown(key)}' trong phiếu.",
+                    _shown(key), "unknown_question",
+                    f"Không có câu hỏi '{_shown(key)}' trong phiếu.",
                     f"The form has no question '{_shown(key)}'."))
     values = _coerced_values(q, answers)
     relevance, _ = _relevance(q, values)

@@ -400,7 +400,8 @@ def validate_frame(rows: Iterable[Mapping[Any, Any]], spec: FrameSpec,
             parsed[column.name] = value
             if column.unit_code and codes is not None and value not in codes:
                 errors.append(FrameError(
-                    number, column.name, f"Mã đơn vị “{_shown(value)}” không có trong danh mục đơn vị.",
+                    number, column.name,
+                    f"Mã đơn vị “{_shown(value)}” không có trong danh mục đơn vị.",
                     f"Unit code “{_shown(value)}” is not in the list of units."))
             if column.unique:
                 earlier = seen[column.name].setdefault(value, number)

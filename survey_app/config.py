@@ -31,7 +31,8 @@ class Config:
     MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(512 * 1024)))
     MAX_CONTENT_LENGTH = max(MAX_UPLOAD_BYTES, MAX_REQUEST_BYTES)
     # Uploaded frames: an XLSX may unpack to at most this many bytes; at most this many rows.
-    UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024)))
+    UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_MAX_UNPACKED_BYTES",
+                                                   str(100 * 1024 * 1024)))
     UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "500000"))
 
 

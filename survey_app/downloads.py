@@ -5,6 +5,7 @@ ASCII letters, digits, ``-`` and ``_``. ``content_disposition`` builds an attach
 any file name: an ASCII fallback with every other character replaced, and the exact name in
 RFC 5987 ``filename*`` form, so no name can break the header or the downloaded file's path.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,15 +13,19 @@ import unicodedata
 from urllib.parse import quote
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9_-]{1,40}")
-IDENTIFIER_MESSAGE_VI = ("Mã chỉ được gồm chữ cái không dấu, chữ số, dấu gạch ngang (-) và gạch dưới "
-                         "(_), tối đa 40 ký tự, ví dụ CCHC-2025.")
-IDENTIFIER_MESSAGE_EN = ("A code may hold only letters without accents, digits, - and _, at most 40 "
-                         "characters, e.g. CCHC-2025.")
+IDENTIFIER_MESSAGE_VI = (
+    "Mã chỉ được gồm chữ cái không dấu, chữ số, dấu gạch ngang (-) và gạch dưới "
+    "(_), tối đa 40 ký tự, ví dụ CCHC-2025."
+)
+IDENTIFIER_MESSAGE_EN = (
+    "A code may hold only letters without accents, digits, - and _, at most 40 "
+    "characters, e.g. CCHC-2025."
+)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def check_identifier(value: str, what_vi: str = "Mã", what_en: str = "code") -> str:
-    """``value`` stripped if it is a safe identifier; else ``ValueError`` in Vietnamese and English."""
+    """``value`` stripped if it is a safe identifier; else ``ValueError`` (Vietnamese, English)."""
     value = (value or "").strip()
     if not IDENTIFIER.fullmatch(value):
         raise ValueError(f"{what_vi}: {IDENTIFIER_MESSAGE_VI} / {what_en}: {IDENTIFIER_MESSAGE_EN}")

@@ -15,6 +15,7 @@
 Refusals answer in JSON (``survey_app.api.errors`` shape) under ``/api/`` and as a short page in
 the reader's language elsewhere; nothing is stored.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,13 +63,17 @@ def _finite_float(text: str) -> float:
 
 def _check_text(text: str) -> None:
     if "\x00" in text:
-        raise JSONRefused("Nội dung chứa ký tự NUL (\\u0000), không được nhận.",
-                          "The body holds a NUL character (\\u0000), which is not accepted.")
+        raise JSONRefused(
+            "Nội dung chứa ký tự NUL (\\u0000), không được nhận.",
+            "The body holds a NUL character (\\u0000), which is not accepted.",
+        )
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise JSONRefused("Nội dung chứa ký tự Unicode không hợp lệ.",
-                          "The body holds an invalid Unicode character.") from None
+        raise JSONRefused(
+            "Nội dung chứa ký tự Unicode không hợp lệ.",
+            "The body holds an invalid Unicode character.",
+        ) from None
 
 
 def check_json_value(value: Any) -> None:
@@ -80,8 +85,10 @@ def check_json_value(value: Any) -> None:
             _check_text(item)
         elif isinstance(item, (dict, list)):
             if depth > MAX_JSON_DEPTH:
-                raise JSONRefused(f"JSON lồng nhau quá {MAX_JSON_DEPTH} tầng.",
-                                  f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+                raise JSONRefused(
+                    f"JSON lồng nhau quá {MAX_JSON_DEPTH} tầng.",
+                    f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.",
+                )
             if isinstance(item, dict):
                 for key, child in item.items():
                     _check_text(key)
@@ -95,11 +102,18 @@ class StrictJSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
-            value = json.loads(s, parse_constant=_refuse_constant, parse_int=_bounded_int,
-                               parse_float=_finite_float, **kwargs)
+            value = json.loads(
+                s,
+                parse_constant=_refuse_constant,
+                parse_int=_bounded_int,
+                parse_float=_finite_float,
+                **kwargs,
+            )
         except RecursionError:
-            raise JSONRefused(f"JSON lồng nhau quá {MAX_JSON_DEPTH} tầng.",
-                              f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.") from None
+            raise JSONRefused(
+                f"JSON lồng nhau quá {MAX_JSON_DEPTH} tầng.",
+                f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.",
+            ) from None
         check_json_value(value)
         return value
 
@@ -137,16 +151,21 @@ def _refusal(status: int, code: str, message_vi: str, message_en: str):
     english = current_lang() == "en"
     message = message_en if english else message_vi
     language = "en" if english else "vi"
-    page = (f'<!doctype html><html lang="{language}"><meta charset="utf-8"><title>{status}</title>'
-            f'<p role="alert">{escape(message)}</p></html>')
+    page = (
+        f'<!doctype html><html lang="{language}"><meta charset="utf-8"><title>{status}</title>'
+        f'<p role="alert">{escape(message)}</p></html>'
+    )
     return page, status, {"Content-Type": "text/html; charset=utf-8"}
 
 
 def _too_large(limit: int):
     size = f"{limit / (1024 * 1024):.1f} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
-    return _refusal(413, "request_entity_too_large",
-                    f"Nội dung gửi lên quá lớn (tối đa {size}).",
-                    f"The request body is too large (at most {size}).")
+    return _refusal(
+        413,
+        "request_entity_too_large",
+        f"Nội dung gửi lên quá lớn (tối đa {size}).",
+        f"The request body is too large (at most {size}).",
+    )
 
 
 def _has_nul() -> bool:
@@ -155,7 +174,9 @@ def _has_nul() -> bool:
     if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
         return True
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True))
+        return any(
+            "\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)
+        )
     return False
 
 
@@ -167,9 +188,12 @@ def guard_request():
         return _too_large(limit)
     try:
         if _has_nul():
-            return _refusal(400, "bad_request", "Địa chỉ hoặc nội dung gửi lên chứa ký tự NUL, "
-                            "không được nhận.", "The address or the body holds a NUL character, "
-                            "which is not accepted.")
+            return _refusal(
+                400,
+                "bad_request",
+                "Địa chỉ hoặc nội dung gửi lên chứa ký tự NUL, không được nhận.",
+                "The address or the body holds a NUL character, which is not accepted.",
+            )
         if request.is_json and request.content_length != 0:
             # A body without Content-Length is cut silently at the stream's limit: read one byte
             # more than allowed to tell a body that fits from one that was cut.
@@ -184,8 +208,12 @@ def guard_request():
                 except JSONRefused as refused:
                     return _refusal(400, "bad_request", refused.message_vi, refused.message_en)
                 except ValueError:
-                    return _refusal(400, "bad_request", "Nội dung không phải JSON hợp lệ.",
-                                    "The body is not valid JSON.")
+                    return _refusal(
+                        400,
+                        "bad_request",
+                        "Nội dung không phải JSON hợp lệ.",
+                        "The body is not valid JSON.",
+                    )
     except RequestEntityTooLarge:
         return _too_large(limit)
     return None

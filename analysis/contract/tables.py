@@ -52,7 +52,8 @@ def truncate_text(text: str, max_chars: int | None = None, max_bytes: int | None
     mark_bytes = len(TRUNCATED_MARK.encode("utf-8"))
     if max_chars is not None and len(text) > max_chars:
         text, cut = text[: max_chars - len(TRUNCATED_MARK)], True
-    if max_bytes is not None and len(text) * 4 > max_bytes and len(text.encode("utf-8")) > max_bytes:
+    too_long = max_bytes is not None and len(text) * 4 > max_bytes
+    if too_long and len(text.encode("utf-8")) > max_bytes:
         raw = text.encode("utf-8")[: max_bytes - mark_bytes]
         text, cut = raw.decode("utf-8", errors="ignore"), True
     return text + TRUNCATED_MARK if cut else text

@@ -95,7 +95,8 @@ class ActionForm(FlaskForm):
 class RoundForm(FlaskForm):
     code = StringField("Mã đợt / code", validators=[
         DataRequired(REQUIRED), at_most(40),
-        Regexp(IDENTIFIER.pattern + "$", message=f"{IDENTIFIER_MESSAGE_VI} / {IDENTIFIER_MESSAGE_EN}")])
+        Regexp(IDENTIFIER.pattern + "$",
+               message=f"{IDENTIFIER_MESSAGE_VI} / {IDENTIFIER_MESSAGE_EN}")])
     province_id = SelectField("Tỉnh / province", coerce=int, validators=[InputRequired(REQUIRED)])
     year = IntegerField("Năm / year", validators=[InputRequired(REQUIRED), between(2000, 2100)])
     period = StringField("Kỳ / period", validators=[at_most(60)])

@@ -58,14 +58,17 @@ def frame_upload(round_id: int):
             errors, status, more = result.errors, 400, result.check.more_errors
             total = result.check.error_count
             problem = (
-                f"Khung mẫu có {total:,} lỗi nên chưa được nhập; hãy sửa và tải lại / the frame has "
-                f"{total:,} errors and was not imported: correct them and upload again."
+                f"Khung mẫu có {total:,} lỗi nên chưa được nhập; hãy sửa và tải lại / "
+                f"the frame has {total:,} errors and was not imported: correct them and upload "
+                "again."
             )
     elif request.method == "POST":
         status = 400
         problem = "; ".join(message for messages in form.errors.values() for message in messages)
     if _wants_json() and request.method == "POST":
-        html = render_template("admin/_frame_errors.html", errors=errors, problem=problem, more=more)
+        html = render_template(
+            "admin/_frame_errors.html", errors=errors, problem=problem, more=more
+        )
         return jsonify(ok=False, html=html), status
     return render_template(
         "admin/frame_upload.html", round=survey_round, form=form, errors=errors, problem=problem,

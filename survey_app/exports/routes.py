@@ -90,7 +90,8 @@ def _attachment(content: bytes, filename: str, mimetype: str, sha256: str) -> Re
             yield content[start:start + CHUNK]
 
     headers = {"X-Checksum-SHA256": sha256, "Cache-Control": "no-store",
-               "Content-Disposition": content_disposition(filename), "Content-Length": str(len(content))}
+               "Content-Disposition": content_disposition(filename),
+               "Content-Length": str(len(content))}
     return Response(stream_with_context(chunks()), content_type=mimetype, headers=headers)
 
 

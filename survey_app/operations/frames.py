@@ -5,8 +5,9 @@ A frame with any error is not stored. Personal columns (names, phones, e-mails) 
 
 Uploads are bounded before they are parsed: an XLSX whose parts unpack to more than
 ``UPLOAD_MAX_UNPACKED_BYTES``, or to more than ``MAX_RATIO`` times its own size (read from the
-zip directory, which also caps what decompression may produce) is refused, the sheet is streamed (openpyxl ``read_only``) over the header's columns
-only, and reading stops after ``UPLOAD_MAX_ROWS`` rows. At most ``sampling.frames.MAX_ERRORS``
+zip directory, which also caps what decompression may produce) is refused, the sheet is
+streamed (openpyxl ``read_only``) over the header's columns only, and reading stops after
+``UPLOAD_MAX_ROWS`` rows. At most ``sampling.frames.MAX_ERRORS``
 errors are kept and shown, with a count of the rest.
 """
 
@@ -114,7 +115,9 @@ def check_unpacked_size(data: bytes, max_unpacked: int) -> None:
             "limit: save it as CSV or split it.")
 
 
-def _read_xlsx_rows(data: bytes, max_unpacked: int = DEFAULT_MAX_UNPACKED) -> Iterator[dict[Any, Any]]:
+def _read_xlsx_rows(
+    data: bytes, max_unpacked: int = DEFAULT_MAX_UNPACKED
+) -> Iterator[dict[Any, Any]]:
     from openpyxl import load_workbook
 
     check_unpacked_size(data, max_unpacked)

@@ -1,6 +1,7 @@
 """Text answers are bounded and clean in the pure package (issue 14): ``max_length`` travels with
 the questionnaire (dict/YAML/JSON and XLSForm), control characters are removed on the way in,
 and stored answers from before these rules still score."""
+
 from __future__ import annotations
 
 import copy
@@ -37,10 +38,18 @@ def test_default_limit_and_a_questions_own_limit():
 
 def test_other_text_is_bounded_and_cleaned_too():
     q = form_with()
-    answers = {**GOOD_ANSWERS, "priorities": ["other"], "priorities_other": "x" * (TEXT_MAX_LENGTH + 1)}
-    assert [(e.question, e.code) for e in q.validate(answers)] == [("priorities_other", "max_length")]
+    answers = {
+        **GOOD_ANSWERS,
+        "priorities": ["other"],
+        "priorities_other": "x" * (TEXT_MAX_LENGTH + 1),
+    }
+    assert [(e.question, e.code) for e in q.validate(answers)] == [
+        ("priorities_other", "max_length")
+    ]
     answers["priorities_other"] = "\x00\x07"
-    assert [(e.question, e.code) for e in q.validate(answers)] == [("priorities_other", "other_required")]
+    assert [(e.question, e.code) for e in q.validate(answers)] == [
+        ("priorities_other", "other_required")
+    ]
     answers["priorities_other"] = "xe\x00 máy\r\nđiện"
     assert q.clean(answers)["priorities_other"] == "xe máy điện"
 
@@ -49,9 +58,14 @@ def test_control_characters_removed_line_breaks_kept_in_multiline_text():
     single = form_with()
     multi = form_with(appearance="multiline")
     text = "a\x00b\x08c\x1bd\x7fe\x9ff\ud800g\ufffeh\r\ni\rj\tk 👍🏽 \u200fl"
-    assert single.clean({**GOOD_ANSWERS, "comment": text})["comment"] == "abcdefgh i j k 👍🏽 \u200fl"
-    assert multi.clean({**GOOD_ANSWERS, "comment": text})["comment"] == "abcdefgh\ni\nj\tk 👍🏽 \u200fl"
-    assert clean_text("=HYPERLINK(\"x\")") == "=HYPERLINK(\"x\")"      # escaped on the way out, not in
+    assert (
+        single.clean({**GOOD_ANSWERS, "comment": text})["comment"] == "abcdefgh i j k 👍🏽 \u200fl"
+    )
+    assert (
+        multi.clean({**GOOD_ANSWERS, "comment": text})["comment"]
+        == "abcdefgh\ni\nj\tk 👍🏽 \u200fl"
+    )
+    assert clean_text('=HYPERLINK("x")') == '=HYPERLINK("x")'  # escaped on the way out, not in
 
 
 @pytest.mark.parametrize("age", [2**53, -(2**53), 10**400, "1" * 5000, "9" * 17, 1e300])
@@ -63,14 +77,17 @@ def test_max_length_round_trips_through_dict_and_xlsform(tmp_path):
     q = form_with(max_length=300)
     assert q.to_dict()["pages"][2]["questions"][1]["max_length"] == 300
     assert Questionnaire.from_dict(q.to_dict()) == q
-    assert form_with().content_hash == Questionnaire.from_dict(small_questionnaire_dict()).content_hash
+    assert (
+        form_with().content_hash == Questionnaire.from_dict(small_questionnaire_dict()).content_hash
+    )
     path = tmp_path / "form.xlsx"
     write_xlsform(q, path)
     assert read_xlsform(path) == q
 
 
-@pytest.mark.parametrize("where, value", [("comment", 0), ("comment", 10**6), ("comment", "50"),
-                                          ("gender", 50)])
+@pytest.mark.parametrize(
+    "where, value", [("comment", 0), ("comment", 10**6), ("comment", "50"), ("gender", 50)]
+)
 def test_bad_max_length_is_a_load_problem(where, value):
     data = small_questionnaire_dict()
     for page in data["pages"]:

@@ -5,6 +5,7 @@ would be: a 1 MB text, NUL and other control characters, formula-leading text, e
 right-to-left marks. Every format the results page, the export API, the background jobs and the
 command line offer must then succeed, keeping the text or showing visibly where it was cleaned.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,7 +21,12 @@ import openpyxl
 import pyreadstat
 import pytest
 
-from analysis.contract import Variable, respondent_table, write_respondents_sav, write_respondents_xlsx
+from analysis.contract import (
+    Variable,
+    respondent_table,
+    write_respondents_sav,
+    write_respondents_xlsx,
+)
 from analysis.contract.tables import TRUNCATED_MARK, XLSX_MAX_CELL_CHARS
 from survey_app.commands.export import export
 from survey_app.extensions import db
@@ -28,13 +34,23 @@ from survey_app.operations.exports import TABLES
 from survey_app.results.routes import EXPORT_KINDS
 from tests.builders import create_scored_response, create_scored_round, create_user, log_in
 
-HUGE = "Góp ý dài 😀 " * 83_334           # about 1,000,000 characters
+HUGE = "Góp ý dài 😀 " * 83_334  # about 1,000,000 characters
 CONTROL = "a\x00b\x01c\x1bd\x7fe\x0bf"
 FORMULA = '=HYPERLINK("http://example.invalid","bấm vào")'
 BIDI = "\u202eabc\u200f xin chào \u200e"
 EMOJI = "Rất tốt 👍🏽🇻🇳"
-WORST = (HUGE, CONTROL, FORMULA, "+84 912 345 678", "@SUM(A1)", "-1+2", BIDI, EMOJI,
-         "\tbắt đầu bằng tab", "dòng 1\ndòng 2")
+WORST = (
+    HUGE,
+    CONTROL,
+    FORMULA,
+    "+84 912 345 678",
+    "@SUM(A1)",
+    "-1+2",
+    BIDI,
+    EMOJI,
+    "\tbắt đầu bằng tab",
+    "dòng 1\ndòng 2",
+)
 
 
 @pytest.fixture
@@ -43,9 +59,16 @@ def worst_round(client, app_ctx):
     sipas = objects["forms"][0]
     unit = objects["units"][0]
     for text in WORST:
-        create_scored_response(objects["round"], unit, sipas, "citizen", stratum="S1", base_weight=10.0,
-                               answers={"a1": "4", "a2": "4", "b1": "4", "comment": text},
-                               paradata={"total_seconds": 300.0})
+        create_scored_response(
+            objects["round"],
+            unit,
+            sipas,
+            "citizen",
+            stratum="S1",
+            base_weight=10.0,
+            answers={"a1": "4", "a2": "4", "b1": "4", "comment": text},
+            paradata={"total_seconds": 300.0},
+        )
     user = create_user("council")
     db.session.commit()
     log_in(client, user)
@@ -84,11 +107,18 @@ def test_api_exports_of_every_format_and_table_succeed(client, worst_round):
             body = reply.get_data()
             assert reply.status_code == 200, (query, body[:300])
             assert len(body) > 0
-            assert client.get(f"/api/v1/rounds/KQ-2025/export?format=sha256&of={fmt}").status_code == 200
+            assert (
+                client.get(f"/api/v1/rounds/KQ-2025/export?format=sha256&of={fmt}").status_code
+                == 200
+            )
     contract = client.get("/api/v1/rounds/KQ-2025/export?format=json").get_json()
     assert contract["contract_version"] == "1"
 
-    text = client.get("/api/v1/rounds/KQ-2025/export?format=csv&table=respondents").get_data().decode("utf-8-sig")
+    text = (
+        client.get("/api/v1/rounds/KQ-2025/export?format=csv&table=respondents")
+        .get_data()
+        .decode("utf-8-sig")
+    )
     limit = csv.field_size_limit(sys.maxsize)
     try:
         reader = list(csv.reader(io.StringIO(text, newline="")))
@@ -121,7 +151,10 @@ def test_background_jobs_of_every_kind_succeed(client, worst_round):
         assert reply.status_code == 302
         job_id = int(re.search(r"/exports/(\d+)$", reply.headers["Location"]).group(1))
         deadline = time.monotonic() + 120
-        while (status := client.get(f"/api/v1/exports/{job_id}").get_json())["status"] not in ("done", "failed"):
+        while (status := client.get(f"/api/v1/exports/{job_id}").get_json())["status"] not in (
+            "done",
+            "failed",
+        ):
             assert time.monotonic() < deadline, status
             time.sleep(0.1)
         assert status["status"] == "done", status
@@ -132,10 +165,18 @@ def test_background_jobs_of_every_kind_succeed(client, worst_round):
 def test_results_pages_and_command_line_exports_succeed(client, worst_round, runner, tmp_path):
     assert client.get("/results/KQ-2025").status_code == 200
     assert client.get("/results/KQ-2025/units/SO-A?format=xlsx").status_code == 200
-    for fmt, table in (("json", None), ("csv", "respondents"), ("csv", "codebook"), ("xlsx", "respondents"),
-                       ("sav", None), ("xlsx", None)):
+    for fmt, table in (
+        ("json", None),
+        ("csv", "respondents"),
+        ("csv", "codebook"),
+        ("xlsx", "respondents"),
+        ("sav", None),
+        ("xlsx", None),
+    ):
         target = tmp_path / f"out-{fmt}-{table}"
-        args = ["KQ-2025", "--format", fmt, "-o", str(target)] + (["--table", table] if table else [])
+        args = ["KQ-2025", "--format", fmt, "-o", str(target)] + (
+            ["--table", table] if table else []
+        )
         result = runner.invoke(export, args)
         assert result.exit_code == 0, result.output
         assert target.stat().st_size > 0
@@ -143,10 +184,12 @@ def test_results_pages_and_command_line_exports_succeed(client, worst_round, run
 
 
 def test_respondent_table_memory_does_not_grow_with_the_longest_answer():
-    """The old code built a NumPy ``<U1000000`` array: 200 rows × 4 MB = 800 MB for one long answer."""
+    """The old code built a NumPy ``<U1000000`` array: 200 rows × 4 MB = 800 MB for one answer."""
     texts = ["ngắn"] * 199 + [HUGE]
-    variables = [Variable("respondent", "Số thứ tự", np.arange(1, 201, dtype=float)),
-                 Variable("comment", "Góp ý", texts)]
+    variables = [
+        Variable("respondent", "Số thứ tự", np.arange(1, 201, dtype=float)),
+        Variable("comment", "Góp ý", texts),
+    ]
     tracemalloc.start()
     try:
         headers, rows = respondent_table(variables)
@@ -159,11 +202,16 @@ def test_respondent_table_memory_does_not_grow_with_the_longest_answer():
 
 
 def test_sav_writer_takes_controls_surrogates_and_long_labels(tmp_path):
-    variables = [Variable("q", "Nhãn\x00 có NUL", ["x\ud800y", "z" * 70_000, None]),
-                 Variable("c", "Mã", np.array([1.0, 2.0, np.nan]), {1.0: "Một\x01", 2.0: "Hai"})]
+    variables = [
+        Variable("q", "Nhãn\x00 có NUL", ["x\ud800y", "z" * 70_000, None]),
+        Variable("c", "Mã", np.array([1.0, 2.0, np.nan]), {1.0: "Một\x01", 2.0: "Hai"}),
+    ]
     path = tmp_path / "t.sav"
     write_respondents_sav(variables, path)
     frame, meta = pyreadstat.read_sav(str(path))
-    assert list(frame["q"])[:2] == ["x\ufffdy", "z" * (32767 - len(TRUNCATED_MARK.encode())) + TRUNCATED_MARK]
+    assert list(frame["q"])[:2] == [
+        "x\ufffdy",
+        "z" * (32767 - len(TRUNCATED_MARK.encode())) + TRUNCATED_MARK,
+    ]
     assert meta.column_labels[0] == "Nhãn\ufffd có NUL"
     assert meta.variable_value_labels["c"][1.0] == "Một\ufffd"

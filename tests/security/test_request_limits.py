@@ -1,5 +1,6 @@
 """Request bodies, JSON and URLs are bounded: each attack is refused with a sentence, nothing is
 stored and no 5xx is answered (issue 14)."""
+
 from __future__ import annotations
 
 import io
@@ -9,7 +10,13 @@ import pytest
 
 from survey_app.extensions import db
 from survey_app.models import Draft, Response
-from tests.builders import GOOD_ANSWERS, create_scored_round, create_user, log_in, open_round_with_entry
+from tests.builders import (
+    GOOD_ANSWERS,
+    create_scored_round,
+    create_user,
+    log_in,
+    open_round_with_entry,
+)
 
 
 @pytest.fixture
@@ -21,12 +28,17 @@ def entry(app_ctx):
 
 def stored() -> int:
     db.session.rollback()
-    return (db.session.scalar(db.select(db.func.count()).select_from(Response))
-            + db.session.scalar(db.select(db.func.count()).select_from(Draft)))
+    return db.session.scalar(db.select(db.func.count()).select_from(Response)) + db.session.scalar(
+        db.select(db.func.count()).select_from(Draft)
+    )
 
 
 def payload(entry, **answers) -> dict:
-    return {"entry": entry.code, "submission_id": str(uuid.uuid4()), "answers": {**GOOD_ANSWERS, **answers}}
+    return {
+        "entry": entry.code,
+        "submission_id": str(uuid.uuid4()),
+        "answers": {**GOOD_ANSWERS, **answers},
+    }
 
 
 def assert_json_refusal(reply, status: int) -> dict:
@@ -48,9 +60,13 @@ def test_a_body_without_content_length_is_cut_at_the_limit(client, entry, app):
 
     body = json.dumps(payload(entry, comment="x" * (app.config["MAX_REQUEST_BYTES"] + 10))).encode()
 
-    reply = client.post("/api/v1/submissions", input_stream=io.BytesIO(body), content_type="application/json",
-                        headers={"Transfer-Encoding": "chunked"},
-                        environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": None})
+    reply = client.post(
+        "/api/v1/submissions",
+        input_stream=io.BytesIO(body),
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": None},
+    )
     assert reply.status_code == 413
     assert stored() == 0
 
@@ -74,18 +90,23 @@ def test_control_characters_are_removed_from_text_answers(client, entry):
     assert db.session.scalar(db.select(Response.answers))["comment"] == "abcde\u202ef g h 😀"
 
 
-@pytest.mark.parametrize("raw", [
-    '{"answers": ' + "[" * 100_000 + "]" * 100_000 + "}",
-    '{"answers": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}",
-    '{"answers": {"age": ' + "1" + "0" * 400 + "}}",
-    '{"answers": {"age": 1e400}}',
-    '{"answers": {"age": NaN}}',
-    '{"answers": {"comment": "a\\u0000b"}}',
-    '{"answers": {"comment": "a\\ud800b"}}',
-    '{"answers": {"a\\u0000": "1"}}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"answers": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"answers": ' + '{"a": ' * 40 + "1" + "}" * 40 + "}",
+        '{"answers": {"age": ' + "1" + "0" * 400 + "}}",
+        '{"answers": {"age": 1e400}}',
+        '{"answers": {"age": NaN}}',
+        '{"answers": {"comment": "a\\u0000b"}}',
+        '{"answers": {"comment": "a\\ud800b"}}',
+        '{"answers": {"a\\u0000": "1"}}',
+    ],
+)
 def test_bad_json_is_a_400_with_a_sentence(client, entry, raw):
-    raw = raw.replace('{"answers"', f'{{"entry": "{entry.code}", "submission_id": "{uuid.uuid4()}", "answers"', 1)
+    raw = raw.replace(
+        '{"answers"', f'{{"entry": "{entry.code}", "submission_id": "{uuid.uuid4()}", "answers"', 1
+    )
     reply = client.post("/api/v1/submissions", data=raw, content_type="application/json")
     assert_json_refusal(reply, 400)
     assert stored() == 0
@@ -115,7 +136,7 @@ def test_html_refusals_follow_the_language_switch(client, entry):
     from flask_babel import refresh
 
     assert "ký tự NUL" in client.get("/s/%00").get_data(as_text=True)
-    refresh()     # the test's app context is shared by its requests: forget the cached locale
+    refresh()  # the test's app context is shared by its requests: forget the cached locale
     assert client.get(f"/s/{entry.code}?lang=en").status_code == 200
     refresh()
     page = client.get("/s/%00").get_data(as_text=True)
@@ -128,10 +149,14 @@ def test_ids_beyond_64_bits_are_404(client, app_ctx):
     db.session.commit()
     log_in(client, user)
     for huge in (2**31, 2**63, 2**64 + 1, 10**30, int("9" * 400)):
-        for url in (f"/api/v1/exports/{huge}", f"/api/v1/exports/{huge}/download",
-                    f"/results/KQ-2025/exports/{huge}", f"/admin/rounds/{huge}",
-                    f"/admin/rounds/{huge}/frames/1"):
+        for url in (
+            f"/api/v1/exports/{huge}",
+            f"/api/v1/exports/{huge}/download",
+            f"/results/KQ-2025/exports/{huge}",
+            f"/admin/rounds/{huge}",
+            f"/admin/rounds/{huge}/frames/1",
+        ):
             reply = client.get(url)
             assert reply.status_code == 404, (url, reply.status_code)
-    reply = client.get(f"/api/v1/exports/{2**31 - 1}")    # the largest id: looked up, not found
+    reply = client.get(f"/api/v1/exports/{2**31 - 1}")  # the largest id: looked up, not found
     assert reply.status_code == 404 and "2147483647" in reply.get_json()["error"]["message_en"]

@@ -1,6 +1,7 @@
 """Uploaded frames are bounded before they are parsed (issue 14): decompression bombs, too many
 rows, an error on every row and oversized cells are refused with a sentence, nothing is stored
 and the error page stays small."""
+
 from __future__ import annotations
 
 import io
@@ -14,7 +15,14 @@ from openpyxl import Workbook
 from sampling.frames import MAX_ERRORS, SIPAS_DOSSIERS, read_csv_rows, validate_frame
 from survey_app.extensions import db
 from survey_app.models import FrameRow, SampleFrame
-from tests.builders import create_province, create_round, create_unit, create_user, log_in, sipas_frame_csv
+from tests.builders import (
+    create_province,
+    create_round,
+    create_unit,
+    create_user,
+    log_in,
+    sipas_frame_csv,
+)
 
 
 @pytest.fixture
@@ -29,26 +37,37 @@ def world(client, app_ctx):
 
 
 def upload(client, world, data: bytes, filename: str = "frame.csv", **headers):
-    return client.post(f"/admin/rounds/{world.round.id}/frames/upload",
-                       data={"kind": "sipas_dossiers", "file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data", headers=headers)
+    return client.post(
+        f"/admin/rounds/{world.round.id}/frames/upload",
+        data={"kind": "sipas_dossiers", "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+        headers=headers,
+    )
 
 
 def stored() -> tuple[int, int]:
     db.session.rollback()
-    return (db.session.scalar(db.select(db.func.count(SampleFrame.id))),
-            db.session.scalar(db.select(db.func.count(FrameRow.id))))
+    return (
+        db.session.scalar(db.select(db.func.count(SampleFrame.id))),
+        db.session.scalar(db.select(db.func.count(FrameRow.id))),
+    )
 
 
 def bomb(unpacked_bytes: int) -> bytes:
-    """A valid workbook whose sheet is ``unpacked_bytes`` of identical rows (it compresses ~1000×)."""
+    """A valid workbook whose sheet is ``unpacked_bytes`` of identical rows (compressing ~1000×)."""
     workbook = Workbook()
     workbook.active.append(["ma_ho_so", "ma_don_vi", "thu_tuc", "ngay_tra_ket_qua"])
     plain = io.BytesIO()
     workbook.save(plain)
     source = zipfile.ZipFile(io.BytesIO(plain.getvalue()))
-    row = b"<row>" + b"".join(b'<c t="inlineStr"><is><t>%s</t></is></c>' % v
-                              for v in (b"HS1", b"ZZ", b"Thu tuc", b"x")) + b"</row>"
+    row = (
+        b"<row>"
+        + b"".join(
+            b'<c t="inlineStr"><is><t>%s</t></is></c>' % v
+            for v in (b"HS1", b"ZZ", b"Thu tuc", b"x")
+        )
+        + b"</row>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
         for info in source.infolist():
@@ -56,8 +75,10 @@ def bomb(unpacked_bytes: int) -> bytes:
                 target.writestr(info, source.read(info.filename))
                 continue
             with target.open(info.filename, "w") as sheet:
-                sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
-                            b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+                sheet.write(
+                    b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
+                    b'openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                )
                 chunk = row * 1000
                 for _ in range(unpacked_bytes // len(chunk)):
                     sheet.write(chunk)
@@ -103,36 +124,53 @@ def test_too_many_rows_stop_the_reading(client, world, app):
 
 
 def test_an_error_on_every_row_shows_the_first_errors_and_counts_the_rest(client, world):
-    rows = 700      # the body stays under 500 KB, which the test client would spool to a file it never closes
+    # the body stays under 500 KB, which the test client would spool to a file it never closes
+    rows = 700
     csv_text = "ma_ho_so,ma_don_vi,thu_tuc,ngay_tra_ket_qua\n" + "".join(
-        f"HS{i:07d},ZZ-{'Q' * 500},Cấp phép,32/13/2025\n" for i in range(rows))
+        f"HS{i:07d},ZZ-{'Q' * 500},Cấp phép,32/13/2025\n" for i in range(rows)
+    )
     reply = upload(client, world, csv_text.encode())
     assert reply.status_code == 400
     page = reply.get_data(as_text=True)
     assert page.count('<td class="num">') == MAX_ERRORS
     total = 2 * rows
     assert f"có {total:,} lỗi" in page and f"has {total:,} errors" in page
-    assert f"và {total - MAX_ERRORS:,} lỗi khác" in page and f"and {total - MAX_ERRORS:,} more errors" in page
-    assert "Q" * 61 not in page                  # quoted cell values are cut
+    assert (
+        f"và {total - MAX_ERRORS:,} lỗi khác" in page
+        and f"and {total - MAX_ERRORS:,} more errors" in page
+    )
+    assert "Q" * 61 not in page  # quoted cell values are cut
     assert len(page) < 100_000
     assert stored() == (0, 0)
     # the same through the progress-bar (XHR) path
     reply = upload(client, world, csv_text.encode(), **{"X-Requested-With": "XMLHttpRequest"})
-    assert reply.status_code == 400 and reply.get_json()["html"].count('<td class="num">') == MAX_ERRORS
+    assert (
+        reply.status_code == 400
+        and reply.get_json()["html"].count('<td class="num">') == MAX_ERRORS
+    )
 
 
 def test_validate_frame_keeps_the_first_errors_and_counts_all():
     text = "ma_ho_so,ma_don_vi,thu_tuc,ngay_tra_ket_qua\n" + "".join(
-        f"HS{i},ZZ,x,bad\n" for i in range(300))
-    check = validate_frame(read_csv_rows(text), SIPAS_DOSSIERS, known_unit_codes=["SNV"], max_errors=7)
-    assert not check.ok and len(check.errors) == 7 and check.error_count == 600 and check.more_errors == 593
+        f"HS{i},ZZ,x,bad\n" for i in range(300)
+    )
+    check = validate_frame(
+        read_csv_rows(text), SIPAS_DOSSIERS, known_unit_codes=["SNV"], max_errors=7
+    )
+    assert (
+        not check.ok
+        and len(check.errors) == 7
+        and check.error_count == 600
+        and check.more_errors == 593
+    )
     assert [e.row for e in check.errors] == [2, 2, 3, 3, 4, 4, 5]
     assert check.rows == () and check.content_hash is None
 
 
 def test_a_cell_beyond_the_csv_field_limit_is_a_sentence(client, world):
-    data = ("ma_ho_so,ma_don_vi,thu_tuc,ngay_tra_ket_qua\nHS1,SNV,\"" + "x" * 200_000
-            + "\",15/08/2025\n").encode()
+    data = (
+        'ma_ho_so,ma_don_vi,thu_tuc,ngay_tra_ket_qua\nHS1,SNV,"' + "x" * 200_000 + '",15/08/2025\n'
+    ).encode()
     reply = upload(client, world, data)
     assert reply.status_code == 400
     assert re.search(r"CSV bị lỗi định dạng ở dòng \d+", reply.get_data(as_text=True))
@@ -148,5 +186,7 @@ def test_an_upload_over_the_upload_limit_is_413_with_a_sentence(client, world, a
 
 
 def test_control_characters_leave_the_file_name(client, world):
-    assert upload(client, world, sipas_frame_csv(["SNV"], 3), "khung\x00\x1b.csv").status_code == 302
+    assert (
+        upload(client, world, sipas_frame_csv(["SNV"], 3), "khung\x00\x1b.csv").status_code == 302
+    )
     assert db.session.scalar(db.select(SampleFrame.filename)) == "khung.csv"
