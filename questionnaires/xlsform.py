@@ -191,6 +191,7 @@ def read_xlsform(path: str | Path) -> Questionnaire:
     """
     file = Path(path).name
     problems: list[Problem] = []
+    _check_unpacked(path, file)
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
     except (OSError, ValueError, KeyError) as error:
@@ -506,6 +507,27 @@ def _read_parameters(entry: dict[str, Any], text: str | None, problem: Any, row:
         else:
             problem("survey", row, "parameters", f"Tham số '{part}' không được hỗ trợ.",
                     f"The parameter '{part}' is not supported.")
+
+
+XLSFORM_MAX_UNPACKED = 20 * 1024 * 1024  # an XLSForm of thousands of rows unpacks to a few MB
+
+
+def _check_unpacked(path: str | Path, file: str) -> None:
+    """Refuse a workbook unpacking to more than ``XLSFORM_MAX_UNPACKED`` bytes before opening it
+    (sizes from the zip directory, which also bound what decompression may produce)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile):
+        return  # openpyxl reports an unreadable file in its own words
+    if unpacked > XLSFORM_MAX_UNPACKED:
+        mb = unpacked / 1024**2
+        raise QuestionnaireError([Problem(
+            file, None, None, None,
+            f"Tệp giải nén ra {mb:,.0f} MB, quá lớn đối với một XLSForm (tối đa 20 MB).",
+            f"The file unpacks to {mb:,.0f} MB, too large for an XLSForm (at most 20 MB).")])
 
 
 def _read_max_choices(entry: dict[str, Any], value: Any, problem: Any, row: int) -> None:

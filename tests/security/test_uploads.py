@@ -190,3 +190,15 @@ def test_control_characters_leave_the_file_name(client, world):
         upload(client, world, sipas_frame_csv(["SNV"], 3), "khung\x00\x1b.csv").status_code == 302
     )
     assert db.session.scalar(db.select(SampleFrame.filename)) == "khung.csv"
+
+
+def test_an_xlsform_bomb_is_refused_before_it_is_opened(tmp_path):
+    from questionnaires.problems import QuestionnaireError
+    from questionnaires.xlsform import read_xlsform
+
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(bomb(25 * 1024 * 1024))
+    with pytest.raises(QuestionnaireError) as caught:
+        read_xlsform(path)
+    assert "25 MB" in caught.value.problems[0].message_vi
+    assert "too large for an XLSForm" in caught.value.problems[0].message_en
