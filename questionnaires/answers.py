@@ -16,6 +16,12 @@ Rules (one rule for the web form, the JSON API and analysis):
 - Keys that are not an answerable question (nor the ``<name>_other`` text of a question with
   ``other_specify``) are errors (``unknown_question``); ``page_validate`` ignores them.
 - Constraints are checked only on given answers; ``required`` only on relevant questions.
+- Text (answers to ``text`` questions and "other" texts) is cleaned on the way in: control
+  characters (C0 and C1, DEL), lone surrogates and non-characters are removed; line breaks become
+  ``\n`` and, with tab, are kept only in multiline text (``appearance: multiline``); elsewhere
+  they become a space. The cleaned text may hold at most the question's ``max_length`` characters
+  (default :data:`TEXT_MAX_LENGTH`), else a ``max_length`` error. Integers must lie within
+  ±(2**53 − 1), exact in JSON and in floating point.
 """
 
 from __future__ import annotations
@@ -34,6 +40,12 @@ if TYPE_CHECKING:
     from questionnaires.model import Choice, Page, Question, Questionnaire
 
 _INTEGER_RE = re.compile(r"^[+-]?\d+$")
+TEXT_MAX_LENGTH = 2000          # characters of a text answer unless the question says otherwise
+TEXT_MAX_LENGTH_CEILING = 20000  # the largest max_length a questionnaire may declare
+INTEGER_LIMIT = 2**53 - 1
+# Removed from text answers: C0 controls but tab and line feed (CR is turned into LF first),
+# DEL and C1 controls, lone surrogates, and the non-characters U+FFFE and U+FFFF.
+_TEXT_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _DECIMAL_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
 
@@ -53,12 +65,52 @@ def _is_empty(value: Any) -> bool:
     return False
 
 
+def _shown(text: Any) -> str:
+    """A value as quoted in an error message: at most 60 characters of it."""
+    text = clean_text(str(text), multiline=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _type_error(vi: str, en: str) -> _Invalid:
     return _Invalid("type", vi, en)
 
 
-def coerce(question: "Question", value: Any) -> Any:
+def clean_text(value: str, *, multiline: bool = True) -> str:
+    """A text answer without control characters (see the module rules); line breaks are ``\n``,
+    and tab and line breaks become spaces unless ``multiline``."""
+    text = _TEXT_UNWANTED.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if not multiline:
+        text = text.replace("\n", " ").replace("\t", " ")
+    return text
+
+
+def text_limit(question: "Question") -> int:
+    """The most characters a text answer (or the "other" text) of ``question`` may hold."""
+    return question.max_length if question.max_length is not None else TEXT_MAX_LENGTH
+
+
+def _checked_text(question: "Question", value: str) -> str | None:
+    text = clean_text(value, multiline=(question.appearance or "").startswith("multiline"))
+    if not text.strip():
+        return None
+    limit = text_limit(question)
+    if len(text) > limit:
+        raise _Invalid("max_length", f"Câu trả lời dài {len(text)} ký tự, tối đa {limit} ký tự.",
+                       f"The answer is {len(text)} characters long; at most {limit} are allowed.")
+    return text
+
+
+def _whole_number(value: int, limits: bool = True) -> int:
+    if limits and abs(value) > INTEGER_LIMIT:
+        raise _type_error("Số quá lớn.", "The number is too large.")
+    return value
+
+
+def coerce(question: "Question", value: Any, *, limits: bool = True) -> Any:
     """The answer to ``question`` in its canonical Python type, or ``None`` if not given.
+
+    ``limits=False`` skips the rules for input (text cleaning and length, integer range), to read
+    answers stored before those rules existed (scoring does).
 
     Raises ``_Invalid`` (internal) when the value cannot be an answer to this question.
     """
@@ -69,17 +121,19 @@ def coerce(question: "Question", value: Any) -> Any:
         if isinstance(value, bool):
             raise _type_error("Cần nhập một số nguyên.", "Enter a whole number.")
         if isinstance(value, int):
-            return value
+            return _whole_number(value, limits)
         if isinstance(value, float) and value.is_integer():
-            return int(value)
+            return _whole_number(int(value), limits)
         if isinstance(value, str) and _INTEGER_RE.match(value.strip()):
-            return int(value.strip())
+            if len(value.strip().lstrip("+-").lstrip("0")) > 16:
+                raise _type_error("Số quá lớn.", "The number is too large.")
+            return _whole_number(int(value.strip()), limits)
         raise _type_error("Cần nhập một số nguyên.", "Enter a whole number.")
     if kind == "decimal":
         number: float | None = None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             number = float(value)
-        elif isinstance(value, str) and _DECIMAL_RE.match(value.strip()):
+        elif isinstance(value, str) and len(value) <= 400 and _DECIMAL_RE.match(value.strip()):
             number = float(value.strip().replace(",", "."))
         if number is None or not math.isfinite(number):
             raise _type_error("Cần nhập một số.", "Enter a number.")
@@ -87,7 +141,7 @@ def coerce(question: "Question", value: Any) -> Any:
     if kind == "text":
         if not isinstance(value, str):
             raise _type_error("Cần nhập chữ.", "Enter text.")
-        return value
+        return _checked_text(question, value) if limits else value
     if kind == "date":
         if isinstance(value, _dt.datetime):
             raise _type_error("Cần nhập ngày dạng YYYY-MM-DD.", "Enter a date as YYYY-MM-DD.")
@@ -104,8 +158,8 @@ def coerce(question: "Question", value: Any) -> Any:
             raise _type_error("Cần chọn một phương án.", "Choose one option.")
         code = value.strip()
         if code not in {choice.name for choice in question.choices}:
-            raise _Invalid("choice", f"Phương án '{code}' không có trong danh sách.",
-                           f"The option '{code}' is not in the list.")
+            raise _Invalid("choice", f"Phương án '{_shown(code)}' không có trong danh sách.",
+                           f"The option '{_shown(code)}' is not in the list.")
         return code
     if kind == "multiple":
         if isinstance(value, str):
@@ -117,8 +171,8 @@ def coerce(question: "Question", value: Any) -> Any:
         known = [choice.name for choice in question.choices]
         unknown = [code for code in codes if code not in known]
         if unknown:
-            raise _Invalid("choice", f"Phương án '{unknown[0]}' không có trong danh sách.",
-                           f"The option '{unknown[0]}' is not in the list.")
+            raise _Invalid("choice", f"Phương án '{_shown(unknown[0])}' không có trong danh sách.",
+                           f"The option '{_shown(unknown[0])}' is not in the list.")
         if len(set(codes)) != len(codes):
             raise _type_error("Một phương án được chọn hai lần.", "An option is chosen twice.")
         if question.max_choices is not None and len(codes) > question.max_choices:
@@ -201,8 +255,8 @@ def _flatten_page(page: "Page") -> list["Question"]:
     return out
 
 
-def _check(q: "Questionnaire", answers: Mapping[str, Any],
-           page: "Page | None") -> tuple[list[ValidationError], dict[str, Any]]:
+def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
+           limits: bool = True) -> tuple[list[ValidationError], dict[str, Any]]:
     if not isinstance(answers, Mapping):
         raise ValueError("answers must be a mapping of question name to value")
     errors: list[ValidationError] = []
@@ -213,8 +267,9 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any],
         for key in answers:
             if key not in allowed:
                 errors.append(ValidationError(
-                    str(key), "unknown_question", f"Không có câu hỏi '{key}' trong phiếu.",
-                    f"The form has no question '{key}'."))
+                    _shown(key), "unknown_question",
+                    f"Không có câu hỏi '{_shown(key)}' trong phiếu.",
+                    f"The form has no question '{_shown(key)}'."))
     values = _coerced_values(q, answers)
     relevance, _ = _relevance(q, values)
     visible = {name: value for name, value in values.items() if relevance[name]}
@@ -224,7 +279,7 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any],
             continue
         name = question.name
         try:
-            value = coerce(question, answers.get(name))
+            value = coerce(question, answers.get(name), limits=limits)
         except _Invalid as invalid:
             errors.append(ValidationError(name, *invalid.error))
             continue
@@ -246,7 +301,17 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any],
             chosen = value if isinstance(value, list) else [value]
             other_text = answers.get(question.other_name)
             if "other" in chosen:
-                if _is_empty(other_text) or not isinstance(other_text, str):
+                try:
+                    if not isinstance(other_text, str):
+                        other_text = None
+                    elif limits:
+                        other_text = _checked_text(question, other_text)
+                    elif _is_empty(other_text):
+                        other_text = None
+                except _Invalid as invalid:
+                    errors.append(ValidationError(question.other_name, *invalid.error))
+                    continue
+                if other_text is None:
                     errors.append(ValidationError(
                         question.other_name, "other_required", "Vui lòng ghi rõ phương án khác.",
                         "Please specify the other option."))
@@ -306,7 +371,9 @@ def scores(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str, list[flo
     Every criterion the questionnaire scores is a key; answers with an excluded option, and
     unanswered or irrelevant questions, add nothing. Raises ``AnswersInvalid`` for invalid answers.
     """
-    cleaned = clean(q, answers)
+    errors, cleaned = _check(q, answers, None, limits=False)  # stored answers: no input limits
+    if errors:
+        raise AnswersInvalid(errors)
     result: dict[str, list[float]] = {}
     for question in q.questions:
         if question.criterion is None:

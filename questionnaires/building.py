@@ -23,7 +23,7 @@ FORM_KEYS = ("id", "version", "title", "description", "languages", "respondent_g
 PAGE_KEYS = ("name", "title", "relevant", "questions")
 QUESTION_KEYS = ("name", "type", "label", "hint", "required", "relevant", "constraint",
                  "constraint_message", "choices", "list_name", "max_choices", "randomize", "seed",
-                 "other_specify", "criterion", "appearance", "questions")
+                 "other_specify", "criterion", "appearance", "max_length", "questions")
 CHOICE_KEYS = ("name", "label", "coefficient", "excluded")
 
 
@@ -218,6 +218,7 @@ def build_questionnaire(data: Any, file: str | None = None,
             criterion=reader.text(q, "criterion", path),
             children=tuple(children),
             appearance=reader.text(q, "appearance", path),
+            max_length=reader.integer(q, "max_length", path),
         )
 
     pages: list[Page] = []
@@ -344,7 +345,7 @@ def questionnaire_to_dict(q: Questionnaire) -> dict[str, Any]:
             out["choices"] = question.list_name
         elif question.choices or question.list_name is not None:
             out["choices"] = [_choice_to_dict(choice) for choice in question.choices]
-        for key in ("max_choices", "seed", "criterion", "appearance"):
+        for key in ("max_choices", "seed", "criterion", "appearance", "max_length"):
             if getattr(question, key) is not None:
                 out[key] = getattr(question, key)
         for key in ("randomize", "other_specify"):

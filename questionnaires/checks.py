@@ -203,6 +203,8 @@ def _check_question(found: Found, index: int, question: "Question", languages: t
               or not 1 <= question.max_choices <= max(1, len(question.choices))):
             add("max_choices", "Số lựa chọn tối đa phải từ 1 đến số phương án.",
                 "The maximum number of choices must be between 1 and the number of options.")
+    if question.max_length is not None:
+        _check_max_length(add, question)
     if question.seed is not None and (not question.randomize or isinstance(question.seed, bool)
                                       or not isinstance(question.seed, int)):
         add("seed", "'seed' phải là số nguyên và chỉ dùng khi xáo trộn phương án.",
@@ -221,6 +223,18 @@ def _check_question(found: Found, index: int, question: "Question", languages: t
                                   "thiếu hệ số (hoặc đánh dấu loại trừ).",
                                   f"Option '{choice.name}' of scoring question '{name}' has no "
                                   "coefficient (nor is it marked excluded)."))
+
+
+def _check_max_length(add, question: "Question") -> None:
+    from questionnaires.answers import TEXT_MAX_LENGTH_CEILING
+
+    if question.type != "text" and not question.other_specify:
+        add("max_length", "'max_length' chỉ dùng cho câu hỏi nhập chữ hoặc có phương án khác.",
+            "'max_length' applies to text questions and to the 'other' text only.")
+    elif (isinstance(question.max_length, bool) or not isinstance(question.max_length, int)
+          or not 1 <= question.max_length <= TEXT_MAX_LENGTH_CEILING):
+        add("max_length", f"Độ dài tối đa phải là số nguyên từ 1 đến {TEXT_MAX_LENGTH_CEILING}.",
+            f"The maximum length must be a whole number from 1 to {TEXT_MAX_LENGTH_CEILING}.")
 
 
 def _check_choices(found: Found, index: int, question: "Question",

@@ -62,7 +62,9 @@ class Question:
 
     ``list_name`` names the choice list (shared between questions that use the same one);
     ``other_specify`` adds a free-text answer ``<name>_other``, required when the choice
-    ``other`` is selected; ``criterion`` is the methodology-pack code the question scores.
+    ``other`` is selected; ``criterion`` is the methodology-pack code the question scores;
+    ``max_length`` bounds a text answer (and the ``other`` text) in characters, defaulting to
+    :data:`questionnaires.answers.TEXT_MAX_LENGTH`.
     """
 
     name: str
@@ -82,6 +84,7 @@ class Question:
     criterion: str | None = None
     children: tuple["Question", ...] = ()
     appearance: str | None = None
+    max_length: int | None = None  # characters of a text answer (or of the "other" text)
 
     def __post_init__(self) -> None:
         if self.list_name is None and self.choices and self.type in ("single", "multiple"):

@@ -9,7 +9,8 @@ Mapping (see the README for the table):
   relevant when ``selected(${name}, 'other')``; on import that pattern is folded back;
 - ``max_choices`` N is written both as ``bind::par:max_choices`` and as
   ``count-selected(.) <= N`` added to the constraint (so ODK enforces it);
-- the scoring criterion is ``bind::par:criterion``; choice ``coefficient`` and ``excluded``
+- the scoring criterion is ``bind::par:criterion`` (a text answer's ``max_length`` is
+  ``bind::par:max_length``); choice ``coefficient`` and ``excluded``
   are extra columns of ``choices``, which pyxform ignores;
 - settings ``form_id``, ``version``, ``default_language``, ``form_title`` (Vietnamese) and
   ``par_title_en``, ``par_respondent_group``, ``par_description_vi``, ``par_description_en``,
@@ -41,6 +42,7 @@ LANGUAGE_NAMES = {"vi": "Vietnamese (vi)", "en": "English (en)"}
 PAR_NAMESPACE = 'par="https://par-survey.github.io/xmlns/2025"'
 CRITERION_COLUMN = "bind::par:criterion"
 MAX_CHOICES_COLUMN = "bind::par:max_choices"
+MAX_LENGTH_COLUMN = "bind::par:max_length"
 METADATA_TYPES = {"start", "end", "today", "deviceid", "username", "simserial", "subscriberid",
                   "phonenumber", "audit", "email", "start-geopoint", "background-audio"}
 SIMPLE_TYPES = {"integer", "decimal", "text", "date", "note"}
@@ -84,7 +86,7 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
     message_cols = [f"constraint_message::{LANGUAGE_NAMES[lang]}" for lang in languages]
     header = (["type", "name"] + label_cols + hint_cols + ["relevant", "constraint"] + message_cols
               + ["required", "appearance", "choice_filter", "calculation", "parameters",
-                 CRITERION_COLUMN, MAX_CHOICES_COLUMN])
+                 CRITERION_COLUMN, MAX_CHOICES_COLUMN, MAX_LENGTH_COLUMN])
     rows: list[dict[str, Any]] = []
 
     def texts(prefix: str, label: Label | None) -> dict[str, Any]:
@@ -97,7 +99,8 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
                                **texts("hint", question.hint),
                                **texts("constraint_message", question.constraint_message),
                                "relevant": question.relevant, "appearance": question.appearance,
-                               CRITERION_COLUMN: question.criterion}
+                               CRITERION_COLUMN: question.criterion,
+                               MAX_LENGTH_COLUMN: question.max_length}
         if question.type == "group":
             rows.append({**row, "type": "begin_group"})
             for child in question.children:
@@ -193,6 +196,7 @@ def read_xlsform(path: str | Path) -> Questionnaire:
     """
     file = Path(path).name
     problems: list[Problem] = []
+    _check_unpacked(path, file)
     try:
         workbook = openpyxl.load_workbook(path, data_only=True)
     except (OSError, ValueError, KeyError) as error:
@@ -325,6 +329,13 @@ def read_xlsform(path: str | Path) -> Questionnaire:
         criterion = _cell_text(record.get(CRITERION_COLUMN))
         if criterion is not None:
             entry["criterion"] = criterion
+        max_length = _cell_text(record.get(MAX_LENGTH_COLUMN))
+        if max_length is not None:
+            if re.match(r"^\d{1,9}$", max_length):
+                entry["max_length"] = int(max_length)
+            else:
+                problem("survey", row, MAX_LENGTH_COLUMN, "Độ dài tối đa phải là số nguyên.",
+                        "The maximum length must be a whole number.")
         _read_parameters(entry, _cell_text(record.get("parameters")), problem, row)
         if base == "begin_group":
             entry["type"] = "group"
@@ -403,6 +414,7 @@ def read_xlsform(path: str | Path) -> Questionnaire:
                 cells[item_path + (field,)] = ("survey", row, CRITERION_COLUMN)
             for field in ("max_choices",):
                 cells[item_path + (field,)] = ("survey", row, MAX_CHOICES_COLUMN)
+            cells[item_path + ("max_length",)] = ("survey", row, MAX_LENGTH_COLUMN)
             for field in ("choices", "list_name", "other_specify", "questions"):
                 cells[item_path + (field,)] = ("survey", row, "type")
             for field in ("randomize", "seed"):
@@ -505,6 +517,27 @@ def _read_parameters(entry: dict[str, Any], text: str | None, problem: Any, row:
         else:
             problem("survey", row, "parameters", f"Tham số '{part}' không được hỗ trợ.",
                     f"The parameter '{part}' is not supported.")
+
+
+XLSFORM_MAX_UNPACKED = 20 * 1024 * 1024  # an XLSForm of thousands of rows unpacks to a few MB
+
+
+def _check_unpacked(path: str | Path, file: str) -> None:
+    """Refuse a workbook unpacking to more than ``XLSFORM_MAX_UNPACKED`` bytes before opening it
+    (sizes from the zip directory, which also bound what decompression may produce)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile):
+        return  # openpyxl reports an unreadable file in its own words
+    if unpacked > XLSFORM_MAX_UNPACKED:
+        mb = unpacked / 1024**2
+        raise QuestionnaireError([Problem(
+            file, None, None, None,
+            f"Tệp giải nén ra {mb:,.0f} MB, quá lớn đối với một XLSForm (tối đa 20 MB).",
+            f"The file unpacks to {mb:,.0f} MB, too large for an XLSForm (at most 20 MB).")])
 
 
 def _read_max_choices(entry: dict[str, Any], value: Any, problem: Any, row: int) -> None:

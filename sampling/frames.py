@@ -32,6 +32,8 @@ _INT = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?")
 _DMY_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+MAX_ERRORS = 100          # errors kept and shown; the rest are counted
+SHOWN_CHARS = 60          # characters of a cell value quoted in an error message
 
 
 def _normal_text(text: str) -> str:
@@ -143,6 +145,8 @@ class FrameCheck:
         SHA-256 (hex) of the parsed content in row order; None when there are errors.
     ignored_columns : tuple of str
         Header names that the spec does not declare; their values are not kept.
+    error_count : int
+        Every error found; ``errors`` keeps only the first ``max_errors`` of them.
     """
 
     spec_name: str
@@ -152,6 +156,16 @@ class FrameCheck:
     content_hash: str | None
     ignored_columns: tuple[str, ...] = ()
     personal_columns: tuple[str, ...] = field(default=())
+    error_count: int = 0
+
+    def __post_init__(self) -> None:
+        if self.error_count < len(self.errors):
+            object.__setattr__(self, "error_count", len(self.errors))
+
+    @property
+    def more_errors(self) -> int:
+        """Errors found beyond those kept in ``errors``."""
+        return self.error_count - len(self.errors)
 
     @property
     def ok(self) -> bool:
@@ -227,8 +241,14 @@ def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
+def _shown(value: Any) -> str:
+    """A cell value as quoted in a message: at most ``SHOWN_CHARS`` characters, no controls."""
+    text = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", str(value))
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+
+
 def _parse(column: Column, raw: Any) -> Any:
-    shown = "(giá trị ẩn / hidden value)" if column.personal else _parse_str(raw)
+    shown = "(giá trị ẩn / hidden value)" if column.personal else _shown(_parse_str(raw))
     if column.type == "str":
         return _parse_str(raw)
     if column.type == "int":
@@ -277,8 +297,23 @@ def _match_header(header: Iterable[Any], spec: FrameSpec
     return found, errors, ignored
 
 
+class _Errors(list):
+    """The first ``limit`` errors, and a count of all."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.count = 0
+
+    def append(self, error: FrameError) -> None:
+        self.count += 1
+        if len(self) < self.limit:
+            super().append(error)
+
+
 def validate_frame(rows: Iterable[Mapping[Any, Any]], spec: FrameSpec,
-                   known_unit_codes: Iterable[str] | None = None) -> FrameCheck:
+                   known_unit_codes: Iterable[str] | None = None, *,
+                   max_errors: int = MAX_ERRORS, max_rows: int | None = None) -> FrameCheck:
     """Check every row of a frame against its spec.
 
     Parameters
@@ -290,6 +325,12 @@ def validate_frame(rows: Iterable[Mapping[Any, Any]], spec: FrameSpec,
         Declared columns.
     known_unit_codes : iterable of str, optional
         Allowed unit codes for ``unit_code`` columns; overrides ``spec.unit_codes``.
+    max_errors : int
+        Errors kept (in row order); further errors are only counted (``error_count``), so a
+        file with an error on every row costs no more memory than a correct one.
+    max_rows : int, optional
+        Rows read at most (blank rows included); a longer file is refused with one error and
+        the rest of it is not read.
 
     Returns
     -------
@@ -309,13 +350,15 @@ def validate_frame(rows: Iterable[Mapping[Any, Any]], spec: FrameSpec,
         codes = spec.unit_codes
     iterator = iter(rows)
     first = next(iterator, None)
-    errors: list[FrameError] = []
+    errors = _Errors(max_errors)
     if first is None:
         errors.append(FrameError(1, None, "Danh sách không có dòng dữ liệu nào.",
                                  "The frame has no data rows."))
         return FrameCheck(spec.name, (), tuple(errors), 0, None,
                           personal_columns=spec.personal_columns)
-    found, errors, ignored = _match_header(first.keys(), spec)
+    found, header_errors, ignored = _match_header(first.keys(), spec)
+    for error in header_errors:
+        errors.append(error)
     digest = hashlib.sha256()
     digest.update(json.dumps([spec.name, [c.name for c in spec.columns]],
                              ensure_ascii=False).encode())
@@ -323,6 +366,11 @@ def validate_frame(rows: Iterable[Mapping[Any, Any]], spec: FrameSpec,
     seen: dict[str, dict[Any, int]] = {c.name: {} for c in spec.columns if c.unique}
     count = 0
     for number, row in enumerate(itertools.chain([first], iterator), start=2):
+        if max_rows is not None and number - 1 > max_rows:
+            errors.append(FrameError(
+                number, None, f"Tệp có hơn {max_rows:,} dòng dữ liệu; hãy chia nhỏ tệp.",
+                f"The file has more than {max_rows:,} data rows; split it into smaller files."))
+            break
         if all(_blank(value) for key, value in row.items() if key is not None):
             continue
         count += 1
@@ -352,16 +400,17 @@ def validate_frame(rows: Iterable[Mapping[Any, Any]], spec: FrameSpec,
             parsed[column.name] = value
             if column.unit_code and codes is not None and value not in codes:
                 errors.append(FrameError(
-                    number, column.name, f"Mã đơn vị “{value}” không có trong danh mục đơn vị.",
-                    f"Unit code “{value}” is not in the list of units."))
+                    number, column.name,
+                    f"Mã đơn vị “{_shown(value)}” không có trong danh mục đơn vị.",
+                    f"Unit code “{_shown(value)}” is not in the list of units."))
             if column.unique:
                 earlier = seen[column.name].setdefault(value, number)
                 if earlier != number:
-                    shown = "(giá trị ẩn / hidden value)" if column.personal else value
+                    shown = "(giá trị ẩn / hidden value)" if column.personal else _shown(value)
                     errors.append(FrameError(
                         number, column.name, f"Giá trị “{shown}” trùng với dòng {earlier}.",
                         f"The value “{shown}” repeats row {earlier}."))
-        if not errors:
+        if not errors.count:
             parsed_rows.append(parsed)
             digest.update(b"\n")
             digest.update(json.dumps([_canonical(parsed[c.name]) for c in spec.columns],
@@ -371,10 +420,11 @@ def validate_frame(rows: Iterable[Mapping[Any, Any]], spec: FrameSpec,
     if count == 0:
         errors.append(FrameError(1, None, "Danh sách không có dòng dữ liệu nào.",
                                  "The frame has no data rows."))
-    ok = not errors
+    ok = not errors.count
     return FrameCheck(
         spec.name, tuple(parsed_rows) if ok else (), tuple(errors), count,
         digest.hexdigest() if ok else None, tuple(ignored), spec.personal_columns,
+        error_count=errors.count,
     )
 
 
@@ -427,7 +477,19 @@ def read_csv_rows(source: str | bytes | IO[str] | IO[bytes]) -> Iterator[dict[An
     if header is None:
         return iter(())
     delimiter = max((",", ";", "\t"), key=header.count)
-    return csv.DictReader(itertools.chain([header], lines), delimiter=delimiter)
+    return _csv_errors_as_value_errors(
+        csv.DictReader(itertools.chain([header], lines), delimiter=delimiter))
+
+
+def _csv_errors_as_value_errors(reader: csv.DictReader) -> Iterator[dict[Any, Any]]:
+    """The rows of ``reader``; a malformed file (e.g. a cell over the csv module's 128 KiB
+    field limit) raises ``ValueError`` with a sentence instead of ``csv.Error``."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ValueError(
+            f"Tệp CSV bị lỗi định dạng ở dòng {reader.line_num}: {exc}. "
+            f"(The CSV file is malformed at line {reader.line_num}: {exc}.)") from None
 
 
 SIPAS_DOSSIERS = FrameSpec(

@@ -42,7 +42,9 @@ def create_app(config: dict | type | None = None) -> Flask:
     app.jinja_env.globals["current_lang"] = current_lang
     register_label_filters(app)
 
+    from survey_app import guards
     from survey_app.blueprints import register_blueprints
 
+    guards.init_app(app)  # before the blueprints: routes compile with its int converter
     register_blueprints(app)
     return app

@@ -26,7 +26,14 @@ class Config:
     LANGUAGES = ("vi", "en")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     SMALL_CELL_N = int(os.environ.get("SMALL_CELL_N", "30"))
-    MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # uploaded frames
+    # Request bodies: uploads (frames, self-assessment CSV) and everything else (survey_app.guards).
+    MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(64 * 1024 * 1024)))
+    MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(512 * 1024)))
+    MAX_CONTENT_LENGTH = max(MAX_UPLOAD_BYTES, MAX_REQUEST_BYTES)
+    # Uploaded frames: an XLSX may unpack to at most this many bytes; at most this many rows.
+    UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_MAX_UNPACKED_BYTES",
+                                                   str(100 * 1024 * 1024)))
+    UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "500000"))
 
 
 def normalise_database_url(url: str) -> str:

@@ -2,6 +2,12 @@
 
 A :class:`Variable` holds a column's values, its Vietnamese label and, for coded answers, the
 label of each code. The codebook lists every variable and value label.
+
+Text is never put into a fixed-width NumPy string array (whose width would be set by the longest
+answer): text columns stay Python objects, so one very long answer costs its own size only.
+Every writer accepts any text ever stored: characters that a format cannot hold are replaced by
+U+FFFD (see :func:`~analysis.contract.tables.clean_text`); the SPSS file cuts text longer than
+32,767 bytes (SPSS's longest string) with a visible marker; CSV keeps it whole.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
-from .tables import write_xlsx
+from .tables import clean_text, truncate_text, write_xlsx
 
 _SPSS_NAME = re.compile(r"^[A-Za-z@][A-Za-z0-9_.@#$]*$")
 CODEBOOK_HEADERS = ("variable", "label", "type", "value", "value_label")
+SAV_MAX_STRING_BYTES = 32767
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,10 @@ def _check(variables: Sequence[Variable]) -> int:
 
 
 def _is_numeric(v: Variable) -> bool:
-    return np.asarray(v.values).dtype.kind in "biuf"
+    """Numbers (or booleans) only; decided without building a NumPy array of the text."""
+    if isinstance(v.values, np.ndarray):
+        return v.values.dtype.kind in "biuf"
+    return all(isinstance(x, (bool, int, float, np.bool_, np.number)) for x in v.values)
 
 
 def respondent_frame(variables: Sequence[Variable]) -> pd.DataFrame:
@@ -94,13 +104,22 @@ def write_respondents_xlsx(variables: Sequence[Variable], target) -> None:
 def write_respondents_sav(variables: Sequence[Variable], path) -> None:
     """SPSS ``.sav`` with Vietnamese variable labels and value labels (UTF-8)."""
     frame = respondent_frame(variables)
-    labelled = {v.name: {float(k): str(t) for k, t in v.value_labels.items()}
+    labelled = {v.name: {float(k): _sav_text(str(t)) for k, t in v.value_labels.items()}
                 for v in variables if v.value_labels}
     for name in labelled:
         if frame[name].dtype.kind != "f":
             raise ValueError(f"Value labels need numeric codes, but {name!r} holds text.")
+    for name in frame.columns:
+        if frame[name].dtype.kind not in "biuf":
+            frame[name] = [_sav_text(x) for x in frame[name]]
     pyreadstat.write_sav(
         frame, str(path),
-        column_labels=[v.label for v in variables],
+        column_labels=[_sav_text(v.label or "") for v in variables],
         variable_value_labels=labelled,
     )
+
+
+def _sav_text(text: str) -> str:
+    """Text SPSS can hold: no NUL or other control character (ReadStat stops at NUL), at most
+    32,767 UTF-8 bytes (longer strings are written empty by ReadStat, so they are cut)."""
+    return truncate_text(clean_text(text), max_bytes=SAV_MAX_STRING_BYTES)

@@ -2,18 +2,29 @@
 
 Text cells beginning with ``=``, ``+``, ``-`` or ``@`` (and tab or carriage return) are prefixed with
 an apostrophe so that spreadsheets show them as text instead of running them as formulas;
-numbers stay numbers.
+numbers stay numbers. Control characters that XML (hence XLSX) cannot hold, and lone surrogates
+that UTF-8 cannot encode, are replaced by U+FFFD (a visible "�") in every writer, so any text
+ever stored can be written; tab and line breaks are kept. An XLSX cell holds at most 32,767
+characters (Excel's limit): longer text is cut there and ends with a visible marker, while CSV
+keeps it whole.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# C0 controls other than tab, line feed and carriage return, and lone surrogates.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+XLSX_MAX_CELL_CHARS = 32767
+_SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
+TRUNCATED_MARK = " [...cắt bớt / truncated]"
 
 CRITERIA_HEADERS = (
     "round_code", "unit_code", "unit_name", "unit_type", "criterion_code", "points", "max_points",
@@ -28,10 +39,41 @@ RESPONSE_HEADERS = (
 )
 
 
+def clean_text(text: str) -> str:
+    """``text`` with characters no file format can hold (NUL and other C0 controls except tab and
+    line breaks, lone surrogates) replaced by U+FFFD."""
+    return _UNWRITABLE.sub(REPLACEMENT, text)
+
+
+def truncate_text(text: str, max_chars: int | None = None, max_bytes: int | None = None) -> str:
+    """``text`` cut to ``max_chars`` characters and/or ``max_bytes`` UTF-8 bytes, ending with
+    :data:`TRUNCATED_MARK` when anything was cut; shorter text is returned unchanged."""
+    cut = False
+    mark_bytes = len(TRUNCATED_MARK.encode("utf-8"))
+    if max_chars is not None and len(text) > max_chars:
+        text, cut = text[: max_chars - len(TRUNCATED_MARK)], True
+    too_long = max_bytes is not None and len(text) * 4 > max_bytes
+    if too_long and len(text.encode("utf-8")) > max_bytes:
+        raw = text.encode("utf-8")[: max_bytes - mark_bytes]
+        text, cut = raw.decode("utf-8", errors="ignore"), True
+    return text + TRUNCATED_MARK if cut else text
+
+
 def escape_cell(value):
-    """Prefix an apostrophe to text that a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """Text a spreadsheet can hold and show as text: unwritable characters replaced
+    (:func:`clean_text`) and an apostrophe prefixed to text a spreadsheet would run as a formula."""
+    if isinstance(value, str):
+        value = clean_text(value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
+    return value
+
+
+def xlsx_cell(value):
+    """:func:`escape_cell`, and text cut at Excel's 32,767 characters with a visible marker."""
+    value = escape_cell(value)
+    if isinstance(value, str) and len(value) > XLSX_MAX_CELL_CHARS:
+        return truncate_text(value, max_chars=XLSX_MAX_CELL_CHARS)
     return value
 
 
@@ -72,12 +114,21 @@ def contract_tables(doc: Mapping) -> dict[str, tuple[tuple[str, ...], list[list]
     return {"criteria": criteria_table(doc), "sipas": sipas_table(doc), "responses": response_table(doc)}
 
 
+def _csv_cell(value):
+    """:func:`escape_cell`, with carriage returns turned into line feeds: the csv module quotes a
+    cell holding ``\n`` but not one holding a lone ``\r``, which readers take as a row break."""
+    value = escape_cell(value)
+    if isinstance(value, str) and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def write_csv(headers: Sequence[str], rows: Iterable[Sequence], stream) -> None:
     """Write one table as CSV to a text stream (None becomes an empty cell)."""
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow([escape_cell(h) for h in headers])
+    writer.writerow([_csv_cell(h) for h in headers])
     for row in rows:
-        writer.writerow(["" if v is None else escape_cell(v) for v in row])
+        writer.writerow(["" if v is None else _csv_cell(v) for v in row])
 
 
 def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
@@ -91,8 +142,8 @@ def write_xlsx(tables: Mapping[str, tuple[Sequence[str], Iterable[Sequence]]], t
     """Write tables as sheets of one workbook to a path or binary stream (streamed, write-only)."""
     workbook = Workbook(write_only=True)
     for name, (headers, rows) in tables.items():
-        sheet = workbook.create_sheet(title=str(name)[:31])
-        sheet.append([escape_cell(h) for h in headers])
+        sheet = workbook.create_sheet(title=_SHEET_UNSAFE.sub("_", str(name))[:31] or "sheet")
+        sheet.append([xlsx_cell(h) for h in headers])
         for row in rows:
-            sheet.append([escape_cell(v) for v in row])
+            sheet.append([xlsx_cell(v) for v in row])
     workbook.save(target)

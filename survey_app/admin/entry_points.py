@@ -9,6 +9,7 @@ from survey_app.admin.access import commit_or_flash, current_user, round_or_404
 from survey_app.admin.forms import ActionForm, EntryPointForm, options
 from survey_app.admin.rounds import questionnaire_choices
 from survey_app.auth import login_required
+from survey_app.downloads import content_disposition
 from survey_app.extensions import db
 from survey_app.models import EntryPoint, QuestionnaireVersion, Unit
 from survey_app.operations import rounds as round_ops
@@ -105,7 +106,7 @@ def entry_point_png(round_id: int, entry_id: int):
         qr_png(entry_url(entry.code)),
         mimetype="image/png",
         headers={
-            "Content-Disposition": f'attachment; filename="qr-{entry.unit.code}-{entry.id}.png"'
+            "Content-Disposition": content_disposition(f"qr-{entry.unit.code}-{entry.id}.png")
         },
     )
 
@@ -118,7 +119,7 @@ def entry_point_svg(round_id: int, entry_id: int):
         qr_svg(entry_url(entry.code)),
         mimetype="image/svg+xml",
         headers={
-            "Content-Disposition": f'attachment; filename="qr-{entry.unit.code}-{entry.id}.svg"'
+            "Content-Disposition": content_disposition(f"qr-{entry.unit.code}-{entry.id}.svg")
         },
     )
 

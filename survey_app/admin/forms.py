@@ -11,9 +11,11 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
+from survey_app.downloads import IDENTIFIER, IDENTIFIER_MESSAGE_EN, IDENTIFIER_MESSAGE_VI
 from survey_app.models import UNIT_TYPES
 from survey_app.operations.samples import MAX_SEED
 
@@ -91,7 +93,10 @@ class ActionForm(FlaskForm):
 
 
 class RoundForm(FlaskForm):
-    code = StringField("Mã đợt / code", validators=[DataRequired(REQUIRED), at_most(40)])
+    code = StringField("Mã đợt / code", validators=[
+        DataRequired(REQUIRED), at_most(40),
+        Regexp(IDENTIFIER.pattern + "$",
+               message=f"{IDENTIFIER_MESSAGE_VI} / {IDENTIFIER_MESSAGE_EN}")])
     province_id = SelectField("Tỉnh / province", coerce=int, validators=[InputRequired(REQUIRED)])
     year = IntegerField("Năm / year", validators=[InputRequired(REQUIRED), between(2000, 2100)])
     period = StringField("Kỳ / period", validators=[at_most(60)])

@@ -31,7 +31,7 @@ def frame_upload(round_id: int):
     survey_round = round_or_404(round_id)
     form = FrameUploadForm()
     form.kind.choices = options(list(FRAME_KIND_LABELS.items()))
-    errors, problem, status = (), None, 200
+    errors, problem, status, more = (), None, 200, 0
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -55,19 +55,24 @@ def frame_upload(round_id: int):
                 target = url_for("admin.frame_detail", round_id=round_id, frame_id=result.frame.id)
                 return jsonify(ok=True, redirect=target) if _wants_json() else redirect(target)
             db.session.rollback()
-            errors, status = result.errors, 400
+            errors, status, more = result.errors, 400, result.check.more_errors
+            total = result.check.error_count
             problem = (
-                f"Khung mẫu có {len(errors)} lỗi nên chưa được nhập; hãy sửa và tải lại / the frame has "
-                f"{len(errors)} errors and was not imported: correct them and upload again."
+                f"Khung mẫu có {total:,} lỗi nên chưa được nhập; hãy sửa và tải lại / "
+                f"the frame has {total:,} errors and was not imported: correct them and upload "
+                "again."
             )
     elif request.method == "POST":
         status = 400
         problem = "; ".join(message for messages in form.errors.values() for message in messages)
     if _wants_json() and request.method == "POST":
-        html = render_template("admin/_frame_errors.html", errors=errors, problem=problem)
+        html = render_template(
+            "admin/_frame_errors.html", errors=errors, problem=problem, more=more
+        )
         return jsonify(ok=False, html=html), status
     return render_template(
-        "admin/frame_upload.html", round=survey_round, form=form, errors=errors, problem=problem
+        "admin/frame_upload.html", round=survey_round, form=form, errors=errors, problem=problem,
+        more=more,
     ), status
 
 

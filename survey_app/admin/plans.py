@@ -14,6 +14,7 @@ from survey_app.admin.access import (
 )
 from survey_app.admin.forms import ActionForm, BackcheckForm, InvitationForm, PlanForm, options
 from survey_app.auth import login_required
+from survey_app.downloads import content_disposition
 from survey_app.extensions import db
 from survey_app.models import RatingCell, SampleFrame, SampleMember
 from survey_app.operations import samples
@@ -194,7 +195,7 @@ def plan_members_xlsx(round_id: int, plan_id: int):
     data = samples.table_xlsx(headers, rows, "mau")
     name = f"mau-{survey_round.code}-{plan.id}.xlsx"
     return Response(
-        data, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        data, mimetype=XLSX, headers={"Content-Disposition": content_disposition(name)}
     )
 
 
@@ -249,13 +250,13 @@ def plan_invitations(round_id: int, plan_id: int):
         return Response(
             samples.table_csv(headers, rows),
             mimetype="text/csv",
-            headers={**no_store, "Content-Disposition": f'attachment; filename="{stem}.csv"'},
+            headers={**no_store, "Content-Disposition": content_disposition(f"{stem}.csv")},
         )
     if form.output.data == "xlsx":
         return Response(
             samples.table_xlsx(headers, rows, "thu moi"),
             mimetype=XLSX,
-            headers={**no_store, "Content-Disposition": f'attachment; filename="{stem}.xlsx"'},
+            headers={**no_store, "Content-Disposition": content_disposition(f"{stem}.xlsx")},
         )
     cards = [
         {

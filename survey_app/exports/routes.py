@@ -11,6 +11,7 @@ from flask import Response, g, jsonify, request, stream_with_context
 
 from analysis.contract import contract_schema
 from survey_app.api.errors import error_body
+from survey_app.downloads import content_disposition
 from survey_app.exports import bp
 from survey_app.extensions import db
 from survey_app.models import ExportJob, SurveyRound
@@ -89,7 +90,8 @@ def _attachment(content: bytes, filename: str, mimetype: str, sha256: str) -> Re
             yield content[start:start + CHUNK]
 
     headers = {"X-Checksum-SHA256": sha256, "Cache-Control": "no-store",
-               "Content-Disposition": f'attachment; filename="{filename}"', "Content-Length": str(len(content))}
+               "Content-Disposition": content_disposition(filename),
+               "Content-Length": str(len(content))}
     return Response(stream_with_context(chunks()), content_type=mimetype, headers=headers)
 
 

@@ -2,17 +2,26 @@
 
 A frame with any error is not stored. Personal columns (names, phones, e-mails) go only to
 ``FrameRow.personal`` and can be purged once the round no longer needs them.
+
+Uploads are bounded before they are parsed: an XLSX whose parts unpack to more than
+``UPLOAD_MAX_UNPACKED_BYTES``, or to more than ``MAX_RATIO`` times its own size (read from the
+zip directory, which also caps what decompression may produce) is refused, the sheet is
+streamed (openpyxl ``read_only``) over the header's columns only, and reading stops after
+``UPLOAD_MAX_ROWS`` rows. At most ``sampling.frames.MAX_ERRORS``
+errors are kept and shown, with a count of the rest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import insert, update
 
 from sampling.frames import (
@@ -37,6 +46,13 @@ FRAME_KIND_LABELS = {
     name: f"{spec.title_vi} / {spec.title_en}" for name, spec in FRAME_SPECS.items()
 }
 _INSERT_BATCH = 5000
+MAX_COLUMNS = 200  # header cells read from an XLSX sheet
+DEFAULT_MAX_UNPACKED = 100 * 1024 * 1024
+# Spreadsheets compress some 5-20 times; a zip unpacking to more than this many times its size
+# (and to more than RATIO_FLOOR bytes) is a decompression bomb, not a frame.
+MAX_RATIO = 100
+RATIO_FLOOR = 16 * 1024 * 1024
+DEFAULT_MAX_ROWS = 500_000
 
 
 @dataclass(frozen=True)
@@ -58,32 +74,68 @@ def frame_spec(kind: str) -> FrameSpec:
         raise ValueError(f"Loại khung mẫu không hợp lệ / unknown frame kind {kind!r}.") from None
 
 
-def read_upload(filename: str, data: bytes) -> Iterator[dict[Any, Any]]:
+def upload_limits() -> tuple[int, int]:
+    """``(unpacked bytes, rows)`` an upload may hold, from the app's configuration."""
+    config = current_app.config
+    return (config.get("UPLOAD_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED),
+            config.get("UPLOAD_MAX_ROWS", DEFAULT_MAX_ROWS))
+
+
+def read_upload(filename: str, data: bytes,
+                max_unpacked: int = DEFAULT_MAX_UNPACKED) -> Iterator[dict[Any, Any]]:
     """Rows of an uploaded CSV or XLSX file as dicts keyed by the header row."""
     name = filename.lower()
     if name.endswith((".csv", ".txt")):
         return read_csv_rows(data)
     if name.endswith(".xlsx"):
-        return _read_xlsx_rows(data)
+        return _read_xlsx_rows(data, max_unpacked)
     raise ValueError("Chỉ nhận tệp .csv hoặc .xlsx / only .csv or .xlsx files are accepted.")
 
 
-def _read_xlsx_rows(data: bytes) -> Iterator[dict[Any, Any]]:
+def _not_xlsx() -> ValueError:
+    return ValueError(
+        "Tệp không phải bảng tính Excel .xlsx hợp lệ / the file is not a valid .xlsx workbook.")
+
+
+def check_unpacked_size(data: bytes, max_unpacked: int) -> None:
+    """Refuse a zip (XLSX) whose parts unpack to more than ``max_unpacked`` bytes or than
+    ``MAX_RATIO`` times the file (above ``RATIO_FLOOR``), before any part is decompressed: a
+    file of under a megabyte can unpack to hundreds of megabytes."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _not_xlsx() from None
+    max_unpacked = min(max_unpacked, max(RATIO_FLOOR, MAX_RATIO * len(data)))
+    if unpacked > max_unpacked:
+        mb, limit = unpacked / 1024**2, max_unpacked / 1024**2
+        raise ValueError(
+            f"Tệp .xlsx giải nén ra {mb:,.0f} MB, vượt giới hạn {limit:,.0f} MB; hãy lưu thành CSV "
+            f"hoặc chia nhỏ tệp / the .xlsx file unpacks to {mb:,.0f} MB, over the {limit:,.0f} MB "
+            "limit: save it as CSV or split it.")
+
+
+def _read_xlsx_rows(
+    data: bytes, max_unpacked: int = DEFAULT_MAX_UNPACKED
+) -> Iterator[dict[Any, Any]]:
     from openpyxl import load_workbook
 
+    check_unpacked_size(data, max_unpacked)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ValueError(
-            "Tệp không phải bảng tính Excel .xlsx hợp lệ / the file is not a valid .xlsx workbook."
-        ) from None
+        raise _not_xlsx() from None
     sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
+    header = next(sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS, values_only=True), None)
     if header is None:
         workbook.close()
         return iter(())
     keys = [None if cell is None else str(cell) for cell in header]
+    while keys and keys[-1] is None:
+        keys.pop()
+    # One column beyond the header tells a row with extra values; a sheet declaring thousands
+    # of columns costs no more than its header.
+    rows = sheet.iter_rows(min_row=2, max_col=len(keys) + 1, values_only=True)
 
     def generate() -> Iterator[dict[Any, Any]]:
         try:
@@ -119,8 +171,11 @@ def import_frame(
         raise ValueError(
             "Đợt đã công bố, không nhận thêm khung mẫu / a published round takes no new frame."
         )
+    filename = re.sub(r"[\x00-\x1f\x7f]", "", filename).strip() or "frame"
     units = {unit.code: unit.id for unit in round_units(survey_round)}
-    check = validate_frame(read_upload(filename, data), spec, known_unit_codes=units)
+    max_unpacked, max_rows = upload_limits()
+    check = validate_frame(read_upload(filename, data, max_unpacked), spec, known_unit_codes=units,
+                           max_rows=max_rows)
     if not check.ok:
         return FrameImport(None, check)
     frame = SampleFrame(

@@ -57,9 +57,12 @@ def create_round(
     user: User | None = None,
 ) -> SurveyRound:
     """A new round in draft status; raises ValueError for a taken code or inverted dates."""
-    code = code.strip()
+    from survey_app.downloads import check_identifier
+
+    code = (code or "").strip()
     if not code:
         raise ValueError("Mã đợt khảo sát không được để trống / the round code must not be empty.")
+    code = check_identifier(code, "Mã đợt khảo sát", "round code")
     if db.session.scalar(db.select(SurveyRound.id).filter_by(code=code)) is not None:
         raise ValueError(
             f"Mã đợt {code!r} đã được dùng / the round code {code!r} is already taken."

@@ -6,7 +6,6 @@ module only loads frame rows, passes plain arrays in and stores the result.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import secrets
@@ -721,9 +720,12 @@ def member_rows(plan: SamplePlan) -> tuple[list[str], list[list[Any]]]:
 
 
 def table_xlsx(headers: list[str], rows: list[list[Any]], title: str) -> bytes:
-    """A one-sheet workbook with a bold header row."""
+    """A one-sheet workbook with a bold header row; cells go through the export contract's
+    writer rules (formula-like text escaped, unwritable characters replaced, long text cut)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from analysis.contract.tables import xlsx_cell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
@@ -731,24 +733,23 @@ def table_xlsx(headers: list[str], rows: list[list[Any]], title: str) -> bytes:
     for name in headers:
         from openpyxl.cell import WriteOnlyCell
 
-        cell = WriteOnlyCell(sheet, value=name)
+        cell = WriteOnlyCell(sheet, value=xlsx_cell(name))
         cell.font = Font(bold=True)
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append(row)
+        sheet.append([xlsx_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
 def table_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
-    """UTF-8 CSV with a byte-order mark, so Excel shows Vietnamese correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """UTF-8 CSV with a byte-order mark, so Excel shows Vietnamese correctly; written by the
+    export contract's writer (formula-like text escaped)."""
+    from analysis.contract import csv_bytes
+
+    return csv_bytes(headers, rows)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from typing import Any, Mapping
 
 from werkzeug.datastructures import MultiDict
 
+from questionnaires.answers import TEXT_MAX_LENGTH, text_limit
+
 ANSWER_TYPES = ("single", "multiple", "integer", "decimal", "text", "date")
 
 
@@ -31,6 +33,7 @@ class FieldView:
     other_name: str | None = None
     other_value: str = ""
     multiline: bool = False
+    max_length: int = TEXT_MAX_LENGTH
     errors: list[str] = field(default_factory=list)
     children: list["FieldView"] = field(default_factory=list)
 
@@ -102,6 +105,7 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
             hint=question.hint.get(language) if question.hint else "", required=question.required,
             value=answers.get(question.name), max_choices=question.max_choices,
             multiline=(question.appearance or "").startswith("multiline"),
+            max_length=text_limit(question),
             errors=list(errors.get(question.name, ())),
         )
         if question.type in ("single", "multiple"):
