@@ -100,8 +100,12 @@ def test_bad_max_length_is_a_load_problem(where, value):
 
 
 def test_stored_answers_from_before_the_limits_still_score():
-    q = Questionnaire.from_dict(results_sipas_dict())
-    legacy = {"a1": "5", "a2": "4", "b1": "dk", "comment": "y" * 1_000_000 + "\x00"}
-    assert q.scores(legacy) == {"8": [1.0, 0.75]}
+    q = Questionnaire.from_dict(small_questionnaire_dict())
+    legacy = {**GOOD_ANSWERS, "comment": "y" * 1_000_000 + "\x00"}
+    assert q.scores(legacy) == {"8.1": [0.75], "8.2": [1.0]}
+    sipas = Questionnaire.from_dict(results_sipas_dict())
+    legacy_sipas = {"a1": "5", "a2": "4", "b1": "dk", "comment": "y" * 1_000_000 + "\x00"}
+    assert [sipas.satisfaction_rating(n, legacy_sipas.get(n)) for n in ("a1", "a2", "b1")] == [
+        5, 4, None]
     with pytest.raises(AnswersInvalid):
         q.clean(copy.deepcopy(legacy))
