@@ -1,7 +1,6 @@
-"""Helpers of the security tests: tampering behind the triggers' back, and databases of their own."""
+"""Fixtures of the security tests: databases of their own."""
 from __future__ import annotations
 
-import contextlib
 import os
 import uuid
 
@@ -9,29 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from migrations import record_triggers
 from survey_app.config import normalise_database_url
-
-
-@contextlib.contextmanager
-def tamper(table: str):
-    """A connection on which ``table``'s refusal triggers are dropped (as an intruder with the
-    database owner's rights would), restored on leaving; the changes made through it commit."""
-    from survey_app.extensions import db
-
-    with db.engine.begin() as connection:
-        dialect = connection.dialect.name
-        if dialect == "postgresql":
-            connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-        else:
-            for statement in record_triggers.drop_statements(dialect, (table,)):
-                connection.execute(text(statement))
-        yield connection
-        if dialect == "postgresql":
-            connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
-        else:
-            for statement in record_triggers.create_statements(dialect, (table,)):
-                connection.exec_driver_sql(statement)
 
 
 @pytest.fixture
