@@ -53,8 +53,9 @@ def main() -> int:
         for dep in skipped:
             print(f"  not audited: {dep['skip_reason']}")
         return 0
-    print("pip-audit: KHÔNG kiểm tra được, không truy cập được cơ sở dữ liệu lỗ hổng / NOT AUDITED: "
-          "the vulnerability database cannot be reached from this machine, so this is not a pass.")
+    print("pip-audit: KHÔNG kiểm tra được, không truy cập được cơ sở dữ liệu lỗ hổng / "
+          "NOT AUDITED: the vulnerability database cannot be reached from this machine, so this "
+          "is not a pass.")
     for note in notes:
         print(f"  {note}")
     return 1 if os.environ.get("PIP_AUDIT_REQUIRED") == "1" else 0

@@ -25,8 +25,8 @@ MESSAGES = {
     ),
     "methodology_packs": (
         "Bộ phương pháp đã công bố (hoặc đang dùng trong một đợt đã công bố) không sửa hay xoá "
-        "được; hãy công bố phiên bản mới kèm lý do / a published methodology pack, or one used by a "
-        "published round, cannot be changed or deleted: publish a new version with a reason."
+        "được; hãy công bố phiên bản mới kèm lý do / a published methodology pack, or one used "
+        "by a published round, cannot be changed or deleted: publish a new version with a reason."
     ),
     "survey_rounds": (
         "Đợt khảo sát đã công bố không sửa, xoá hay chuyển trạng thái được; hãy tạo đợt mới kèm "
@@ -62,7 +62,9 @@ _PACK_IN_PUBLISHED_ROUND = (
     "EXISTS (SELECT 1 FROM survey_rounds r WHERE r.methodology_pack_id = {id} "
     "AND r.status = 'published')"
 )
-_ROUND_PUBLISHED = "EXISTS (SELECT 1 FROM survey_rounds r WHERE r.id = {id} AND r.status = 'published')"
+_ROUND_PUBLISHED = (
+    "EXISTS (SELECT 1 FROM survey_rounds r WHERE r.id = {id} AND r.status = 'published')"
+)
 
 # (trigger name, table, event, SQLite WHEN condition, PostgreSQL WHEN condition)
 _ROW_TRIGGERS = [
@@ -89,7 +91,8 @@ _ROW_TRIGGERS = [
     ("rating_cells_published_insert", "rating_cells", "INSERT",
      _ROUND_PUBLISHED.format(id="NEW.round_id"), "par_round_is_published(NEW.round_id)"),
     ("rating_cells_published_update", "rating_cells", "UPDATE",
-     _ROUND_PUBLISHED.format(id="OLD.round_id") + " OR " + _ROUND_PUBLISHED.format(id="NEW.round_id"),
+     _ROUND_PUBLISHED.format(id="OLD.round_id") + " OR "
+     + _ROUND_PUBLISHED.format(id="NEW.round_id"),
      "par_round_is_published(OLD.round_id) OR par_round_is_published(NEW.round_id)"),
     ("rating_cells_published_delete", "rating_cells", "DELETE",
      _ROUND_PUBLISHED.format(id="OLD.round_id"), "par_round_is_published(OLD.round_id)"),
@@ -165,7 +168,7 @@ def trigger_names(dialect: str, tables=TABLES) -> list[str]:
 
 
 def create_statements(dialect: str, tables=TABLES) -> list[str]:
-    """SQL creating the triggers on ``tables`` (all by default), and on PostgreSQL their functions."""
+    """SQL creating the triggers on ``tables`` (all by default); on PostgreSQL, their functions."""
     if dialect == "sqlite":
         statements = []
         for name, table, operation, sqlite_when, _ in _ROW_TRIGGERS:
@@ -199,7 +202,7 @@ def create_statements(dialect: str, tables=TABLES) -> list[str]:
 
 
 def drop_statements(dialect: str, tables=TABLES, *, functions: bool = False) -> list[str]:
-    """SQL dropping the triggers on ``tables`` (and, on PostgreSQL with ``functions``, their functions)."""
+    """SQL dropping the triggers on ``tables`` (on PostgreSQL, their functions with ``functions``)."""
     if dialect == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {name}" for name in trigger_names(dialect, tables)]
     if dialect == "postgresql":

@@ -72,7 +72,8 @@ def upgrade():
     for row in rows:
         row_hash = _chain_hash(prev_hash, _canonical(row))
         bind.execute(
-            events.update().where(events.c.id == row.id).values(prev_hash=prev_hash, row_hash=row_hash)
+            events.update().where(events.c.id == row.id)
+            .values(prev_hash=prev_hash, row_hash=row_hash)
         )
         prev_hash, last_id = row_hash, row.id
     op.bulk_insert(head, [{"id": 1, "event_id": last_id, "row_hash": prev_hash}])

@@ -1,4 +1,4 @@
-"""``par-survey audit verify``: walk the audit log's hash chain and name every row that breaks it."""
+"""``par-survey audit verify``: walk the audit log's hash chain, name every row that breaks it."""
 from __future__ import annotations
 
 import click

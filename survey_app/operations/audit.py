@@ -166,7 +166,8 @@ def verify_chain(batch: int = 1000) -> ChainReport:
         if event.row_hash != event_hash(event):
             add(Finding(event.id, "edited",
                         "nội dung hoặc mã băm của bản ghi đã bị sửa (mã băm không khớp nội dung)",
-                        "the row's content or hash was edited (its hash does not match its content)"))
+                        "the row's content or hash was edited (its hash does not match its "
+                        "content)"))
         if event.prev_hash != prev_hash:
             earlier = position_of_hash.get(event.prev_hash)
             if earlier is not None:

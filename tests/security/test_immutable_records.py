@@ -156,7 +156,8 @@ def test_a_published_round_s_defining_columns_are_refused(world, column, value):
 
 def test_a_published_round_s_rating_matrix_is_refused(world):
     refused(update(CELLS).where(CELLS.c.id == world["cell"]).values(quota=99))
-    refused(update(CELLS).where(CELLS.c.id == world["cell"]).values(questionnaire_id=world["other"]))
+    refused(update(CELLS).where(CELLS.c.id == world["cell"])
+            .values(questionnaire_id=world["other"]))
     refused(delete(CELLS).where(CELLS.c.id == world["cell"]))
     refused(insert(CELLS).values(round_id=world["round"], respondent_group="delegate",
                                  unit_type="agency", questionnaire_id=world["other"], quota=5))
