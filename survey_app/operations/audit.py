@@ -148,7 +148,13 @@ class ChainReport:
 
 
 def verify_chain(batch: int = 1000) -> ChainReport:
-    """Walk the audit log in id order and report every row that does not fit the chain."""
+    """Walk the audit log in id order and report every row that does not fit the chain.
+
+    Holds the writers' lock on the chain head while it reads (the caller's transaction ends it),
+    so the head and the rows are read at one moment even while events are being written.
+    """
+    table = AuditChainHead.__table__
+    db.session.execute(update(table).where(table.c.id == 1).values(event_id=table.c.event_id))
     report = ChainReport()
     findings: dict[int | None, list[Finding]] = {}
 
