@@ -52,12 +52,14 @@ def world(app_ctx):
     questionnaire = create_questionnaire()
     pack = _pack()
     published = create_round(province, "CONG-BO", 2025, "Năm 2025", "Đợt đã công bố")
-    published.methodology_pack_id = pack.id
     cell = set_rating_cell(published, "citizen", "agency", questionnaire, 30)
     closed = create_round(province, "DA-DONG", 2025, "Năm 2025", "Đợt đã đóng")
     closed_cell = set_rating_cell(closed, "citizen", "agency", questionnaire, 30)
-    for status in ("open", "closed", "published"):
+    for status in ("open", "closed"):
         change_status(published, status)
+    # The pack is named once the round is closed: it only has to be a published pack here.
+    published.methodology_pack_id = pack.id
+    change_status(published, "published")
     for status in ("open", "closed"):
         change_status(closed, status)
     other = create_questionnaire(small_questionnaire_dict(form_id="other_form", group="delegate"))
