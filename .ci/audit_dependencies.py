@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess  # nosec B404: runs pip-audit, a fixed command line without a shell
+# pip-audit runs as a subprocess: a fixed argument list, no shell, no outside input.
+import subprocess  # nosec B404
 import sys
 
 SERVICES = ("pypi", "osv")
