@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from survey_app.config import ConfigError
+from survey_app.models.immutability import ImmutableRecordError
 from survey_app.schema import SchemaError, check_schema_current, upgrade_schema
 
 
@@ -77,7 +78,8 @@ def _register_feature_commands() -> None:
 
 _register_feature_commands()
 
-OPERATOR_ERRORS = (ConfigError, SchemaError, OperationalError, ArgumentError, ProgrammingError)
+OPERATOR_ERRORS = (ConfigError, SchemaError, ImmutableRecordError, OperationalError, ArgumentError,
+                   ProgrammingError)
 
 
 def main() -> None:
@@ -98,7 +100,7 @@ def main() -> None:
 
 
 def describe_operator_error(exc: Exception) -> str:
-    if isinstance(exc, (ConfigError, SchemaError)):
+    if isinstance(exc, (ConfigError, SchemaError, ImmutableRecordError)):
         return str(exc)
     if isinstance(exc, OperationalError):
         return ("không kết nối được cơ sở dữ liệu / cannot reach the database "

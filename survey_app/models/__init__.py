@@ -1,15 +1,17 @@
 """SQLAlchemy models of par-survey. Models hold data and simple invariants, never statistics."""
-from survey_app.models.accounts import ROLES, AuditEvent, User
+from survey_app.models.accounts import ROLES, AuditChainHead, AuditEvent, User
 from survey_app.models.base import Base
 from survey_app.models.exports import ExportJob
 from survey_app.models.documents import MethodologyPack, PublishedDocumentError, QuestionnaireVersion
 from survey_app.models.fieldwork import Draft, Invitation, Response
+from survey_app.models.immutability import ImmutableRecordError
 from survey_app.models.geography import UNIT_TYPES, Province, Unit, UnitSuccession
 from survey_app.models.rounds import EntryPoint, RatingCell, SurveyRound
 from survey_app.models.sampling import FrameRow, SampleFrame, SampleMember, SamplePlan
 
 __all__ = [
-    "ROLES", "UNIT_TYPES", "AuditEvent", "Base", "Draft", "EntryPoint", "ExportJob", "FrameRow", "Invitation",
-    "MethodologyPack", "Province", "PublishedDocumentError", "QuestionnaireVersion", "RatingCell",
-    "Response", "SampleFrame", "SampleMember", "SamplePlan", "SurveyRound", "Unit", "UnitSuccession", "User",
+    "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "Draft", "EntryPoint",
+    "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "MethodologyPack", "Province",
+    "PublishedDocumentError", "QuestionnaireVersion", "RatingCell", "Response", "SampleFrame",
+    "SampleMember", "SamplePlan", "SurveyRound", "Unit", "UnitSuccession", "User",
 ]

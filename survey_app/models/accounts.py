@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -34,7 +34,12 @@ class User(Base):
 
 
 class AuditEvent(Base):
-    """Who did what to which object, and when."""
+    """Who did what to which object, and when; append-only and hash-chained.
+
+    ``row_hash`` is the SHA-256 of ``prev_hash`` (the previous row's ``row_hash``) and this row's
+    canonical content; rows are written only by ``survey_app.operations.audit.record_event`` and
+    the database refuses UPDATE and DELETE on them (revision 0005).
+    """
 
     __tablename__ = "audit_events"
 
@@ -45,5 +50,23 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
 
     user: Mapped[User | None] = relationship()
+
+
+class AuditChainHead(Base):
+    """The one row naming the audit chain's last event and hash.
+
+    Writers lock it (an UPDATE first, so PostgreSQL's row lock and SQLite's writer lock both
+    serialise them) before chaining a new event, so the chain never forks; ``audit verify`` also
+    checks that the chain ends where the head says, which finds rows cut off the end.
+    """
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    row_hash: Mapped[str] = mapped_column(String(64))

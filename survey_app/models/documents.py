@@ -49,11 +49,10 @@ class QuestionnaireVersion(Base, _VersionedDocument):
     respondent_group: Mapped[str] = mapped_column(String(32))
 
 
-_FROZEN_FIELDS = ("content", "content_hash", "version")
-
-
 @event.listens_for(Session, "before_flush")
 def _refuse_edits_to_published(session, flush_context, instances) -> None:
+    # Nothing of a published version changes, not even its status; the database refuses it too
+    # (revision 0005), this only says so before the UPDATE is sent.
     for obj in session.dirty:
         if not isinstance(obj, (MethodologyPack, QuestionnaireVersion)):
             continue
@@ -62,7 +61,7 @@ def _refuse_edits_to_published(session, flush_context, instances) -> None:
         was_published = "published" in (status.deleted or ()) or (
             not status.has_changes() and obj.status == "published"
         )
-        if was_published and any(attrs[name].history.has_changes() for name in _FROZEN_FIELDS):
+        if was_published and any(attr.history.has_changes() for attr in attrs):
             raise PublishedDocumentError(
                 f"{obj.__tablename__} {obj.id} is published and cannot be changed; publish a new version."
             )

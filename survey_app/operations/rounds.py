@@ -22,6 +22,7 @@ from survey_app.models import (
 )
 from survey_app.models.fieldwork import INVITATION_STATUSES
 from survey_app.models.rounds import ROUND_STATUSES
+from survey_app.operations.audit import record_event
 
 STATUS_LABELS = {
     "draft": "Nháp / draft",
@@ -32,16 +33,8 @@ STATUS_LABELS = {
 
 
 def record_audit(user: User | None, action: str, obj, detail: dict | None = None) -> AuditEvent:
-    """Add an audit event for ``obj`` (any model with an ``id``)."""
-    event = AuditEvent(
-        user_id=user.id if user is not None else None,
-        action=action,
-        object_type=type(obj).__tablename__,
-        object_id=str(obj.id),
-        detail=detail or {},
-    )
-    db.session.add(event)
-    return event
+    """Append an audit event for ``obj`` (any model with an ``id``) to the hash chain."""
+    return record_event(user, action, type(obj).__tablename__, str(obj.id), detail)
 
 
 def create_round(
