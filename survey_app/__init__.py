@@ -45,4 +45,8 @@ def create_app(config: dict | type | None = None) -> Flask:
     from survey_app.blueprints import register_blueprints
 
     register_blueprints(app)
+
+    from survey_app import security
+
+    security.init_app(app)  # response headers, ProxyFix, masked exception log
     return app
