@@ -7,9 +7,11 @@ from survey_app.models.fieldwork import Draft, Invitation, Response
 from survey_app.models.geography import UNIT_TYPES, Province, Unit, UnitSuccession
 from survey_app.models.rounds import EntryPoint, RatingCell, SurveyRound
 from survey_app.models.sampling import FrameRow, SampleFrame, SampleMember, SamplePlan
+from survey_app.models.sessions import LoginFailure, StaffSession
 
 __all__ = [
     "ROLES", "UNIT_TYPES", "AuditEvent", "Base", "Draft", "EntryPoint", "ExportJob", "FrameRow", "Invitation",
     "MethodologyPack", "Province", "PublishedDocumentError", "QuestionnaireVersion", "RatingCell",
     "Response", "SampleFrame", "SampleMember", "SamplePlan", "SurveyRound", "Unit", "UnitSuccession", "User",
+    "LoginFailure", "StaffSession",
 ]
