@@ -81,7 +81,7 @@ def test_the_rendered_questionnaire_has_no_inline_style(client, entry):
 
 
 def test_a_tls_proxy_is_trusted_only_when_configured(migrated_database, tmp_path):
-    from conftest import make_test_app
+    from tests.conftest import make_test_app
 
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
     for hops, scheme in ((0, "http"), (1, "https")):

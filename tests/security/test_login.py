@@ -55,7 +55,7 @@ def admin(app_ctx):
         "/%0A/evil.example",
         "javascript:alert(1)",
         "%20//evil.example",
-        "/%252F%252Fevil.example",
+        "/%252F%252Fevil.example", "/%00/evil.example",
     ],
 )
 def test_login_never_redirects_to_another_host(client, admin, raw_next):
@@ -218,7 +218,7 @@ def test_a_forged_session_cookie_is_not_a_login(app, admin):
 
 
 def test_production_cookies_are_secure_lax_and_http_only(migrated_database, tmp_path):
-    from conftest import make_test_app
+    from tests.conftest import make_test_app
 
     app = make_test_app(migrated_database, tmp_path / "instance", PRODUCTION=True)
     with app.app_context():
