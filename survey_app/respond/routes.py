@@ -80,6 +80,8 @@ def _qr_resume_key(source, self_url: str):
     the form (``_rk``) is never trusted: a form on another site could set it.
     """
     if request.method == "GET" and "resume" in request.args:
+        lang = request.args.get("lang")
+        clean_url = self_url + (f"?lang={lang}" if lang in current_app.config["LANGUAGES"] else "")
         claimed = claim_draft(request.args.get("resume"), source)
         if claimed is None:
             flash(_message(
@@ -88,9 +90,10 @@ def _qr_resume_key(source, self_url: str):
                 "trả lời tại đây.",
                 "This link to continue can no longer be used: the answers were moved to another "
                 "device or sent, or the link is wrong. You can start answering here."), "warning")
-            return redirect(self_url, 303)
+            return redirect(clean_url, 303)
         db.session.commit()
-        response = redirect(self_url, 303)
+        response = redirect(clean_url, 303)
+        response.headers["Cache-Control"] = "no-store"
         _set_resume_cookie(response, claimed, self_url)
         return response
     kept = request.cookies.get(RESUME_COOKIE)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_babel import refresh
 
 from builders import invitation_for, open_round_with_entry
 from survey_app.extensions import db
@@ -76,6 +77,18 @@ def test_the_refusal_is_in_english_through_the_language_switch(app, url):
     client.get(f"{url}?lang=en")
     page = client.get(f"{url}?resume={CHOSEN_KEY}", follow_redirects=True).get_data(as_text=True)
     assert "This link to continue can no longer be used" in page
+
+
+def test_an_english_resume_link_stays_in_english(app, url):
+    owner = app.test_client()
+    planted = hidden(answer_first_page(owner, url, "63", action="save"), "_rk")
+    other = app.test_client()
+    moved = other.get(f"{url}?resume={planted}&lang=en")
+    assert moved.status_code == 303 and moved.headers["Location"].endswith(f"{url}?lang=en")
+    assert planted not in moved.headers["Location"]
+    refresh()  # the test's shared app context caches the last request's locale
+    page = other.get(moved.headers["Location"]).get_data(as_text=True)
+    assert '<html lang="en">' in page and 'value="63"' in page
 
 
 def test_a_sent_link_moves_the_draft_so_its_sender_cannot_read_the_answers(app, url):
