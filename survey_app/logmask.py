@@ -56,9 +56,13 @@ def mask_query(query: str) -> str:
 
 
 def mask_target(target: str) -> str:
-    """A request target (``path?query``) with its secrets masked."""
+    """A request target (``path?query``, or a whole URL as in ``Referer``), secrets masked."""
+    origin = ""
+    match = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*", target or "")
+    if match:
+        origin, target = match.group(0), target[match.end():]
     path, sep, query = (target or "").partition("?")
-    return mask_path(path) + (sep + mask_query(query) if sep else "")
+    return origin + mask_path(path) + (sep + mask_query(query) if sep else "")
 
 
 _TEXT_SEGMENT_RE = re.compile(

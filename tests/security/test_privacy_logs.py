@@ -143,6 +143,8 @@ def test_the_access_log_keeps_no_token_receipt_or_respondent_address(served_demo
     ("/s/code1?lang=en&RESUME=key", "/s/code1?lang=en&RESUME=…"),
     ("/s/code1?resume%3Dkey", "/s/code1?resume=…"),
     ("/admin/rounds/1", "/admin/rounds/1"),
+    ("https://khaosat.example/i/AbC?x=1", "https://khaosat.example/i/…?x=1"),
+    ("http://127.0.0.1:5000/receipt/R1", "http://127.0.0.1:5000/receipt/…"),
 ])
 def test_secrets_in_request_targets_are_masked(target, masked):
     assert mask_target(target) == masked
