@@ -62,6 +62,9 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
         "--timeout", "120", "--graceful-timeout", "30", "--access-logfile", "-",
+        # Access and error lines with tokens, receipts and resume keys masked and no respondent's
+        # address (survey_app/gunicorn_logging.py).
+        "--logger-class", "survey_app.gunicorn_logging.PrivateLogger",
         "survey_app.wsgi:app",
     ]
     click.echo(f"Đang phục vụ tại / serving on http://{host}:{port}  (Ctrl+C để dừng / to stop)")

@@ -6,6 +6,13 @@ import os
 DEV_SECRET = "dev-only-not-secret"
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 class ConfigError(RuntimeError):
     """An operator error in the configuration: reported as one sentence, never a traceback."""
 
@@ -34,6 +41,28 @@ class Config:
     UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_MAX_UNPACKED_BYTES",
                                                    str(100 * 1024 * 1024)))
     UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "500000"))
+
+    # Staff sessions (survey_app/auth.py): kept on the server, ended by log-out, idle and absolute
+    # time-outs; the session cookie is Secure in production and never sent by other sites' forms.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)  # always on in production
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_NAME = "par_session"
+    # Failed logins allowed per account name and per client address within the window.
+    LOGIN_MAX_FAILURES_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_ACCOUNT", "5"))
+    LOGIN_MAX_FAILURES_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_ADDRESS", "20"))
+    LOGIN_WINDOW_MINUTES = int(os.environ.get("LOGIN_WINDOW_MINUTES", "15"))
+    PASSWORD_MIN_LENGTH = int(os.environ.get("PASSWORD_MIN_LENGTH", "12"))
+    # Behind a TLS proxy: how many proxies set X-Forwarded-For / -Proto / -Host / -Port / -Prefix.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
+    PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0"))
+    PROXY_FIX_X_PORT = int(os.environ.get("PROXY_FIX_X_PORT", "0"))
+    PROXY_FIX_X_PREFIX = int(os.environ.get("PROXY_FIX_X_PREFIX", "0"))
+    # Strict-Transport-Security max-age, sent in production only (0 turns it off).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
 
 
 def normalise_database_url(url: str) -> str:

@@ -8,10 +8,12 @@ from survey_app.models.immutability import ImmutableRecordError
 from survey_app.models.geography import UNIT_TYPES, Province, Unit, UnitSuccession
 from survey_app.models.rounds import EntryPoint, RatingCell, SurveyRound
 from survey_app.models.sampling import FrameRow, SampleFrame, SampleMember, SamplePlan
+from survey_app.models.sessions import LoginFailure, StaffSession
 
 __all__ = [
     "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "Draft", "EntryPoint",
-    "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "MethodologyPack", "Province",
-    "PublishedDocumentError", "QuestionnaireVersion", "RatingCell", "Response", "SampleFrame",
-    "SampleMember", "SamplePlan", "SurveyRound", "Unit", "UnitSuccession", "User",
+    "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "LoginFailure", "MethodologyPack",
+    "Province", "PublishedDocumentError", "QuestionnaireVersion", "RatingCell", "Response",
+    "SampleFrame", "SampleMember", "SamplePlan", "StaffSession", "SurveyRound", "Unit",
+    "UnitSuccession", "User",
 ]

@@ -208,7 +208,9 @@ class _Fieldwork:
                                              stratum=stratum, base_weight=base_weight,
                                              sample_member_id=sample_member_id)
         if self.rng.random() < response_rate:
-            invitation.status, invitation.used_on = "used", dt.date(2025, 10, 1)
+            invitation.status = "used"
+            # no day of use in an anonymous round: it could be matched with the response's day
+            invitation.used_on = None if self.survey_round.anonymous else dt.date(2025, 10, 1)
             self.response_rows.append(_response_row(
                 self.survey_round, self.form_row, self.questionnaire, unit, self.group,
                 self.quality[unit.code], self.rng, stratum=stratum, base_weight=base_weight))

@@ -6,7 +6,9 @@ so the token is consumed in the same transaction as the response is inserted.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hmac
 import re
 import secrets
 import uuid
@@ -116,9 +118,53 @@ def resolve_invitation(token: str) -> Source:
 
 # ---------------------------------------------------------------------------------------- drafts
 
-def new_resume_key() -> str:
-    """An opaque key under which a QR respondent's draft is kept (the browser holds it)."""
-    return new_token()
+# A QR respondent's resume key is made by the server: 32 random characters and a keyed signature
+# binding them to the entry point. A key chosen by someone else (a crafted ``?resume=`` link) fails
+# the signature; a key of another entry point fails it too.
+RESUME_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{22}$")
+# Keys made before signatures existed: honoured only to move an existing draft to a signed key.
+LEGACY_RESUME_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def _resume_binding(source: Source) -> str:
+    if source.invitation is not None:
+        return f"invitation:{source.invitation.id}"
+    return f"entry:{source.entry_point.id}"
+
+
+def _resume_signature(body: str, source: Source) -> str:
+    digest = bytes.fromhex(token_hash(f"resume:{_resume_binding(source)}:{body}"))
+    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+
+
+def new_resume_key(source: Source) -> str:
+    """A new key under which a QR respondent's draft is kept (the browser's cookie holds it)."""
+    body = new_token()[:32]
+    return f"{body}.{_resume_signature(body, source)}"
+
+
+def is_issued_resume_key(key: str | None, source: Source) -> bool:
+    """True when ``key`` was made by this server for this source."""
+    if not isinstance(key, str) or not RESUME_KEY_RE.match(key):
+        return False
+    body, signature = key.split(".")
+    return hmac.compare_digest(signature, _resume_signature(body, source))
+
+
+def claim_draft(key: str | None, source: Source) -> str | None:
+    """Move the draft kept under ``key`` for this source to a new key and return it (``None`` when
+    there is no such draft). The old key stops working: a resume link opens the draft once, and
+    whoever sent it cannot read what is answered after."""
+    if not isinstance(key, str) or not (is_issued_resume_key(key, source)
+                                        or LEGACY_RESUME_KEY_RE.match(key)):
+        return None
+    draft = load_draft(key, source)
+    if draft is None:
+        return None
+    fresh = new_resume_key(source)
+    draft.resume_key_hash = _draft_hash(fresh)
+    db.session.flush()
+    return fresh
 
 
 def invitation_resume_key(token: str) -> str:
@@ -265,11 +311,11 @@ def find_submission(submission_id: str, source: Source) -> Receipt | None:
     return _receipt(row, source, created=False)
 
 
-def _consume_invitation(invitation_id: int, today: dt.date) -> bool:
+def _consume_invitation(invitation_id: int, used_on: dt.date | None) -> bool:
     """One conditional UPDATE: True only for the single transaction that turns 'issued' into 'used'."""
     consumed = db.session.execute(
         update(Invitation).where(Invitation.id == invitation_id, Invitation.status == "issued")
-        .values(status="used", used_on=today).returning(Invitation.id)
+        .values(status="used", used_on=used_on).returning(Invitation.id)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     return consumed is not None
@@ -324,7 +370,10 @@ def submit(source: Source, submission_id: str, answers: Mapping[str, Any], *, ch
                       errors=list(exc.errors)) from None
     today = today or dt.datetime.now(VIETNAM_TIME).date()
     invitation = source.invitation
-    if invitation is not None and not _consume_invitation(invitation.id, today):
+    # In an anonymous round the day of use is not recorded: matched with the response's day it
+    # could single out who sent which answers.
+    used_on = None if source.round.anonymous else today
+    if invitation is not None and not _consume_invitation(invitation.id, used_on):
         # Another request consumed it; if that was this very submission, answer with its receipt.
         earlier = find_submission(submission_id, source)
         if earlier is not None:

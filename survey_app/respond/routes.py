@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import copy
-import re
 import time
 import uuid
 
-from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from survey_app.extensions import csrf, db
@@ -14,10 +13,13 @@ from survey_app.i18n import current_lang
 from survey_app.models import Response
 from survey_app.operations.submissions import (
     MAX_PAGE_SECONDS,
+    LEGACY_RESUME_KEY_RE,
     Refusal,
+    claim_draft,
     device_class,
     find_submission,
     invitation_resume_key,
+    is_issued_resume_key,
     load_draft,
     new_resume_key,
     normalise_submission_id,
@@ -44,7 +46,6 @@ from survey_app.respond.navigation import (
 )
 
 RESUME_COOKIE = "par_resume"
-RESUME_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 csrf.exempt(bp)  # checked inside the view, so a stale token re-renders the page instead of losing it
 
@@ -52,7 +53,7 @@ csrf.exempt(bp)  # checked inside the view, so a stale token re-renders the page
 @bp.route("/s/<code>", methods=["GET", "POST"])
 def entry(code: str):
     return _respond(lambda: resolve_entry(code), channel="qr",
-                    self_url=url_for("respond.entry", code=code), resume_key=_qr_resume_key())
+                    self_url=url_for("respond.entry", code=code), resume_key=_qr_resume_key)
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
@@ -70,19 +71,53 @@ def done(receipt: str):
     return render_template("respond/done.html", receipt=row.receipt, survey_round=row.round)
 
 
-def _qr_resume_key() -> str:
-    """The QR respondent's resume key: from the form, the ``?resume=`` link, the cookie, or new."""
-    for candidate in (request.form.get("_rk"), request.args.get("resume"), request.cookies.get(RESUME_COOKIE)):
-        if candidate and RESUME_KEY_RE.match(candidate):
-            return candidate
-    return new_resume_key()
+def _qr_resume_key(source, self_url: str):
+    """The QR respondent's resume key, or a redirect that moves a draft to this browser.
+
+    Only keys this server made for this entry point are used: the browser's own cookie, or a
+    ``?resume=`` link whose draft exists, which is then moved to a new key (so the link's sender
+    cannot read what is answered next) and the link's key is dropped from the address bar. A key in
+    the form (``_rk``) is never trusted: a form on another site could set it.
+    """
+    if request.method == "GET" and "resume" in request.args:
+        lang = request.args.get("lang")
+        clean_url = self_url + (f"?lang={lang}" if lang in current_app.config["LANGUAGES"] else "")
+        claimed = claim_draft(request.args.get("resume"), source)
+        if claimed is None:
+            flash(_message(
+                "Đường dẫn làm tiếp này không còn dùng được: câu trả lời đã được chuyển sang "
+                "thiết bị khác hoặc đã được gửi, hoặc đường dẫn không đúng. Bạn có thể bắt đầu "
+                "trả lời tại đây.",
+                "This link to continue can no longer be used: the answers were moved to another "
+                "device or sent, or the link is wrong. You can start answering here."), "warning")
+            return redirect(clean_url, 303)
+        db.session.commit()
+        response = redirect(clean_url, 303)
+        response.headers["Cache-Control"] = "no-store"
+        _set_resume_cookie(response, claimed, self_url)
+        return response
+    kept = request.cookies.get(RESUME_COOKIE)
+    if is_issued_resume_key(kept, source):
+        return kept
+    if kept and LEGACY_RESUME_KEY_RE.match(kept):  # a draft saved before keys were signed
+        claimed = claim_draft(kept, source)
+        if claimed is not None:
+            db.session.commit()
+            return claimed
+    return new_resume_key(source)
+
+
+def _set_resume_cookie(response, key: str, self_url: str) -> None:
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+    response.set_cookie(RESUME_COOKIE, key, max_age=30 * 24 * 3600, path=self_url,
+                        httponly=True, samesite="Lax", secure=secure)
 
 
 def _refused(refusal: Refusal):
     return render_template("respond/refused.html", refusal=refusal, lang=current_lang()), refusal.status
 
 
-def _respond(resolve, *, channel: str, self_url: str, resume_key: str):
+def _respond(resolve, *, channel: str, self_url: str, resume_key):
     try:
         source = resolve()
     except Refusal as refusal:
@@ -98,6 +133,10 @@ def _respond(resolve, *, channel: str, self_url: str, resume_key: str):
     refusal = source.refusal()
     if refusal is not None:
         return _refused(refusal)
+    if callable(resume_key):
+        resume_key = resume_key(source, self_url)
+        if not isinstance(resume_key, str):
+            return resume_key  # a redirect
     draft = load_draft(resume_key, source)
     state = {
         # Deep copies: JSON columns only notice a change when given a value unequal to the stored one.
@@ -245,6 +284,5 @@ def _page(source, state, resume_key: str, self_url: str, channel: str, *, index:
     response = make_response(body, status)
     response.headers["Cache-Control"] = "no-store"
     if channel == "qr":
-        response.set_cookie(RESUME_COOKIE, resume_key, max_age=30 * 24 * 3600, path=self_url,
-                            httponly=True, samesite="Lax", secure=request.is_secure)
+        _set_resume_cookie(response, resume_key, self_url)
     return response

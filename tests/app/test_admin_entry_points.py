@@ -95,7 +95,9 @@ def test_svg_download_parses_and_scales(client, world):
 
 def test_poster_is_an_a4_page_with_unit_name_instruction_and_inline_qr(client, world):
     page = client.get(f"{world.base}/{world.entry.id}/poster").get_data(as_text=True)
-    assert "size: A4" in page and "Bộ phận Một cửa Sở Tư pháp" in page and "Quầy số 3" in page
+    assert "/static/print.css" in page and "Bộ phận Một cửa Sở Tư pháp" in page and "Quầy số 3" in page
+    with client.get("/static/print.css") as css:  # the A4 layout, not inline: the CSP forbids it
+        assert "size: A4" in css.get_data(as_text=True)
     assert "Quét mã QR" in page and f"/s/{world.entry.code}" in page
     svg = page[page.index("<svg") : page.index("</svg>") + 6]
     assert ET.fromstring(svg).get("width") == "120mm"

@@ -296,7 +296,8 @@ def test_invitations_are_shown_once_and_stored_hashed(client, world):
         url, data={"cell_id": cell.id, "output": "cards", "include_replacements": "y"}
     )
     html = cards.get_data(as_text=True)
-    assert html.count("<svg") == 15 and "@page" in html and "Sở SNV" in html
+    assert html.count("<svg") == 15 and "/static/print.css" in html and "Sở SNV" in html
+    assert "<style" not in html  # the A4 layout is in print.css: the CSP forbids inline styles
 
 
 def test_focal_point_cannot_design_or_draw(client, world, app_ctx):

@@ -128,8 +128,11 @@ def test_a_qr_draft_resumes_from_the_cookie_and_from_the_resume_link(app, entry)
     resume_key = hidden(html, "_rk")
     other_device = app.test_client()
     assert "Trang 1/3" in other_device.get(url).get_data(as_text=True)
-    resumed = other_device.get(f"{url}?resume={resume_key}").get_data(as_text=True)
-    assert "Trang 2/3" in resumed
+    moved = other_device.get(f"{url}?resume={resume_key}")
+    assert moved.status_code == 303 and moved.headers["Location"].endswith(url)  # key off the URL
+    assert "Trang 2/3" in other_device.get(url).get_data(as_text=True)
+    # The draft moved to the other device's new key: the link and the first cookie are spent.
+    assert "Trang 1/3" in first.get(url).get_data(as_text=True)
 
 
 def test_save_shows_a_resume_link(client, entry):
