@@ -1,7 +1,7 @@
 """staff sessions kept on the server, failed logins, no day of use on anonymous invitations
 
 Revision ID: 0006
-Revises: 0005 (re-point to 0005 when the audit-log revision is merged before this one)
+Revises: 0005
 Create Date: 2026-12-01 10:00:00
 """
 from alembic import op
