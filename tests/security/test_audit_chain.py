@@ -7,7 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import delete, insert, select, text, update
-from tampering import tamper
+from tests.security.tampering import tamper
 
 from builders import create_province
 from survey_app.commands.audit import verify
