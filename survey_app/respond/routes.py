@@ -86,7 +86,7 @@ def _qr_resume_key(source, self_url: str):
         if claimed is None:
             flash(_message(
                 "Đường dẫn làm tiếp này không còn dùng được: câu trả lời đã được chuyển sang "
-                "thiết bị khác hoặc đã được gửi, hoặc đường dẫn không đúng. Bạn có thể bắt đầu "
+                "thiết bị khác hoặc đã được gửi, hoặc đường dẫn không đúng. Ông/Bà có thể bắt đầu "
                 "trả lời tại đây.",
                 "This link to continue can no longer be used: the answers were moved to another "
                 "device or sent, or the link is wrong. You can start answering here."), "warning")

@@ -60,6 +60,9 @@ def admin(app_ctx):
 )
 def test_login_never_redirects_to_another_host(client, admin, raw_next):
     reply = try_login(client, admin.username, STAFF_PASSWORD, query=f"?next={raw_next}")
+    if "%00" in raw_next:  # a NUL byte anywhere in a request is refused before the login runs
+        assert reply.status_code == 400 and "Location" not in reply.headers
+        return
     assert reply.status_code == 302
     location = reply.headers["Location"]
     assert location in ("/", "http://localhost/")
