@@ -24,7 +24,9 @@ Rules (DOMAIN.md; each documented here because officials will ask):
 * **No survey data.** A unit for which an applicable survey-assessed criterion has points neither
   in the contract nor from a named source (e.g. no SIPAS answers for it) gets that criterion as
   *chưa có dữ liệu* (no data), its index is ``None`` with status ``no_data`` and a reason naming
-  the criteria, and it has no rank; every other unit is combined and ranked as usual.
+  the criteria, and it has no rank; every other unit is combined and ranked as usual. A unit
+  nobody answered about is missing from the contract altogether: pass the round's units to
+  :func:`combine` (``units=``) and it is scored the same way.
 * **Missing self-assessment rows stay refused.** Self-assessment is the unit's own duty, checked
   by the appraisal council, and one file holds every unit's points: a missing row is a clerical
   slip that the Department of Home Affairs can put right the same day (enter the points, or
@@ -595,6 +597,7 @@ def combine(
     *,
     year: int | None = None,
     exclusions: str | bytes | Mapping[str, str] | None = None,
+    units: Sequence[Mapping] = (),
 ) -> CombinedIndex:
     """Combine survey points (contract) and self-assessment points under ``pack``.
 
@@ -613,6 +616,9 @@ def combine(
         Data year for applicability; default the contract's round year.
     exclusions : str, bytes or mapping, optional
         Units left out of the ranking: CSV text (``unit_code``, ``reason``) or ``{unit: reason}``.
+    units : sequence of mapping, optional
+        Units the round assesses (``code``, ``name``, ``unit_type``) that may be missing from the
+        contract because nobody answered about them: they are scored with no survey data.
 
     Returns
     -------
@@ -624,7 +630,7 @@ def combine(
     CombinerError
         With every problem found; nothing is combined.
     """
-    problems: list[Problem] = []
+    units_arg, problems = list(units), []
     doc, contract_problems = _contract(contract)
     problems += contract_problems
     rows, csv_problems = read_self_assessment(self_assessment)
@@ -638,6 +644,16 @@ def combine(
     by_code = {n.code: n for n in nodes}
     all_codes = {str(node.code) for top in pack.criteria for node in _walk(top)}
     units = {u["code"]: u for u in doc["units"]}
+    for extra in units_arg:
+        units.setdefault(
+            str(extra["code"]),
+            {
+                "code": str(extra["code"]),
+                "name": str(extra["name"]),
+                "unit_type": str(extra["unit_type"]),
+                "criteria": [],
+            },
+        )
 
     if (doc["provenance"]["pack"]["id"], doc["provenance"]["pack"]["version"]) != (
         str(pack.id),

@@ -7,7 +7,8 @@ Options: ``--exclude FILE.csv`` (units left out of the ranking, with reasons), `
 
 Any problem in the inputs is listed with its file and CSV row; the command then exits 1 and
 writes nothing. A unit without survey data is not a problem: it is written with no index and
-the status ``no_data``, and listed on the terminal.
+the status ``no_data``, and listed on the terminal; when this database holds the contract's
+round, its units that nobody answered about (absent from the contract) are scored so too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from flask.cli import with_appcontext
 from analysis.combiner import NO_DATA, CombinerError, result_json
 from survey_app.operations.combined_index import (
     PROBLEM_FILES,
+    assessed_units,
     combine_with_previous,
     combined_index_tables,
     find_pack,
@@ -115,6 +117,7 @@ def index(
             exclusions=_read(exclude_path),
             previous=_read(previous_path),
             previous_name=os.path.basename(previous_path or ""),
+            units=assessed_units(contract),
         )
     except CombinerError as exc:
         click.echo(

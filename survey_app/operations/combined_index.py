@@ -61,12 +61,65 @@ def combined_index_tables(result, changes=None) -> dict[str, tuple[tuple[str, ..
     return result_tables(result, changes)
 
 
+def round_units(survey_round) -> list:
+    """The units a round assesses: its province's units of the types in its rating matrix that
+    are valid during the round, by type and code."""
+    import datetime as dt
+
+    from survey_app.models import RatingCell, Unit
+
+    types = set(
+        db.session.scalars(db.select(RatingCell.unit_type).filter_by(round_id=survey_round.id))
+    )
+    start = survey_round.opens_on or dt.date(survey_round.year, 1, 1)
+    end = survey_round.closes_on or dt.date(survey_round.year, 12, 31)
+    units = db.session.scalars(
+        db.select(Unit)
+        .filter_by(province_id=survey_round.province_id)
+        .order_by(Unit.unit_type, Unit.code)
+    )
+    return [
+        u
+        for u in units
+        if u.unit_type in types
+        and (u.valid_from is None or u.valid_from <= end)
+        and (u.valid_to is None or u.valid_to >= start)
+    ]
+
+
+def assessed_units(contract: bytes | str | dict) -> list[dict]:
+    """The units of the round a contract names, when this database holds that round (else none):
+    passed to the combiner so that a unit nobody answered about gets "no data", not an error."""
+    from survey_app.models import SurveyRound
+
+    try:
+        doc = contract if isinstance(contract, dict) else json.loads(contract)
+        code = str(doc["round"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return []
+    survey_round = db.session.scalar(db.select(SurveyRound).filter_by(code=code))
+    if survey_round is None:
+        return []
+    return [
+        {"code": u.code, "name": u.name, "unit_type": u.unit_type}
+        for u in round_units(survey_round)
+    ]
+
+
 def combine_with_previous(
-    pack, contract, self_assessment, *, exclusions=None, previous=None, previous_name: str = ""
+    pack,
+    contract,
+    self_assessment,
+    *,
+    exclusions=None,
+    previous=None,
+    previous_name: str = "",
+    units=(),
 ):
     """Combine, and compare with last year's results when given (read by
     ``analysis.combiner.read_previous``; merged units followed through :func:`successor_codes`).
 
+    ``units``: the round's assessed units (see :func:`assessed_units`).
     Returns ``(result, changes)``, ``changes`` None without a previous file. Raises
     ``CombinerError`` listing every problem of every input.
     """
@@ -74,7 +127,7 @@ def combine_with_previous(
 
     prior, problems = ({}, []) if previous is None else read_previous(previous, previous_name)
     try:
-        result = combine(pack, contract, self_assessment, exclusions=exclusions)
+        result = combine(pack, contract, self_assessment, exclusions=exclusions, units=units)
     except CombinerError as exc:
         raise CombinerError(exc.problems + problems) from None
     if problems:

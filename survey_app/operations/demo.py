@@ -18,6 +18,7 @@ from survey_app.models import (
     UnitSuccession, User,
 )
 from survey_app.operations.analysis_run import load_round_pack
+from survey_app.operations.combined_index import round_units
 from survey_app.operations.documents import load_questionnaire, publish_pack, publish_questionnaire
 from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
 from survey_app.operations.synthetic import synthesize_answers, synthesize_paradata
@@ -297,20 +298,6 @@ DEMO_NOT_APPLICABLE = {
 }
 NOT_APPLICABLE_SHARE = 0.3
 SELF_ASSESSMENT_HEADER = ("unit_code", "criterion_code", "points", "ly_do")
-
-
-def round_units(survey_round) -> list[Unit]:
-    """The units a round assesses: its province's units of the types in its rating matrix that
-    are valid during the round, by type and code."""
-    types = set(db.session.scalars(
-        db.select(RatingCell.unit_type).filter_by(round_id=survey_round.id)))
-    start = survey_round.opens_on or dt.date(survey_round.year, 1, 1)
-    end = survey_round.closes_on or dt.date(survey_round.year, 12, 31)
-    units = db.session.scalars(db.select(Unit).filter_by(province_id=survey_round.province_id)
-                               .order_by(Unit.unit_type, Unit.code))
-    return [u for u in units if u.unit_type in types
-            and (u.valid_from is None or u.valid_from <= end)
-            and (u.valid_to is None or u.valid_to >= start)]
 
 
 def _quarter_points(max_points: float, share: float) -> float:

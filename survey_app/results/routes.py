@@ -20,6 +20,7 @@ from survey_app.operations.analysis_run import (
     round_by_code,
 )
 from survey_app.operations.combined_index import (
+    assessed_units,
     combine_with_previous,
     combined_index_tables,
     previous_round,
@@ -189,7 +190,8 @@ def par_index(code: str):
 
             result, changes = combine_with_previous(
                 load_round_pack(survey_round), contract, form.csv_file.data.read(),
-                exclusions=exclusions, previous=previous, previous_name=previous_name)
+                exclusions=exclusions, previous=previous, previous_name=previous_name,
+                units=assessed_units(contract))
             tables, compared = combined_index_tables(result, changes), changes is not None
         except CombinerError as exc:
             problems = exc.problems

@@ -544,3 +544,19 @@ def test_previous_problems_name_the_row():
     assert "neither an export contract nor a PAR Index result" in problems[0].message_en
     _, problems = read_previous(b"not a workbook", "x.xlsx")
     assert problems and problems[0].file == "previous"
+
+
+def test_round_units_missing_from_the_contract_get_no_data_instead_of_an_error():
+    text = SELF + "XB,1.1,6,\nXB,2.1,12,\nXB,2.2,8,\n"
+    problems = _problems(PACK, contract(), text)
+    assert {(p.row, p.column) for p in problems} == {
+        (14, "unit_code"),
+        (15, "unit_code"),
+        (16, "unit_code"),
+    }
+    result = combine(
+        PACK, contract(), text, units=[{"code": "XB", "name": "Xã B", "unit_type": "commune"}]
+    )
+    xb = result.unit("XB")
+    assert (xb.status, xb.no_data, xb.index, xb.rank) == ("no_data", ("8.1", "8.2"), None, None)
+    assert xb.points == pytest.approx(26) and result.unit("XA").rank == 1

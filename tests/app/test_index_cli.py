@@ -180,3 +180,30 @@ def test_bad_exclusions_and_previous_are_listed_with_their_file(runner, contract
         in result.output
     )
     assert not out.exists()
+
+
+def test_unit_nobody_answered_about_gets_no_data(runner, app_ctx, tmp_path):
+    """XA-C is assessed by the round (its rating matrix covers communes) but has no answers, so
+    the contract does not list it: the index names it "no data" and scores the others."""
+    from survey_app.extensions import db
+    from survey_app.models import RatingCell
+    from tests.builders import create_unit
+
+    made = create_scored_round(status="published")
+    create_unit(made["province"], code="XA-C", name="Xã C", unit_type="commune")
+    for unit_type in ("agency", "commune"):
+        db.session.add(RatingCell(round_id=made["round"].id, respondent_group="citizen",
+                                  unit_type=unit_type, questionnaire_id=made["forms"][0].id, quota=5))
+    db.session.commit()
+    contract = tmp_path / "contract.json"
+    assert runner.invoke(export, ["KQ-2025", "-o", str(contract)]).exit_code == 0
+    assert "XA-C" not in {u["code"] for u in json.loads(contract.read_text(encoding="utf-8"))["units"]}
+    sheet = tmp_path / "tda.csv"
+    sheet.write_text("unit_code,criterion_code,points\nSO-A,1.1,3\nXA-B,1.1,2\nXA-C,1.1,4\n",
+                     encoding="utf-8")
+    out = tmp_path / "index.json"
+    result = _index(runner, contract, sheet, out)
+    assert result.exit_code == 0, result.output
+    units = {u["unit_code"]: u for u in json.loads(out.read_text(encoding="utf-8"))["units"]}
+    assert units["XA-C"]["status"] == "no_data" and units["XA-C"]["no_data"] == ["1.2", "8"]
+    assert units["XA-B"]["rank"] == 1 and units["SO-A"]["index"] == pytest.approx(61.375)
