@@ -119,7 +119,7 @@ def test_previous_xlsx_exclusions_and_below_max(runner, contract_file, tmp_path)
     doc = json.loads(out.read_text(encoding="utf-8"))
     units = {u["unit_code"]: u for u in doc["units"]}
     assert units["SO-A"]["rank"] is None and units["SO-A"]["status"] == "excluded"
-    assert units["SO-A"]["index"] == pytest.approx(61.375, rel=1e-12)
+    assert units["SO-A"]["index"] == pytest.approx(58.75, rel=1e-12)
     assert units["XA-B"]["rank"] == 1
     lost = [(r["unit_code"], r["criterion_code"], r["points_lost"]) for r in doc["points_lost"]]
     assert ("SO-A", "1.1", pytest.approx(1.0)) in lost
@@ -156,7 +156,7 @@ def test_unit_without_survey_points_gets_no_data_and_others_an_index(
     units = {u["unit_code"]: u for u in json.loads(out.read_text(encoding="utf-8"))["units"]}
     assert units["XA-B"]["index"] is None and units["XA-B"]["status"] == "no_data"
     assert units["XA-B"]["no_data"] == ["8"] and "8" in units["XA-B"]["reason"]
-    assert units["SO-A"]["index"] == pytest.approx(61.375, rel=1e-12) and units["SO-A"]["rank"] == 1
+    assert units["SO-A"]["index"] == pytest.approx(58.75, rel=1e-12) and units["SO-A"]["rank"] == 1
 
 
 def test_bad_exclusions_and_previous_are_listed_with_their_file(runner, contract_file, tmp_path):
@@ -206,4 +206,4 @@ def test_unit_nobody_answered_about_gets_no_data(runner, app_ctx, tmp_path):
     assert result.exit_code == 0, result.output
     units = {u["unit_code"]: u for u in json.loads(out.read_text(encoding="utf-8"))["units"]}
     assert units["XA-C"]["status"] == "no_data" and units["XA-C"]["no_data"] == ["1.2", "8"]
-    assert units["XA-B"]["rank"] == 1 and units["SO-A"]["index"] == pytest.approx(61.375)
+    assert units["XA-B"]["rank"] == 1 and units["SO-A"]["index"] == pytest.approx(58.75)

@@ -101,7 +101,7 @@ def test_index_upload_with_exclusions_and_last_years_results(client, two_years):
     so_a = html[html.index('<tr class="excluded">'):]
     assert so_a.startswith('<tr class="excluded"><td>—</td><td>SO-A</td>')
     so_a = so_a[:so_a.index("</tr>")]
-    assert "61.38" in so_a and "Phát hiện thiếu trung thực" in so_a
+    assert "58.75" in so_a and "Phát hiện thiếu trung thực" in so_a
     lost = html[html.index('id="points-lost"'):]
     assert "<td>SO-A</td><td>1.1</td><td>3.00</td><td>4.00</td><td>-1.00</td><td>1.00</td>" in lost
     below = html[html.index('id="below-max"'):html.index('id="points-lost"')]
