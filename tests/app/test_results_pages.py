@@ -89,6 +89,9 @@ def test_index_upload_combines_or_lists_problems(client, two_years):
 def test_index_upload_with_exclusions_and_last_years_results(client, two_years):
     """SO-A is left out of the ranking; last year's CSV gave SO-A 4 of 4 on 1.1, now 3."""
     _login(client, "admin")
+    form = client.get("/results/KQ-2025/index").get_data(as_text=True)
+    assert 'id="exclusions_file"' in form and 'id="previous_file"' in form
+    assert 'id="par-index"' not in form
     good = b"unit_code,criterion_code,points\nSO-A,1.1,3\nXA-B,1.1,2.5\n"
     exclusions = "unit_code,reason\nSO-A,Phát hiện thiếu trung thực\n".encode()
     previous = b"unit_code,criterion_code,points\nSO-A,1.1,4\n"
