@@ -2,9 +2,8 @@
 self-assessment file the demo writes, gives a PAR Index for every unit of the round (agencies and
 communes), by ``par-survey index`` and on the combined-index page.
 
-Until the commune questionnaires carry a criterion 2.3 item (another change of the same issue),
-the communes have no survey points for 2.3: the test then fails listing each commune with its
-"no data" reason; it is not weakened for that.
+A unit without an index fails the test with its "no data" reason (e.g. before the commune forms
+carried a criterion 2.3 item, every commune read "chưa có dữ liệu điều tra cho tiêu chí 2.3").
 """
 from __future__ import annotations
 
