@@ -189,11 +189,15 @@ def test_unit_nobody_answered_about_gets_no_data(runner, app_ctx, tmp_path):
     from survey_app.models import RatingCell
     from tests.builders import create_unit
 
-    made = create_scored_round(status="published")
+    made = create_scored_round(status="closed")  # the matrix is frozen once published
     create_unit(made["province"], code="XA-C", name="Xã C", unit_type="commune")
     for unit_type in ("agency", "commune"):
         db.session.add(RatingCell(round_id=made["round"].id, respondent_group="citizen",
                                   unit_type=unit_type, questionnaire_id=made["forms"][0].id, quota=5))
+    db.session.flush()
+    from survey_app.operations.rounds import change_status
+
+    change_status(made["round"], "published")
     db.session.commit()
     contract = tmp_path / "contract.json"
     assert runner.invoke(export, ["KQ-2025", "-o", str(contract)]).exit_code == 0
