@@ -1,4 +1,8 @@
-"""``par-survey demo``: a demo province on the embedded database, a manifest, then serve."""
+"""``par-survey demo``: a demo province on the embedded database, a manifest, then serve.
+
+Beside the manifest, in the instance folder: a complete self-assessment file for the round's
+units (``self_assessment`` in the manifest) and last year's results (``previous_results``), so
+that ``par-survey index`` and the combined-index page can be tried at once."""
 from __future__ import annotations
 
 import json
@@ -10,10 +14,20 @@ from flask.cli import with_appcontext
 
 from survey_app.extensions import db
 from survey_app.models import EntryPoint, QuestionnaireVersion, Response
-from survey_app.operations.demo import demo_round, ensure_admin, fresh_unused_invitations, seed_demo
+from survey_app.operations.demo import (
+    demo_previous_results,
+    demo_round,
+    demo_self_assessment,
+    ensure_admin,
+    fresh_unused_invitations,
+    seed_demo,
+)
 from survey_app.schema import upgrade_schema
 
 MANIFEST_NAME = "demo-manifest.json"
+SELF_ASSESSMENT_NAME = "demo-tu-danh-gia.csv"
+PREVIOUS_NAME = "demo-ket-qua-nam-truoc.csv"
+CONTRACT_NAME = "demo-contract.json"
 
 
 @click.command("demo")
@@ -36,6 +50,7 @@ def demo(port: int, no_serve: bool, workers: int) -> None:
     _, password = ensure_admin()
     base_url = f"http://127.0.0.1:{port}"
     manifest = build_manifest(survey_round, unused, password, base_url)
+    manifest.update(write_index_inputs(survey_round, current_app.instance_path, base_url))
     db.session.commit()
     path = os.path.join(current_app.instance_path, MANIFEST_NAME)
     with open(path, "w", encoding="utf-8") as handle:
@@ -67,6 +82,40 @@ def build_manifest(survey_round, unused: list[dict], password: str, base_url: st
     }
 
 
+def write_index_inputs(survey_round, folder: str, base_url: str) -> dict:
+    """Write the demo's self-assessment and last year's results into ``folder``; return their
+    manifest entries (path and how to try them)."""
+    os.makedirs(folder, exist_ok=True)
+    self_path = os.path.join(folder, SELF_ASSESSMENT_NAME)
+    previous_path = os.path.join(folder, PREVIOUS_NAME)
+    contract_path = os.path.join(folder, CONTRACT_NAME)
+    for path, text in ((self_path, demo_self_assessment(survey_round)),
+                       (previous_path, demo_previous_results(survey_round))):
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    export = f"par-survey export {survey_round.code} --allow-unpublished -o {contract_path}"
+    index = (f"par-survey index --contract {contract_path} --self-assessment {self_path} "
+             "-o chi-so-cchc.xlsx")
+    page = f"{base_url}/results/{survey_round.code}/index"
+    return {
+        "self_assessment": {
+            "path": self_path,
+            "command": f"{export} && {index}",
+            "description": f"Tự đánh giá đủ mọi đơn vị của đợt: chạy lệnh 'command' hoặc tải "
+                           f"lên {page} / a complete self-assessment of the round's units: run "
+                           "'command' or upload it on that page.",
+        },
+        "previous_results": {
+            "path": previous_path,
+            "year": survey_round.year - 1,
+            "command": f"{index} --previous {previous_path}",
+            "description": f"Kết quả năm {survey_round.year - 1} của các sở, để xem điểm bị mất "
+                           "so với năm trước (--previous) / last year's results of the agencies, for "
+                           "the points lost against last year.",
+        },
+    }
+
+
 def _print_summary(manifest: dict, path: str) -> None:
     click.echo(f"Vòng khảo sát / round: {manifest['round']['code']} "
                f"({manifest['round']['responses']} phiếu trả lời / responses)")
@@ -76,4 +125,5 @@ def _print_summary(manifest: dict, path: str) -> None:
         click.echo(f"Mã QR / QR entry ({entry['unit_name']}): {entry['url']}")
     for invitation in manifest["invitations"][:3]:
         click.echo(f"Thư mời / invitation ({invitation['respondent_group']}): {invitation['url']}")
+    click.echo(f"Tự đánh giá / self-assessment: {manifest['self_assessment']['path']}")
     click.echo(f"Tệp mô tả / manifest: {path}")

@@ -1,8 +1,16 @@
 """``par-survey index --contract FILE --self-assessment FILE.csv -o FILE``: the PAR Index of each
 unit from survey points (an export contract) and self-assessment points, by ``analysis.combiner``.
 
-Any problem in the inputs is listed with its CSV row; the command then exits 1 and writes nothing.
+Options: ``--exclude FILE.csv`` (units left out of the ranking, with reasons), ``--previous FILE``
+(last year's results: its contract JSON, this command's XLSX or JSON output, or a CSV
+``unit_code, criterion_code, points``) for the points lost per criterion, ``--pack``.
+
+Any problem in the inputs is listed with its file and CSV row; the command then exits 1 and
+writes nothing. A unit without survey data is not a problem: it is written with no index and
+the status ``no_data``, and listed on the terminal; when this database holds the contract's
+round, its units that nobody answered about (absent from the contract) are scored so too.
 """
+
 from __future__ import annotations
 
 import io
@@ -12,59 +20,141 @@ import os
 import click
 from flask.cli import with_appcontext
 
-from analysis.combiner import CombinerError, combine
-from survey_app.operations.combined_index import combined_index_tables, find_pack
+from analysis.combiner import NO_DATA, CombinerError, result_json
+from survey_app.operations.combined_index import (
+    PROBLEM_FILES,
+    assessed_units,
+    combine_with_previous,
+    combined_index_tables,
+    find_pack,
+)
+
+
+def _read(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def problem_line(problem) -> str:
+    """One problem as the terminal shows it, Vietnamese first."""
+    vi_file, en_file = PROBLEM_FILES.get(problem.file or "", ("tệp", "file"))
+    where = f"{vi_file} / {en_file}"
+    if problem.row is not None:
+        where += f", dòng / row {problem.row}"
+    if problem.column:
+        where += f", cột / column {problem.column}"
+    return f"  {where}: {problem.message_vi} / {problem.message_en}"
 
 
 @click.command("index")
-@click.option("--contract", "contract_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Export contract (JSON) of the round.")
-@click.option("--self-assessment", "csv_path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="CSV: unit_code, criterion_code, points (or 'không áp dụng').")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="Result file: .xlsx (sheets index and fields), .json, or .csv (the index table).")
-@click.option("--pack", "pack_source", default=None,
-              help="Methodology pack file or bundled pack name (default: the pack named in the contract, "
-                   "from the database).")
+@click.option(
+    "--contract",
+    "contract_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Export contract (JSON) of the round.",
+)
+@click.option(
+    "--self-assessment",
+    "csv_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV: unit_code, criterion_code, points (or 'không áp dụng' with a reason in "
+    "reason / ly_do); survey-assessed criteria only with a source in source / nguon.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="Result file: .xlsx (sheets index, fields, criteria, below_max, points_lost), "
+    ".json, or .csv (the index table).",
+)
+@click.option(
+    "--exclude",
+    "exclude_path",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV: unit_code, reason — units kept out of the ranking (they keep their index).",
+)
+@click.option(
+    "--previous",
+    "previous_path",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Last year's results: contract JSON, this command's .xlsx or .json output, or a "
+    "CSV unit_code, criterion_code, points.",
+)
+@click.option(
+    "--pack",
+    "pack_source",
+    default=None,
+    help="Methodology pack file or bundled pack name (default: the pack named in the "
+    "contract, from the database).",
+)
 @with_appcontext
-def index(contract_path: str, csv_path: str, output: str, pack_source: str | None) -> None:
+def index(
+    contract_path: str,
+    csv_path: str,
+    output: str,
+    exclude_path: str | None,
+    previous_path: str | None,
+    pack_source: str | None,
+) -> None:
     """Combine survey and self-assessment points into the PAR Index."""
-    with open(contract_path, "rb") as handle:
-        contract = handle.read()
-    with open(csv_path, "rb") as handle:
-        self_assessment = handle.read()
+    contract = _read(contract_path)
     try:
         pack = find_pack(contract, pack_source)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        result = combine(pack, contract, self_assessment)
+        result, changes = combine_with_previous(
+            pack,
+            contract,
+            _read(csv_path),
+            exclusions=_read(exclude_path),
+            previous=_read(previous_path),
+            previous_name=os.path.basename(previous_path or ""),
+            units=assessed_units(contract),
+        )
     except CombinerError as exc:
-        click.echo(f"{len(exc.problems)} lỗi, không tính chỉ số / {len(exc.problems)} problems, "
-                   "nothing combined:", err=True)
+        click.echo(
+            f"{len(exc.problems)} lỗi, không tính chỉ số / {len(exc.problems)} problems, "
+            "nothing combined:",
+            err=True,
+        )
         for problem in exc.problems:
-            where = f"dòng / row {problem.row}" if problem.row is not None else "tệp / file"
-            column = f", cột / column {problem.column}" if problem.column else ""
-            click.echo(f"  {where}{column}: {problem.message_vi} / {problem.message_en}", err=True)
+            click.echo(problem_line(problem), err=True)
         raise SystemExit(1) from None
-    tables = combined_index_tables(result)
     extension = os.path.splitext(output)[1].lower()
     if extension == ".xlsx":
         from analysis.contract import write_xlsx
 
         buffer = io.BytesIO()
-        write_xlsx(tables, buffer)
+        write_xlsx(combined_index_tables(result, changes), buffer)
         content = buffer.getvalue()
     elif extension == ".json":
-        headers, rows = tables["index"]
-        content = json.dumps({"round": result.round_code, "year": result.year,
-                              "pack": {"id": result.pack_id, "version": result.pack_version},
-                              "units": [dict(zip(headers, row)) for row in rows]},
-                             ensure_ascii=False, indent=2).encode("utf-8")
+        content = json.dumps(result_json(result, changes), ensure_ascii=False, indent=2).encode(
+            "utf-8"
+        )
     else:
         from analysis.contract import csv_bytes
 
-        content = csv_bytes(*tables["index"])
+        content = csv_bytes(*combined_index_tables(result)["index"])
     with open(output, "wb") as handle:
         handle.write(content)
-    click.echo(f"Đã ghi / wrote {output}: {len(result.units)} đơn vị / units.")
+    scored = sum(1 for u in result.units if u.index is not None)
+    click.echo(
+        f"Đã ghi / wrote {output}: {len(result.units)} đơn vị / units, {scored} có chỉ số / "
+        "with an index."
+    )
+    for unit in result.units:
+        if unit.status == NO_DATA:
+            click.echo(
+                f"  Chưa có dữ liệu / no data: {unit.code} (tiêu chí / criteria "
+                f"{', '.join(unit.no_data)})"
+            )
+        elif unit.excluded:
+            click.echo(f"  Không xếp hạng / not ranked: {unit.code} ({unit.excluded})")

@@ -1,5 +1,6 @@
 """The PAR Index in the app: the methodology pack a contract names, and the combiner's result as
 tables. The rules (not applicable, ranks, mergers) live in ``analysis.combiner``."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,13 @@ import json
 from survey_app.extensions import db
 from survey_app.models import MethodologyPack
 
-INDEX_HEADERS = ("rank", "unit_code", "unit_name", "unit_type", "points", "applicable_max", "index")
-FIELD_HEADERS = ("unit_code", "field", "points", "applicable_max", "index")
+# The file a problem comes from, as the CLI and the page name it (Vietnamese, English).
+PROBLEM_FILES = {
+    "self_assessment": ("tệp tự đánh giá", "self-assessment file"),
+    "exclusions": ("tệp loại khỏi xếp hạng", "exclusions file"),
+    "previous": ("kết quả năm trước", "last year's results"),
+    "contract": ("tài liệu kết quả khảo sát", "export contract"),
+}
 
 
 def find_pack(contract: bytes | str | dict, source: str | None = None):
@@ -19,30 +25,115 @@ def find_pack(contract: bytes | str | dict, source: str | None = None):
 
     if source:
         try:
-            return load_pack(source) if source.endswith((".yaml", ".yml", ".json")) \
+            return (
+                load_pack(source)
+                if source.endswith((".yaml", ".yml", ".json"))
                 else questionnaires.load_bundled_pack(source)
+            )
         except (OSError, KeyError, ValueError) as exc:
-            raise LookupError(f"Không đọc được bộ tiêu chí {source!r} / cannot read pack {source!r}: {exc}") from None
+            raise LookupError(
+                f"Không đọc được bộ tiêu chí {source!r} / cannot read pack {source!r}: {exc}"
+            ) from None
     try:
         doc = contract if isinstance(contract, dict) else json.loads(contract)
         pack_id, version = doc["provenance"]["pack"]["id"], doc["provenance"]["pack"]["version"]
     except (ValueError, KeyError, TypeError):
-        raise LookupError("Tài liệu kết quả không cho biết bộ tiêu chí; dùng --pack / the contract does not "
-                          "name its methodology pack; give --pack.") from None
-    row = db.session.scalar(db.select(MethodologyPack).filter_by(pack_key=str(pack_id), version=str(version)))
+        raise LookupError(
+            "Tài liệu kết quả không cho biết bộ tiêu chí; dùng --pack / the contract does not "
+            "name its methodology pack; give --pack."
+        ) from None
+    row = db.session.scalar(
+        db.select(MethodologyPack).filter_by(pack_key=str(pack_id), version=str(version))
+    )
     if row is None:
-        raise LookupError(f"Không có bộ tiêu chí {pack_id} {version} trong cơ sở dữ liệu; dùng --pack / "
-                          f"methodology pack {pack_id} {version} is not stored; give --pack.")
+        raise LookupError(
+            f"Không có bộ tiêu chí {pack_id} {version} trong cơ sở dữ liệu; dùng --pack / "
+            f"methodology pack {pack_id} {version} is not stored; give --pack."
+        )
     return load_pack(row.content)
 
 
-def combined_index_tables(result) -> dict[str, tuple[tuple[str, ...], list[list]]]:
-    """``index`` (one row per unit, by unit type and rank) and ``fields`` (field sub-indices)."""
-    units = sorted(result.units, key=lambda u: (u.unit_type, u.rank if u.rank is not None else 10**9, u.code))
-    index_rows = [[u.rank, u.code, u.name, u.unit_type, u.points, u.applicable_max, u.index] for u in units]
-    field_rows = [[u.code, code, f.points, f.applicable_max, f.index]
-                  for u in units for code, f in u.fields.items()]
-    return {"index": (INDEX_HEADERS, index_rows), "fields": (FIELD_HEADERS, field_rows)}
+def combined_index_tables(result, changes=None) -> dict[str, tuple[tuple[str, ...], list[list]]]:
+    """The combiner's tables (``analysis.combiner.result_tables``): index, fields, criteria,
+    below_max and, with changes against last year, points_lost."""
+    from analysis.combiner import result_tables
+
+    return result_tables(result, changes)
+
+
+def round_units(survey_round) -> list:
+    """The units a round assesses: its province's units of the types in its rating matrix that
+    are valid during the round, by type and code."""
+    import datetime as dt
+
+    from survey_app.models import RatingCell, Unit
+
+    types = set(
+        db.session.scalars(db.select(RatingCell.unit_type).filter_by(round_id=survey_round.id))
+    )
+    start = survey_round.opens_on or dt.date(survey_round.year, 1, 1)
+    end = survey_round.closes_on or dt.date(survey_round.year, 12, 31)
+    units = db.session.scalars(
+        db.select(Unit)
+        .filter_by(province_id=survey_round.province_id)
+        .order_by(Unit.unit_type, Unit.code)
+    )
+    return [
+        u
+        for u in units
+        if u.unit_type in types
+        and (u.valid_from is None or u.valid_from <= end)
+        and (u.valid_to is None or u.valid_to >= start)
+    ]
+
+
+def assessed_units(contract: bytes | str | dict) -> list[dict]:
+    """The units of the round a contract names, when this database holds that round (else none):
+    passed to the combiner so that a unit nobody answered about gets "no data", not an error."""
+    from survey_app.models import SurveyRound
+
+    try:
+        doc = contract if isinstance(contract, dict) else json.loads(contract)
+        code = str(doc["round"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return []
+    survey_round = db.session.scalar(db.select(SurveyRound).filter_by(code=code))
+    if survey_round is None:
+        return []
+    return [
+        {"code": u.code, "name": u.name, "unit_type": u.unit_type}
+        for u in round_units(survey_round)
+    ]
+
+
+def combine_with_previous(
+    pack,
+    contract,
+    self_assessment,
+    *,
+    exclusions=None,
+    previous=None,
+    previous_name: str = "",
+    units=(),
+):
+    """Combine, and compare with last year's results when given (read by
+    ``analysis.combiner.read_previous``; merged units followed through :func:`successor_codes`).
+
+    ``units``: the round's assessed units (see :func:`assessed_units`).
+    Returns ``(result, changes)``, ``changes`` None without a previous file. Raises
+    ``CombinerError`` listing every problem of every input.
+    """
+    from analysis.combiner import CombinerError, combine, compare, read_previous
+
+    prior, problems = ({}, []) if previous is None else read_previous(previous, previous_name)
+    try:
+        result = combine(pack, contract, self_assessment, exclusions=exclusions, units=units)
+    except CombinerError as exc:
+        raise CombinerError(exc.problems + problems) from None
+    if problems:
+        raise CombinerError(problems)
+    changes = None if previous is None else compare(result, prior, successor_codes())
+    return result, changes
 
 
 def previous_round(survey_round):
@@ -50,9 +141,14 @@ def previous_round(survey_round):
     from survey_app.models import SurveyRound
 
     return db.session.scalar(
-        db.select(SurveyRound).where(SurveyRound.province_id == survey_round.province_id,
-                                     SurveyRound.year < survey_round.year, SurveyRound.status == "published")
-        .order_by(SurveyRound.year.desc(), SurveyRound.id.desc()))
+        db.select(SurveyRound)
+        .where(
+            SurveyRound.province_id == survey_round.province_id,
+            SurveyRound.year < survey_round.year,
+            SurveyRound.status == "published",
+        )
+        .order_by(SurveyRound.year.desc(), SurveyRound.id.desc())
+    )
 
 
 def successor_codes() -> dict[str, str]:
@@ -61,7 +157,8 @@ def successor_codes() -> dict[str, str]:
     from survey_app.models import Unit, UnitSuccession
 
     pairs = db.session.execute(
-        db.select(UnitSuccession.predecessor_id, UnitSuccession.successor_id)).all()
+        db.select(UnitSuccession.predecessor_id, UnitSuccession.successor_id)
+    ).all()
     codes = dict(db.session.execute(db.select(Unit.id, Unit.code)).all())
     successors: dict[str, list[str]] = {}
     for old, new in pairs:
@@ -83,10 +180,28 @@ def survey_points_changes(current, previous=None) -> list:
     for code, points in current.points_by_unit().items():
         unit = units[code]
         criteria = {cp.criterion: cp.points for cp in points}
-        scores.append(UnitScore(code=code, name=unit.name, unit_type=unit.unit_type, points=sum(criteria.values()),
-                                applicable_max=sum(cp.max_points for cp in points), index=None, rank=None,
-                                fields={}, criteria=criteria))
-    combined = CombinedIndex(current.round_code, 0, str(current.pack.id), str(current.pack.version), tuple(scores))
-    prior = {} if previous is None else {
-        code: {cp.criterion: cp.points for cp in points} for code, points in previous.points_by_unit().items()}
+        scores.append(
+            UnitScore(
+                code=code,
+                name=unit.name,
+                unit_type=unit.unit_type,
+                points=sum(criteria.values()),
+                applicable_max=sum(cp.max_points for cp in points),
+                index=None,
+                rank=None,
+                fields={},
+                criteria=criteria,
+            )
+        )
+    combined = CombinedIndex(
+        current.round_code, 0, str(current.pack.id), str(current.pack.version), tuple(scores)
+    )
+    prior = (
+        {}
+        if previous is None
+        else {
+            code: {cp.criterion: cp.points for cp in points}
+            for code, points in previous.points_by_unit().items()
+        }
+    )
     return compare(combined, prior, successor_codes())

@@ -1,8 +1,12 @@
 """Seeding a demo province on the embedded database: units, a 2025 round, a sample, invitations,
-QR entry points and a few thousand synthetic responses. Flushes; the command commits."""
+QR entry points and a few thousand synthetic responses; and, to try the PAR Index, a complete
+self-assessment file and last year's results for the round's units. Flushes; the command commits
+and writes the files."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import secrets
 
 import numpy as np
@@ -13,6 +17,8 @@ from survey_app.models import (
     FrameRow, Invitation, Province, RatingCell, Response, SampleFrame, SampleMember, SamplePlan, SurveyRound, Unit,
     UnitSuccession, User,
 )
+from survey_app.operations.analysis_run import load_round_pack
+from survey_app.operations.combined_index import round_units
 from survey_app.operations.documents import load_questionnaire, publish_pack, publish_questionnaire
 from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
 from survey_app.operations.synthetic import synthesize_answers, synthesize_paradata
@@ -279,3 +285,73 @@ def ensure_admin(password: str | None = None) -> tuple[User, str]:
     user.set_password(password)
     db.session.flush()
     return user, password
+
+
+# --------------------------------------------------------------------------- PAR Index inputs
+
+# "Không áp dụng" the demo gives now and then, with the reason a unit would write: (criterion,
+# unit type) → reason. Only criteria of the pack that apply to that unit type are used.
+DEMO_NOT_APPLICABLE = {
+    ("6.2", "agency"): "Sở không có đơn vị sự nghiệp công lập trực thuộc trong năm đánh giá.",
+    ("2.1", "commune"): "Trong năm, UBND xã không ban hành văn bản quy phạm pháp luật nào.",
+    ("4.2", "commune"): "Xã mới thành lập từ 1/7/2025, chưa có nhiệm vụ được phân cấp, ủy quyền.",
+}
+NOT_APPLICABLE_SHARE = 0.3
+SELF_ASSESSMENT_HEADER = ("unit_code", "criterion_code", "points", "ly_do")
+
+
+def _quarter_points(max_points: float, share: float) -> float:
+    """Points as units give them: a share of the maximum rounded down to a quarter point."""
+    return float(np.floor(max_points * min(max(share, 0.0), 1.0) * 4) / 4)
+
+
+def demo_self_assessment(survey_round) -> str:
+    """A complete self-assessment CSV for the round's units, as ``par-survey index`` reads it:
+    every self-assessed criterion of the pack that applies to the unit, points below or at the
+    maximum, and a few "không áp dụng" with their reasons (:data:`DEMO_NOT_APPLICABLE`).
+    Deterministic: drawn from its own stream of the demo seed."""
+    from analysis.combiner import scoring_nodes
+
+    pack = load_round_pack(survey_round)
+    nodes = [n for n in scoring_nodes(pack) if n.assessment == "self"]
+    rng = np.random.default_rng([DEMO_SEED, 2])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SELF_ASSESSMENT_HEADER)
+    for unit in round_units(survey_round):
+        level = float(rng.uniform(0.7, 0.95))
+        for node in nodes:
+            if not node.applies(unit.unit_type, survey_round.year):
+                continue
+            reason = DEMO_NOT_APPLICABLE.get((node.code, unit.unit_type))
+            if reason and rng.random() < NOT_APPLICABLE_SHARE:
+                writer.writerow((unit.code, node.code, "không áp dụng", reason))
+                continue
+            points = _quarter_points(node.max_points, level + float(rng.normal(0, 0.12)))
+            writer.writerow((unit.code, node.code, f"{points:g}", ""))
+    return out.getvalue()
+
+
+def demo_previous_results(survey_round) -> str:
+    """Last year's published points as a CSV ``unit_code, criterion_code, points`` (what an official
+    types in from last year's decision in the product's first year) for the round's agencies, on
+    every scoring node of the pack, self-assessed and survey-assessed. Communes exist only since
+    1 July 2025, so they have no previous year. Deterministic from the demo seed."""
+    from analysis.combiner import scoring_nodes
+
+    pack = load_round_pack(survey_round)
+    nodes = scoring_nodes(pack)
+    rng = np.random.default_rng([DEMO_SEED, 3])
+    year = survey_round.year - 1
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("unit_code", "criterion_code", "points"))
+    for unit in round_units(survey_round):
+        if unit.valid_from is not None and unit.valid_from > dt.date(year, 12, 31):
+            continue
+        level = float(rng.uniform(0.7, 0.95))
+        for node in nodes:
+            if node.applies(unit.unit_type, year):
+                points = _quarter_points(node.max_points, level + float(rng.normal(0, 0.1)))
+                writer.writerow((unit.code, node.code, f"{points:g}"))
+    return out.getvalue()

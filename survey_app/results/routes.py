@@ -20,6 +20,8 @@ from survey_app.operations.analysis_run import (
     round_by_code,
 )
 from survey_app.operations.combined_index import (
+    assessed_units,
+    combine_with_previous,
     combined_index_tables,
     previous_round,
     survey_points_changes,
@@ -33,6 +35,8 @@ READERS = ("admin", "council")
 
 class SelfAssessmentForm(FlaskForm):
     csv_file = FileField("Tệp CSV tự đánh giá", validators=[FileRequired()])
+    exclusions_file = FileField("Tệp CSV đơn vị không xếp hạng")
+    previous_file = FileField("Kết quả năm trước")
 
 
 class QualityForm(FlaskForm):
@@ -159,26 +163,42 @@ def unit_changes(code: str, unit_code: str):
                            changes=changes)
 
 
+def _upload(field) -> tuple[bytes | None, str]:
+    """The bytes and file name of an optional upload (None when no file was chosen)."""
+    data = field.data
+    if data is None or not getattr(data, "filename", ""):
+        return None, ""
+    return data.read(), data.filename
+
+
 @bp.route("/<code>/index", methods=["GET", "POST"])
 @login_required(*READERS)
 def par_index(code: str):
-    from analysis.combiner import CombinerError, combine
+    """The PAR Index of a round: its survey points (a draft while unpublished) + an uploaded
+    self-assessment, optional exclusions from the ranking and last year's results."""
+    from analysis.combiner import CombinerError
 
     survey_round = _round_or_404(code)
     form = SelfAssessmentForm()
-    problems, tables = [], None
+    problems, tables, compared = [], None, False
     if form.validate_on_submit():
+        exclusions, _name = _upload(form.exclusions_file)
+        previous, previous_name = _upload(form.previous_file)
         try:
             contract = round_contract(survey_round, allow_unpublished=True, min_n=_min_n())
             from survey_app.operations.analysis_run import load_round_pack
 
-            tables = combined_index_tables(combine(load_round_pack(survey_round), contract,
-                                                   form.csv_file.data.read()))
+            result, changes = combine_with_previous(
+                load_round_pack(survey_round), contract, form.csv_file.data.read(),
+                exclusions=exclusions, previous=previous, previous_name=previous_name,
+                units=assessed_units(contract))
+            tables, compared = combined_index_tables(result, changes), changes is not None
         except CombinerError as exc:
             problems = exc.problems
         except (RoundNotReady, RoundNotPublished) as exc:
             flash(str(exc), "error")
     elif request.method == "POST":
         flash(_("Hãy chọn tệp CSV tự đánh giá."), "error")
-    return render_template("results/index.html", survey_round=survey_round, form=form, problems=problems,
-                           tables=tables, draft=survey_round.status != "published", user=g.user)
+    return render_template("results/index.html", survey_round=survey_round, form=form,
+                           problems=problems, tables=tables, compared=compared,
+                           draft=survey_round.status != "published", user=g.user)

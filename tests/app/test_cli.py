@@ -52,6 +52,11 @@ def test_demo_seeds_embedded_database_and_writes_manifest(demo_instance):
         assert invitation["url"].endswith("/i/" + invitation["token"])
         assert len(invitation["token"]) >= 22  # at least 128 random bits
     assert manifest["entry_points"][0]["url"] in result.stdout
+    for key in ("self_assessment", "previous_results"):   # files to try the PAR Index with
+        path = manifest[key]["path"]
+        header = Path(path).read_text(encoding="utf-8").splitlines()[0]
+        assert path.startswith(str(instance)) and header.startswith("unit_code,criterion_code,points")
+        assert path in manifest[key]["command"] and manifest[key]["description"]
 
 
 def test_demo_twice_is_safe(demo_instance):

@@ -71,7 +71,8 @@ def test_unit_page_shows_points_lost_and_xlsx(client, two_years):
 
 def test_index_upload_combines_or_lists_problems(client, two_years):
     _login(client, "council")
-    good = "unit_code,criterion_code,points\nSO-A,1.1,3\nXA-B,1.1,không áp dụng\n".encode()
+    good = ("unit_code,criterion_code,points,ly_do\nSO-A,1.1,3,\n"
+            "XA-B,1.1,không áp dụng,Không phát sinh\n").encode()
     page = client.post("/results/KQ-2025/index", data={"csv_file": (io.BytesIO(good), "tda.csv")},
                        content_type="multipart/form-data")
     html = page.get_data(as_text=True)
@@ -83,6 +84,37 @@ def test_index_upload_combines_or_lists_problems(client, two_years):
     html = page.get_data(as_text=True)
     assert 'id="problems"' in html and "<td>2</td>" in html and "<td>3</td>" in html
     assert 'id="par-index"' not in html
+
+
+def test_index_upload_with_exclusions_and_last_years_results(client, two_years):
+    """SO-A is left out of the ranking; last year's CSV gave SO-A 4 of 4 on 1.1, now 3."""
+    _login(client, "admin")
+    form = client.get("/results/KQ-2025/index").get_data(as_text=True)
+    assert 'id="exclusions_file"' in form and 'id="previous_file"' in form
+    assert 'id="par-index"' not in form
+    good = b"unit_code,criterion_code,points\nSO-A,1.1,3\nXA-B,1.1,2.5\n"
+    exclusions = "unit_code,reason\nSO-A,Phát hiện thiếu trung thực\n".encode()
+    previous = b"unit_code,criterion_code,points\nSO-A,1.1,4\n"
+    page = client.post("/results/KQ-2025/index", content_type="multipart/form-data",
+                       data={"csv_file": (io.BytesIO(good), "tda.csv"),
+                             "exclusions_file": (io.BytesIO(exclusions), "loai.csv"),
+                             "previous_file": (io.BytesIO(previous), "2024.csv")})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="problems"' not in html
+    so_a = html[html.index('<tr class="excluded">'):]
+    assert so_a.startswith('<tr class="excluded"><td>—</td><td>SO-A</td>')
+    so_a = so_a[:so_a.index("</tr>")]
+    assert "58.75" in so_a and "Phát hiện thiếu trung thực" in so_a
+    lost = html[html.index('id="points-lost"'):]
+    assert "<td>SO-A</td><td>1.1</td><td>3.00</td><td>4.00</td><td>-1.00</td><td>1.00</td>" in lost
+    below = html[html.index('id="below-max"'):html.index('id="points-lost"')]
+    assert "<td>XA-B</td><td>1.1</td><td>2.50</td><td>4.00</td><td>1.50</td>" in below
+    bad = client.post("/results/KQ-2025/index", content_type="multipart/form-data",
+                      data={"csv_file": (io.BytesIO(good), "tda.csv"),
+                            "exclusions_file": (io.BytesIO(b"unit_code,reason\nSO-A,\n"),
+                                                "loai.csv")})
+    html = bad.get_data(as_text=True)
+    assert 'id="problems"' in html and "Tệp đơn vị không xếp hạng" in html and "SO-A" in html
 
 
 def test_admin_applies_quality_flags_to_an_unpublished_round(client, app_ctx):
