@@ -3,14 +3,12 @@ migrated once with Alembic, emptied after every test that used it."""
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from survey_app import create_app
-from survey_app.config import normalise_database_url
+from tests.databases import fresh_database
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-1234567890"
 
@@ -18,24 +16,8 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-1234567890"
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """A database of this test run's own: a new PostgreSQL database, or a new SQLite file."""
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
-        return
-    server = make_url(normalise_database_url(server_url))
-    name = f"par_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-            ), {"name": name})
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with fresh_database(tmp_path_factory.mktemp("db") / "test.sqlite") as url:
+        yield url
 
 
 def make_test_app(database_url: str, instance_path, **overrides):

@@ -1,34 +1,13 @@
 """Fixtures of the security tests: databases of their own."""
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from survey_app.config import normalise_database_url
+from tests.databases import fresh_database
 
 
 @pytest.fixture
 def empty_database_url(tmp_path):
     """A database with nothing in it, on the server the suite runs against (or a SQLite file)."""
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        yield "sqlite:///" + str(tmp_path / "empty.sqlite")
-        return
-    server = make_url(normalise_database_url(server_url))
-    name = f"par_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
-            ), {"name": name})
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with fresh_database(tmp_path / "empty.sqlite") as url:
+        yield url
