@@ -241,6 +241,8 @@ def _build_world(app) -> dict:
                          sipas_frame_csv([UNIT_A[0], UNIT_B[0]], 6), admin).frame
     assert frame is not None
     plan = draw_plan(fieldwork, frame, PlanOptions(size_mode="fixed", n=4), seed=11, user=admin)
+    draft = create_round(status="draft", province=province, code="NHAP-QUYEN-2025")
+    round_ops.set_rating_cell(draft, "citizen", "agency", citizen, 5, admin)
     job = ExportJob(round_id=scored["round"].id, format="json", status="done", content=b"{}",
                     filename="hop-dong.json", mimetype="application/json", sha256="0" * 64,
                     size_bytes=2)
@@ -267,7 +269,7 @@ def _build_world(app) -> dict:
         "admin.entry_point_revoke": {"entry_id": spare_entry.id},
     }
     return {"app": app, "users": users, "clients": clients, "args": args,
-            "per_endpoint": per_endpoint}
+            "per_endpoint": per_endpoint, "draft_round_id": draft.id}
 
 
 def url_for_route(world, route: Route) -> str:
@@ -412,3 +414,15 @@ def test_refusals_are_not_vacuous(world):
     assert world["clients"]["admin"].get(url).status_code == 200
     assert is_login_redirect(world["clients"][ANONYMOUS].get(url))
     assert world["clients"]["council"].get(url).status_code == 403
+
+
+def test_focal_points_do_not_see_a_draft_round_on_the_monitor(world):
+    """A round still in draft is not fieldwork yet: its monitor is the admins' only (404 to
+    focal points, as if it did not exist), and it is not listed to them."""
+    url = f"/admin/rounds/{world['draft_round_id']}/monitor"
+    assert world["clients"]["admin"].get(url).status_code == 200
+    for requester in ("focal_point", OTHER_FOCAL_POINT):
+        client = world["clients"][requester]
+        assert client.get(url).status_code == 404, requester
+        listing = client.get("/admin/monitor").get_data(as_text=True)
+        assert "NHAP-QUYEN-2025" not in listing and "TD-QUYEN-2025" in listing, requester
