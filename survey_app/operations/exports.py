@@ -257,7 +257,9 @@ def export_file(survey_round: SurveyRound, fmt: str, *, table: str | None = None
     report(0, 4)
     data = gather_round(survey_round)
     report(1, 4)
-    respondent_level = fmt == "sav" or table in ("respondents", "codebook")
+    # the contract (json) has no tables: a respondent-level ``table`` with json is ignored, as any
+    # other table is, rather than dropping the contract and writing ``null``
+    respondent_level = fmt == "sav" or (fmt != "json" and table in ("respondents", "codebook"))
     doc = None if respondent_level else round_contract(
         survey_round, allow_unpublished=allow_unpublished, min_n=min_n, data=data)
     report(3, 4)
