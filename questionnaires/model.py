@@ -231,11 +231,16 @@ class Questionnaire:
         return [(child.name, group) for group in self.sipas_elements(part)
                 for child in self.question(group).children]
 
+    def satisfaction_scale(self, name: str) -> dict[str, int]:
+        """Option name → rating 1..5 of SIPAS item ``name``: the option's position among the
+        scale's options (excluded options such as "không biết" have no rating)."""
+        scale = (choice.name for choice in self.question(name).choices if not choice.excluded)
+        return {choice: position for position, choice in enumerate(scale, start=1)}
+
     def satisfaction_rating(self, name: str, answer: Any) -> int | None:
-        """The 1..5 rating of ``answer`` to SIPAS item ``name``: the position of the chosen
-        option among the scale's options; ``None`` for no answer or an excluded option."""
-        scale = [choice.name for choice in self.question(name).choices if not choice.excluded]
-        return scale.index(answer) + 1 if isinstance(answer, str) and answer in scale else None
+        """The 1..5 rating of ``answer`` to SIPAS item ``name`` (see :meth:`satisfaction_scale`);
+        ``None`` for no answer or an excluded option."""
+        return self.satisfaction_scale(name).get(answer) if isinstance(answer, str) else None
 
     @property
     def choice_lists(self) -> dict[str, tuple[Choice, ...]]:

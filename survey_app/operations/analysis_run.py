@@ -70,12 +70,6 @@ class RoundData:
         return int(self.response_ids.size)
 
 
-def sipas_items_of(questionnaire) -> list[tuple[str, str]]:
-    """(item name, element group) of each SIPAS service item, found by the questionnaire's
-    declared roles (``sipas: {service: [...]}``), never by the values of the coefficients."""
-    return questionnaire.sipas_items("service")
-
-
 def round_by_code(code: str) -> SurveyRound:
     survey_round = db.session.scalar(db.select(SurveyRound).filter_by(code=code))
     if survey_round is None:
@@ -106,8 +100,10 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
     sipas_elements: list[str] = []
     sipas_maps = {}
     for form_id, questionnaire in forms.items():
-        sipas_maps[form_id] = sipas_items_of(questionnaire)
-        for code, element in sipas_maps[form_id]:
+        # found by the form's declared roles, never by the values of the coefficients
+        sipas_maps[form_id] = [(code, element, questionnaire.satisfaction_scale(code))
+                               for code, element in questionnaire.sipas_items("service")]
+        for code, element, _ in sipas_maps[form_id]:
             if code not in sipas_columns:
                 sipas_columns[code] = len(sipas_columns)
                 sipas_elements.append(element)
@@ -122,8 +118,9 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
             column = criteria.setdefault(code, np.full(n, np.nan))
             if values:
                 column[i] = float(np.mean(values))
-        for k, (code, _) in enumerate(sipas_maps[row[1]]):
-            rating = questionnaire.satisfaction_rating(code, row[7].get(code))
+        for k, (code, _, scale) in enumerate(sipas_maps[row[1]]):
+            answer = row[7].get(code)
+            rating = scale.get(answer) if isinstance(answer, str) else None
             if rating is not None:
                 ratings[sipas_position[i], sipas_columns[code]] = rating
                 grids[row[1]][i, k] = rating

@@ -128,9 +128,8 @@ def test_bundled_sipas_form_has_nineteen_service_items_in_five_elements():
     from collections import Counter
 
     import questionnaires
-    from survey_app.operations.analysis_run import sipas_items_of
 
-    items = sipas_items_of(questionnaires.load_bundled("sipas_2025"))
+    items = questionnaires.load_bundled("sipas_2025").sipas_items("service")
     assert len(items) == 19
     assert sorted(Counter(element for _, element in items).values()) == [3, 3, 4, 4, 5]
 
