@@ -48,6 +48,10 @@ def create_app(config: dict | type | None = None) -> Flask:
     guards.init_app(app)  # before the blueprints: routes compile with its int converter
     register_blueprints(app)
 
+    from survey_app import errors
+
+    errors.init_app(app)  # refusals, own error pages, rollback on unexpected errors
+
     from survey_app import security
 
     security.init_app(app)  # response headers, ProxyFix, masked exception log

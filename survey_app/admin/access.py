@@ -8,6 +8,7 @@ from flask import abort, flash, g
 
 from survey_app.extensions import db
 from survey_app.models import SampleFrame, SamplePlan, SurveyRound
+from survey_app.refusals import Refused
 
 
 def round_or_404(round_id: int) -> SurveyRound:
@@ -39,7 +40,12 @@ def commit_or_flash(change: Callable[[], object], success: str):
     """
     try:
         result = change()
-    except ValueError as exc:
+    except Refused as refused:
+        db.session.rollback()
+        for line in refused.lines():
+            flash(line, "error")
+        return None
+    except ValueError as exc:  # until every operation raises Refused (issue 11)
         db.session.rollback()
         for line in str(exc).splitlines() or [""]:
             flash(line, "error")

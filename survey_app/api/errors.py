@@ -28,14 +28,3 @@ def error_body(status: int, code: str, message_vi: str, message_en: str, **extra
 def http_error(exc: HTTPException):
     vi, en = MESSAGES.get(exc.code or 500, ("Lỗi máy chủ.", "Server error."))
     return error_body(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), vi, en)
-
-
-@bp.app_errorhandler(404)
-@bp.app_errorhandler(405)
-def unrouted_api_error(exc: HTTPException):
-    """URLs under /api/ that match no route still answer in JSON; other pages keep their handler."""
-    from flask import request
-
-    if request.path.startswith(bp.url_prefix + "/"):
-        return http_error(exc)
-    return exc
