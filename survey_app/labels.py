@@ -1,37 +1,104 @@
-"""Display names of the codes staff pages show: respondent groups, unit types, round statuses.
+"""Display names of the codes staff pages show, in the page's language.
 
-One place, so every page says "Đại biểu HĐND tỉnh" rather than ``delegate``. Unknown codes are shown
-as they are (a province may add its own groups).
+One place, so every page says "Đại biểu HĐND tỉnh" rather than ``delegate``. Each table maps a
+code to a catalogue id (the Vietnamese name, marked ``N_``); ``gettext`` translates it when the
+page is rendered. Unknown codes are shown as they are (a province may add its own groups).
 """
 from __future__ import annotations
 
-from survey_app.i18n import current_lang
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext
+
+from survey_app.i18n import current_lang, format_number, register_format_filters
+from survey_app.refusals import N_
 
 GROUP_LABELS = {
-    "citizen": ("Người dân, tổ chức", "Citizens and organisations"),
-    "delegate": ("Đại biểu HĐND tỉnh", "Provincial People's Council delegates"),
-    "agency_leader": ("Lãnh đạo sở, ban, ngành", "Leaders of provincial agencies"),
-    "commune_leader": ("Lãnh đạo UBND cấp xã", "Commune leaders"),
-    "district_leader": ("Lãnh đạo UBND cấp huyện", "District leaders"),
+    "citizen": N_("Người dân, tổ chức"),
+    "delegate": N_("Đại biểu HĐND tỉnh"),
+    "agency_leader": N_("Lãnh đạo sở, ban, ngành"),
+    "commune_leader": N_("Lãnh đạo UBND cấp xã"),
+    "district_leader": N_("Lãnh đạo UBND cấp huyện"),
 }
 UNIT_TYPE_LABELS = {
-    "agency": ("Sở, ban, ngành", "Provincial agency"),
-    "commune": ("UBND cấp xã", "Commune"),
-    "district": ("UBND cấp huyện (đến 2024)", "District (until 2024)"),
+    "agency": N_("Sở, ban, ngành"),
+    "commune": N_("UBND cấp xã"),
+    "district": N_("UBND cấp huyện (đến 2024)"),
 }
 ROUND_STATUS_LABELS = {
-    "draft": ("Nháp", "Draft"),
-    "open": ("Đang mở", "Open"),
-    "closed": ("Đã đóng", "Closed"),
-    "published": ("Đã công bố", "Published"),
+    "draft": N_("Nháp"),
+    "open": N_("Đang mở"),
+    "closed": N_("Đã đóng"),
+    "published": N_("Đã công bố"),
+}
+INVITATION_STATUS_LABELS = {
+    "issued": N_("Chưa dùng"),
+    "used": N_("Đã dùng"),
+    "revoked": N_("Đã thu hồi"),
+}
+FRAME_KIND_LABELS = {
+    "sipas_dossiers": N_("Danh sách hồ sơ TTHC đã trả kết quả (khung mẫu SIPAS)"),
+    "officials": N_("Danh sách đại biểu, lãnh đạo, công chức"),
+    "communes": N_("Danh sách xã, phường, đặc khu và dân số"),
+}
+METHOD_LABELS = {
+    "srs": N_("Ngẫu nhiên đơn giản"),
+    "systematic": N_("Chọn hệ thống"),
+    "pps_systematic": N_("PPS hệ thống"),
+    "two_stage": N_("Hai giai đoạn"),
+}
+SIZE_MODE_LABELS = {
+    "cochran": N_("Tính theo sai số (Cochran)"),
+    "slovin": N_("Công thức Slovin"),
+    "fixed": N_("Nhập cỡ mẫu"),
+}
+ALLOCATION_LABELS = {
+    "proportional": N_("Tỷ lệ theo quy mô"),
+    "equal": N_("Bằng nhau"),
+    "neyman": N_("Neyman"),
+}
+MEMBER_ROLE_LABELS = {
+    "selected": N_("Được chọn"),
+    "replacement": N_("Dự phòng"),
+}
+# The settings a sample plan stores (``PlanOptions`` and the demo's own keys), in reading order.
+PARAMETER_LABELS = {
+    "method": N_("Cách chọn"),
+    "size_mode": N_("Cách tính cỡ mẫu"),
+    "n": N_("Cỡ mẫu n"),
+    "margin": N_("Sai số"),
+    "confidence": N_("Độ tin cậy"),
+    "p": N_("Tỷ lệ kỳ vọng"),
+    "deff": N_("Hiệu ứng thiết kế"),
+    "response_rate": N_("Tỷ lệ phản hồi dự kiến"),
+    "strata_column": N_("Phân tầng theo cột"),
+    "strata": N_("Phân tầng theo cột"),
+    "per_stratum": N_("Tính cỡ mẫu riêng cho từng tầng"),
+    "allocation": N_("Phân bổ"),
+    "sds": N_("Độ lệch chuẩn từng tầng"),
+    "minimum": N_("Tối thiểu mỗi tầng"),
+    "size_column": N_("Cột quy mô (PPS)"),
+    "replacements": N_("Số dự phòng mỗi tầng"),
+    "replacements_per_stratum": N_("Số dự phòng mỗi tầng"),
+    "psu_column": N_("Cột đơn vị cấp 1"),
+    "n_psu": N_("Số đơn vị cấp 1 cần chọn"),
+    "per_psu": N_("Số người mỗi đơn vị cấp 1"),
+    "psu_size_column": N_("Quy mô đơn vị cấp 1"),
+    "psu_replacements": N_("Số đơn vị cấp 1 dự phòng"),
+}
+# Shown elsewhere on the plan page (first stage, back-check), not in the list of settings.
+PARAMETERS_SHOWN_APART = ("first_stage", "backcheck")
+PARAMETER_VALUE_TABLES = {
+    "method": METHOD_LABELS, "size_mode": SIZE_MODE_LABELS, "allocation": ALLOCATION_LABELS,
 }
 
 
-def _label(table: dict, code: str | None) -> str:
+def _label(table: Mapping[str, str], code: str | None) -> str:
     if code is None:
         return ""
-    vi, en = table.get(code, (code, code))
-    return en if current_lang() == "en" else vi
+    message_id = table.get(code)
+    return gettext(message_id) if message_id is not None else str(code)
 
 
 def group_label(code: str | None) -> str:
@@ -46,6 +113,64 @@ def round_status_label(code: str | None) -> str:
     return _label(ROUND_STATUS_LABELS, code)
 
 
+def invitation_status_label(code: str | None) -> str:
+    return _label(INVITATION_STATUS_LABELS, code)
+
+
+def frame_kind_label(code: str | None) -> str:
+    return _label(FRAME_KIND_LABELS, code)
+
+
+def method_label(code: str | None) -> str:
+    return _label(METHOD_LABELS, code)
+
+
+def member_role_label(code: str | None) -> str:
+    return _label(MEMBER_ROLE_LABELS, code)
+
+
+def questionnaire_title(questionnaire) -> str:
+    """A stored questionnaire's own title in the page's language (its content carries both)."""
+    if questionnaire is None:
+        return ""
+    title = (questionnaire.content or {}).get("title")
+    if isinstance(title, Mapping):
+        lang = current_lang()
+        other = "vi" if lang == "en" else "en"
+        return title.get(lang) or title.get(other) or questionnaire.title
+    return questionnaire.title or questionnaire.form_key
+
+
+def parameter_list(parameters: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """A plan's stored settings as (name, value) pairs to read, never JSON: empty settings are left
+    out, codes named, numbers in the page's locale."""
+    rows = []
+    for key, value in (parameters or {}).items():
+        if key in PARAMETERS_SHOWN_APART or value in (None, "", {}, []):
+            continue
+        if isinstance(value, bool):
+            shown = gettext("Có") if value else gettext("Không")
+        elif key in PARAMETER_VALUE_TABLES:
+            shown = _label(PARAMETER_VALUE_TABLES[key], value)
+        elif isinstance(value, (int, float)):
+            shown = format_number(value)
+        elif isinstance(value, Mapping):
+            shown = "; ".join(f"{k} = {format_number(v) if isinstance(v, (int, float)) else v}"
+                              for k, v in value.items())
+        else:
+            shown = str(value)
+        rows.append((_label(PARAMETER_LABELS, key), shown))
+    order = {gettext(message_id): i for i, message_id in enumerate(PARAMETER_LABELS.values())}
+    return sorted(rows, key=lambda row: order.get(row[0], len(order)))
+
+
 def register_label_filters(app) -> None:
-    app.jinja_env.filters.update(group_label=group_label, unit_type_label=unit_type_label,
-                                 round_status_label=round_status_label)
+    """The label filters, and the number and date filters of ``survey_app.i18n``."""
+    register_format_filters(app)
+    app.jinja_env.filters.update(
+        group_label=group_label, unit_type_label=unit_type_label,
+        round_status_label=round_status_label, invitation_status_label=invitation_status_label,
+        frame_kind_label=frame_kind_label, method_label=method_label,
+        member_role_label=member_role_label, questionnaire_title=questionnaire_title,
+        parameter_list=parameter_list,
+    )
