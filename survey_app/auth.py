@@ -36,6 +36,9 @@ from survey_app.security import safe_next
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 SESSION_KEY = "sid"
+# Where each role starts: the rounds it runs, the fieldwork it follows, the results it reads.
+STAFF_HOMES = {"admin": "admin.rounds_list", "focal_point": "admin.monitor_rounds",
+               "council": "results.rounds"}
 
 
 class LoginForm(FlaskForm):
@@ -80,6 +83,18 @@ def load_user() -> None:
     g.user = row.user
 
 
+def staff_home(user) -> str:
+    """The address of the page a staff member starts from (the landing page for no one)."""
+    if user is None or user.role not in STAFF_HOMES:
+        return url_for("main.index")
+    return url_for(STAFF_HOMES[user.role])
+
+
+@bp.app_context_processor
+def staff_home_link() -> dict:
+    return {"staff_home": lambda: staff_home(g.get("user"))}
+
+
 def login_required(*roles: str):
     """Require a logged-in user, and one of ``roles`` when given (403 otherwise)."""
 
@@ -121,7 +136,7 @@ def login():
             if language:
                 session["lang"] = language
             session[SESSION_KEY] = session_id
-            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+            return redirect(safe_next(request.args.get("next")) or staff_home(result.user))
         db.session.commit()  # the failure is counted
         if result.refused == "limited":
             return _limited_page(form, result.retry_minutes)

@@ -54,7 +54,7 @@ def format_share(value, digits: int = 1) -> str:
 
     if _missing(value):
         return NO_VALUE
-    sign = "\u00a0%" if current_lang() == "vi" else "%"
+    sign = " %" if current_lang() == "vi" else "%"
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + sign
     return format_percent(value, format=pattern)
 
@@ -79,6 +79,12 @@ def format_moment(value) -> str:
     return format_datetime(value, format=DATETIME_FORMATS.get(current_lang(), "medium"))
 
 
+def in_language(vi: str | None, en: str | None) -> str:
+    """Of a text given in both languages (a check's message), the one of the page."""
+    return (en if current_lang() == "en" and en else vi) or ""
+
+
 def register_format_filters(app) -> None:
     app.jinja_env.filters.update(num=format_number, pct=format_share, vndate=format_day,
                                  vndatetime=format_moment)
+    app.jinja_env.globals["in_language"] = in_language

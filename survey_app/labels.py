@@ -62,6 +62,19 @@ MEMBER_ROLE_LABELS = {
     "selected": N_("Được chọn"),
     "replacement": N_("Dự phòng"),
 }
+# The fixed columns of a plan's member list (``operations.samples.member_rows``); the frame's own
+# columns between them keep the names of the uploaded file.
+MEMBER_COLUMN_LABELS = {
+    "order": N_("Thứ tự"),
+    "role": N_("Vai trò"),
+    "stratum": N_("Tầng"),
+    "frame_row": N_("Dòng trong khung"),
+    "unit_code": N_("Mã đơn vị"),
+    "unit_name": N_("Tên đơn vị"),
+    "inclusion_probability": N_("Xác suất chọn"),
+    "base_weight": N_("Trọng số gốc"),
+    "backcheck": N_("Phúc tra"),
+}
 # The settings a sample plan stores (``PlanOptions`` and the demo's own keys), in reading order.
 PARAMETER_LABELS = {
     "method": N_("Cách chọn"),
@@ -129,6 +142,10 @@ def member_role_label(code: str | None) -> str:
     return _label(MEMBER_ROLE_LABELS, code)
 
 
+def member_column_label(code: str | None) -> str:
+    return _label(MEMBER_COLUMN_LABELS, code)
+
+
 def questionnaire_title(questionnaire) -> str:
     """A stored questionnaire's own title in the page's language (its content carries both)."""
     if questionnaire is None:
@@ -171,6 +188,7 @@ def register_label_filters(app) -> None:
         group_label=group_label, unit_type_label=unit_type_label,
         round_status_label=round_status_label, invitation_status_label=invitation_status_label,
         frame_kind_label=frame_kind_label, method_label=method_label,
-        member_role_label=member_role_label, questionnaire_title=questionnaire_title,
+        member_role_label=member_role_label, member_column_label=member_column_label,
+        questionnaire_title=questionnaire_title,
         parameter_list=parameter_list,
     )

@@ -1,6 +1,8 @@
-/* Upload a sampling frame with a progress bar (the plain form post works without this file). */
+/* Upload a sampling frame with a progress bar (the plain form post works without this file).
+   The words come from the form's data attributes, in the page's language. */
 (function () {
   var form = document.getElementById("frame-upload");
+  var say = form.dataset;
   if (!window.XMLHttpRequest || !window.FormData) return;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -12,7 +14,7 @@
       if (!e.lengthComputable) return;
       var pct = Math.round(100 * e.loaded / e.total);
       bar.style.width = pct + "%"; meter.setAttribute("aria-valuenow", pct);
-      status.textContent = pct < 100 ? "Đang tải lên / uploading… " + pct + " %" : "Đang kiểm tra từng dòng / checking every row…";
+      status.textContent = pct < 100 ? say.uploading + " " + pct + " %" : say.checking;
     };
     xhr.onload = function () {
       var data = null;
@@ -20,9 +22,10 @@
       if (data && data.ok) { window.location = data.redirect; return; }
       status.textContent = "";
       box.hidden = true;
-      document.getElementById("frame-result").innerHTML = data ? data.html : "<p class=error>Lỗi máy chủ / server error (" + xhr.status + ")</p>";
+      document.getElementById("frame-result").innerHTML = data ? data.html : "<p class=error></p>";
+      if (!data) document.querySelector("#frame-result .error").textContent = say.serverError + " (" + xhr.status + ")";
     };
-    xhr.onerror = function () { status.textContent = "Mất kết nối / connection lost."; };
+    xhr.onerror = function () { status.textContent = say.lost; };
     xhr.open("POST", form.action || window.location.href);
     xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
     xhr.send(new FormData(form));
