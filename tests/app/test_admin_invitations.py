@@ -71,7 +71,7 @@ def test_list_shows_ids_units_groups_status_and_date_but_no_token(client, world)
         world.used.id: "used",
     }  # the other round's invitation is not listed
     assert world.unit.code in html and "leader" in html and "delegate" in html
-    assert world.first.issued_at.strftime("%Y-%m-%d") in html
+    assert world.first.issued_at.strftime("%d/%m/%Y") in html
     for invitation, token in ((world.first, world.first_token), (world.second, world.second_token)):
         assert token not in html and invitation.token_hash not in html
     assert token_hash(world.first_token) == world.first.token_hash  # the hash is what is stored
@@ -190,7 +190,7 @@ def test_large_round_is_paginated(client, world):
     ).all()
     first = client.get(world.url, query_string={"unit": unit.id}).get_data(as_text=True)
     assert list(listed(first)) == ids[:100]
-    assert "Trang / page 1 / 25 (2500)" in first and 'rel="next"' in first
+    assert "Trang 1 / 25 (2.500 thư mời)" in first and 'rel="next"' in first
     assert f"unit={unit.id}" in re.search(r'href="([^"]+)" rel="next"', first)[1]
     last = client.get(world.url, query_string={"unit": unit.id, "page": 25}).get_data(as_text=True)
     assert list(listed(last)) == ids[2400:] and 'rel="next"' not in last
@@ -198,7 +198,7 @@ def test_large_round_is_paginated(client, world):
     assert list(listed(beyond.get_data(as_text=True))) == ids[2400:]
     issued = client.get(world.url, query_string={"unit": unit.id, "status": "issued", "page": 23})
     html = issued.get_data(as_text=True)
-    assert "Trang / page 23 / 23 (2250)" in html and len(listed(html)) == 50
+    assert "Trang 23 / 23 (2.250 thư mời)" in html and len(listed(html)) == 50
     assert set(listed(html).values()) == {"issued"}
     zero = client.get(world.url, query_string={"page": 0})
     assert zero.status_code == 400 and "Giá trị phải từ 1 trở lên" in zero.get_data(as_text=True)

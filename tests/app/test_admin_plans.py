@@ -97,7 +97,7 @@ def test_preview_shows_cochran_size_and_draws_nothing(client, world):
     reply = client.post(world.plan_url, data={**BASE, "action": "preview"})
     assert reply.status_code == 200
     html = reply.get_data(as_text=True)
-    assert 'data-n="278"' in html and "trên / of 1000" in html
+    assert 'data-n="278"' in html and "trên 1.000" in html
     assert plan_count() == 0
     slovin = client.post(world.plan_url, data={**BASE, "size_mode": "slovin", "action": "preview"})
     assert 'data-n="286"' in slovin.get_data(

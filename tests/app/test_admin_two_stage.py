@@ -136,7 +136,7 @@ def test_preview_shows_psus_per_psu_and_total_and_draws_nothing(client, world):
     # remaining 68 rows, the largest 2 × 30 / 68 = 0.88 < 1.
     assert shown(html, "certainty") == 1
     assert shown(html, "small-psus") == 1  # X5 has 3 rows < 4: taken whole if selected
-    assert "trên / of 108" in html and counts() == (0, 0)
+    assert "trên 108" in html and counts() == (0, 0)
 
 
 def test_stored_probabilities_are_the_product_of_the_stage_probabilities(client, world):
