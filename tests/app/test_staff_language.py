@@ -1,0 +1,165 @@
+"""Issue 12, "Language and form": every staff page of the demo speaks one language, the page's.
+
+Every staff GET page of the seeded demo round is rendered in Vietnamese and in English with the
+test client; none may show a "Vietnamese / English" pair, a raw code (``agency_leader``,
+``citizen``, ``g_access``, ``srs``…) or JSON; in English, no heading, label, button or table
+header may keep Vietnamese words. Numbers and dates follow the page's locale, the header names
+who is logged in and offers log-out, and login lands on each role's staff home.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+import re
+
+import pytest
+from staff_pages import log_in_as, seed_demo_world, staff_pages, uncovered_routes
+
+from survey_app.extensions import db
+
+# A pair: a word, " / ", then an English word (a Vietnamese word cannot follow: "1 / 25" is fine).
+PAIR = re.compile(r"[^\W\d_]\)? / [A-Za-z]{2,}")
+RAW_CODES = re.compile(
+    r"(?<![\w-])(agency_leader|commune_leader|district_leader|citizen|delegate|g_[a-z_]+|srs|"
+    r"pps_systematic|two_stage|proportional|cochran|sipas_dossiers|sipas_share|issued|revoked)"
+    r"(?![\w-])"
+)
+JSON = re.compile(r"\{\s*(\"|&#34;|&quot;|')")
+VIETNAMESE = re.compile(
+    "[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE
+)
+# Interface text: in English these hold no Vietnamese (names of units and rounds are data and
+# appear in headings, cells and options, so those are not checked).
+INTERFACE_TEXT = re.compile(r"<(label|button|th|dt|legend)\b[^>]*>(.*?)</\1>", re.S)
+
+
+@pytest.fixture(scope="module")
+def demo(migrated_database, tmp_path_factory):
+    """One app and one seeded demo database for the module, and a logged-in client per role."""
+    from tests.conftest import _empty_all_tables, make_test_app
+
+    with pytest.MonkeyPatch.context() as patch:
+        instance = tmp_path_factory.mktemp("staff-language-instance")
+        patch.setenv("PAR_SURVEY_INSTANCE", str(instance))
+        app = make_test_app(migrated_database, instance)
+        with app.app_context():
+            world = seed_demo_world()
+            db.session.remove()
+        world["app"] = app
+        world["pages"] = staff_pages(world)
+        try:
+            yield world
+        finally:
+            with app.app_context():
+                db.session.remove()
+                _empty_all_tables(db)
+                db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def admin_client(demo):
+    client = demo["app"].test_client()
+    log_in_as(client, demo["users"]["admin"][0])
+    return client
+
+
+def visible_text(page: str) -> str:
+    """The text a reader sees: no scripts, styles, tags or attribute values."""
+    page = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def render(client, url: str, lang: str) -> str:
+    reply = client.get(url, query_string={"lang": lang})
+    assert reply.status_code == 200, (url, lang, reply.status_code)
+    return reply.get_data(as_text=True)
+
+
+def test_every_staff_page_of_the_demo_is_listed(demo):
+    assert not uncovered_routes(demo["app"], demo["pages"])
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_no_staff_page_shows_a_language_pair_a_raw_code_or_json(demo, admin_client, lang):
+    found = {}
+    for endpoint, url in demo["pages"].items():
+        page = render(admin_client, url, lang)
+        assert f'<html lang="{lang}">' in page
+        text = visible_text(page)
+        problems = ([text[max(m.start() - 25, 0):m.end() + 10].strip() for m in PAIR.finditer(text)]
+                    + [m.group(0) for m in RAW_CODES.finditer(text)]
+                    + [m.group(0) for m in JSON.finditer(text)])
+        if lang == "en":
+            problems += [
+                visible_text(m.group(2)).strip() for m in INTERFACE_TEXT.finditer(page)
+                if VIETNAMESE.search(visible_text(m.group(2)))
+            ]
+        if problems:
+            found[endpoint] = sorted(set(problems))[:8]
+    assert not found, found
+
+
+def test_the_checks_would_see_a_pair_a_code_and_json():
+    text = visible_text('<p>Đã dùng / used</p><td>citizen</td><dd>{&#34;strata&#34;: 1}</dd>')
+    assert PAIR.search(text) and RAW_CODES.search(text) and JSON.search(text)
+    assert not PAIR.search(visible_text("<p>Trang 1 / 25</p>"))
+    assert not RAW_CODES.search("Citizens and organisations; Provincial People's Council delegates")
+
+
+def test_codes_are_named_in_the_page_language(demo, admin_client):
+    url = demo["pages"]["admin.round_detail"]
+    vi, en = (visible_text(render(admin_client, url, lang)) for lang in ("vi", "en"))
+    assert "Người dân, tổ chức" in vi and "Đại biểu HĐND tỉnh" in vi and "Đang mở" in vi
+    assert "Citizens and organisations" in en and "Provincial People's Council delegates" in en
+    assert "Status: Open" in en
+    plan = demo["pages"]["admin.plan_detail"]
+    vi, en = (visible_text(render(admin_client, plan, lang)) for lang in ("vi", "en"))
+    assert "Ngẫu nhiên đơn giản" in vi and "Phân bổ: Tỷ lệ theo quy mô" in vi
+    assert "Simple random" in en and "Allocation: Proportional" in en
+
+
+def test_numbers_and_dates_follow_the_page_locale(demo, admin_client):
+    n = demo["plan_n"]
+    url = demo["pages"]["admin.plan_detail"]
+    vi, en = render(admin_client, url, "vi"), render(admin_client, url, "en")
+    assert n >= 1000  # the demo draws 3,300: a thousands separator is needed
+    assert f"{n:,}".replace(",", ".") in vi and f"{n:,}" in en
+    drawn = demo["plan_drawn_at"]
+    assert drawn.strftime("%d/%m/%Y") in vi and drawn.strftime("%b %-d, %Y") in en
+    invitations = render(admin_client, demo["pages"]["admin.invitations"], "vi")
+    assert demo["invitation_issued_at"].strftime("%d/%m/%Y") in invitations
+
+
+def test_share_and_decimal_filters(demo):
+    app = demo["app"]
+    template = "{{ 0.75634|pct(2) }}|{{ 12345.678|num(2) }}|{{ day|vndate }}"
+    with app.test_request_context("/?lang=vi"):
+        shown = app.jinja_env.from_string(template).render(day=dt.date(2025, 6, 15))
+        assert shown == "75,63 %|12.345,68|15/06/2025"
+    with app.test_request_context("/?lang=en"):
+        shown = app.jinja_env.from_string(template).render(day=dt.date(2025, 6, 15))
+        assert shown == "75.63%|12,345.68|Jun 15, 2025"
+
+
+@pytest.mark.parametrize("role, home", [("admin", "/admin/"), ("focal_point", "/admin/monitor"),
+                                        ("council", "/results/")])
+def test_login_lands_on_the_staff_home_and_the_header_offers_log_out(demo, role, home):
+    client = demo["app"].test_client()
+    username, display_name = demo["users"][role]
+    assert log_in_as(client, username).headers["Location"].endswith(home)
+    page = client.get(home).get_data(as_text=True)
+    assert display_name in page and 'action="/auth/logout"' in page
+    assert ">Đăng xuất<" in page
+
+
+def test_every_staff_page_names_itself_and_offers_log_out(demo, admin_client):
+    titles = {}
+    for endpoint, url in demo["pages"].items():
+        page = render(admin_client, url, "vi")
+        title = re.search(r"<title>(.*?)</title>", page, re.S).group(1).strip()
+        titles[endpoint] = title
+        if endpoint != "admin.entry_point_posters":  # an A4 poster to print, without the header
+            assert 'action="/auth/logout"' in page, endpoint
+    generic = [endpoint for endpoint, title in titles.items() if title in ("", "Khảo sát CCHC")]
+    assert not generic
+    assert len(set(titles.values())) >= len(titles) - 2, titles  # pages are told apart

@@ -1,0 +1,94 @@
+"""Every staff page of the seeded demo, for the language test (tests/app/test_staff_language.py)
+and the layout test (tests/browser/test_staff_layout.py).
+
+``seed_demo_world`` seeds the demo province (as ``par-survey demo`` does) with an account per
+role and a finished export job; ``staff_pages`` lists one address for every staff GET route that
+answers with a page. ``uncovered_routes`` names the routes the list misses, so a new staff page
+cannot be left out of both tests.
+"""
+from __future__ import annotations
+
+from builders import STAFF_PASSWORD, create_user
+
+from survey_app.extensions import db
+
+# Routes that answer with a file, not a page (QR images, the members workbook), or JSON.
+NOT_PAGES = {"admin.entry_point_png", "admin.entry_point_svg", "admin.plan_members_xlsx"}
+STAFF_BLUEPRINTS = ("admin.", "results.")
+STAFF_ONLY = {"auth.change_password"}
+
+
+def seed_demo_world() -> dict:
+    """The demo round with its frame, plan, QR points and invitations; one account per role.
+
+    Returns plain values (ids, codes, numbers), usable once the app context has ended: requests
+    must run outside it, each in its own context, or Flask-Babel keeps the first page's locale.
+    """
+    from survey_app.models import EntryPoint, ExportJob, Invitation, SampleFrame, SamplePlan, Unit
+    from survey_app.operations.demo import seed_demo
+
+    seeded = seed_demo()
+    survey_round = seeded["round"]
+    focal_unit = db.session.scalar(db.select(Unit).filter_by(code="SO-NV"))
+    users = {role: create_user(role, unit=focal_unit if role == "focal_point" else None)
+             for role in ("admin", "focal_point", "council")}
+    job = ExportJob(round_id=survey_round.id, format="json", status="done", content=b"{}",
+                    filename="hop-dong.json", mimetype="application/json", sha256="0" * 64,
+                    size_bytes=2)
+    db.session.add(job)
+    db.session.commit()
+
+    def first(model):
+        return db.session.scalar(db.select(model).filter_by(round_id=survey_round.id)
+                                 .order_by(model.id))
+
+    plan, invitation = first(SamplePlan), first(Invitation)
+    return {
+        "round_id": survey_round.id, "round_code": survey_round.code, "job_id": job.id,
+        "users": {role: (u.username, u.display_name) for role, u in users.items()},
+        "frame_id": first(SampleFrame).id, "plan_id": plan.id, "entry_id": first(EntryPoint).id,
+        "plan_n": plan.n, "plan_drawn_at": plan.drawn_at,
+        "invitation_issued_at": invitation.issued_at,
+    }
+
+
+def staff_pages(world: dict) -> dict[str, str]:
+    """endpoint → the address of its page in the demo, as the admin sees it."""
+    code = world["round_code"]
+    base = f"/admin/rounds/{world['round_id']}"
+    return {
+        "admin.rounds_list": "/admin/",
+        "admin.round_new": "/admin/rounds/new",
+        "admin.round_detail": base,
+        "admin.entry_points": f"{base}/entry-points",
+        "admin.entry_point_posters": f"{base}/entry-points/{world['entry_id']}/poster",
+        "admin.frame_upload": f"{base}/frames/upload",
+        "admin.frame_detail": f"{base}/frames/{world['frame_id']}",
+        "admin.plan_detail": f"{base}/plans/{world['plan_id']}",
+        "admin.invitations": f"{base}/invitations",
+        "admin.monitor_rounds": "/admin/monitor",
+        "admin.monitor": f"{base}/monitor",
+        "results.rounds": "/results/",
+        "results.round_results": f"/results/{code}",
+        "results.export_job": f"/results/{code}/exports/{world['job_id']}",
+        "results.par_index": f"/results/{code}/index",
+        "results.unit_changes": f"/results/{code}/units/SO-NV",
+        "auth.change_password": "/auth/password",
+    }
+
+
+def uncovered_routes(app, pages: dict[str, str]) -> set[str]:
+    """Staff GET routes answering with a page that ``pages`` has no address for."""
+    endpoints = {
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in NOT_PAGES
+        and (rule.endpoint.startswith(STAFF_BLUEPRINTS) or rule.endpoint in STAFF_ONLY)
+    }
+    return endpoints - set(pages)
+
+
+def log_in_as(client, username: str):
+    """Log in through the form; returns the reply (a redirect to the staff home)."""
+    reply = client.post("/auth/login", data={"username": username, "password": STAFF_PASSWORD})
+    assert reply.status_code == 302, reply.get_data(as_text=True)
+    return reply
