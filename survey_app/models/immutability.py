@@ -1,7 +1,7 @@
 """The database's refusal to change a published record or an audit event, as one clear sentence.
 
 The triggers of revision 0005 (``migrations/record_triggers.py``) raise an error whose message
-starts with ``[immutable:<table>]``. Every engine turns such an error into
+starts with ``[immutable:<table>]``. The app's engine turns such an error into
 :class:`ImmutableRecordError`, a ``ValueError`` carrying the bilingual sentence, so the CLI prints
 it; in a request the app-wide handler (``survey_app.errors``) answers with its
 :meth:`~ImmutableRecordError.refusal`, a 409 :class:`~survey_app.refusals.Refused` in the page's
@@ -10,9 +10,6 @@ language.
 from __future__ import annotations
 
 import re
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from survey_app.refusals import N_, Refused
 
@@ -67,8 +64,8 @@ def immutable_refusal(exc: BaseException) -> ImmutableRecordError | None:
     return ImmutableRecordError(match["table"], match["sentence"])
 
 
-@event.listens_for(Engine, "handle_error")
-def _translate_refusal(context) -> None:
+def translate_refusal(context) -> None:
+    """``handle_error`` listener (bound to the app's engine by ``survey_app.database``)."""
     refusal = immutable_refusal(context.original_exception)
     if refusal is not None:
         raise refusal from context.sqlalchemy_exception
