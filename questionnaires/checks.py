@@ -42,7 +42,7 @@ class Checked:
 
     def covers(self, q: Any) -> bool:
         """Whether ``q``'s parts are exactly the objects that were checked."""
-        return all(getattr(q, name) is part for name, part in zip(PARTS, self.parts))
+        return all(getattr(q, name) is part for name, part in zip(PARTS, self.parts, strict=True))
 
 
 def check_once(q: Any) -> tuple[Found, Checked | None]:

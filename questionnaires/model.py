@@ -132,9 +132,9 @@ class Questionnaire:
     by the position of the chosen option, whatever its coefficient.
 
     Construction checks everything (names, references, cycles, labels, coefficients) and
-    raises ``QuestionnaireError`` with all problems found. ``checked`` (from
-    :func:`questionnaires.checks.check_once`, as :func:`~questionnaires.building.build_questionnaire`
-    passes it) spares a second check when it covers these very parts; otherwise it is ignored.
+    raises ``QuestionnaireError`` with all problems found. ``checked`` (the proof from
+    :func:`questionnaires.checks.check_once`, as ``build_questionnaire`` passes it) spares a
+    second check when it covers these very parts; otherwise it is ignored.
     """
 
     id: str
