@@ -158,6 +158,22 @@ def questionnaire_title(questionnaire) -> str:
     return questionnaire.title or questionnaire.form_key
 
 
+def questionnaire_choice(questionnaire) -> str:
+    """A questionnaire as a select option: its title, respondent group and version."""
+    return (f"{questionnaire_title(questionnaire)} — {group_label(questionnaire.respondent_group)}"
+            f", {gettext('phiên bản')} {questionnaire.version}")
+
+
+def cell_choice(cell) -> str:
+    """A rating-matrix cell as a select option: group × unit type → questionnaire."""
+    return (f"{group_label(cell.respondent_group)} × {unit_type_label(cell.unit_type)} → "
+            f"{questionnaire_title(cell.questionnaire)}")
+
+
+def frame_kind_choices() -> list[tuple[str, str]]:
+    return [(code, frame_kind_label(code)) for code in FRAME_KIND_LABELS]
+
+
 def parameter_list(parameters: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     """A plan's stored settings as (name, value) pairs to read, never JSON: empty settings are left
     out, codes named, numbers in the page's locale."""
