@@ -9,7 +9,7 @@ from __future__ import annotations
 import decimal
 
 from flask_babel import gettext
-from wtforms import SelectChoice, fields
+from wtforms import SelectChoice, fields, widgets
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -102,6 +102,11 @@ class DecimalField(_SaidParse, fields.DecimalField):
     between digit groups (1.234,5) is read as a thousands separator."""
 
     parse_message = N_("Hãy nhập một số, ví dụ 0,05.")
+    # A text box: a number box would drop a value written with a comma.
+    widget = widgets.TextInput()
+
+    def __init__(self, *args, render_kw=None, **kwargs):
+        super().__init__(*args, render_kw={"inputmode": "decimal", **(render_kw or {})}, **kwargs)
 
     def process_formdata(self, valuelist):
         if valuelist:

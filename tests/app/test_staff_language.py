@@ -30,7 +30,7 @@ VIETNAMESE = re.compile(
 )
 # Interface text: in English these hold no Vietnamese (names of units and rounds are data and
 # appear in headings, cells and options, so those are not checked).
-INTERFACE_TEXT = re.compile(r"<(label|button|th|dt|legend)\b[^>]*>(.*?)</\1>", re.S)
+INTERFACE_TEXT = re.compile(r"<(label|button|th|dt|legend)\b[^>]*>(.*?)</\1>", re.DOTALL)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def admin_client(demo):
 
 def visible_text(page: str) -> str:
     """The text a reader sees: no scripts, styles, tags or attribute values."""
-    page = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", page, flags=re.DOTALL)
     return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
@@ -156,10 +156,37 @@ def test_every_staff_page_names_itself_and_offers_log_out(demo, admin_client):
     titles = {}
     for endpoint, url in demo["pages"].items():
         page = render(admin_client, url, "vi")
-        title = re.search(r"<title>(.*?)</title>", page, re.S).group(1).strip()
+        title = re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1).strip()
         titles[endpoint] = title
         if endpoint != "admin.entry_point_posters":  # an A4 poster to print, without the header
             assert 'action="/auth/logout"' in page, endpoint
     generic = [endpoint for endpoint, title in titles.items() if title in ("", "Khảo sát CCHC")]
     assert not generic
     assert len(set(titles.values())) >= len(titles) - 2, titles  # pages are told apart
+
+
+@pytest.mark.parametrize("typed, read", [("0,05", "0.05"), ("0.05", "0.05"), (" 1.234,5 ", "1234.5"),
+                                         ("0,1", "0.1")])
+def test_decimal_commas_are_read(typed, read):
+    from survey_app.admin.fields import read_decimal_text
+
+    assert read_decimal_text(typed) == read
+
+
+def test_the_plan_form_takes_a_decimal_comma_and_shows_one(demo, admin_client):
+    """A preview with margin 0,05 and confidence 0,95 plans the same n as 0.05 and 0.95; the
+    Vietnamese page shows the defaults with a comma, the English one with a point."""
+    url = demo["pages"]["admin.frame_detail"] + "/plan"
+    sizes = []
+    for margin, confidence in (("0,05", "0,95"), ("0.05", "0.95")):
+        reply = admin_client.post(url, data={"action": "preview", "size_mode": "cochran",
+                                             "margin": margin, "confidence": confidence,
+                                             "p": "0,5", "deff": "1", "response_rate": "1",
+                                             "allocation": "proportional", "method": "srs"})
+        assert reply.status_code == 200, visible_text(reply.get_data(as_text=True))[:2000]
+        sizes.append(re.search(r'data-n="(\d+)"', reply.get_data(as_text=True)).group(1))
+    assert sizes[0] == sizes[1] and int(sizes[0]) > 300  # Cochran at ±5 %, 95 %: 385 before fpc
+    vi = render(admin_client, demo["pages"]["admin.frame_detail"], "vi")
+    en = render(admin_client, demo["pages"]["admin.frame_detail"], "en")
+    assert 'name="margin" type="text" value="0,05"' in vi
+    assert 'name="margin" type="text" value="0.05"' in en

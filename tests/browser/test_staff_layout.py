@@ -49,7 +49,7 @@ def test_every_staff_page_fits_a_phone_and_a_laptop(app, chromium, live_server):
         world = seed_demo_world()
         db.session.remove()
     pages = staff_pages(world)
-    playwright, browser = chromium
+    _, browser = chromium
     problems: dict[str, list[str]] = {}
     for width in WIDTHS:
         context = browser.new_context(viewport={"width": width, "height": 800}, locale="vi-VN")
