@@ -124,7 +124,7 @@ def test_too_many_rows_stop_the_reading(client, world, app):
     reply = upload(client, world, sipas_frame_csv(["SNV"], 51))
     assert reply.status_code == 400
     page = reply.get_data(as_text=True)
-    assert "hơn 50 dòng" in page and "more than 50 data rows" in page
+    assert "hơn 50 dòng" in page and "more than 50 data rows" not in page  # one language
     assert stored() == (0, 0)
     assert upload(client, world, sipas_frame_csv(["SNV"], 50)).status_code == 302
     assert stored() == (1, 50)
@@ -142,10 +142,8 @@ def test_an_error_on_every_row_shows_the_first_errors_and_counts_the_rest(client
     assert page.count('<td class="num">') == MAX_ERRORS
     total = 2 * rows
     assert f"Khung mẫu có {total:,} lỗi nên chưa được nhập" in page
-    assert (
-        f"và {total - MAX_ERRORS:,} lỗi khác" in page
-        and f"and {total - MAX_ERRORS:,} more errors" in page
-    )
+    more = f"{total - MAX_ERRORS:,}".replace(",", ".")  # the page's (Vietnamese) number format
+    assert f"và {more} lỗi khác" in page and "more errors" not in page
     assert "Q" * 61 not in page  # quoted cell values are cut
     assert len(page) < 100_000
     assert stored() == (0, 0)
