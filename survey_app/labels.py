@@ -62,6 +62,25 @@ MEMBER_ROLE_LABELS = {
     "selected": N_("Được chọn"),
     "replacement": N_("Dự phòng"),
 }
+# SIPAS indices (``analysis.indices``): their levels, and the elements of the bundled SIPAS
+# questionnaire named as its groups are (a province's own elements are shown by their codes).
+SIPAS_LEVEL_LABELS = {
+    "criterion": N_("Câu hỏi"),
+    "element": N_("Yếu tố"),
+    "overall": N_("Chỉ số chung"),
+}
+SIPAS_ELEMENT_LABELS = {
+    "overall": N_("Chỉ số hài lòng chung"),
+    "g_access": N_("Tiếp cận dịch vụ"),
+    "g_procedure": N_("Thủ tục hành chính"),
+    "g_officials": N_("Công chức trực tiếp giải quyết công việc"),
+    "g_results": N_("Kết quả dịch vụ"),
+    "g_feedback": N_("Tiếp nhận, giải quyết góp ý, phản ánh, kiến nghị"),
+    "g_policy_accountability": N_("Trách nhiệm giải trình của cơ quan"),
+    "g_policy_participation": N_("Sự tham gia của người dân"),
+    "g_policy_quality": N_("Chất lượng chính sách"),
+    "g_policy_results": N_("Kết quả, tác động của chính sách"),
+}
 # The fixed columns of a plan's member list (``operations.samples.member_rows``); the frame's own
 # columns between them keep the names of the uploaded file.
 MEMBER_COLUMN_LABELS = {
@@ -142,6 +161,14 @@ def member_role_label(code: str | None) -> str:
     return _label(MEMBER_ROLE_LABELS, code)
 
 
+def sipas_level_label(code: str | None) -> str:
+    return _label(SIPAS_LEVEL_LABELS, code)
+
+
+def sipas_element_label(code: str | None) -> str:
+    return _label(SIPAS_ELEMENT_LABELS, code)
+
+
 def member_column_label(code: str | None) -> str:
     return _label(MEMBER_COLUMN_LABELS, code)
 
@@ -205,6 +232,7 @@ def register_label_filters(app) -> None:
         round_status_label=round_status_label, invitation_status_label=invitation_status_label,
         frame_kind_label=frame_kind_label, method_label=method_label,
         member_role_label=member_role_label, member_column_label=member_column_label,
+        sipas_level_label=sipas_level_label, sipas_element_label=sipas_element_label,
         questionnaire_title=questionnaire_title,
         parameter_list=parameter_list,
     )

@@ -190,3 +190,26 @@ def test_the_plan_form_takes_a_decimal_comma_and_shows_one(demo, admin_client):
     en = render(admin_client, demo["pages"]["admin.frame_detail"], "en")
     assert 'name="margin" type="text" value="0,05"' in vi
     assert 'name="margin" type="text" value="0.05"' in en
+
+
+def test_label_tables_name_every_code_they_know_in_both_languages(demo):
+    """Every code of the label tables has a Vietnamese name and its own English one."""
+    from survey_app import labels
+
+    tables = [labels.GROUP_LABELS, labels.UNIT_TYPE_LABELS, labels.ROUND_STATUS_LABELS,
+              labels.INVITATION_STATUS_LABELS, labels.FRAME_KIND_LABELS, labels.METHOD_LABELS,
+              labels.SIZE_MODE_LABELS, labels.ALLOCATION_LABELS, labels.MEMBER_ROLE_LABELS,
+              labels.MEMBER_COLUMN_LABELS, labels.PARAMETER_LABELS, labels.SIPAS_LEVEL_LABELS,
+              labels.SIPAS_ELEMENT_LABELS]
+    app = demo["app"]
+    for table in tables:
+        for code in table:
+            with app.test_request_context("/?lang=vi"):
+                vi = labels._label(table, code)
+            with app.test_request_context("/?lang=en"):
+                en = labels._label(table, code)
+            assert vi == table[code] and en and (en != vi or code == "neyman"), (code, en)
+    with app.test_request_context("/?lang=en"):
+        assert labels.sipas_element_label("g_access") == "Access to the service"
+        assert labels.method_label("pps_systematic") == "PPS systematic"
+        assert labels.sipas_element_label("g_local") == "g_local"  # a province's own element
