@@ -31,6 +31,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     )
     ensure_sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    from survey_app import charts
     from survey_app.extensions import babel, csrf, db, migrate
     from survey_app.i18n import current_lang, select_locale
     from survey_app.labels import register_label_filters
@@ -41,6 +42,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_lang"] = current_lang
     register_label_filters(app)
+    charts.init_app(app)  # the pages' SVG charts and locale number filters
 
     from survey_app import guards
     from survey_app.blueprints import register_blueprints

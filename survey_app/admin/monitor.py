@@ -9,6 +9,7 @@ from survey_app.admin.access import round_or_404
 from survey_app.auth import login_required
 from survey_app.extensions import db
 from survey_app.models import SurveyRound
+from survey_app.operations import monitor_series
 from survey_app.operations import rounds as round_ops
 
 
@@ -48,4 +49,6 @@ def monitor(round_id: int):
         cells=cells,
         labels=round_ops.STATUS_LABELS,
         limited=visible is not None,
+        days=monitor_series.responses_per_day(survey_round, visible),
+        flags=monitor_series.quality_flag_counts(survey_round, visible),
     )

@@ -160,7 +160,7 @@ def unit_changes(code: str, unit_code: str):
         return send_file(buffer, as_attachment=True, download_name=f"{code}-{unit.code}-diem-bi-mat.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return render_template("results/unit.html", survey_round=survey_round, unit=unit, previous=before,
-                           changes=changes)
+                           changes=changes, result=current)
 
 
 def _upload(field) -> tuple[bytes | None, str]:
