@@ -16,7 +16,7 @@ from survey_app.charts.bars import (
     daily_columns,
     share_bars,
 )
-from survey_app.charts.core import Row
+from survey_app.charts.core import Row, number
 from survey_app.charts.intervals import compared_intervals, ranked_intervals
 from survey_app.i18n import current_lang
 
@@ -201,5 +201,5 @@ def quality_flags(flags) -> str:
         rows, chart_id="chart-flags", locale=current_lang(),
         title=_("Tỷ lệ phiếu bị gắn cờ chất lượng"),
         caption=_("Tỷ lệ trong %(n)s phiếu đã nhận; cờ được gắn khi quản trị viên chạy kiểm tra "
-                  "chất lượng.", n=flags.responses),
+                  "chất lượng.", n=number(flags.responses, current_lang(), 0)),
         headers=(_("Cờ chất lượng"), _("Số phiếu"), _("Tỷ lệ")), table_summary=_("Bảng số liệu"))
