@@ -96,7 +96,7 @@ def test_demo_results_and_unit_pages_draw_the_analysis(demo, client):
 
     from flask_babel import refresh
 
-    refresh()   # the test's app context outlives requests: forget the locale cached by the last
+    refresh()   # the test's app context outlives requests: forget the cached locale
     english = client.get("/results/DEMO-2025?lang=en").get_data(as_text=True)
     refresh()
     first = table_rows(figure(english, "chart-sipas-ranking"))[0]
