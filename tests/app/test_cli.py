@@ -134,7 +134,7 @@ def test_demo_round_fits_its_pack(demo_instance):
         "import json\n"
         "from survey_app import create_app\n"
         "from survey_app.operations.demo import demo_round\n"
-        "from survey_app.operations.rounds import round_fit_problems\n"
+        "from survey_app.operations.round_fit import round_fit_problems\n"
         "with create_app().app_context():\n"
         "    survey_round = demo_round()\n"
         "    print(json.dumps([survey_round.methodology_pack is not None,\n"
