@@ -1,4 +1,5 @@
-"""The ``par-survey`` command line: a Flask CLI group whose operator errors are one clear sentence."""
+"""The ``par-survey`` command line: a Flask CLI group whose operator errors are one clear
+sentence."""
 from __future__ import annotations
 
 import os
@@ -39,7 +40,8 @@ def db_group() -> None:
 def db_upgrade() -> None:
     """Migrate the database to the newest schema."""
     revision = upgrade_schema()
-    click.echo(f"Cơ sở dữ liệu đã ở phiên bản mới nhất / database schema is at revision {revision}.")
+    click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất / database schema is at revision "
+               f"{revision}.")
 
 
 @cli.command("serve")
@@ -69,7 +71,8 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
     ]
     click.echo(f"Đang phục vụ tại / serving on http://{host}:{port}  (Ctrl+C để dừng / to stop)")
     sys.stdout.flush()
-    # Replace this process with gunicorn, so a signal to `par-survey serve` reaches the server itself.
+    # Replace this process with gunicorn, so a signal to `par-survey serve` reaches the server
+    # itself.
     os.execve(sys.executable, command, env)
 
 

@@ -1,4 +1,5 @@
-"""Locale selection: Vietnamese by default, English when asked for (``?lang=en``, kept in the session)."""
+"""Locale selection: Vietnamese by default, English when asked for (``?lang=en``, kept in the
+session)."""
 from __future__ import annotations
 
 from flask import current_app, request, session

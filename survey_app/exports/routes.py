@@ -65,7 +65,8 @@ def export_round(code: str):
     export = export_file(survey_round, fmt, table=table)
     headers = {"X-Checksum-SHA256": export.sha256, "Cache-Control": "no-store"}
     if checksum_only:
-        return Response(export.checksum_text(), content_type="text/plain; charset=utf-8", headers=headers)
+        return Response(export.checksum_text(), content_type="text/plain; charset=utf-8",
+                        headers=headers)
     return _attachment(export.content, export.filename, export.mimetype, export.sha256)
 
 
@@ -89,7 +90,8 @@ def _readable_job(job_id: int):
         return None, refusal
     job = get_export_job(job_id)
     if job is None:
-        return None, _problem(404, f"Không có tác vụ xuất dữ liệu số {job_id}.", f"There is no export job {job_id}.")
+        return None, _problem(404, f"Không có tác vụ xuất dữ liệu số {job_id}.",
+                              f"There is no export job {job_id}.")
     return job, None
 
 

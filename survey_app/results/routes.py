@@ -49,13 +49,15 @@ EXPORT_KINDS = {
     "json": ("json", None, "Hợp đồng dữ liệu JSON / contract JSON"),
     "xlsx": ("xlsx", None, "Bảng kết quả XLSX / result tables XLSX"),
     "csv": ("csv", "criteria", "Điểm tiêu chí CSV / criterion points CSV"),
-    "respondents": ("xlsx", "respondents", "Dữ liệu từng phiếu XLSX + sổ mã / respondent data XLSX + codebook"),
+    "respondents": ("xlsx", "respondents",
+                    "Dữ liệu từng phiếu XLSX + sổ mã / respondent data XLSX + codebook"),
     "sav": ("sav", None, "Dữ liệu từng phiếu SPSS (.sav) / respondent data SPSS"),
 }
 
 
 class ExportForm(FlaskForm):
-    kind = SelectField("Loại tệp", choices=[SelectChoice(key, label) for key, (_f, _t, label) in EXPORT_KINDS.items()])
+    kind = SelectField("Loại tệp", choices=[SelectChoice(key, label)
+                                            for key, (_f, _t, label) in EXPORT_KINDS.items()])
 
 
 def _round_or_404(code: str) -> SurveyRound:
@@ -93,7 +95,8 @@ def round_results(code: str):
         return redirect(url_for("results.rounds"))
     units = lookups.units_by_code()
     every = {(cp.unit, cp.criterion): cp for cp in result.points_all}
-    return render_template("results/round.html", survey_round=survey_round, result=result, units=units,
+    return render_template("results/round.html", survey_round=survey_round, result=result,
+                           units=units,
                            every=every, quality_form=QualityForm(), export_form=ExportForm())
 
 
@@ -138,7 +141,8 @@ def quality(code: str):
         _flash(refused)
         return redirect(url_for("results.round_results", code=code))
     db.session.commit()
-    flash(_("Đã gắn cờ chất lượng: %(n)s phiếu bị cách ly (không xoá phiếu nào).", n=counts["quarantined"]),
+    flash(_("Đã gắn cờ chất lượng: %(n)s phiếu bị cách ly (không xoá phiếu nào).",
+            n=counts["quarantined"]),
           "success")
     return redirect(url_for("results.round_results", code=code))
 
@@ -166,9 +170,11 @@ def unit_changes(code: str, unit_code: str):
         buffer = io.BytesIO()
         write_points_lost_xlsx(changes, buffer, units=[unit.code])
         buffer.seek(0)
-        return send_file(buffer, as_attachment=True, download_name=f"{code}-{unit.code}-diem-bi-mat.xlsx",
+        return send_file(buffer, as_attachment=True,
+                         download_name=f"{code}-{unit.code}-diem-bi-mat.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return render_template("results/unit.html", survey_round=survey_round, unit=unit, previous=before,
+    return render_template("results/unit.html", survey_round=survey_round, unit=unit,
+                           previous=before,
                            changes=changes)
 
 
