@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from survey_app.config import ConfigError
 from survey_app.models.immutability import ImmutableRecordError
+from survey_app.refusals import Refused
 from survey_app.schema import SchemaError, check_schema_current, upgrade_schema
 
 
@@ -102,6 +103,9 @@ def main() -> None:
         raise SystemExit(exc.exit_code) from None
     except OPERATOR_ERRORS as exc:
         click.echo(f"Lỗi / error: {describe_operator_error(exc)}", err=True)
+        raise SystemExit(1) from None
+    except Refused as refused:  # a command that did not say it itself (see commands.refused_exit)
+        click.echo(f"Lỗi / error: {refused}", err=True)
         raise SystemExit(1) from None
 
 
