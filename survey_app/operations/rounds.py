@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-
-from sqlalchemy import func, update
 
 from survey_app.extensions import db
 from survey_app.models import (
     UNIT_TYPES,
     AuditEvent,
-    Invitation,
     Province,
     QuestionnaireVersion,
     RatingCell,
@@ -25,7 +21,6 @@ from survey_app.models import (
     Unit,
     User,
 )
-from survey_app.models.fieldwork import INVITATION_STATUSES
 from survey_app.models.rounds import ROUND_STATUSES
 from survey_app.operations.audit import record_event
 from survey_app.operations.round_fit import check_round_fits
@@ -218,156 +213,3 @@ def round_units(survey_round: SurveyRound, unit_type: str | None = None) -> list
     ]
 
 
-# --- invitations of a round: list (no tokens, only their hashes exist) and revoke ---------------
-
-INVITATION_PAGE_SIZE = 100
-# Why an invitation that is no longer ``issued`` cannot be revoked, by its status.
-ALREADY = {
-    "used": N_("Thư mời #%(id)s đã được dùng, không thu hồi được."),
-    "revoked": N_("Thư mời #%(id)s đã bị thu hồi rồi."),
-}
-
-
-@dataclass(frozen=True)
-class InvitationRow:
-    """One invitation as the staff list shows it; the token itself is never stored."""
-
-    id: int
-    unit_id: int
-    unit_code: str
-    unit_name: str
-    respondent_group: str
-    status: str
-    issued_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class InvitationPage:
-    rows: list[InvitationRow]
-    total: int
-    page: int
-    pages: int
-    status_counts: dict[str, int]
-
-
-def invitation_page(
-    survey_round: SurveyRound,
-    *,
-    status: str | None = None,
-    unit_id: int | None = None,
-    page: int = 1,
-    per_page: int = INVITATION_PAGE_SIZE,
-) -> InvitationPage:
-    """A page of a round's invitations (oldest first), filtered by status and rated unit."""
-    if status is not None and status not in INVITATION_STATUSES:
-        raise Refused(N_("Trạng thái thư mời %(status)s không hợp lệ."), code="invitation_status",
-                      arguments={"status": status})
-    if page < 1 or per_page < 1:
-        raise Refused(N_("Trang và cỡ trang phải từ 1 trở lên."), code="page")
-    where = [Invitation.round_id == survey_round.id]
-    if unit_id is not None:
-        where.append(Invitation.rated_unit_id == unit_id)
-    status_counts = dict(
-        db.session.execute(
-            db.select(Invitation.status, func.count(Invitation.id))
-            .where(*where)
-            .group_by(Invitation.status)
-        ).all()
-    )
-    if status is not None:
-        where.append(Invitation.status == status)
-    total = status_counts.get(status, 0) if status else sum(status_counts.values())
-    pages = max(1, -(-total // per_page))
-    page = min(page, pages)
-    query = (
-        db.select(
-            Invitation.id,
-            Invitation.rated_unit_id,
-            Unit.code,
-            Unit.name,
-            Invitation.respondent_group,
-            Invitation.status,
-            Invitation.issued_at,
-        )
-        .join(Unit, Unit.id == Invitation.rated_unit_id)
-        .where(*where)
-        .order_by(Invitation.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    rows = [InvitationRow(*row) for row in db.session.execute(query)]
-    return InvitationPage(rows, total, page, pages, status_counts)
-
-
-def invited_units(survey_round: SurveyRound) -> list[Unit]:
-    """The units rated by at least one invitation of the round, by code."""
-    return list(
-        db.session.scalars(
-            db.select(Unit)
-            .where(
-                Unit.id.in_(
-                    db.select(Invitation.rated_unit_id).where(
-                        Invitation.round_id == survey_round.id
-                    )
-                )
-            )
-            .order_by(Unit.code)
-        )
-    )
-
-
-def revoke_invitation(invitation: Invitation, user: User | None = None) -> None:
-    """Withdraw one unused invitation; its link then shows the refusal page.
-
-    One conditional UPDATE (``issued`` → ``revoked``), so it cannot overtake a submission that
-    has just used the invitation.
-    """
-    result = db.session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.status == "issued")
-        .values(status="revoked")
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.refresh(invitation)
-        already = ALREADY.get(invitation.status, ALREADY["revoked"])
-        raise Refused(already, status=409, code="invitation_not_issued",
-                      arguments={"id": invitation.id})
-    db.session.refresh(invitation)
-    record_audit(
-        user,
-        "invitation.revoke",
-        invitation,
-        {"round": invitation.round_id, "unit": invitation.rated_unit_id},
-    )
-    db.session.flush()
-
-
-def revoke_unused_invitations(
-    survey_round: SurveyRound, unit: Unit, user: User | None = None
-) -> int:
-    """Withdraw every unused (issued) invitation of ``unit`` in the round; returns how many."""
-    ids = list(
-        db.session.scalars(
-            update(Invitation)
-            .where(
-                Invitation.round_id == survey_round.id,
-                Invitation.rated_unit_id == unit.id,
-                Invitation.status == "issued",
-            )
-            .values(status="revoked")
-            .returning(Invitation.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if not ids:
-        raise Refused(N_("Đơn vị %(unit)s không còn thư mời chưa dùng."), status=409,
-                      code="no_unused_invitation", arguments={"unit": unit.code})
-    record_audit(
-        user,
-        "invitation.revoke_unit",
-        survey_round,
-        {"unit": unit.id, "unit_code": unit.code, "count": len(ids), "invitations": sorted(ids)},
-    )
-    db.session.flush()
-    return len(ids)
