@@ -12,8 +12,10 @@ import re
 import unicodedata
 from urllib.parse import quote
 
+from survey_app.refusals import N_, Refused
+
 IDENTIFIER = re.compile(r"[A-Za-z0-9_-]{1,40}")
-IDENTIFIER_MESSAGE_VI = (
+IDENTIFIER_MESSAGE_VI = N_(
     "Mã chỉ được gồm chữ cái không dấu, chữ số, dấu gạch ngang (-) và gạch dưới "
     "(_), tối đa 40 ký tự, ví dụ CCHC-2025."
 )
@@ -24,11 +26,11 @@ IDENTIFIER_MESSAGE_EN = (
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def check_identifier(value: str, what_vi: str = "Mã", what_en: str = "code") -> str:
-    """``value`` stripped if it is a safe identifier; else ``ValueError`` (Vietnamese, English)."""
+def check_identifier(value: str) -> str:
+    """``value`` stripped if it is a safe identifier; refused otherwise."""
     value = (value or "").strip()
     if not IDENTIFIER.fullmatch(value):
-        raise ValueError(f"{what_vi}: {IDENTIFIER_MESSAGE_VI} / {what_en}: {IDENTIFIER_MESSAGE_EN}")
+        raise Refused(IDENTIFIER_MESSAGE_VI, code="bad_identifier")
     return value
 
 

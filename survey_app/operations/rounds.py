@@ -54,7 +54,7 @@ def create_round(
     code = (code or "").strip()
     if not code:
         raise ValueError("Mã đợt khảo sát không được để trống / the round code must not be empty.")
-    code = check_identifier(code, "Mã đợt khảo sát", "round code")
+    code = check_identifier(code)
     if db.session.scalar(db.select(SurveyRound.id).filter_by(code=code)) is not None:
         raise ValueError(
             f"Mã đợt {code!r} đã được dùng / the round code {code!r} is already taken."

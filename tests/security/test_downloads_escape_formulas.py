@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from survey_app.extensions import db
 from survey_app.models import RatingCell, SampleFrame, SamplePlan
 from survey_app.operations.exports import TABLES
+from survey_app.refusals import Refused
 from tests.builders import (
     create_province,
     create_questionnaire,
@@ -241,7 +242,7 @@ def test_a_safe_round_code_is_taken_and_the_operation_refuses_others(client, sta
         },
     )
     assert reply.status_code == 302
-    with pytest.raises(ValueError, match="chữ cái không dấu"):
+    with pytest.raises(Refused, match="chữ cái không dấu"):
         create_round_op(province, "Đợt 1", 2025, "", "Đợt thử")
 
 
