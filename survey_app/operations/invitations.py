@@ -81,6 +81,22 @@ def member_table(plan: SamplePlan) -> MemberTable:
     return MemberTable(headers, rows, slice(len(leading), len(headers) - 3))
 
 
+def member_counts(plan: SamplePlan) -> dict[str, int]:
+    """Members of the plan by role (``selected``, ``replacement``) and marked for back-check."""
+    counts = dict(
+        db.session.execute(
+            db.select(SampleMember.role, db.func.count(SampleMember.id))
+            .where(SampleMember.plan_id == plan.id)
+            .group_by(SampleMember.role)
+        ).all()
+    )
+    counts["backcheck"] = db.session.scalar(
+        db.select(db.func.count(SampleMember.id)).where(
+            SampleMember.plan_id == plan.id, SampleMember.backcheck.is_(True))
+    )
+    return counts
+
+
 @dataclass(frozen=True)
 class IssuedInvitation:
     member: SampleMember

@@ -103,7 +103,8 @@ def cells_of(reply) -> list:
         finally:
             csv.field_size_limit(limit)
     book = load_workbook(io.BytesIO(data), read_only=True)
-    return [c for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row]
+    return [cell for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True) for cell in row]
 
 
 def live_formulas(cells: list) -> list[str]:
