@@ -119,14 +119,16 @@ def rating_cells(survey_round: SurveyRound) -> list[RatingCell]:
 
 
 def issue_plan_invitations(
-    plan: SamplePlan, cell_id: int | RatingCell, include_replacements: bool = False,
+    plan: SamplePlan, cell: RatingCell | int, include_replacements: bool = False,
     user: User | None = None,
 ) -> list[IssuedInvitation]:
-    """One invitation per drawn member (rated unit = the member's frame unit) not yet invited.
+    """One invitation per drawn member (rated unit = the member's frame unit) not yet invited,
+    for a rating-matrix ``cell`` (or its id).
 
     Tokens are returned once, for the download, and stored only as keyed hashes.
     """
-    cell = cell_id if isinstance(cell_id, RatingCell) else db.session.get(RatingCell, cell_id)
+    if not isinstance(cell, RatingCell):
+        cell = db.session.get(RatingCell, cell)
     survey_round = db.session.get(SurveyRound, plan.round_id)
     if cell is None or cell.round_id != plan.round_id:
         raise Refused(N_("Ô ma trận không thuộc đợt này."), code="cell_of_another_round")
@@ -339,10 +341,12 @@ def revoke_invitation(invitation: Invitation, user: User | None = None) -> None:
 
 
 def revoke_unused_invitations(
-    survey_round: SurveyRound, unit_id: int | Unit, user: User | None = None
+    survey_round: SurveyRound, unit: Unit | int, user: User | None = None
 ) -> int:
-    """Withdraw every unused (issued) invitation of a unit in the round; returns how many."""
-    unit = unit_id if isinstance(unit_id, Unit) else db.session.get(Unit, unit_id)
+    """Withdraw every unused (issued) invitation of ``unit`` (or its id) in the round; returns
+    how many."""
+    if not isinstance(unit, Unit):
+        unit = db.session.get(Unit, unit)
     if unit is None:
         raise Refused(N_("Hãy chọn một đơn vị có thư mời."), code="no_unit")
     ids = list(
