@@ -12,7 +12,7 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from survey_app.refusals import N_, Refused
+from survey_app.refusals import N_
 
 IDENTIFIER = re.compile(r"[A-Za-z0-9_-]{1,40}")
 IDENTIFIER_MESSAGE_VI = N_(
@@ -24,14 +24,6 @@ IDENTIFIER_MESSAGE_EN = (
     "characters, e.g. CCHC-2025."
 )
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def check_identifier(value: str) -> str:
-    """``value`` stripped if it is a safe identifier; refused otherwise."""
-    value = (value or "").strip()
-    if not IDENTIFIER.fullmatch(value):
-        raise Refused(IDENTIFIER_MESSAGE_VI, code="bad_identifier")
-    return value
 
 
 def ascii_filename(name: str) -> str:

@@ -132,7 +132,7 @@ def issue_plan_invitations(
     survey_round = db.session.get(SurveyRound, plan.round_id)
     if cell is None or cell.round_id != plan.round_id:
         raise Refused(N_("Ô ma trận không thuộc đợt này."), code="cell_of_another_round")
-    if survey_round.status in ("closed", "published"):
+    if not survey_round.accepts_invitations:
         raise Refused(N_("Đợt đã đóng, không phát thêm thư mời."), status=409,
                       code="round_closed")
     invited = set(

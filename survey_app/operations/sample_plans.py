@@ -221,7 +221,7 @@ def draw_plan(
     """Draw a sample and store the plan (seed, frame hash, options, allocation) with its members."""
     if frame.round_id != survey_round.id:
         raise Refused(N_("Khung mẫu không thuộc đợt này."), code="frame_of_another_round")
-    if survey_round.status in ("closed", "published"):
+    if not survey_round.accepts_draws:
         raise Refused(N_("Đợt đã đóng, không rút mẫu mới."), status=409, code="round_closed")
     seed = new_seed() if seed is None else seed
     if not 0 <= seed <= MAX_SEED:
