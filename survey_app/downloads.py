@@ -12,10 +12,8 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from survey_app.refusals import N_
-
 IDENTIFIER = re.compile(r"[A-Za-z0-9_-]{1,40}")
-IDENTIFIER_MESSAGE_VI = N_(
+IDENTIFIER_MESSAGE_VI = (
     "Mã chỉ được gồm chữ cái không dấu, chữ số, dấu gạch ngang (-) và gạch dưới "
     "(_), tối đa 40 ký tự, ví dụ CCHC-2025."
 )
