@@ -8,7 +8,6 @@ same export is byte-for-byte reproducible and its checksum can be fetched separa
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import re
 import tempfile
@@ -17,6 +16,7 @@ from importlib import metadata
 
 import numpy as np
 
+from survey_app import spreadsheets
 from survey_app.extensions import db
 from survey_app.models import (
     AuditEvent,
@@ -40,9 +40,9 @@ FORMATS = ("json", "csv", "xlsx", "sav")
 TABLES = ("criteria", "sipas", "responses", "respondents", "codebook")
 DRAFT_LABEL = "+draft.unpublished-round"
 MIMETYPES = {
-    "json": "application/json", "csv": "text/csv; charset=utf-8",
+    "json": "application/json", "csv": spreadsheets.CSV_MIMETYPE,
     "sha256": "text/plain; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": spreadsheets.XLSX_MIMETYPE,
     "sav": "application/x-spss-sav",
 }
 
@@ -290,21 +290,19 @@ def export_file(survey_round: SurveyRound, fmt: str, *, table: str | None = None
         if fmt == "sav":
             content, name = _sav_bytes(variables), f"{stem}.sav"
         elif fmt == "xlsx":
-            buffer = io.BytesIO()
-            contract.write_respondents_xlsx(variables, buffer)
-            content, name = buffer.getvalue(), f"{stem}.xlsx"
+            sheets = {"data": contract.respondent_table(variables),
+                      "codebook": contract.codebook(variables)}
+            content, name = spreadsheets.xlsx_bytes(sheets), f"{stem}.xlsx"
         else:
             headers, rows = (contract.codebook(variables) if table == "codebook"
                              else contract.respondent_table(variables))
-            content, name = contract.csv_bytes(headers, rows), f"{stem}-{table}.csv"
+            content, name = spreadsheets.csv_bytes(headers, rows), f"{stem}-{table}.csv"
     elif fmt == "csv":
         table = table or "criteria"
         headers, rows = contract.contract_tables(doc)[table]
-        content, name = contract.csv_bytes(headers, rows), f"{stem}-{table}.csv"
+        content, name = spreadsheets.csv_bytes(headers, rows), f"{stem}-{table}.csv"
     else:
-        buffer = io.BytesIO()
-        contract.write_xlsx(contract.contract_tables(doc), buffer)
-        content, name = buffer.getvalue(), f"{stem}.xlsx"
+        content, name = spreadsheets.xlsx_bytes(contract.contract_tables(doc)), f"{stem}.xlsx"
     report(4, 4)
     return ExportFile(content, name, MIMETYPES[fmt])
 

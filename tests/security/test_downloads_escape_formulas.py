@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from survey_app.extensions import db
 from survey_app.models import RatingCell, SampleFrame, SamplePlan
 from survey_app.operations.exports import TABLES
+from survey_app.refusals import Refused
 from tests.builders import (
     create_province,
     create_questionnaire,
