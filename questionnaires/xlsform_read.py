@@ -99,7 +99,8 @@ class _Import:
                    what_en: str) -> None:
         self.problem(sheet, row, column, f"{what_vi} '{column}' chưa được hỗ trợ; bỏ cột này "
                      "hoặc nhập biểu mẫu khác.",
-                     f"The {what_en} '{column}' is not supported; remove it or import another form.")
+                     f"The {what_en} '{column}' is not supported; remove it or import another "
+                     "form.")
 
     # ------------------------------------------------------------------ run
 
@@ -112,7 +113,8 @@ class _Import:
             kind_vi, kind_en = describe_file(self.path)
             raise QuestionnaireError([Problem(
                 self.file, None, None, None,
-                f"Tệp {self.file} không phải biểu mẫu XLSForm (.xlsx, .xls, .md): đây là {kind_vi}.",
+                f"Tệp {self.file} không phải biểu mẫu XLSForm (.xlsx, .xls, .md): "
+                f"đây là {kind_vi}.",
                 f"The file {self.file} is not an XLSForm workbook (.xlsx, .xls, .md): "
                 f"it is {kind_en}.")])
         from questionnaires.xlsform import _check_unpacked
@@ -178,8 +180,9 @@ class _Import:
     def map_form(self, form: dict[str, Any]) -> dict[str, Any]:
         sheets = self.sheets
         row = 2 if sheets.has_settings else None
-        for key in form:
-            if key not in CARRIED_SETTINGS | PYXFORM_ROOT:
+        written = set(sheets.settings)
+        for key in sorted(written | (set(form) - PYXFORM_ROOT)):
+            if key not in CARRIED_SETTINGS:
                 self.refuse_key("settings", row, sheets.settings_header(key), "Thiết lập",
                                 "setting")
         if form.get("namespaces") not in (None, PAR_NAMESPACE):
@@ -190,15 +193,15 @@ class _Import:
             self.problem("settings", row, "default_language",
                          f"Ngôn ngữ mặc định '{default}' không được hỗ trợ (chỉ vi, en).",
                          f"The default language '{default}' is not supported (only vi, en).")
-        self.default = tagged or self.language or "vi"
+        names = sheets.language_names()
+        codes = [code for code in map(language_code, sorted(names - {"default"})) if code]
+        self.default = tagged or self.language or (
+            "vi" if "default" in names or not codes or "vi" in codes else codes[0])
         self.untagged_seen = False
         self.languages = (form.get("par_languages") or "").split()
-        for name in sorted(sheets.language_names()):
-            code = self.default if name == "default" else language_code(name)
-            if code is not None and code not in self.languages:
+        for code in codes + ([self.default] if "default" in names or not codes else []):
+            if code not in self.languages:
                 self.languages.append(code)
-        if not self.languages:
-            self.languages = [self.default]
         self.languages.sort(key=lambda code: code != self.default)
         self.choices_data = form.get("choices") or {}
         pages = self.map_pages(form.get("children") or [])
@@ -227,7 +230,7 @@ class _Import:
                       f"No version: the file's content hash {version} is used.")
         title = self.text(form.get("title"), ("title",), "settings", row,
                           sheets.settings_header("title"))
-        for code in ("vi", "en"):
+        for code in self.languages:
             if form.get(f"par_title_{code}"):
                 title[code] = form[f"par_title_{code}"]
         data: dict[str, Any] = {
@@ -264,7 +267,8 @@ class _Import:
             return "unknown"
         if group not in RESPONDENT_GROUPS:
             self.problem("settings", row, "par_respondent_group",
-                         f"Nhóm đối tượng '{group}' không có (dùng {', '.join(RESPONDENT_GROUPS)}).",
+                         f"Nhóm đối tượng '{group}' không có "
+                         f"(dùng {', '.join(RESPONDENT_GROUPS)}).",
                          f"There is no respondent group '{group}' "
                          f"(use {', '.join(RESPONDENT_GROUPS)}).")
         return group
@@ -281,7 +285,7 @@ class _Import:
         texts: dict[str, str] = {}
         for name, text in value.items():
             if name == "default":
-                self.untagged_seen = True
+                self.untagged_seen = self.untagged_seen or sheet != "settings"
                 code = self.default
             else:
                 code = language_code(name)
@@ -292,11 +296,14 @@ class _Import:
                 continue
             if not isinstance(text, str):
                 continue  # media dicts are refused where they are read
-            texts.setdefault(code, text)
             if code not in self.languages:
-                self.languages.append(code)
+                self.problem(sheet, row, column, f"Ngôn ngữ '{code}' không có trong par_languages.",
+                             f"The language '{code}' is not in par_languages.")
+                continue
+            texts.setdefault(code, text)
             self.cells[path + (code,)] = (sheet, row, column if name == "default"
                                           else f"{column}::{name}")
+            self.cells.setdefault(path, self.cells[path + (code,)])
         return texts
 
     def fill(self, texts: dict[str, str], name: str) -> dict[str, str]:
@@ -341,7 +348,8 @@ class _Import:
         if child.get("type") in METADATA_TYPES:
             row = self.sheets.row_of(child)
             self.note("survey", row, "type",
-                      f"Dòng siêu dữ liệu '{child['type']}' được bỏ qua (máy chủ tự ghi thời gian).",
+                      f"Dòng siêu dữ liệu '{child['type']}' được bỏ qua "
+                      "(máy chủ tự ghi thời gian).",
                       f"The metadata row '{child['type']}' is left out (the server records "
                       "times itself).")
             return True
@@ -425,7 +433,7 @@ class _Import:
 
     def check_keys(self, child: dict[str, Any], row: int | None, carried: set[str]) -> None:
         column = self.sheets.column
-        for key, value in child.items():
+        for key in child:
             if key not in carried:
                 self.refuse_key("survey", row, column(key), "Cột", "column")
         for key in child.get("bind") or {}:
@@ -542,7 +550,8 @@ class _Import:
                 <= set(OTHER_LABEL.values()))
         generated = (relevant == f"selected(../{name},'other')"
                      and child.get("label") in ("Specify other.", None)
-                     and set(child) <= {"type", "name", "label", "bind"} and set(bind) == {"relevant"})
+                     and set(child) <= {"type", "name", "label", "bind"}
+                     and set(bind) == {"relevant"})
         if not (ours or generated):
             return False
         previous["other_specify"] = True

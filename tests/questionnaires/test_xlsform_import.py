@@ -1,0 +1,259 @@
+"""XLSForm import read the way pyxform (ODK) reads it; nothing dropped without a word.
+
+The forms in ``pyxform_examples/`` are pyxform's own test forms (BSD-2, see the LICENSE there);
+``pyxform_examples/RESULTS.md`` is the table of what each one gives. Regenerate it with
+``python tests/questionnaires/test_xlsform_import.py`` after a deliberate change, and read the diff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pyxform import aliases
+from pyxform.parsing.sheet_headers import process_header
+from pyxform.question import MultipleChoiceQuestion, Option
+from pyxform.survey import Survey
+
+import questionnaires as qn
+from questionnaires import xlsform_read as reader
+
+EXAMPLES = Path(__file__).with_name("pyxform_examples")
+TABLE = EXAMPLES / "RESULTS.md"
+
+
+def md(survey: list[list[str]], choices: list[list[str]] | None = None,
+       settings: list[list[str]] | None = None) -> str:
+    """An XLSForm in pyxform's markdown form."""
+    text = ""
+    for name, rows in (("survey", survey), ("choices", choices), ("settings", settings)):
+        if rows:
+            text += f"| {name} |\n" + "".join(
+                "| | " + " | ".join(cell for cell in row) + " |\n" for row in rows)
+    return text
+
+
+def write(tmp_path: Path, text: str, name: str = "form.md") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------- pyxform's own forms
+
+
+def outcome(path: Path) -> str:
+    try:
+        imported = qn.import_xlsform(path, respondent_group="citizen")
+    except qn.QuestionnaireError as error:
+        first = error.problems[0]
+        return f"refused ({len(error.problems)}): {first.message_en}"
+    summary = imported.summary()
+    return f"imports: {summary['questions']} questions, {summary['pages']} pages"
+
+
+def example_files() -> list[Path]:
+    return sorted(p for p in EXAMPLES.iterdir()
+                  if p.suffix in (".md", ".xls", ".xlsx") and p != TABLE)
+
+
+def table() -> str:
+    rows = [(path.name, outcome(path)) for path in example_files()]
+    imported = sum(result.startswith("imports") for _, result in rows)
+    lines = [f"Imported {imported} of {len(rows)} of pyxform's test forms; the others are refused",
+             "with a sentence naming what is not supported.", "", "| form | result |",
+             "|---|---|"]
+    lines += [f"| {name} | {result.replace('|', '/')} |" for name, result in rows]
+    return "\n".join(lines) + "\n"
+
+
+def test_pyxform_example_forms_import_or_are_refused_by_name_as_the_table_says():
+    assert table() == TABLE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", example_files(), ids=lambda p: p.name)
+def test_each_refusal_names_what_is_not_supported(path):
+    try:
+        qn.import_xlsform(path, respondent_group="citizen")
+    except qn.QuestionnaireError as error:
+        for problem in error.problems:
+            assert problem.file == path.name
+            assert problem.column or "'" in problem.message_en, problem
+
+
+# --------------------------------------------------------------------- read as ODK reads
+
+
+def test_aliases_case_and_old_type_spellings_are_read_as_pyxform_reads_them(tmp_path):
+    path = write(tmp_path, md(
+        [["Type", "Name", "Label::Vietnamese (vi)", "Label::English (en)", "relevance",
+          "bind::constraint", "bind::required", "Appearance"],
+         ["select one from yn", "used", "Dùng?", "Used?", "", "", "yes", ""],
+         ["begin group", "more", "Thêm", "More", "${used} = 'y'", "", "", "field-list"],
+         ["integer", "times", "Mấy lần", "How often", "", ". > 0", "true()", ""],
+         ["end group", "", "", "", "", "", "", ""]],
+        [["list name", "name", "label::Vietnamese (vi)", "label::English (en)"],
+         ["yn", "y", "Có", "Yes"], ["yn", "n", "Không", "No"]]))
+    q = qn.import_xlsform(path, respondent_group="citizen").questionnaire
+    assert q.question("used").type == "single" and q.question("used").required
+    assert [c.name for c in q.question("used").choices] == ["y", "n"]
+    assert q.page("more").relevant == "${used} = 'y'"
+    times = q.question("times")
+    assert times.constraint == ". > 0" and times.required and times.label.en == "How often"
+    assert q.languages == ("vi", "en")
+
+
+def test_xls_files_are_read_with_xlrd():
+    q = qn.import_xlsform(EXAMPLES / "specify_other.xls", "citizen").questionnaire
+    sex = q.question("sex")
+    assert sex.other_specify and [c.name for c in sex.choices][-1] == "other"
+
+
+@pytest.mark.parametrize(("name", "content", "words"), [
+    ("form.xlsx", b"%PDF-1.4 not a workbook", "it is a PDF document"),
+    ("form.xlsx", b"", "it is an empty file"),
+    ("form.txt", "tên,tuổi\n".encode(), "is not an XLSForm workbook"),
+    ("form.xls", b"\x00\x01\x02\xff\xfe", "binary data of an unknown kind"),
+])
+def test_a_file_that_is_not_a_workbook_gets_one_sentence(tmp_path, name, content, words):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(qn.QuestionnaireError) as caught:
+        qn.import_xlsform(path, "citizen")
+    [problem] = caught.value.problems
+    assert name in problem.message_en and words in problem.message_en
+    assert problem.message_vi != problem.message_en
+
+
+# --------------------------------------------------------------------- settings optional
+
+
+SIMPLE = md([["type", "name", "label"], ["text", "who", "Ai"]])
+
+
+def test_settings_are_optional_id_from_the_file_name_version_from_its_hash(tmp_path):
+    path = write(tmp_path, SIMPLE, "kobo_form.md")
+    imported = qn.import_xlsform(path, respondent_group="delegate")
+    q = imported.questionnaire
+    assert q.id == "kobo_form" and q.respondent_group == "delegate"
+    assert q.version == hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    said = " ".join(note.message_en for note in imported.notes)
+    assert "file name" in said and "content hash" in said and "read as 'vi'" in said
+
+
+def test_respondent_group_missing_or_unknown_is_refused_by_name(tmp_path):
+    path = write(tmp_path, SIMPLE)
+    with pytest.raises(qn.QuestionnaireError) as missing:
+        qn.import_xlsform(path)
+    assert any(p.column == "par_respondent_group" and "--respondent-group" in p.message_en
+               for p in missing.value.problems)
+    with pytest.raises(qn.QuestionnaireError) as unknown:
+        qn.import_xlsform(path, respondent_group="martians")
+    assert any("'martians'" in p.message_en for p in unknown.value.problems)
+
+
+def test_a_missing_translation_falls_back_with_a_note(tmp_path):
+    path = write(tmp_path, md(
+        [["type", "name", "label::Vietnamese (vi)", "label::English (en)"],
+         ["text", "who", "Ai", "Who"], ["integer", "age", "Tuổi", ""]],
+        settings=[["form_id", "version", "par_respondent_group"], ["f", "1", "citizen"]]))
+    imported = qn.import_xlsform(path)
+    assert imported.questionnaire.question("age").label.en == "Tuổi"
+    assert any("'en'" in n.message_en and "age" in n.message_en for n in imported.notes)
+
+
+def test_untagged_labels_follow_default_language(tmp_path):
+    path = write(tmp_path, md([["type", "name", "label"], ["text", "who", "Who"]],
+                              settings=[["default_language"], ["English (en)"]]))
+    q = qn.import_xlsform(path, "citizen").questionnaire
+    assert q.languages == ("en",) and q.question("who").label.en == "Who"
+
+
+# --------------------------------------------------------------------- never silent
+
+
+def _columns(slots: tuple[str, ...], table: dict) -> list[str]:
+    """pyxform's known columns; ``bind``, ``control``, ``body``, ``children`` are containers
+    (a column ``bind::x`` is the key ``x`` of ``bind``), not columns that hold a value."""
+    names = {s for s in slots if not s.startswith("_")} - {"parent", "extra_data", "actions"}
+    return sorted((names | set(table)) - {"bind", "control", "body", "children"})
+
+
+VALUES = {"relevant": "${a} = 1", "relevance": "${a} = 1", "constraint": ". > 0",
+          "required": "yes", "read_only": "yes", "readonly": "yes", "calculation": "1 + 1",
+          "calculate": "1 + 1", "default": "1", "trigger": "${a}", "choice_filter": "name = 'y'",
+          "parameters": "randomize=true", "appearance": "multiline"}
+
+
+@pytest.mark.parametrize("column", _columns(MultipleChoiceQuestion.get_slot_names(),
+                                            aliases.survey_header))
+def test_every_survey_column_pyxform_knows_is_carried_or_refused(tmp_path, column):
+    value = VALUES.get(column, "x")
+    path = write(tmp_path, md(
+        [["type", "name", "label", column if column not in ("type", "name", "label") else "hint"],
+         ["integer", "a", "A", ""], ["select_one yn", "b", "B", value]],
+        [["list_name", "name", "label"], ["yn", "y", "Có"], ["yn", "n", "Không"]]))
+    _carried_or_refused(path, column, "survey", aliases.survey_header,
+                        set(MultipleChoiceQuestion.get_slot_names()),
+                        reader.CARRIED_QUESTION | {("bind", k) for k in reader.CARRIED_BIND}
+                        | {("control", k) for k in reader.CARRIED_CONTROL})
+
+
+@pytest.mark.parametrize("column", _columns(Option.get_slot_names(), aliases.list_header))
+def test_every_choices_column_pyxform_knows_is_carried_or_refused(tmp_path, column):
+    header = ["list_name", "name", "label"] + ([column] if column not in
+                                               ("name", "label", "list name", "list_name") else [])
+    row = ["yn", "y", "Có"] + (["x"] if len(header) == 4 else [])
+    path = write(tmp_path, md([["type", "name", "label"], ["select_one yn", "b", "B"]],
+                              [header, row]))
+    _carried_or_refused(path, column, "choices", aliases.list_header,
+                        set(Option.get_slot_names()), reader.CARRIED_CHOICE | {"list name"})
+
+
+@pytest.mark.parametrize("column", _columns(Survey.get_slot_names(), aliases.settings_header))
+def test_every_setting_pyxform_knows_is_carried_or_refused(tmp_path, column):
+    path = write(tmp_path, md([["type", "name", "label"], ["text", "a", "A"]],
+                              settings=[[column], ["x1" if column != "clean_text_values"
+                                                   else "no"]]))
+    _carried_or_refused(path, column, "settings", aliases.settings_header,
+                        set(Survey.get_slot_names()), reader.CARRIED_SETTINGS)
+
+
+def _carried_or_refused(path: Path, column: str, sheet: str, table: dict, columns: set[str],
+                        carried: set) -> None:
+    tokens = process_header(column, False, table, columns)[1]
+    key = tokens if tokens[0] in ("bind", "control") else tokens[0]
+    try:
+        qn.import_xlsform(path, respondent_group="citizen")
+    except qn.QuestionnaireError as error:
+        said = [(p.column or "") + " " + p.message_en for p in error.problems]
+        assert any(column in text or tokens[-1] in text for text in said), said
+        return
+    assert key in carried or column in ("hint", "label", "name", "type"), (
+        f"{sheet} column {column!r} was dropped without a word")
+
+
+# --------------------------------------------------------------------- the command
+
+
+def test_cli_import_prints_what_it_changed_and_a_summary(tmp_path):
+    from survey_app.commands.questionnaire import questionnaire_cli
+
+    path = write(tmp_path, SIMPLE, "hoi.md")
+    out = tmp_path / "hoi.yaml"
+    runner = CliRunner()
+    refused = runner.invoke(questionnaire_cli, ["import-xlsform", str(path), str(out)])
+    assert refused.exit_code == 1 and not out.exists()
+    assert "par_respondent_group" in refused.output
+    done = runner.invoke(questionnaire_cli, ["import-xlsform", str(path), str(out),
+                                             "--respondent-group", "citizen"])
+    assert done.exit_code == 0, done.output
+    assert "content hash" in done.output and "1 câu hỏi / questions" in done.output
+    assert qn.load(out).id == "hoi"
+
+
+if __name__ == "__main__":
+    TABLE.write_text(table(), encoding="utf-8")
+    print(TABLE.read_text(encoding="utf-8"))
