@@ -4,7 +4,8 @@ Mapping (see the README for the table):
 
 - pages are top-level ``begin_group`` rows with ``appearance`` ``field-list``, whose
   ``relevant`` is the page's condition; other top-level rows are gathered into pages
-  ``page_1``, ``page_2``, … on import;
+  ``page_1``, ``page_2``, … without a group (``group: false``), written back as they were, so
+  every question keeps its data path;
 - ``other_specify`` is written as a choice ``other`` plus a required text row ``<name>_other``
   relevant when ``selected(${name}, 'other')``; on import that pattern is folded back;
 - ``max_choices`` N is written both as ``bind::par:max_choices`` and as
@@ -126,6 +127,10 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
                          "required": "yes"})
 
     for page in q.pages:
+        if not page.group:  # rows outside any group keep their data paths
+            for question in page.questions:
+                add_question(question)
+            continue
         rows.append({"type": "begin_group", "name": page.name, **texts("label", page.title),
                      "relevant": page.relevant, "appearance": "field-list"})
         for question in page.questions:

@@ -376,12 +376,14 @@ class _Import:
         names = ", ".join(str(child.get("name")) for child in loose[:3])
         row = self.sheets.row_of(loose[0])
         self.note("survey", row, "name",
-                  f"Các câu ngoài nhóm field-list ({names}…) được xếp vào trang page_{number}.",
-                  f"The questions outside a field-list group ({names}…) are put on page "
-                  f"page_{number}.")
+                  f"Các câu ngoài nhóm field-list ({names}…) được hiển thị cùng trang "
+                  f"page_{number}; đường dẫn dữ liệu giữ nguyên.",
+                  f"The questions outside a field-list group ({names}…) are shown together "
+                  f"on page page_{number}; their data paths stay as written.")
         texts = {"vi": f"Trang {number}", "en": f"Page {number}"}
         title = {code: texts[code] for code in self.languages if code in texts}
-        return {"name": f"page_{number}", "title": title, "_children": list(loose)}
+        return {"name": f"page_{number}", "title": title, "group": False,
+                "_children": list(loose)}
 
     def questions(self, children: list[dict[str, Any]], path: tuple) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []

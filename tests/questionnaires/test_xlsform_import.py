@@ -257,3 +257,115 @@ def test_cli_import_prints_what_it_changed_and_a_summary(tmp_path):
 if __name__ == "__main__":
     TABLE.write_text(table(), encoding="utf-8")
     print(TABLE.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------- round trip
+
+
+RICH = md(
+    [["type", "name", "label::Vietnamese (vi)", "label::English (en)", "relevant", "constraint",
+      "required", "appearance"],
+     ["start", "start", "", "", "", "", "", ""],
+     ["select_one yn or_other", "used", "Dùng?", "Used?", "", "", "yes", ""],
+     ["integer", "age", "Tuổi", "Age", "", ". >= 18", "yes", ""],
+     ["begin_group", "svc", "Dịch vụ", "Service", "${used} = 'y'", "", "", ""],
+     ["select_multiple yn", "pick", "Chọn", "Pick", "", "count-selected(.) <= 1", "", ""],
+     ["end_group", "", "", "", "", "", "", ""],
+     ["begin_group", "p2", "Trang 2", "Page 2", "${age} > 20", "", "", "field-list"],
+     ["text", "why", "Vì sao", "Why", "", "", "yes", "multiline"],
+     ["end_group", "", "", "", "", "", "", ""],
+     ["date", "when", "Khi nào", "When", "", "", "", ""]],
+    [["list_name", "name", "label::Vietnamese (vi)", "label::English (en)"],
+     ["yn", "y", "Có", "Yes"], ["yn", "n", "Không", "No"]],
+    [["form_id", "version", "par_respondent_group"], ["rich", "1", "citizen"]])
+
+
+def _xform_fields(path: Path) -> dict[str, dict[str, str]]:
+    """Data path → the bind's type, relevant, constraint, calculate and required (references
+    written as names, since pyxform writes ``${x}`` as ``/data/x`` and ``or_other`` as ``../x``;
+    spaces removed, since pyxform pads references)."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    from pyxform.xls2xform import convert
+
+    root = ET.fromstring(convert(xlsform=str(path)).xform)
+    fields = {}
+    for bind in root.iter("{http://www.w3.org/2002/xforms}bind"):
+        path_ = bind.get("nodeset")
+        if path_.startswith("/data/meta"):
+            continue
+        fields[path_] = {key: re.sub(r"(?:/data(?:/\w+)*|\.\.)/(\w+)", r"\1",
+                                     "".join(bind.get(key, "").split()))
+                         for key in ("type", "relevant", "constraint", "calculate", "required")}
+    return fields
+
+
+@pytest.mark.parametrize("source", ["rich"] + [p.name for p in example_files()])
+def test_export_of_an_import_gives_the_same_xform_fields(tmp_path, source):
+    path = write(tmp_path, RICH, "rich.md") if source == "rich" else EXAMPLES / source
+    try:
+        imported = qn.import_xlsform(path, respondent_group="citizen")
+    except qn.QuestionnaireError:
+        return  # refused forms are covered by the table
+    exported = tmp_path / "again.xlsx"
+    qn.write_xlsform(imported.questionnaire, exported)
+    before, after = _xform_fields(path), _xform_fields(exported)
+    notes = " ".join(note.message_en for note in imported.notes)
+    for field, binds in before.items():
+        if field not in after:  # only metadata rows are left out, and the import says so
+            assert field.rsplit("/", 1)[-1] in reader.METADATA_TYPES, field
+            assert "metadata row" in notes
+            continue
+        again = after[field]
+        if field.endswith("_other") and "is required when 'other' is chosen" in notes:
+            binds, again = {**binds, "required": ""}, {**again, "required": ""}
+        if binds.get("constraint") != again.get("constraint") and "count-selected" in (
+                binds.get("constraint") or ""):
+            binds, again = {**binds, "constraint": ""}, {**again, "constraint": ""}
+        assert binds == again, field
+    assert set(after) <= set(before)
+
+
+# --------------------------------------------------------------------- structure kept
+
+
+GROUPLESS = """\
+id: loose
+version: "1"
+title: {vi: Phiếu, en: Form}
+respondent_group: citizen
+pages:
+- name: page_1
+  title: {vi: Trang 1, en: Page 1}
+  group: false
+  questions:
+  - {name: a, type: integer, label: {vi: A, en: A}}
+- name: p2
+  title: {vi: Trang 2, en: Page 2}
+  questions:
+  - {name: b, type: text, label: {vi: B, en: B}}
+"""
+
+
+def test_a_page_without_group_keeps_data_paths_through_yaml_and_xlsform(tmp_path):
+    q = qn.load(GROUPLESS)
+    assert not q.page("page_1").group and q.page("p2").group
+    assert qn.load(qn.dump_yaml(q)) == q
+    path = tmp_path / "loose.xlsx"
+    qn.write_xlsform(q, path)
+    assert set(_xform_fields(path)) == {"/data/a", "/data/p2/b"}
+    assert qn.read_xlsform(path) == q
+    assert "group" not in qn.load_bundled("sipas_2025").to_dict()["pages"][0]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    (GROUPLESS.replace("  group: false\n", "  group: false\n  relevant: \"1 = 1\"\n"),
+     "cannot have a relevant condition"),
+    (GROUPLESS.replace("  title: {vi: Trang 2, en: Page 2}\n",
+                       "  title: {vi: Trang 2, en: Page 2}\n  group: false\n"), "in a row"),
+])
+def test_a_page_without_group_has_no_condition_and_never_two_in_a_row(text, words):
+    with pytest.raises(qn.QuestionnaireError) as caught:
+        qn.load(text)
+    assert any(words in p.message_en for p in caught.value.problems)
