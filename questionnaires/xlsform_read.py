@@ -134,8 +134,10 @@ class _Import:
         try:
             form = workbook_to_json(copy.deepcopy(definition), fallback_form_name=self.path.stem,
                                     warnings=warnings)
-        except (PyXFormError, Exception) as error:  # noqa: BLE001 - pyxform is the judge here
+        except Exception as error:  # noqa: BLE001 - pyxform is the judge here
             text = str(error).strip()
+            if not isinstance(error, PyXFormError):  # pyxform tripped over the form
+                text = f"{type(error).__name__}: {text}"
             found = re.search(r"\[row\s*:\s*(\d+)\]", text)
             row = int(found.group(1)) if found else None
             sheet = re.search(r"On the '(\w+)' sheet", text)

@@ -77,15 +77,13 @@ def validate_command(file: str, pack_name: str | None) -> None:
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.option("--respondent-group", default=None,
               type=click.Choice(list(questionnaires.RESPONDENT_GROUPS)),
-              help="Nhóm đối tượng khi biểu mẫu không ghi par_respondent_group / the respondent "
-                   "group when the form has no par_respondent_group.")
+              help="The respondent group when the form has no par_respondent_group.")
 @click.option("--language", default=None, type=click.Choice(["vi", "en"]),
-              help="Ngôn ngữ của nhãn không ghi ngôn ngữ / the language of untagged labels "
-                   "when the form has no default_language.")
+              help="The language of untagged labels when the form has no default_language.")
 def import_xlsform_command(xlsform: str, out: str, respondent_group: str | None,
                            language: str | None) -> None:
     """Convert an XLSForm (.xlsx, .xls, .md) to the YAML format in OUT (nothing written on
-    error); print what the import decided and a summary."""
+    error); print what the import decided (notes) and a summary."""
     try:
         imported = questionnaires.import_xlsform(xlsform, respondent_group, language)
     except QuestionnaireError as error:
@@ -94,14 +92,12 @@ def import_xlsform_command(xlsform: str, out: str, respondent_group: str | None,
     questionnaire = imported.questionnaire
     Path(out).write_text(questionnaires.dump_yaml(questionnaire), encoding="utf-8")
     for note in imported.notes:
-        click.echo(f"{note.location()}: {note.message_vi} / {note.message_en}")
-    if not imported.notes:
-        click.echo("Không thay đổi gì / nothing changed.")
+        click.echo(str(note))
     summary = imported.summary()
     click.echo(f"{questionnaire.id} {questionnaire.version} → {out}: "
-               f"{summary['questions']} câu hỏi / questions, {summary['pages']} trang / pages, "
-               f"ngôn ngữ / languages {' '.join(summary['languages'])}, "
-               f"{summary['rules']} điều kiện / rules.")
+               f"questions={summary['questions']} pages={summary['pages']} "
+               f"languages={','.join(summary['languages'])} rules={summary['rules']} "
+               f"notes={len(imported.notes)}")
 
 
 @questionnaire_cli.command("export-xlsform")

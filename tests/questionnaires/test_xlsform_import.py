@@ -250,7 +250,8 @@ def test_cli_import_prints_what_it_changed_and_a_summary(tmp_path):
     done = runner.invoke(questionnaire_cli, ["import-xlsform", str(path), str(out),
                                              "--respondent-group", "citizen"])
     assert done.exit_code == 0, done.output
-    assert "content hash" in done.output and "1 câu hỏi / questions" in done.output
+    assert "content hash" in done.output and "questions=1 pages=1" in done.output
+    assert f"notes={done.output.count(chr(10)) - 1}" in done.output
     assert qn.load(out).id == "hoi"
 
 
@@ -369,3 +370,53 @@ def test_a_page_without_group_has_no_condition_and_never_two_in_a_row(text, word
     with pytest.raises(qn.QuestionnaireError) as caught:
         qn.load(text)
     assert any(words in p.message_en for p in caught.value.problems)
+
+
+# --------------------------------------------------------------------- a Kobo-style form
+
+
+KOBO_SURVEY = [
+    ["type", "name", "label::Tiếng Việt (vi)", "label::English (en)", "relevant", "required",
+     "calculation"],
+    ["start", "start", "", "", "", "", ""],
+    ["end", "end", "", "", "", "", ""],
+    ["select_one dv or_other", "dich_vu", "Dịch vụ đã dùng", "Service used", "", "yes", ""],
+    ["integer", "so_lan", "Số lần", "Times", "${dich_vu} != 'khac'", "", ""],
+    ["begin_group", "danh_gia", "Đánh giá", "Rating", "${so_lan} > 0", "", ""],
+    ["select_one hl", "hai_long", "Hài lòng?", "Satisfied?", "", "yes", ""],
+    ["end_group", "", "", "", "", "", ""],
+]
+KOBO_CHOICES = [
+    ["list_name", "name", "label::Tiếng Việt (vi)", "label::English (en)"],
+    ["dv", "dat_dai", "Đất đai", "Land"], ["dv", "khac", "Khác", "Else"],
+    ["hl", "co", "Có", "Yes"], ["hl", "khong", "Không", "No"],
+]
+
+
+def test_a_kobo_style_vietnamese_form_imports_without_settings_and_answers(tmp_path):
+    path = write(tmp_path, md(KOBO_SURVEY, KOBO_CHOICES), "kobo.md")
+    imported = qn.import_xlsform(path, respondent_group="citizen")
+    q = imported.questionnaire
+    assert q.languages == ("vi", "en") and q.question("hai_long").label.en == "Satisfied?"
+    assert q.question("dich_vu").other_specify
+    answers = {"dich_vu": "other", "dich_vu_other": "Hộ tịch", "so_lan": 2, "hai_long": "co"}
+    assert q.validate(answers) == []
+    assert q.relevant_names({"dich_vu": "khac"}) >= {"dich_vu"}
+    assert "so_lan" not in q.relevant_names({"dich_vu": "khac"})
+    assert {n.message_en.split("'")[1] for n in imported.notes if "metadata" in n.message_en} \
+        == {"start", "end"}
+
+
+def test_a_kobo_form_with_a_repeat_and_a_calculate_is_refused_naming_both(tmp_path):
+    survey = KOBO_SURVEY + [
+        ["calculate", "tong", "", "", "", "", "${so_lan} * 2"],
+        ["begin_repeat", "thanh_vien", "Thành viên", "Member", "", "", ""],
+        ["text", "ten", "Tên", "Name", "", "", ""],
+        ["end_repeat", "", "", "", "", "", ""]]
+    path = write(tmp_path, md(survey, KOBO_CHOICES), "kobo.md")
+    with pytest.raises(qn.QuestionnaireError) as caught:
+        qn.import_xlsform(path, respondent_group="citizen")
+    said = {(p.row, p.column, p.message_en) for p in caught.value.problems}
+    assert any(row == 9 and "'calculate'" in text for row, _, text in said)
+    assert any(row == 10 and "'repeat'" in text for row, _, text in said)
+    assert any(row == 9 and column == "calculation" for row, column, _ in said)
