@@ -230,6 +230,9 @@ class _Import:
             self.note("settings", row, "version",
                       f"Không có phiên bản: dùng mã băm nội dung tệp {version}.",
                       f"No version: the file's content hash {version} is used.")
+        if "title" not in sheets.settings:
+            self.note("settings", row, "form_title", "Không có form_title: tiêu đề là mã phiếu.",
+                      "No form_title: the title is the form id.")
         title = self.text(form.get("title"), ("title",), "settings", row,
                           sheets.settings_header("title"))
         for code in self.languages:
@@ -249,9 +252,12 @@ class _Import:
                  if form.get(f"par_sipas_{part}")}
         if sipas:
             data["sipas"] = sipas
-        for key in ("id", "version", "respondent_group", "title", "description", "sipas",
-                    "languages"):
-            self.cells[(key,)] = ("settings", row, key)
+        for key, header in (("id", sheets.settings_header("id_string")), ("version", "version"),
+                            ("respondent_group", "par_respondent_group"),
+                            ("title", sheets.settings_header("title")),
+                            ("description", "par_description_vi"),
+                            ("sipas", "par_sipas_service"), ("languages", "par_languages")):
+            self.cells[(key,)] = ("settings", row, header)
         return data
 
     def respondent_group(self, written: str | None, row: int | None) -> str:

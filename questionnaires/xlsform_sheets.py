@@ -13,17 +13,9 @@ from collections import defaultdict, deque
 from pathlib import Path
 from typing import Any
 
-from pyxform import aliases
-from pyxform.parsing.sheet_headers import process_header
-from pyxform.question import MultipleChoiceQuestion, Option
-from pyxform.survey import Survey
-
 __all__ = ["LANGUAGE_NAMES", "Sheets", "describe_file", "language_code"]
 
 LANGUAGE_NAMES = {"vi": ("vi", "vietnamese", "tiếng việt"), "en": ("en", "english")}
-SURVEY_COLUMNS = set(MultipleChoiceQuestion.get_slot_names())
-CHOICE_COLUMNS = set(Option.get_slot_names())
-SETTINGS_COLUMNS = set(Survey.get_slot_names())
 
 
 def language_code(name: str) -> str | None:
@@ -41,6 +33,8 @@ def language_code(name: str) -> str | None:
 
 def _headers(header_rows: Any, aliases_table: dict, columns: set[str]) -> dict[str, tuple]:
     """Original header → pyxform's tokens (``"bind:relevant"`` → ``("bind", "relevant")``)."""
+    from pyxform.parsing.sheet_headers import process_header
+
     headers = list(header_rows[0]) if header_rows else []
     double = any("::" in header for header in headers)
     return {header: process_header(header, double, aliases_table, columns)[1]
@@ -51,12 +45,16 @@ class Sheets:
     """Rows and headers of the ``survey``, ``choices`` and ``settings`` sheets."""
 
     def __init__(self, definition: Any) -> None:
+        from pyxform import aliases  # imported when a form is read: pyxform is slow to import
+        from pyxform.question import MultipleChoiceQuestion, Option
+        from pyxform.survey import Survey
+
         self.survey_headers = _headers(definition.survey_header, aliases.survey_header,
-                                       SURVEY_COLUMNS)
+                                       set(MultipleChoiceQuestion.get_slot_names()))
         self.choice_headers = _headers(definition.choices_header, aliases.list_header,
-                                       CHOICE_COLUMNS)
+                                       set(Option.get_slot_names()))
         self.settings_headers = _headers(definition.settings_header, aliases.settings_header,
-                                         SETTINGS_COLUMNS)
+                                         set(Survey.get_slot_names()))
         self.survey_rows = list(definition.survey or [])
         self.has_settings = bool(definition.settings)
         self.settings = {self.settings_headers.get(k, (k,))[0]: v
