@@ -31,6 +31,7 @@ __all__ = ["CARRIED_BIND", "CARRIED_CHOICE", "CARRIED_CONTROL", "CARRIED_QUESTIO
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".md")
 CARRIED_QUESTION = {"type", "name", "label", "hint", "bind", "control", "parameters", "itemset",
                     "list_name", "choices", "children"}
+PAGE_CARRIED = {"type", "name", "label", "bind", "control", "children"}  # field-list groups
 CARRIED_BIND = {"relevant", "required", "constraint", "jr:constraintMsg", "par:criterion",
                 "par:max_choices", "par:max_length"}
 CARRIED_CONTROL = {"appearance"}
@@ -365,11 +366,22 @@ class _Import:
 
     def page(self, child: dict[str, Any], row: int | None, index: int) -> dict[str, Any]:
         path = ("pages", index)
-        self.check_keys(child, row, CARRIED_QUESTION - {"choices", "itemset", "list_name"})
+        self.check_keys(child, row, PAGE_CARRIED)
         bind = child.get("bind") or {}
-        page: dict[str, Any] = {"name": child.get("name"), "_children": child.get("children", [])}
-        page["title"] = self.fill(self.text(child.get("label"), path + ("title",), "survey", row,
-                                            self.sheets.column("label")), child.get("name", ""))
+        for key in bind:
+            if key != "relevant":
+                self.refuse_key("survey", row, self.sheets.column("bind", key), "Cột của trang",
+                                "page column")
+        name = str(child.get("name"))
+        page: dict[str, Any] = {"name": name, "_children": child.get("children", [])}
+        title = self.text(child.get("label"), path + ("title",), "survey", row,
+                          self.sheets.column("label"))
+        if not title:
+            self.note("survey", row, self.sheets.column("label"),
+                      f"Trang '{name}' không có nhãn: tên trang là tiêu đề.",
+                      f"The page '{name}' has no label: its name is its title.")
+            title = {code: name for code in self.languages}
+        page["title"] = self.fill(title, name)
         if bind.get("relevant"):
             page["relevant"] = bind["relevant"]
         self.cells[path] = self.cells[path + ("name",)] = ("survey", row, "name")

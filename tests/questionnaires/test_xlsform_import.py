@@ -420,3 +420,22 @@ def test_a_kobo_form_with_a_repeat_and_a_calculate_is_refused_naming_both(tmp_pa
     assert any(row == 9 and "'calculate'" in text for row, _, text in said)
     assert any(row == 10 and "'repeat'" in text for row, _, text in said)
     assert any(row == 9 and column == "calculation" for row, column, _ in said)
+
+
+def test_a_page_keeps_only_what_a_page_can_hold(tmp_path):
+    path = write(tmp_path, md(
+        [["type", "name", "label", "hint", "appearance", "required"],
+         ["begin_group", "p1", "", "", "field-list", ""],
+         ["text", "a", "A", "", "", ""],
+         ["end_group", "", "", "", "", ""],
+         ["begin_group", "p2", "P2", "Gợi ý", "field-list", "yes"],
+         ["text", "b", "B", "", "", ""],
+         ["end_group", "", "", "", "", ""]]), "pages.md")
+    with pytest.raises(qn.QuestionnaireError) as caught:
+        qn.import_xlsform(path, "citizen")
+    assert {(p.row, p.column) for p in caught.value.problems} == {(5, "hint"), (5, "required")}
+    path.write_text(path.read_text("utf-8").replace("Gợi ý", "").replace("field-list | yes",
+                                                                          "field-list | "))
+    imported = qn.import_xlsform(path, "citizen")
+    assert imported.questionnaire.page("p1").title.vi == "p1"
+    assert any("has no label" in note.message_en for note in imported.notes)
