@@ -74,7 +74,8 @@ def poststratify_weights(weights: np.ndarray, groups, totals: dict):
 
 
 def _scaled(weights, pop, sample, codes):
-    """``weights · pop/sample`` per group; rows of zero weight (a replicate's dropped PSUs) stay 0."""
+    """``weights · pop/sample`` per group; rows of zero weight (a replicate's dropped PSUs) stay
+    0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = pop / sample
     return np.where(weights > 0, weights * np.nan_to_num(factor[codes], posinf=0.0), 0.0)
@@ -159,7 +160,8 @@ def _calfun(calfun: str, lower: float, upper: float):
 
 def calibrate_weights(weights, X, population_totals, calfun="linear", bounds=None,
                       maxit=50, epsilon=1e-7):
-    """GREG calibration of ``weights`` so that ``Σ w_new X = population_totals`` (R's ``calibrate``).
+    """GREG calibration of ``weights`` so that ``Σ w_new X = population_totals`` (R's
+    ``calibrate``).
 
     Parameters
     ----------

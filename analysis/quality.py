@@ -72,7 +72,8 @@ def _vector_keys(vectors) -> np.ndarray:
     return np.asarray(keys, dtype=object)
 
 
-def burst_duplicate_flags(vectors, times, entry_points, *, window_seconds: float = 600) -> np.ndarray:
+def burst_duplicate_flags(vectors, times, entry_points, *,
+                          window_seconds: float = 600) -> np.ndarray:
     """True where an identical answer vector came through the same entry point within the window.
 
     ``times`` are submission times in seconds (any origin); ``NaN`` in ``vectors`` is a blank.

@@ -50,7 +50,8 @@ def cronbach_alpha(items, *, confidence: float = 0.95) -> Reliability:
     """
     x = np.asarray(items, dtype=float)
     if x.ndim != 2 or x.shape[1] < 2:
-        raise ValueError("Cronbach's alpha needs a respondents × items matrix with at least 2 items.")
+        raise ValueError("Cronbach's alpha needs a respondents × items matrix with at least 2 "
+                         "items.")
     if not 0 < confidence < 1:
         raise ValueError("confidence must lie strictly between 0 and 1.")
     x = x[~np.isnan(x).any(axis=1)]

@@ -31,7 +31,8 @@ def frame_csv(rows: int, units: list[str]) -> bytes:
     lines = ["ma_ho_so,ma_don_vi,thu_tuc,ngay_tra_ket_qua,ho_ten,so_dien_thoai"]
     for i in range(rows):
         lines.append(
-            f"HS{i:08d},{units[i % len(units)]},Cấp giấy phép xây dựng,15/08/2025,Người dân {i},09{i:08d}"
+            f"HS{i:08d},{units[i % len(units)]},Cấp giấy phép xây dựng,15/08/2025,"
+            f"Người dân {i},09{i:08d}"
         )
     return ("\n".join(lines) + "\n").encode()
 
@@ -81,7 +82,8 @@ def run(rows: int, database_url: str, instance: str) -> None:
         db.session.commit()
         data = frame_csv(rows, codes)
         print(
-            f"frame: {rows:,} rows, {len(data) / 1e6:.1f} MB CSV, database {make_url(database_url).get_backend_name()}"
+            f"frame: {rows:,} rows, {len(data) / 1e6:.1f} MB CSV, "
+            f"database {make_url(database_url).get_backend_name()}"
         )
 
         start = time.perf_counter()
@@ -153,7 +155,8 @@ def run(rows: int, database_url: str, instance: str) -> None:
             ("draw + store 3,000 members and 500 replacements", draw_time),
             ("verify: redraw from the stored seed and compare", verify_time),
             (
-                f"baseline: one ORM object + flush per row (x{rows // slice_rows} of {slice_rows:,})",
+                f"baseline: one ORM object + flush per row "
+                f"(x{rows // slice_rows} of {slice_rows:,})",
                 orm_time,
             ),
         ):

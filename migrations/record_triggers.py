@@ -202,7 +202,8 @@ def create_statements(dialect: str, tables=TABLES) -> list[str]:
 
 
 def drop_statements(dialect: str, tables=TABLES, *, functions: bool = False) -> list[str]:
-    """SQL dropping the triggers on ``tables`` (on PostgreSQL, their functions with ``functions``)."""
+    """SQL dropping the triggers on ``tables`` (on PostgreSQL, their functions with
+    ``functions``)."""
     if dialect == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {name}" for name in trigger_names(dialect, tables)]
     if dialect == "postgresql":

@@ -21,7 +21,7 @@ Locate = Callable[[Path], tuple[str | None, int | None, str | None]]
 
 FORM_KEYS = ("id", "version", "title", "description", "languages", "respondent_group",
              "sipas", "choice_lists", "pages")
-PAGE_KEYS = ("name", "title", "relevant", "questions")
+PAGE_KEYS = ("name", "title", "relevant", "group", "questions")
 QUESTION_KEYS = ("name", "type", "label", "hint", "required", "relevant", "constraint",
                  "constraint_message", "choices", "list_name", "max_choices", "randomize", "seed",
                  "other_specify", "criterion", "appearance", "max_length", "questions")
@@ -245,7 +245,8 @@ def build_questionnaire(data: Any, file: str | None = None,
                 questions.append(built)
         pages.append(Page(reader.text(page, "name", path) or "",
                           reader.label(page.get("title"), path + ("title",)) or Label(),
-                          tuple(questions), reader.text(page, "relevant", path)))
+                          tuple(questions), reader.text(page, "relevant", path),
+                          reader.flag(page, "group", path) if "group" in page else True))
         page_paths.append(path)
 
     languages = form.get("languages", ["vi", "en"])
@@ -373,10 +374,12 @@ def questionnaire_to_dict(q: Questionnaire) -> dict[str, Any]:
 
 
 def _page_to_dict(page: Page, question_to_dict: Callable[[Question], dict[str, Any]]) -> dict[str, Any]:
-    """``{name, title, relevant?, questions}``; ``relevant`` only when the page has one, so the
-    content hash of a form without page conditions is unchanged."""
+    """``{name, title, relevant?, group?, questions}``; ``relevant`` and ``group`` only when
+    they say something, so the content hash of a form without them is unchanged."""
     out: dict[str, Any] = {"name": page.name, "title": label_to_dict(page.title)}
     if page.relevant is not None:
         out["relevant"] = page.relevant
+    if not page.group:
+        out["group"] = False  # only when false: hashes of existing forms are unchanged
     out["questions"] = [question_to_dict(question) for question in page.questions]
     return out

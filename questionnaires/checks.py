@@ -127,6 +127,8 @@ def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str]
             found.append((("page", page_index, "relevant"),
                           "Điều kiện hiển thị của trang phải là một biểu thức.",
                           "The page's relevant condition must be an expression."))
+        if not page.group:
+            _check_groupless_page(found, page_index, page, q.pages)
         collect(page.questions, None, page_index)
 
     for index, question in enumerate(flat):
@@ -136,6 +138,20 @@ def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str]
     compiled = _check_expressions(found, flat, parents, q.pages, page_at)
     _check_sipas_roles(found, q, flat)
     return found, compiled
+
+
+def _check_groupless_page(found: Found, index: int, page: "Page",
+                          pages: tuple["Page", ...]) -> None:
+    """A page without a group has no row in an XLSForm to hold a condition, and two in a row
+    would read back as one."""
+    if page.relevant is not None:
+        found.append((("page", index, "relevant"),
+                      "Trang không có nhóm (group: false) không thể có điều kiện hiển thị.",
+                      "A page without a group (group: false) cannot have a relevant condition."))
+    if index > 0 and not pages[index - 1].group:
+        found.append((("page", index, "group"),
+                      "Hai trang liền nhau không có nhóm (group: false): gộp thành một trang.",
+                      "Two pages in a row without a group (group: false): merge them."))
 
 
 def _check_sipas_roles(found: Found, q: "Questionnaire", flat: list["Question"]) -> None:

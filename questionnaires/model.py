@@ -107,12 +107,15 @@ class Page:
 
     ``relevant`` is the page's skip logic (an XLSForm ``begin_group`` row's ``relevant``): when
     it is false, every question on the page is irrelevant, groups and their children included.
+    A page with ``group`` false gathers an XLSForm's top-level rows outside any field-list
+    group: it has no group in the XForm, so its questions keep their data paths (``/data/q``).
     """
 
     name: str
     title: Label
     questions: tuple[Question, ...]
     relevant: str | None = None
+    group: bool = True  # False: no group in the XForm (an XLSForm's rows outside any field-list)
 
 
 def _flatten(questions: tuple[Question, ...]) -> Iterator[Question]:

@@ -85,15 +85,18 @@ def read_source(source: Source) -> tuple[Any, str | None, Callable[[KeyPath], An
     return data, file, locator(lines)
 
 
+XLSFORM_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
 def load(source: Source) -> Questionnaire:
-    """Load a questionnaire from a YAML file path, YAML text, a dict, or an ``.xlsx`` XLSForm.
+    """Load a questionnaire from a YAML file path, YAML text, a dict, or an XLSForm workbook.
 
     Raises
     ------
     QuestionnaireError
         Listing every problem, each with file, line and key path.
     """
-    if isinstance(source, (str, Path)) and str(source).lower().endswith(".xlsx") and (
+    if isinstance(source, (str, Path)) and str(source).lower().endswith(XLSFORM_SUFFIXES) and (
         "\n" not in str(source)
     ):
         from questionnaires.xlsform import read_xlsform

@@ -1,4 +1,5 @@
-"""The ``par-survey`` command line: a Flask CLI group whose operator errors are one clear sentence."""
+"""The ``par-survey`` command line: a Flask CLI group whose operator errors are one clear
+sentence."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from survey_app.config import ConfigError
 from survey_app.models.immutability import ImmutableRecordError
+from survey_app.refusals import Refused
 from survey_app.schema import SchemaError, check_schema_current, upgrade_schema
 
 
@@ -39,7 +41,8 @@ def db_group() -> None:
 def db_upgrade() -> None:
     """Migrate the database to the newest schema."""
     revision = upgrade_schema()
-    click.echo(f"Cơ sở dữ liệu đã ở phiên bản mới nhất / database schema is at revision {revision}.")
+    click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất / database schema is at revision "
+               f"{revision}.")
 
 
 @cli.command("serve")
@@ -69,7 +72,8 @@ def run_gunicorn(host: str, port: int, workers: int | None) -> None:
     ]
     click.echo(f"Đang phục vụ tại / serving on http://{host}:{port}  (Ctrl+C để dừng / to stop)")
     sys.stdout.flush()
-    # Replace this process with gunicorn, so a signal to `par-survey serve` reaches the server itself.
+    # Replace this process with gunicorn, so a signal to `par-survey serve` reaches the server
+    # itself.
     os.execve(sys.executable, command, env)
 
 
@@ -99,6 +103,9 @@ def main() -> None:
         raise SystemExit(exc.exit_code) from None
     except OPERATOR_ERRORS as exc:
         click.echo(f"Lỗi / error: {describe_operator_error(exc)}", err=True)
+        raise SystemExit(1) from None
+    except Refused as refused:  # a command that did not say it itself (see commands.refused_exit)
+        click.echo(f"Lỗi / error: {refused}", err=True)
         raise SystemExit(1) from None
 
 

@@ -29,9 +29,9 @@ def _check_known(revision: str | None, scripts: ScriptDirectory) -> None:
     known = {script.revision for script in scripts.walk_revisions()}
     if revision not in known:
         raise SchemaError(
-            f"cơ sở dữ liệu ở phiên bản lược đồ {revision!r}, mới hơn phần mềm này; hãy cài phiên bản "
-            f"par-survey mới hơn / the database schema ({revision!r}) is newer than this par-survey: "
-            "install a newer release."
+            f"cơ sở dữ liệu ở phiên bản lược đồ {revision!r}, mới hơn phần mềm này; hãy cài "
+            f"phiên bản par-survey mới hơn / the database schema ({revision!r}) is newer than "
+            "this par-survey: install a newer release."
         )
 
 
@@ -48,6 +48,6 @@ def check_schema_current() -> None:
     _check_known(revision, scripts)
     if revision != scripts.get_current_head():
         raise SchemaError(
-            "cơ sở dữ liệu chưa được nâng cấp; chạy `par-survey db upgrade` / the database schema is not "
-            "up to date: run `par-survey db upgrade`."
+            "cơ sở dữ liệu chưa được nâng cấp; chạy `par-survey db upgrade` / the database "
+            "schema is not up to date: run `par-survey db upgrade`."
         )

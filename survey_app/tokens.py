@@ -22,7 +22,8 @@ def new_entry_code() -> str:
 
 
 def token_hash(token: str, key: str | None = None) -> str:
-    """HMAC-SHA256 of a token under the app's token key; the only form in which tokens are stored."""
+    """HMAC-SHA256 of a token under the app's token key; the only form in which tokens are
+    stored."""
     if key is None:
         key = current_app.config.get("TOKEN_HASH_KEY") or current_app.config["SECRET_KEY"]
     return hmac.new(key.encode(), token.encode(), hashlib.sha256).hexdigest()

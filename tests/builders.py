@@ -10,14 +10,22 @@ import itertools
 
 from questionnaires import Questionnaire
 from survey_app.extensions import db
-from survey_app.models import EntryPoint, Invitation, Province, QuestionnaireVersion, SurveyRound, Unit
+from survey_app.models import (
+    EntryPoint,
+    Invitation,
+    Province,
+    QuestionnaireVersion,
+    SurveyRound,
+    Unit,
+)
 from survey_app.operations.documents import publish_questionnaire
 from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
 
 _serial = itertools.count(1)
 
 SCALE = [
-    {"name": "1", "label": {"vi": "Rất không hài lòng", "en": "Very dissatisfied"}, "coefficient": 0.0},
+    {"name": "1", "label": {"vi": "Rất không hài lòng", "en": "Very dissatisfied"},
+     "coefficient": 0.0},
     {"name": "2", "label": {"vi": "Không hài lòng", "en": "Dissatisfied"}, "coefficient": 0.25},
     {"name": "3", "label": {"vi": "Bình thường", "en": "Neutral"}, "coefficient": 0.5},
     {"name": "4", "label": {"vi": "Hài lòng", "en": "Satisfied"}, "coefficient": 0.75},
@@ -27,13 +35,16 @@ SCALE = [
 ]
 
 
-def small_questionnaire_dict(form_id: str | None = None, version: str = "1", group: str = "citizen") -> dict:
-    """A three-page questionnaire with skip logic, a constraint, a multiple choice and other-specify.
+def small_questionnaire_dict(form_id: str | None = None, version: str = "1",
+                             group: str = "citizen") -> dict:
+    """A three-page questionnaire with skip logic, a constraint, a multiple choice and
+    other-specify.
 
     Page ``profile``: ``age`` (integer 18–110, required), ``gender`` (single, required).
     Page ``service``: ``used_online`` (single yes/no, required), ``online_rating`` (scale, required,
     relevant only when ``used_online`` is ``yes``), ``counter_rating`` (scale, required).
-    Page ``wishes``: ``priorities`` (multiple, up to 2, with ``other`` to specify), ``comment`` (text).
+    Page ``wishes``: ``priorities`` (multiple, up to 2, with ``other`` to specify), ``comment``
+    (text).
     The id is ``test_form`` for citizens and ``test_form_<group>`` otherwise.
     """
     form_id = form_id or ("test_form" if group == "citizen" else f"test_form_{group}")
@@ -44,10 +55,13 @@ def small_questionnaire_dict(form_id: str | None = None, version: str = "1", gro
         "title": {"vi": "Phiếu thử nghiệm", "en": "Test form"},
         "choice_lists": {"scale": SCALE},
         "pages": [
-            {"name": "profile", "title": {"vi": "Thông tin chung", "en": "About you"}, "questions": [
-                {"name": "age", "type": "integer", "required": True, "label": {"vi": "Tuổi", "en": "Age"},
+            {"name": "profile", "title": {"vi": "Thông tin chung", "en": "About you"},
+             "questions": [
+                {"name": "age", "type": "integer", "required": True,
+                 "label": {"vi": "Tuổi", "en": "Age"},
                  "constraint": ". >= 18 and . <= 110",
-                 "constraint_message": {"vi": "Tuổi từ 18 đến 110.", "en": "Age is between 18 and 110."}},
+                 "constraint_message": {"vi": "Tuổi từ 18 đến 110.",
+                                        "en": "Age is between 18 and 110."}},
                 {"name": "gender", "type": "single", "required": True,
                  "label": {"vi": "Giới tính", "en": "Gender"},
                  "choices": [{"name": "f", "label": {"vi": "Nữ", "en": "Female"}},
@@ -55,13 +69,16 @@ def small_questionnaire_dict(form_id: str | None = None, version: str = "1", gro
             ]},
             {"name": "service", "title": {"vi": "Dịch vụ", "en": "Service"}, "questions": [
                 {"name": "used_online", "type": "single", "required": True, "choices": yes_no,
-                 "label": {"vi": "Ông/Bà có nộp hồ sơ trực tuyến không?", "en": "Did you apply online?"}},
+                 "label": {"vi": "Ông/Bà có nộp hồ sơ trực tuyến không?",
+                           "en": "Did you apply online?"}},
                 {"name": "online_rating", "type": "single", "required": True, "choices": "scale",
                  "relevant": "${used_online} = 'yes'", "criterion": "8.1",
-                 "label": {"vi": "Hài lòng với dịch vụ trực tuyến", "en": "Satisfaction with online service"}},
+                 "label": {"vi": "Hài lòng với dịch vụ trực tuyến",
+                           "en": "Satisfaction with online service"}},
                 {"name": "counter_rating", "type": "single", "required": True, "choices": "scale",
                  "criterion": "8.2",
-                 "label": {"vi": "Hài lòng với bộ phận một cửa", "en": "Satisfaction with the one-stop desk"}},
+                 "label": {"vi": "Hài lòng với bộ phận một cửa",
+                           "en": "Satisfaction with the one-stop desk"}},
             ]},
             {"name": "wishes", "title": {"vi": "Mong đợi", "en": "Expectations"}, "questions": [
                 {"name": "priorities", "type": "multiple", "max_choices": 2, "other_specify": True,
@@ -70,7 +87,8 @@ def small_questionnaire_dict(form_id: str | None = None, version: str = "1", gro
                              {"name": "fees", "label": {"vi": "Phí", "en": "Fees"}},
                              {"name": "staff", "label": {"vi": "Thái độ", "en": "Staff"}},
                              {"name": "other", "label": {"vi": "Khác", "en": "Other"}}]},
-                {"name": "comment", "type": "text", "label": {"vi": "Góp ý khác", "en": "Other comments"}},
+                {"name": "comment", "type": "text",
+                 "label": {"vi": "Góp ý khác", "en": "Other comments"}},
             ]},
         ],
     }
@@ -120,7 +138,8 @@ def create_round(status: str = "open", province: Province | None = None, **kw) -
     return survey_round
 
 
-def open_round_with_entry(*, status: str = "open", anonymous: bool = True, definition: dict | None = None,
+def open_round_with_entry(*, status: str = "open", anonymous: bool = True,
+                          definition: dict | None = None,
                           counter: str = "Quầy 1") -> EntryPoint:
     """An open round, a unit, a published questionnaire and a QR entry point serving them."""
     survey_round = create_round(status=status, anonymous=anonymous)
@@ -137,7 +156,8 @@ def invitation_for(*, status: str = "open", anonymous: bool = True, definition: 
     survey_round = survey_round or create_round(status=status, anonymous=anonymous)
     unit = create_unit(survey_round.province)
     questionnaire = create_questionnaire(definition or small_questionnaire_dict(group=group))
-    return issue_invitation(survey_round, questionnaire, unit, group, stratum=stratum, base_weight=base_weight)
+    return issue_invitation(survey_round, questionnaire, unit, group, stratum=stratum,
+                            base_weight=base_weight)
 
 
 # --- staff side (admin pages): accounts, logins, responses, frames -------------------------------
@@ -149,7 +169,8 @@ def create_user(role: str = "admin", unit: Unit | None = None, **kw):
     from survey_app.models import User
 
     n = next(_serial)
-    user = User(username=kw.pop("username", f"{role}{n}"), display_name=kw.pop("display_name", f"Cán bộ {n}"),
+    user = User(username=kw.pop("username", f"{role}{n}"),
+                display_name=kw.pop("display_name", f"Cán bộ {n}"),
                 role=role, unit_id=unit.id if unit is not None else None, **kw)
     user.set_password(STAFF_PASSWORD)
     db.session.add(user)
@@ -171,8 +192,10 @@ def create_response(survey_round: SurveyRound, unit: Unit, questionnaire: Questi
     from survey_app.models import Response
 
     n = next(_serial)
-    values = {"submission_id": str(uuid.uuid4()), "receipt": f"RC{n:08d}", "round_id": survey_round.id,
-              "questionnaire_id": questionnaire.id, "rated_unit_id": unit.id, "respondent_group": group,
+    values = {"submission_id": str(uuid.uuid4()), "receipt": f"RC{n:08d}",
+              "round_id": survey_round.id,
+              "questionnaire_id": questionnaire.id, "rated_unit_id": unit.id,
+              "respondent_group": group,
               "channel": "qr", "answers": {}, "submitted_on": dt.date(2025, 9, 1)}
     values.update(kw)
     response = Response(**values)
@@ -181,8 +204,10 @@ def create_response(survey_round: SurveyRound, unit: Unit, questionnaire: Questi
     return response
 
 
-def sipas_frame_csv(unit_codes: list[str], rows_per_unit: int | list[int], *, named: bool = True) -> bytes:
-    """A valid SIPAS dossier frame (CSV bytes) with ``rows_per_unit`` dossiers for each unit code."""
+def sipas_frame_csv(unit_codes: list[str], rows_per_unit: int | list[int], *,
+                    named: bool = True) -> bytes:
+    """A valid SIPAS dossier frame (CSV bytes) with ``rows_per_unit`` dossiers for each unit
+    code."""
     counts = rows_per_unit if isinstance(rows_per_unit, list) else [rows_per_unit] * len(unit_codes)
     lines = ["ma_ho_so,ma_don_vi,thu_tuc,ngay_tra_ket_qua,ho_ten,so_dien_thoai"]
     serial = 0
@@ -205,7 +230,8 @@ RESULTS_PACK = {
              {"code": "1.1", "title": {"vi": "Kế hoạch", "en": "Plan"}, "max_points": 4},
              {"code": "1.2", "title": {"vi": "Đánh giá của đại biểu", "en": "Delegates' rating"},
               "max_points": 2, "assessment": "survey"}]},
-        {"code": "8", "title": {"vi": "Tác động đến người dân", "en": "Impact on citizens"}, "max_points": 4,
+        {"code": "8", "title": {"vi": "Tác động đến người dân", "en": "Impact on citizens"},
+         "max_points": 4,
          "assessment": "survey", "sipas": "share"},
     ],
 }
@@ -221,10 +247,13 @@ def results_sipas_dict() -> dict:
     """A SIPAS-like citizen form: elements ``g_a`` (items a1, a2) and ``g_b`` (b1); the pack's
     criterion ``8`` is scored from their overall SIPAS index."""
     return {
-        "id": "sipas_test", "version": "1", "respondent_group": "citizen", "languages": ["vi", "en"],
+        "id": "sipas_test", "version": "1", "respondent_group": "citizen",
+        "languages": ["vi", "en"],
         "sipas": {"service": ["g_a", "g_b"]},
-        "title": {"vi": "Phiếu SIPAS thử", "en": "Test SIPAS form"}, "choice_lists": {"scale": SCALE},
-        "pages": [{"name": "satisfaction", "title": {"vi": "Hài lòng", "en": "Satisfaction"}, "questions": [
+        "title": {"vi": "Phiếu SIPAS thử", "en": "Test SIPAS form"},
+        "choice_lists": {"scale": SCALE},
+        "pages": [{"name": "satisfaction", "title": {"vi": "Hài lòng", "en": "Satisfaction"},
+                   "questions": [
             {"name": "g_a", "type": "group", "label": {"vi": "Tiếp cận", "en": "Access"},
              "questions": [_scale_question("a1"), _scale_question("a2")]},
             {"name": "g_b", "type": "group", "label": {"vi": "Thủ tục", "en": "Procedure"},
@@ -235,12 +264,15 @@ def results_sipas_dict() -> dict:
 
 
 def results_delegate_dict() -> dict:
-    """A delegates' form with one question ``d1`` scoring criterion ``1.2`` (A 1, B .6, C .2, D 0)."""
+    """A delegates' form with one question ``d1`` scoring criterion ``1.2`` (A 1, B .6, C .2, D
+    0)."""
     choices = [{"name": n, "label": {"vi": f"Mức {n}", "en": f"Level {n}"}, "coefficient": c}
                for n, c in (("A", 1.0), ("B", 0.6), ("C", 0.2), ("D", 0.0))]
-    choices.append({"name": "dk", "label": {"vi": "Không biết", "en": "Don't know"}, "excluded": True})
+    choices.append({"name": "dk", "label": {"vi": "Không biết", "en": "Don't know"},
+                    "excluded": True})
     return {
-        "id": "delegate_test", "version": "1", "respondent_group": "delegate", "languages": ["vi", "en"],
+        "id": "delegate_test", "version": "1", "respondent_group": "delegate",
+        "languages": ["vi", "en"],
         "title": {"vi": "Phiếu đại biểu thử", "en": "Test delegates' form"},
         "pages": [{"name": "rating", "title": {"vi": "Đánh giá", "en": "Rating"}, "questions": [
             {"name": "d1", "type": "single", "choices": choices, "criterion": "1.2",
@@ -248,7 +280,8 @@ def results_delegate_dict() -> dict:
     }
 
 
-def create_scored_response(survey_round: SurveyRound, unit: Unit, questionnaire: QuestionnaireVersion,
+def create_scored_response(survey_round: SurveyRound, unit: Unit,
+                           questionnaire: QuestionnaireVersion,
                            group: str, **kw):
     """A submitted response with the given answers, design variables and flags."""
     import uuid
@@ -256,8 +289,10 @@ def create_scored_response(survey_round: SurveyRound, unit: Unit, questionnaire:
     from survey_app.models import Response
 
     n = next(_serial)
-    values = {"submission_id": str(uuid.uuid4()), "receipt": f"KQ{n:08d}", "round_id": survey_round.id,
-              "questionnaire_id": questionnaire.id, "rated_unit_id": unit.id, "respondent_group": group,
+    values = {"submission_id": str(uuid.uuid4()), "receipt": f"KQ{n:08d}",
+              "round_id": survey_round.id,
+              "questionnaire_id": questionnaire.id, "rated_unit_id": unit.id,
+              "respondent_group": group,
               "channel": "invitation", "answers": {}, "submitted_on": dt.date(2025, 10, 1)}
     values.update(kw)
     response = Response(**values)
@@ -298,11 +333,14 @@ def create_scored_round(status: str = "published", code: str = "KQ-2025", year: 
         (unit_b, "B", 5.0, {"a1": "2", "a2": "2", "b1": "2"}),
     ]
     for unit, stratum, weight, answers in citizen_rows:
-        create_scored_response(survey_round, unit, sipas, "citizen", stratum=stratum, base_weight=weight,
+        create_scored_response(survey_round, unit, sipas, "citizen", stratum=stratum,
+                               base_weight=weight,
                         answers=answers, paradata={"total_seconds": 300.0})
     # one sampled citizen of S1 did not answer: the S1 respondent then carries weight 20
-    invitation, _ = issue_invitation(survey_round, sipas, unit_a, "citizen", stratum="S1", base_weight=10.0)
-    revoked, _ = issue_invitation(survey_round, sipas, unit_a, "citizen", stratum="S2", base_weight=30.0)
+    invitation, _ = issue_invitation(survey_round, sipas, unit_a, "citizen", stratum="S1",
+                                     base_weight=10.0)
+    revoked, _ = issue_invitation(survey_round, sipas, unit_a, "citizen", stratum="S2",
+                                  base_weight=30.0)
     revoked.status = "revoked"
     for which, answer, quarantined in delegate_answers:
         unit = unit_a if which == "A" else unit_b

@@ -139,7 +139,8 @@ def build_contract(
         elif str(index.unit) in sipas_by_unit:
             sipas_by_unit[str(index.unit)].append(_sipas(index))
         else:
-            raise ValueError(f"SIPAS indices name unit {index.unit!r}, which is not among the units.")
+            raise ValueError(f"SIPAS indices name unit {index.unit!r}, which is not among the "
+                             "units.")
     counts = []
     for rc in response_counts:
         invited = rc.get("invited")
@@ -164,9 +165,11 @@ def build_contract(
             "status": str(round.get("status", "published")),
         },
         "provenance": {
-            "pack": {"id": str(provenance["pack"]["id"]), "version": str(provenance["pack"]["version"])},
+            "pack": {"id": str(provenance["pack"]["id"]),
+                     "version": str(provenance["pack"]["version"])},
             "questionnaires": [
-                {"code": str(q["code"]), "version": str(q["version"]), "content_hash": str(q["content_hash"])}
+                {"code": str(q["code"]), "version": str(q["version"]),
+                 "content_hash": str(q["content_hash"])}
                 for q in provenance.get("questionnaires", ())
             ],
             "sampling": {"seed": sampling.get("seed"), "frame_hash": sampling.get("frame_hash")},

@@ -1,6 +1,7 @@
 """The contract as tables: pure ``(headers, rows)`` builders and thin CSV / XLSX writers.
 
-Text cells beginning with ``=``, ``+``, ``-`` or ``@`` (and tab or carriage return) are prefixed with
+Text cells beginning with ``=``, ``+``, ``-`` or ``@`` (and tab or carriage return) are prefixed
+with
 an apostrophe so that spreadsheets show them as text instead of running them as formulas;
 numbers stay numbers. Control characters that XML (hence XLSX) cannot hold, and lone surrogates
 that UTF-8 cannot encode, are replaced by U+FFFD (a visible "�") in every writer, so any text
@@ -31,7 +32,8 @@ CRITERIA_HEADERS = (
     "n", "effective_n", "se", "ci_low", "ci_high", "flags",
 )
 SIPAS_HEADERS = (
-    "round_code", "unit_code", "level", "code", "share", "share_se", "share_ci_low", "share_ci_high",
+    "round_code", "unit_code", "level", "code", "share", "share_se", "share_ci_low",
+    "share_ci_high",
     "score", "score_se", "score_ci_low", "score_ci_high", "n",
 )
 RESPONSE_HEADERS = (
@@ -81,7 +83,8 @@ def criteria_table(doc: Mapping) -> tuple[tuple[str, ...], list[list]]:
     """One row per unit and survey-assessed criterion."""
     code = doc["round"]["code"]
     rows = [
-        [code, u["code"], u["name"], u["unit_type"], c["code"], c["points"], c["max_points"], c["n"],
+        [code, u["code"], u["name"], u["unit_type"], c["code"], c["points"], c["max_points"],
+         c["n"],
          c["effective_n"], c["se"], c["ci_low"], c["ci_high"], ";".join(c["flags"])]
         for u in doc["units"] for c in u["criteria"]
     ]
@@ -96,7 +99,8 @@ def sipas_table(doc: Mapping) -> tuple[tuple[str, ...], list[list]]:
     rows = []
     for unit, i in scoped:
         s, m = i["share"], i["score"]
-        rows.append([code, unit, i["level"], i["code"], s["value"], s["se"], s["ci_low"], s["ci_high"],
+        rows.append([code, unit, i["level"], i["code"], s["value"], s["se"], s["ci_low"],
+                     s["ci_high"],
                      m["value"], m["se"], m["ci_low"], m["ci_high"], m["n"]])
     return SIPAS_HEADERS, rows
 
@@ -104,14 +108,16 @@ def sipas_table(doc: Mapping) -> tuple[tuple[str, ...], list[list]]:
 def response_table(doc: Mapping) -> tuple[tuple[str, ...], list[list]]:
     """Response counts and rates; empty group or unit means all."""
     code = doc["round"]["code"]
-    rows = [[code, r["group"] or "", r["unit"] or "", r["invited"], r["completed"], r["quarantined"],
+    rows = [[code, r["group"] or "", r["unit"] or "", r["invited"], r["completed"],
+             r["quarantined"],
              r["response_rate"]] for r in doc["response_counts"]]
     return RESPONSE_HEADERS, rows
 
 
 def contract_tables(doc: Mapping) -> dict[str, tuple[tuple[str, ...], list[list]]]:
     """All tables of a contract, keyed by sheet name."""
-    return {"criteria": criteria_table(doc), "sipas": sipas_table(doc), "responses": response_table(doc)}
+    return {"criteria": criteria_table(doc), "sipas": sipas_table(doc),
+            "responses": response_table(doc)}
 
 
 def _csv_cell(value):

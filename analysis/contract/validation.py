@@ -38,7 +38,8 @@ def contract_schema() -> dict:
 
 def contract_errors(doc) -> list[str]:
     """Every schema violation of ``doc`` as "path: message", in document order."""
-    validator = Draft202012Validator(contract_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(contract_schema(),
+                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     out = []
     for e in errors:
@@ -60,7 +61,8 @@ def validate_contract(doc) -> dict:
 
 
 def read_contract(text: str | bytes) -> dict:
-    """Parse and validate a contract; another ``contract_version`` is rejected with a clear message."""
+    """Parse and validate a contract; another ``contract_version`` is rejected with a clear
+    message."""
     try:
         doc = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -65,14 +65,18 @@ def upgrade():
     sa.Column('opens_on', sa.Date(), nullable=True),
     sa.Column('closes_on', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("status IN ('draft', 'open', 'closed', 'published')", name=op.f('ck_survey_rounds_status')),
-    sa.ForeignKeyConstraint(['methodology_pack_id'], ['methodology_packs.id'], name=op.f('fk_survey_rounds_methodology_pack_id_methodology_packs')),
-    sa.ForeignKeyConstraint(['province_id'], ['provinces.id'], name=op.f('fk_survey_rounds_province_id_provinces')),
+    sa.CheckConstraint("status IN ('draft', 'open', 'closed', 'published')",
+                       name=op.f('ck_survey_rounds_status')),
+    sa.ForeignKeyConstraint(['methodology_pack_id'], ['methodology_packs.id'],
+                            name=op.f('fk_survey_rounds_methodology_pack_id_methodology_packs')),
+    sa.ForeignKeyConstraint(['province_id'], ['provinces.id'],
+                            name=op.f('fk_survey_rounds_province_id_provinces')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_rounds')),
     sa.UniqueConstraint('code', name=op.f('uq_survey_rounds_code'))
     )
     with op.batch_alter_table('survey_rounds', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_survey_rounds_province_id'), ['province_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_rounds_province_id'), ['province_id'],
+                              unique=False)
 
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -83,10 +87,13 @@ def upgrade():
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('valid_from', sa.Date(), nullable=False),
     sa.Column('valid_to', sa.Date(), nullable=True),
-    sa.CheckConstraint("unit_type IN ('agency', 'commune', 'district')", name=op.f('ck_units_unit_type')),
-    sa.CheckConstraint('valid_to IS NULL OR valid_to >= valid_from', name=op.f('ck_units_valid_dates')),
+    sa.CheckConstraint("unit_type IN ('agency', 'commune', 'district')",
+                       name=op.f('ck_units_unit_type')),
+    sa.CheckConstraint('valid_to IS NULL OR valid_to >= valid_from',
+                       name=op.f('ck_units_valid_dates')),
     sa.ForeignKeyConstraint(['parent_id'], ['units.id'], name=op.f('fk_units_parent_id_units')),
-    sa.ForeignKeyConstraint(['province_id'], ['provinces.id'], name=op.f('fk_units_province_id_provinces')),
+    sa.ForeignKeyConstraint(['province_id'], ['provinces.id'],
+                            name=op.f('fk_units_province_id_provinces')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_units')),
     sa.UniqueConstraint('code', name=op.f('uq_units_code'))
     )
@@ -102,8 +109,10 @@ def upgrade():
     sa.Column('paradata', sa.JSON(), nullable=False),
     sa.Column('page_index', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire_versions.id'], name=op.f('fk_drafts_questionnaire_id_questionnaire_versions')),
-    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'], name=op.f('fk_drafts_round_id_survey_rounds')),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire_versions.id'],
+                            name=op.f('fk_drafts_questionnaire_id_questionnaire_versions')),
+    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'],
+                            name=op.f('fk_drafts_round_id_survey_rounds')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_drafts')),
     sa.UniqueConstraint('resume_key_hash', name=op.f('uq_drafts_resume_key_hash'))
     )
@@ -119,8 +128,10 @@ def upgrade():
     sa.Column('counter', sa.String(length=200), nullable=False),
     sa.Column('revoked', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire_versions.id'], name=op.f('fk_entry_points_questionnaire_id_questionnaire_versions')),
-    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'], name=op.f('fk_entry_points_round_id_survey_rounds')),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire_versions.id'],
+                            name=op.f('fk_entry_points_questionnaire_id_questionnaire_versions')),
+    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'],
+                            name=op.f('fk_entry_points_round_id_survey_rounds')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_entry_points_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_entry_points')),
     sa.UniqueConstraint('code', name=op.f('uq_entry_points_code'))
@@ -136,8 +147,10 @@ def upgrade():
     sa.Column('questionnaire_id', sa.Integer(), nullable=False),
     sa.Column('quota', sa.Integer(), nullable=False),
     sa.CheckConstraint('quota >= 0', name=op.f('ck_rating_cells_quota_non_negative')),
-    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire_versions.id'], name=op.f('fk_rating_cells_questionnaire_id_questionnaire_versions')),
-    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'], name=op.f('fk_rating_cells_round_id_survey_rounds')),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire_versions.id'],
+                            name=op.f('fk_rating_cells_questionnaire_id_questionnaire_versions')),
+    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'],
+                            name=op.f('fk_rating_cells_round_id_survey_rounds')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_cells')),
     sa.UniqueConstraint('round_id', 'respondent_group', 'unit_type', name='uq_rating_cells_cell')
     )
@@ -150,15 +163,20 @@ def upgrade():
     sa.Column('successor_id', sa.Integer(), nullable=False),
     sa.Column('effective_on', sa.Date(), nullable=False),
     sa.Column('share', sa.Float(), nullable=True),
-    sa.CheckConstraint('predecessor_id <> successor_id', name=op.f('ck_unit_successions_distinct_units')),
-    sa.ForeignKeyConstraint(['predecessor_id'], ['units.id'], name=op.f('fk_unit_successions_predecessor_id_units')),
-    sa.ForeignKeyConstraint(['successor_id'], ['units.id'], name=op.f('fk_unit_successions_successor_id_units')),
+    sa.CheckConstraint('predecessor_id <> successor_id',
+                       name=op.f('ck_unit_successions_distinct_units')),
+    sa.ForeignKeyConstraint(['predecessor_id'], ['units.id'],
+                            name=op.f('fk_unit_successions_predecessor_id_units')),
+    sa.ForeignKeyConstraint(['successor_id'], ['units.id'],
+                            name=op.f('fk_unit_successions_successor_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_successions')),
     sa.UniqueConstraint('predecessor_id', 'successor_id', name='uq_unit_successions_pair')
     )
     with op.batch_alter_table('unit_successions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_unit_successions_predecessor_id'), ['predecessor_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_unit_successions_successor_id'), ['successor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_unit_successions_predecessor_id'), ['predecessor_id'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_unit_successions_successor_id'), ['successor_id'],
+                              unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -197,8 +215,10 @@ def upgrade():
     sa.Column('uploaded_at', sa.DateTime(), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
     sa.Column('personal_data_purged_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'], name=op.f('fk_sample_frames_round_id_survey_rounds')),
-    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_sample_frames_uploaded_by_id_users')),
+    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'],
+                            name=op.f('fk_sample_frames_round_id_survey_rounds')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'],
+                            name=op.f('fk_sample_frames_uploaded_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sample_frames'))
     )
     with op.batch_alter_table('sample_frames', schema=None) as batch_op:
@@ -213,7 +233,8 @@ def upgrade():
     sa.Column('size', sa.Float(), nullable=True),
     sa.Column('design', sa.JSON(), nullable=False),
     sa.Column('personal', sa.JSON(), nullable=True),
-    sa.ForeignKeyConstraint(['frame_id'], ['sample_frames.id'], name=op.f('fk_frame_rows_frame_id_sample_frames')),
+    sa.ForeignKeyConstraint(['frame_id'], ['sample_frames.id'],
+                            name=op.f('fk_frame_rows_frame_id_sample_frames')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_frame_rows_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_frame_rows')),
     sa.UniqueConstraint('frame_id', 'row_number', name='uq_frame_rows_row')
@@ -233,8 +254,10 @@ def upgrade():
     sa.Column('allocation', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('drawn_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['frame_id'], ['sample_frames.id'], name=op.f('fk_sample_plans_frame_id_sample_frames')),
-    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'], name=op.f('fk_sample_plans_round_id_survey_rounds')),
+    sa.ForeignKeyConstraint(['frame_id'], ['sample_frames.id'],
+                            name=op.f('fk_sample_plans_frame_id_sample_frames')),
+    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'],
+                            name=op.f('fk_sample_plans_round_id_survey_rounds')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sample_plans'))
     )
     with op.batch_alter_table('sample_plans', schema=None) as batch_op:
@@ -250,8 +273,10 @@ def upgrade():
     sa.Column('inclusion_probability', sa.Float(), nullable=True),
     sa.Column('base_weight', sa.Float(), nullable=True),
     sa.Column('backcheck', sa.Boolean(), nullable=False),
-    sa.ForeignKeyConstraint(['frame_row_id'], ['frame_rows.id'], name=op.f('fk_sample_members_frame_row_id_frame_rows')),
-    sa.ForeignKeyConstraint(['plan_id'], ['sample_plans.id'], name=op.f('fk_sample_members_plan_id_sample_plans')),
+    sa.ForeignKeyConstraint(['frame_row_id'], ['frame_rows.id'],
+                            name=op.f('fk_sample_members_frame_row_id_frame_rows')),
+    sa.ForeignKeyConstraint(['plan_id'], ['sample_plans.id'],
+                            name=op.f('fk_sample_members_plan_id_sample_plans')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sample_members')),
     sa.UniqueConstraint('plan_id', 'frame_row_id', name='uq_sample_members_member')
     )
@@ -271,11 +296,16 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('issued_at', sa.DateTime(), nullable=False),
     sa.Column('used_on', sa.Date(), nullable=True),
-    sa.CheckConstraint("status IN ('issued', 'used', 'revoked')", name=op.f('ck_invitations_status')),
-    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire_versions.id'], name=op.f('fk_invitations_questionnaire_id_questionnaire_versions')),
-    sa.ForeignKeyConstraint(['rated_unit_id'], ['units.id'], name=op.f('fk_invitations_rated_unit_id_units')),
-    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'], name=op.f('fk_invitations_round_id_survey_rounds')),
-    sa.ForeignKeyConstraint(['sample_member_id'], ['sample_members.id'], name=op.f('fk_invitations_sample_member_id_sample_members')),
+    sa.CheckConstraint("status IN ('issued', 'used', 'revoked')",
+                       name=op.f('ck_invitations_status')),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire_versions.id'],
+                            name=op.f('fk_invitations_questionnaire_id_questionnaire_versions')),
+    sa.ForeignKeyConstraint(['rated_unit_id'], ['units.id'],
+                            name=op.f('fk_invitations_rated_unit_id_units')),
+    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'],
+                            name=op.f('fk_invitations_round_id_survey_rounds')),
+    sa.ForeignKeyConstraint(['sample_member_id'], ['sample_members.id'],
+                            name=op.f('fk_invitations_sample_member_id_sample_members')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_invitations_token_hash'))
     )
@@ -300,19 +330,27 @@ def upgrade():
     sa.Column('quality_flags', sa.JSON(), nullable=False),
     sa.Column('quarantined', sa.Boolean(), nullable=False),
     sa.Column('submitted_on', sa.Date(), nullable=False),
-    sa.CheckConstraint("channel IN ('qr', 'invitation', 'api_entry', 'api_token', 'demo')", name=op.f('ck_responses_channel')),
-    sa.ForeignKeyConstraint(['entry_point_id'], ['entry_points.id'], name=op.f('fk_responses_entry_point_id_entry_points')),
-    sa.ForeignKeyConstraint(['invitation_id'], ['invitations.id'], name=op.f('fk_responses_invitation_id_invitations')),
-    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire_versions.id'], name=op.f('fk_responses_questionnaire_id_questionnaire_versions')),
-    sa.ForeignKeyConstraint(['rated_unit_id'], ['units.id'], name=op.f('fk_responses_rated_unit_id_units')),
-    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'], name=op.f('fk_responses_round_id_survey_rounds')),
+    sa.CheckConstraint("channel IN ('qr', 'invitation', 'api_entry', 'api_token', 'demo')",
+                       name=op.f('ck_responses_channel')),
+    sa.ForeignKeyConstraint(['entry_point_id'], ['entry_points.id'],
+                            name=op.f('fk_responses_entry_point_id_entry_points')),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitations.id'],
+                            name=op.f('fk_responses_invitation_id_invitations')),
+    sa.ForeignKeyConstraint(['questionnaire_id'], ['questionnaire_versions.id'],
+                            name=op.f('fk_responses_questionnaire_id_questionnaire_versions')),
+    sa.ForeignKeyConstraint(['rated_unit_id'], ['units.id'],
+                            name=op.f('fk_responses_rated_unit_id_units')),
+    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'],
+                            name=op.f('fk_responses_round_id_survey_rounds')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_responses')),
     sa.UniqueConstraint('receipt', name=op.f('uq_responses_receipt')),
     sa.UniqueConstraint('submission_id', name=op.f('uq_responses_submission_id'))
     )
     with op.batch_alter_table('responses', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_responses_questionnaire_id'), ['questionnaire_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_responses_rated_unit_id'), ['rated_unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_responses_questionnaire_id'), ['questionnaire_id'],
+                              unique=False)
+        batch_op.create_index(batch_op.f('ix_responses_rated_unit_id'), ['rated_unit_id'],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_responses_round_id'), ['round_id'], unique=False)
 
     # ### end Alembic commands ###

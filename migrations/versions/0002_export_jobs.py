@@ -34,9 +34,12 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('finished_at', sa.DateTime(), nullable=True),
-    sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name=op.f('ck_export_jobs_status')),
-    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_export_jobs_requested_by_id_users')),
-    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'], name=op.f('fk_export_jobs_round_id_survey_rounds')),
+    sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')",
+                       name=op.f('ck_export_jobs_status')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'],
+                            name=op.f('fk_export_jobs_requested_by_id_users')),
+    sa.ForeignKeyConstraint(['round_id'], ['survey_rounds.id'],
+                            name=op.f('fk_export_jobs_round_id_survey_rounds')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_export_jobs'))
     )
     with op.batch_alter_table('export_jobs', schema=None) as batch_op:

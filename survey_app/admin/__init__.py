@@ -1,5 +1,6 @@
 """Staff pages of the Department of Home Affairs: rounds, rating matrix, frames, samples,
-invitations, QR entry points and the monitor. Views call ``survey_app.operations``; no statistics here."""
+invitations, QR entry points and the monitor. Views call ``survey_app.operations``; no statistics
+here."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from survey_app.admin import (  # noqa: F401
+from survey_app.admin import (  # noqa: E402, F401 (the routes need bp)
     entry_points,
     frames,
     invitations,

@@ -34,8 +34,8 @@ def plan_or_404(survey_round: SurveyRound, plan_id: int) -> SamplePlan:
 
 
 def commit_or_flash(change: Callable[[], object], success: str):
-    """Run an operation, commit once, flash ``success``; on ValueError roll back and flash the sentence
-    (one flash per line, so a refusal listing several problems shows as a list).
+    """Run an operation, commit once, flash ``success``; when it is refused roll back and flash the
+    refusal (one flash per line, so a refusal listing several problems shows as a list).
 
     Returns the operation's result, or None when it was refused.
     """

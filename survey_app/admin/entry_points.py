@@ -69,7 +69,8 @@ def entry_points(round_id: int):
 def entry_point_revoke(round_id: int, entry_id: int):
     entry = _entry_or_404(round_id, entry_id)
     if ActionForm().validate_on_submit():
-        commit_or_flash(lambda: revoke_entry_point(entry, current_user()), "Đã thu hồi điểm QR / QR entry point revoked.")
+        commit_or_flash(lambda: revoke_entry_point(entry, current_user()),
+                        "Đã thu hồi điểm QR / QR entry point revoked.")
     return redirect(url_for("admin.entry_points", round_id=round_id))
 
 

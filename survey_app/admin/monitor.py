@@ -1,4 +1,5 @@
-"""Fieldwork monitor: responses and response rate per unit against quota (admins and focal points)."""
+"""Fieldwork monitor: responses and response rate per unit against quota (admins and focal
+points)."""
 
 from __future__ import annotations
 

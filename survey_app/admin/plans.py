@@ -42,7 +42,7 @@ def plan_detail(round_id: int, plan_id: int):
         hidden=max(0, len(members.rows) - MEMBERS_SHOWN),
         personal_start=members.personal.start,
         personal_end=members.personal.stop,
-        counts=sample_plans.member_counts(plan),
+        counts=invitations.member_counts(plan),
         invitation_form=_invitation_form(survey_round),
         action_form=ActionForm(),
         backcheck_form=BackcheckForm(),
@@ -110,7 +110,8 @@ def plan_invitations(round_id: int, plan_id: int):
         lambda: invitations.issue_plan_invitations(
             plan, form.cell_id.data, form.include_replacements.data, current_user()
         ),
-        "Đã phát thư mời; liên kết chỉ hiển thị một lần / invitations issued: links are shown only once.",
+        "Đã phát thư mời; liên kết chỉ hiển thị một lần / invitations issued: links are shown "
+        "only once.",
     )
     if issued is None:
         return redirect(url_for("admin.plan_detail", round_id=round_id, plan_id=plan_id))

@@ -1,4 +1,5 @@
-"""JSON error bodies: ``{"error": {"code", "message_vi", "message_en", ...}}``, never an HTML page."""
+"""JSON error bodies: ``{"error": {"code", "message_vi", "message_en", ...}}``, never an HTML
+page."""
 from __future__ import annotations
 
 from flask import jsonify

@@ -23,7 +23,8 @@ def _merged() -> dict:
         fragment = json.loads(fragment_path.read_text(encoding="utf-8"))
         for path, item in fragment.get("paths", {}).items():
             if path in document["paths"]:
-                raise ValueError(f"{fragment_path.name} describes {path} again; each path is described once")
+                raise ValueError(f"{fragment_path.name} describes {path} again; "
+                                 "each path is described once")
             document["paths"][path] = item
         for section, entries in fragment.get("components", {}).items():
             document.setdefault("components", {}).setdefault(section, {}).update(entries)

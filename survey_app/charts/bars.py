@@ -82,7 +82,8 @@ def bars_against_maximum(rows: Sequence[Row], *, chart_id: str, title: str, capt
                                width=float(scale(min(row.value, high)) - scale(0)),
                                fill=ACCENT, class_="value", data_value=repr(float(row.value)))
         if not (missing(row.low) or missing(row.high)):
-            content += element("line", x1=float(scale(row.low)), x2=float(scale(min(row.high, high))),
+            content += element("line", x1=float(scale(row.low)),
+                               x2=float(scale(min(row.high, high))),
                                y1=y, y2=y, stroke=OTHER, stroke_width=2.0, class_="interval")
         said = f"{write(row.value)} / {write(row.maximum)}"
         if share_of and not missing(row.reference):

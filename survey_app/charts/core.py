@@ -163,7 +163,8 @@ def x_axis(scale: Scale, top: float, bottom: float, label_of, *, count: int = 5)
         x = float(scale(tick))
         marks.append(element("line", x1=x, x2=x, y1=float(top), y2=float(bottom), stroke=GRID,
                              class_="grid"))
-        marks.append(text(x, bottom + 16, label_of(tick, digits), anchor="middle", size=12, fill=MUTED,
+        marks.append(text(x, bottom + 16, label_of(tick, digits), anchor="middle", size=12,
+                          fill=MUTED,
                           class_="tick", data_value=repr(tick)))
     return "".join(marks)
 

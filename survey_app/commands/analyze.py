@@ -1,4 +1,5 @@
-"""``par-survey analyze ROUND``: criterion points and SIPAS indices of a round, as a summary table."""
+"""``par-survey analyze ROUND``: criterion points and SIPAS indices of a round, as a summary
+table."""
 from __future__ import annotations
 
 import math
@@ -43,24 +44,28 @@ def analyze(round_code: str, apply_flags: bool, min_n: int) -> None:
         result = analyze_round(survey_round, min_n=min_n, data=data)
     except Refused as refused:
         raise refused_exit(refused) from None
-    click.echo(f"Đợt / round {survey_round.code} ({survey_round.status}): {result.responses} phiếu / responses, "
-               f"{result.quarantined} bị cách ly / quarantined")
+    click.echo(f"Đợt / round {survey_round.code} ({survey_round.status}): {result.responses} "
+               f"phiếu / responses, {result.quarantined} bị cách ly / quarantined")
     for row in result.counts:
         if row["unit"] is None:
-            rate = _number(100 * row["completed"] / row["invited"], 1) + " %" if row["invited"] else "—"
-            click.echo(f"  {row['group']}: {row['completed']} / {row['invited'] or '—'} mời / invited, "
-                       f"tỉ lệ / rate {rate}")
+            rate = (_number(100 * row["completed"] / row["invited"], 1) + " %"
+                    if row["invited"] else "—")
+            click.echo(f"  {row['group']}: {row['completed']} / {row['invited'] or '—'} mời / "
+                       f"invited, tỉ lệ / rate {rate}")
     if result.sipas is not None:
         click.echo("\nSIPAS (% hài lòng / satisfied share; điểm 0–100 / score; SE)")
-        click.echo(f"  {'đơn vị / unit':<16} {'mã / code':<14} {'share':>7} {'SE':>6} {'score':>7} {'SE':>6} {'n':>5}")
+        click.echo(f"  {'đơn vị / unit':<16} {'mã / code':<14} {'share':>7} {'SE':>6} "
+                   f"{'score':>7} {'SE':>6} {'n':>5}")
         for index in result.sipas.indices:
             if index.level == "criterion":
                 continue
             click.echo(f"  {index.unit or 'TỈNH / PROVINCE':<16} {index.code:<14} "
                        f"{_number(index.share.value, 1):>7} {_number(index.share.se, 1):>6} "
-                       f"{_number(index.score.value, 1):>7} {_number(index.score.se, 1):>6} {index.share.n:>5}")
+                       f"{_number(index.score.value, 1):>7} {_number(index.score.se, 1):>6} "
+                       f"{index.share.n:>5}")
     click.echo("\nĐiểm tiêu chí điều tra / survey-assessed criterion points")
-    click.echo(f"  {'đơn vị / unit':<16} {'tiêu chí':<8} {'điểm':>7} {'tối đa':>7} {'SE':>6} {'n':>5}  cờ / flags")
+    click.echo(f"  {'đơn vị / unit':<16} {'tiêu chí':<8} {'điểm':>7} {'tối đa':>7} {'SE':>6} "
+               f"{'n':>5}  cờ / flags")
     for cp in result.points:
         click.echo(f"  {cp.unit:<16} {cp.criterion:<8} {cp.points:>7.3f} {cp.max_points:>7.2f} "
                    f"{_number(cp.se, 3):>6} {cp.n:>5}  {','.join(cp.flags)}")

@@ -36,7 +36,8 @@ CONTRACT_NAME = "demo-contract.json"
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16))
 @with_appcontext
 def demo(port: int, no_serve: bool, workers: int) -> None:
-    """Create a demo province with a 2025 round and responses, write demo-manifest.json, and serve."""
+    """Create a demo province with a 2025 round and responses, write demo-manifest.json, and
+    serve."""
     upgrade_schema()
     survey_round = demo_round()
     if survey_round is None:
@@ -63,17 +64,21 @@ def demo(port: int, no_serve: bool, workers: int) -> None:
 
 
 def build_manifest(survey_round, unused: list[dict], password: str, base_url: str) -> dict:
-    entries = db.session.scalars(db.select(EntryPoint).filter_by(round_id=survey_round.id, revoked=False)
+    entries = db.session.scalars(db.select(EntryPoint)
+                                 .filter_by(round_id=survey_round.id, revoked=False)
                                  .order_by(EntryPoint.id)).all()
     forms = {f.id: f for f in db.session.scalars(db.select(QuestionnaireVersion))}
-    responses = db.session.scalar(db.select(db.func.count(Response.id)).filter_by(round_id=survey_round.id))
+    responses = db.session.scalar(db.select(db.func.count(Response.id))
+                                  .filter_by(round_id=survey_round.id))
     return {
         "base_url": base_url,
         "admin": {"username": "admin", "password": password, "login_url": f"{base_url}/auth/login"},
-        "round": {"code": survey_round.code, "year": survey_round.year, "status": survey_round.status,
+        "round": {"code": survey_round.code, "year": survey_round.year,
+                  "status": survey_round.status,
                   "responses": responses},
         "entry_points": [
-            {"url": f"{base_url}/s/{e.code}", "code": e.code, "unit_code": e.unit.code, "unit_name": e.unit.name,
+            {"url": f"{base_url}/s/{e.code}", "code": e.code, "unit_code": e.unit.code,
+             "unit_name": e.unit.name,
              "questionnaire_id": forms[e.questionnaire_id].form_key,
              "questionnaire_version": forms[e.questionnaire_id].version}
             for e in entries
@@ -109,9 +114,9 @@ def write_index_inputs(survey_round, folder: str, base_url: str) -> dict:
             "path": previous_path,
             "year": survey_round.year - 1,
             "command": f"{index} --previous {previous_path}",
-            "description": f"Kết quả năm {survey_round.year - 1} của các sở, để xem điểm bị mất "
-                           "so với năm trước (--previous) / last year's results of the agencies, for "
-                           "the points lost against last year.",
+            "description": f"Kết quả năm {survey_round.year - 1} của các sở, để xem điểm bị "
+                           "mất so với năm trước (--previous) / last year's results of the "
+                           "agencies, for the points lost against last year.",
         },
     }
 

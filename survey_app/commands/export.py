@@ -19,14 +19,17 @@ from survey_app.refusals import Refused
 @click.argument("round_code")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option("--table", type=click.Choice(TABLES), default=None,
-              help="csv: which table (default criteria); xlsx/csv: 'respondents' for respondent-level data.")
+              help="csv: which table (default criteria); xlsx/csv: 'respondents' for "
+                   "respondent-level data.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="File to write (default: the export's own name in the current folder).")
 @click.option("--allow-unpublished", is_flag=True,
-              help="Export a round that is not published yet, as a DRAFT (file names end in -draft and the "
-                   "contract's software_version carries +draft.unpublished-round).")
+              help="Export a round that is not published yet, as a DRAFT (file names end in "
+                   "-draft and the contract's software_version carries "
+                   "+draft.unpublished-round).")
 @with_appcontext
-def export(round_code: str, fmt: str, table: str | None, output: str | None, allow_unpublished: bool) -> None:
+def export(round_code: str, fmt: str, table: str | None, output: str | None,
+           allow_unpublished: bool) -> None:
     """Write the results of ROUND_CODE (a published round) to a file."""
     try:
         survey_round = round_by_code(round_code)
@@ -37,7 +40,8 @@ def export(round_code: str, fmt: str, table: str | None, output: str | None, all
             bar.update(step - bar.pos)
 
         try:
-            result = export_file(survey_round, fmt, table=table, allow_unpublished=allow_unpublished,
+            result = export_file(survey_round, fmt, table=table,
+                                 allow_unpublished=allow_unpublished,
                                  progress=progress)
         except Refused as refused:
             hint = ("Dùng --allow-unpublished để xuất bản nháp / use --allow-unpublished for a "
@@ -49,5 +53,6 @@ def export(round_code: str, fmt: str, table: str | None, output: str | None, all
     with open(path + ".sha256", "w", encoding="utf-8") as handle:
         handle.write(checksum_text(result.content, os.path.basename(path)))
     if not survey_round.is_published:
-        click.echo("CẢNH BÁO / WARNING: bản nháp, đợt chưa công bố / DRAFT, the round is not published.", err=True)
+        click.echo("CẢNH BÁO / WARNING: bản nháp, đợt chưa công bố / DRAFT, the round is not "
+                   "published.", err=True)
     click.echo(f"Đã ghi / wrote {path} ({len(result.content):,} bytes), SHA-256 {result.sha256}")

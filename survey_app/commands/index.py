@@ -13,7 +13,6 @@ round, its units that nobody answered about (absent from the contract) are score
 
 from __future__ import annotations
 
-import io
 import json
 import os
 
@@ -21,6 +20,7 @@ import click
 from flask.cli import with_appcontext
 
 from analysis.combiner import NO_DATA, result_json
+from survey_app import spreadsheets
 from survey_app.commands import refused_exit
 from survey_app.operations.combined_index import (
     PROBLEM_FILES,
@@ -134,19 +134,13 @@ def index(
         raise SystemExit(1) from None
     extension = os.path.splitext(output)[1].lower()
     if extension == ".xlsx":
-        from analysis.contract import write_xlsx
-
-        buffer = io.BytesIO()
-        write_xlsx(combined_index_tables(result, changes), buffer)
-        content = buffer.getvalue()
+        content = spreadsheets.xlsx_bytes(combined_index_tables(result, changes))
     elif extension == ".json":
         content = json.dumps(result_json(result, changes), ensure_ascii=False, indent=2).encode(
             "utf-8"
         )
     else:
-        from analysis.contract import csv_bytes
-
-        content = csv_bytes(*combined_index_tables(result)["index"])
+        content = spreadsheets.csv_bytes(*combined_index_tables(result)["index"])
     with open(output, "wb") as handle:
         handle.write(content)
     scored = sum(1 for u in result.units if u.index is not None)

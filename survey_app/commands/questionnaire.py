@@ -73,17 +73,31 @@ def validate_command(file: str, pack_name: str | None) -> None:
 
 
 @questionnaire_cli.command("import-xlsform")
-@click.argument("xlsx", type=click.Path(exists=True, dir_okay=False))
+@click.argument("xlsform", type=click.Path(exists=True, dir_okay=False))
 @click.argument("out", type=click.Path(dir_okay=False))
-def import_xlsform_command(xlsx: str, out: str) -> None:
-    """Convert an XLSForm workbook XLSX to the YAML format in OUT (nothing written on error)."""
+@click.option("--respondent-group", default=None,
+              type=click.Choice(list(questionnaires.RESPONDENT_GROUPS)),
+              help="The respondent group when the form has no par_respondent_group.")
+@click.option("--language", default=None, type=click.Choice(["vi", "en"]),
+              help="The language of untagged labels when the form has no default_language.")
+def import_xlsform_command(xlsform: str, out: str, respondent_group: str | None,
+                           language: str | None) -> None:
+    """Convert an XLSForm (.xlsx, .xls, .md) to the YAML format in OUT (nothing written on
+    error); print what the import decided (notes) and a summary."""
     try:
-        questionnaire = questionnaires.read_xlsform(xlsx)
+        imported = questionnaires.import_xlsform(xlsform, respondent_group, language)
     except QuestionnaireError as error:
         _print_problems(error.problems)
         raise SystemExit(1) from None
+    questionnaire = imported.questionnaire
     Path(out).write_text(questionnaires.dump_yaml(questionnaire), encoding="utf-8")
-    click.echo(f"{questionnaire.id} {questionnaire.version} → {out}")
+    for note in imported.notes:
+        click.echo(str(note))
+    summary = imported.summary()
+    click.echo(f"{questionnaire.id} {questionnaire.version} → {out}: "
+               f"questions={summary['questions']} pages={summary['pages']} "
+               f"languages={','.join(summary['languages'])} rules={summary['rules']} "
+               f"notes={len(imported.notes)}")
 
 
 @questionnaire_cli.command("export-xlsform")

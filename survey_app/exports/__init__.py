@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("exports", __name__, url_prefix="/api/v1")
 
-from survey_app.exports import routes  # noqa: F401
+from survey_app.exports import routes  # noqa: E402, F401 (the routes need bp)

@@ -9,18 +9,17 @@ is streamed in chunks so that large files do not sit in the response buffer.
 """
 from __future__ import annotations
 
-from flask import Response, g, jsonify, request, stream_with_context
+from flask import Response, g, jsonify, request
 
 from analysis.contract import contract_schema
 from survey_app.api.errors import error_body
-from survey_app.downloads import content_disposition
 from survey_app.exports import bp
 from survey_app.operations.export_jobs import job_status
 from survey_app.operations.exports import check_export, export_file
 from survey_app.operations.lookups import get_export_job, round_by_code
+from survey_app.spreadsheets import send_file
 
 READER_ROLES = ("admin", "council")
-CHUNK = 64 * 1024
 
 
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -65,21 +64,15 @@ def export_round(code: str):
     export = export_file(survey_round, fmt, table=table)
     headers = {"X-Checksum-SHA256": export.sha256, "Cache-Control": "no-store"}
     if checksum_only:
-        return Response(export.checksum_text(), content_type="text/plain; charset=utf-8", headers=headers)
+        return Response(export.checksum_text(), content_type="text/plain; charset=utf-8",
+                        headers=headers)
     return _attachment(export.content, export.filename, export.mimetype, export.sha256)
 
 
 def _attachment(content: bytes, filename: str, mimetype: str, sha256: str) -> Response:
     """A file sent in chunks, with its checksum in a header."""
-
-    def chunks():
-        for start in range(0, len(content), CHUNK):
-            yield content[start:start + CHUNK]
-
-    headers = {"X-Checksum-SHA256": sha256, "Cache-Control": "no-store",
-               "Content-Disposition": content_disposition(filename),
-               "Content-Length": str(len(content))}
-    return Response(stream_with_context(chunks()), content_type=mimetype, headers=headers)
+    return send_file(content, filename, mimetype, no_store=True, chunked=True,
+                     headers={"X-Checksum-SHA256": sha256})
 
 
 def _readable_job(job_id: int):
@@ -89,7 +82,8 @@ def _readable_job(job_id: int):
         return None, refusal
     job = get_export_job(job_id)
     if job is None:
-        return None, _problem(404, f"Không có tác vụ xuất dữ liệu số {job_id}.", f"There is no export job {job_id}.")
+        return None, _problem(404, f"Không có tác vụ xuất dữ liệu số {job_id}.",
+                              f"There is no export job {job_id}.")
     return job, None
 
 

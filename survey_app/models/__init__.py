@@ -2,7 +2,11 @@
 from survey_app.models.accounts import ROLES, AuditChainHead, AuditEvent, User
 from survey_app.models.base import Base
 from survey_app.models.exports import ExportJob
-from survey_app.models.documents import MethodologyPack, PublishedDocumentError, QuestionnaireVersion
+from survey_app.models.documents import (
+    MethodologyPack,
+    PublishedDocumentError,
+    QuestionnaireVersion,
+)
 from survey_app.models.fieldwork import Draft, Invitation, Response
 from survey_app.models.immutability import ImmutableRecordError
 from survey_app.models.geography import UNIT_TYPES, Province, Unit, UnitSuccession
@@ -12,7 +16,8 @@ from survey_app.models.sessions import LoginFailure, StaffSession
 
 __all__ = [
     "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "Draft", "EntryPoint",
-    "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "LoginFailure", "MethodologyPack",
+    "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "LoginFailure",
+    "MethodologyPack",
     "Province", "PublishedDocumentError", "QuestionnaireVersion", "RatingCell", "Response",
     "SampleFrame", "SampleMember", "SamplePlan", "StaffSession", "SurveyRound", "Unit",
     "UnitSuccession", "User",

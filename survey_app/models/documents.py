@@ -31,10 +31,12 @@ class _VersionedDocument:
 
 
 class MethodologyPack(Base, _VersionedDocument):
-    """A criteria tree with points, survey-assessed criteria and applicability (a ``questionnaires`` pack)."""
+    """A criteria tree with points, survey-assessed criteria and applicability (a
+    ``questionnaires`` pack)."""
 
     __tablename__ = "methodology_packs"
-    __table_args__ = (UniqueConstraint("pack_key", "version", name="uq_methodology_packs_key_version"),)
+    __table_args__ = (UniqueConstraint("pack_key", "version",
+                                       name="uq_methodology_packs_key_version"),)
 
     pack_key: Mapped[str] = mapped_column(String(64))
 
@@ -43,7 +45,8 @@ class QuestionnaireVersion(Base, _VersionedDocument):
     """One version of a questionnaire; ``content`` is the ``questionnaires`` model as a dict."""
 
     __tablename__ = "questionnaire_versions"
-    __table_args__ = (UniqueConstraint("form_key", "version", name="uq_questionnaire_versions_key_version"),)
+    __table_args__ = (UniqueConstraint("form_key", "version",
+                                       name="uq_questionnaire_versions_key_version"),)
 
     form_key: Mapped[str] = mapped_column(String(64))
     respondent_group: Mapped[str] = mapped_column(String(32))
@@ -63,8 +66,10 @@ def _refuse_edits_to_published(session, flush_context, instances) -> None:
         )
         if was_published and any(attr.history.has_changes() for attr in attrs):
             raise PublishedDocumentError(
-                f"{obj.__tablename__} {obj.id} is published and cannot be changed; publish a new version."
+                f"{obj.__tablename__} {obj.id} is published and cannot be changed; "
+                "publish a new version."
             )
     for obj in session.deleted:
         if isinstance(obj, (MethodologyPack, QuestionnaireVersion)) and obj.is_published:
-            raise PublishedDocumentError(f"{obj.__tablename__} {obj.id} is published and cannot be deleted.")
+            raise PublishedDocumentError(
+                f"{obj.__tablename__} {obj.id} is published and cannot be deleted.")

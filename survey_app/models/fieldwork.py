@@ -37,7 +37,8 @@ class Invitation(Base):
     sample_member_id: Mapped[int | None] = mapped_column(ForeignKey("sample_members.id"))
     # Design variables the response inherits; they describe a stratum, not a person.
     stratum: Mapped[str | None] = mapped_column(String(100))
-    # The primary sampling unit (e.g. a commune of a two-stage draw), so variance treats it as a cluster.
+    # The primary sampling unit (e.g. a commune of a two-stage draw), so variance treats it as a
+    # cluster.
     psu: Mapped[str | None] = mapped_column(String(100))
     base_weight: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16), default="issued")
@@ -65,18 +66,21 @@ class Draft(Base):
 
 
 class Response(Base):
-    """A submitted questionnaire. No token, IP address or exact time is kept in an anonymous round."""
+    """A submitted questionnaire. No token, IP address or exact time is kept in an anonymous
+    round."""
 
     __tablename__ = "responses"
     __table_args__ = (
-        CheckConstraint("channel IN ('qr', 'invitation', 'api_entry', 'api_token', 'demo')", name="channel"),
+        CheckConstraint("channel IN ('qr', 'invitation', 'api_entry', 'api_token', 'demo')",
+                        name="channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[str] = mapped_column(String(36), unique=True)
     receipt: Mapped[str] = mapped_column(String(20), unique=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"), index=True)
-    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"), index=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"),
+                                                  index=True)
     rated_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     respondent_group: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base, utcnow
@@ -12,7 +22,8 @@ FRAME_KINDS = ("sipas_dossiers", "officials", "communes")
 
 
 class SampleFrame(Base):
-    """An imported frame; rows keep design fields apart from personal data (purged after the round)."""
+    """An imported frame; rows keep design fields apart from personal data (purged after the
+    round)."""
 
     __tablename__ = "sample_frames"
 
@@ -26,7 +37,8 @@ class SampleFrame(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     personal_data_purged_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
-    rows: Mapped[list["FrameRow"]] = relationship(back_populates="frame", cascade="all, delete-orphan",
+    rows: Mapped[list["FrameRow"]] = relationship(back_populates="frame",
+                                                  cascade="all, delete-orphan",
                                                   order_by="FrameRow.row_number")
 
 
@@ -58,13 +70,15 @@ class SamplePlan(Base):
     method: Mapped[str] = mapped_column(String(32))
     n: Mapped[int] = mapped_column(Integer)
     seed: Mapped[int] = mapped_column(BigInteger)  # sampling seeds are up to 63 bits
-    parameters: Mapped[dict] = mapped_column(JSON, default=dict)  # strata, allocation, sizes column…
+    # strata, allocation, sizes column…
+    parameters: Mapped[dict] = mapped_column(JSON, default=dict)
     allocation: Mapped[dict] = mapped_column(JSON, default=dict)  # stratum → n
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     drawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     frame: Mapped[SampleFrame] = relationship()
-    members: Mapped[list["SampleMember"]] = relationship(back_populates="plan", cascade="all, delete-orphan",
+    members: Mapped[list["SampleMember"]] = relationship(back_populates="plan",
+                                                         cascade="all, delete-orphan",
                                                          order_by="SampleMember.selection_order")
 
 

@@ -22,8 +22,9 @@ from survey_app.operations.documents import load_questionnaire
 from survey_app.refusals import N_, Refused
 
 DEFAULT_MIN_N = 30
-WEIGHTING_METHOD = ("base weights (1 for unsampled entries), non-response adjusted within cells of "
-                    "respondent group x rated unit x stratum; Taylor linearisation, strata as sampled")
+WEIGHTING_METHOD = ("base weights (1 for unsampled entries), non-response adjusted within cells "
+                    "of respondent group x rated unit x stratum; Taylor linearisation, strata as "
+                    "sampled")
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
     sipas_rows = np.array([i for i, r in enumerate(rows) if sipas_maps[r[1]]], dtype=np.intp)
     ratings = np.full((sipas_rows.size, len(sipas_columns)), np.nan)
     sipas_position = {int(i): k for k, i in enumerate(sipas_rows)}
-    grids = {form_id: np.full((n, len(items)), np.nan) for form_id, items in sipas_maps.items() if items}
+    grids = {form_id: np.full((n, len(items)), np.nan)
+             for form_id, items in sipas_maps.items() if items}
 
     for i, row in enumerate(rows):
         questionnaire = forms[row[1]]
@@ -121,11 +123,13 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
         coefficients=criteria, sipas_rows=sipas_rows, sipas_ratings=ratings,
         sipas_items=SipasItems(tuple(sipas_columns), tuple(sipas_elements)),
         durations=np.array([_seconds(p.get("total_seconds")) for p in paradata], dtype=float),
-        entry_labels=np.array([f"entry-{r[9]}" if r[9] is not None else f"response-{r[0]}" for r in rows],
-                              dtype=object),
-        days=np.array([(r[10] - dt.date(2000, 1, 1)).days * 86400.0 if r[10] else np.nan for r in rows]),
+        entry_labels=np.array([f"entry-{r[9]}" if r[9] is not None else f"response-{r[0]}"
+                               for r in rows], dtype=object),
+        days=np.array([(r[10] - dt.date(2000, 1, 1)).days * 86400.0 if r[10] else np.nan
+                       for r in rows]),
         device_hashes=[p.get("device_hash") for p in paradata],
-        answer_keys=[[f"{r[1]}:" + json.dumps(r[7], sort_keys=True, ensure_ascii=False)] for r in rows],
+        answer_keys=[[f"{r[1]}:" + json.dumps(r[7], sort_keys=True, ensure_ascii=False)]
+                     for r in rows],
         grids=list(grids.values()),
     )
 
@@ -154,7 +158,8 @@ def _adjusted_weights(survey_round, groups, units, strata, psus, base) -> np.nda
     cells += [f"{g}\x1f{u}\x1f{s or ''}\x1f{c or ''}" for g, u, s, c, _ in unused]
     weights = np.concatenate([base, [1.0 if w is None else float(w) for *_, w in unused]])
     responded = np.arange(weights.size) < base.size
-    adjusted = np.asarray(nonresponse_adjust(weights, responded, np.array(cells, dtype=object)), dtype=float)
+    adjusted = np.asarray(nonresponse_adjust(weights, responded, np.array(cells, dtype=object)),
+                          dtype=float)
     return adjusted[: base.size]
 
 
@@ -217,7 +222,8 @@ def apply_quality_flags(survey_round: SurveyRound, data: RoundData | None = None
         return {"quarantined": 0}
     flags = quality_flags(
         durations=data.durations, duration_groups=data.questionnaire_ids, grids=data.grids,
-        vectors=np.array(data.answer_keys, dtype=object), times=data.days, entry_points=data.entry_labels,
+        vectors=np.array(data.answer_keys, dtype=object), times=data.days,
+        entry_points=data.entry_labels,
         device_hashes=data.device_hashes if any(data.device_hashes) else None, **options,
     )
     mask = flags.quarantine
@@ -265,7 +271,8 @@ def load_round_pack(survey_round: SurveyRound):
 
 
 def _design(weights, strata, psus):
-    """Strata and PSUs as sampled (PSUs with replacement at the first stage), when the round has them."""
+    """Strata and PSUs as sampled (PSUs with replacement at the first stage), when the round has
+    them."""
     from analysis import SurveyDesign
 
     def labels_or_none(values):
@@ -275,7 +282,8 @@ def _design(weights, strata, psus):
     clusters = labels_or_none(psus)
     if clusters is not None:  # responses outside any PSU are each their own cluster
         clusters = np.where(clusters == "", [f"\x1frow{i}" for i in range(clusters.size)], clusters)
-    return SurveyDesign(np.asarray(weights, dtype=float), strata=labels_or_none(strata), psu=clusters,
+    return SurveyDesign(np.asarray(weights, dtype=float), strata=labels_or_none(strata),
+                        psu=clusters,
                         lonely_psu="adjust")
 
 
@@ -291,7 +299,8 @@ def group_ratings(data: RoundData, max_points: dict, *, exclude_quarantined: boo
         if not coefficients:
             continue
         out.append(GroupRatings(
-            group=str(group), design=_design(data.weights[rows], data.strata[rows], data.psus[rows]),
+            group=str(group),
+            design=_design(data.weights[rows], data.strata[rows], data.psus[rows]),
             units=data.units[rows].astype(str), coefficients=coefficients,
             exclude=data.quarantined[rows] if exclude_quarantined else None,
         ))
@@ -303,7 +312,8 @@ def expected_groups(survey_round: SurveyRound, unit_types: dict) -> dict[str, tu
     groups_by_type: dict[str, list[str]] = {}
     for cell in survey_round.rating_cells:
         groups_by_type.setdefault(cell.unit_type, []).append(cell.respondent_group)
-    return {code: tuple(groups_by_type.get(unit_type, ())) for code, unit_type in unit_types.items()}
+    return {code: tuple(groups_by_type.get(unit_type, ()))
+            for code, unit_type in unit_types.items()}
 
 
 def _applicable(points, pack, unit_types: dict, year: int) -> tuple:
@@ -353,7 +363,9 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
                 sipas, sipas_criteria, min_n=min_n, excluded=dropped), key=order)
         results[excluded] = (_applicable(points, pack, unit_types, survey_round.year), sipas)
     return RoundAnalysis(
-        round_code=survey_round.code, pack=pack, points=results[True][0], points_all=results[False][0],
-        sipas=results[True][1], sipas_all=results[False][1], counts=response_counts(survey_round, data),
+        round_code=survey_round.code, pack=pack, points=results[True][0],
+        points_all=results[False][0],
+        sipas=results[True][1], sipas_all=results[False][1],
+        counts=response_counts(survey_round, data),
         responses=data.size, quarantined=int(data.quarantined.sum()), min_n=min_n,
     )

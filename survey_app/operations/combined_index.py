@@ -36,7 +36,8 @@ def find_pack(contract: bytes | str | dict, source: str | None = None):
             )
         except (OSError, KeyError, ValueError) as exc:
             raise Refused(N_("Không đọc được bộ tiêu chí %(source)s: %(error)s"), status=404,
-                          code="pack_not_found", arguments={"source": source, "error": exc}) from None
+                          code="pack_not_found",
+                          arguments={"source": source, "error": exc}) from None
     try:
         doc = contract if isinstance(contract, dict) else json.loads(contract)
         pack_id, version = doc["provenance"]["pack"]["id"], doc["provenance"]["pack"]["version"]

@@ -14,7 +14,8 @@ from sqlalchemy import insert
 
 from survey_app.extensions import db
 from survey_app.models import (
-    FrameRow, Invitation, Province, RatingCell, Response, SampleFrame, SampleMember, SamplePlan, SurveyRound, Unit,
+    FrameRow, Invitation, Province, RatingCell, Response, SampleFrame, SampleMember, SamplePlan,
+    SurveyRound, Unit,
     UnitSuccession, User,
 )
 from survey_app.operations.analysis_run import load_round_pack
@@ -29,7 +30,8 @@ DEMO_PACK = "province_default"
 TWO_TIER_START = dt.date(2025, 7, 1)
 
 AGENCIES = [
-    ("SO-NV", "Sở Nội vụ"), ("SO-TP", "Sở Tư pháp"), ("SO-TC", "Sở Tài chính"), ("SO-YT", "Sở Y tế"),
+    ("SO-NV", "Sở Nội vụ"), ("SO-TP", "Sở Tư pháp"), ("SO-TC", "Sở Tài chính"),
+    ("SO-YT", "Sở Y tế"),
     ("SO-GDDT", "Sở Giáo dục và Đào tạo"), ("SO-XD", "Sở Xây dựng"),
     ("SO-NNMT", "Sở Nông nghiệp và Môi trường"), ("SO-CT", "Sở Công Thương"),
     ("SO-KHCN", "Sở Khoa học và Công nghệ"), ("SO-VHTTDL", "Sở Văn hóa, Thể thao và Du lịch"),
@@ -37,13 +39,16 @@ AGENCIES = [
 COMMUNES = [
     ("XA-AN-BINH", "Xã An Bình"), ("XA-BINH-MINH", "Xã Bình Minh"), ("XA-HOA-LOC", "Xã Hòa Lộc"),
     ("XA-TAN-PHU", "Xã Tân Phú"), ("XA-THANH-SON", "Xã Thanh Sơn"), ("XA-PHUC-THO", "Xã Phúc Thọ"),
-    ("PH-DONG-HAI", "Phường Đông Hải"), ("PH-TAY-HO", "Phường Tây Hồ"), ("PH-NAM-THANH", "Phường Nam Thành"),
-    ("PH-BAC-SON", "Phường Bắc Sơn"), ("XA-MY-LOC", "Xã Mỹ Lộc"), ("DK-HON-NGOC", "Đặc khu Hòn Ngọc"),
+    ("PH-DONG-HAI", "Phường Đông Hải"), ("PH-TAY-HO", "Phường Tây Hồ"),
+    ("PH-NAM-THANH", "Phường Nam Thành"),
+    ("PH-BAC-SON", "Phường Bắc Sơn"), ("XA-MY-LOC", "Xã Mỹ Lộc"),
+    ("DK-HON-NGOC", "Đặc khu Hòn Ngọc"),
 ]
 # District-era units (assessed up to 2024 data), each merged into communes on 1 July 2025.
 DISTRICTS = [("HUYEN-DONG", "Huyện Đông", ["XA-AN-BINH", "XA-BINH-MINH", "XA-HOA-LOC"]),
              ("HUYEN-TAY", "Huyện Tây", ["XA-TAN-PHU", "XA-THANH-SON", "XA-PHUC-THO"]),
-             ("TP-TRUNG-TAM", "Thành phố Trung Tâm", ["PH-DONG-HAI", "PH-TAY-HO", "PH-NAM-THANH", "PH-BAC-SON"])]
+             ("TP-TRUNG-TAM", "Thành phố Trung Tâm",
+              ["PH-DONG-HAI", "PH-TAY-HO", "PH-NAM-THANH", "PH-BAC-SON"])]
 
 SIPAS_RESPONSE_RATE = 0.62
 OFFICIAL_RESPONSE_RATE = 0.7
@@ -68,29 +73,36 @@ def seed_demo() -> dict:
     pack_row = publish_pack(pack, pack.to_dict())
     sipas = publish_questionnaire(questionnaires.load_bundled("sipas_2025"))
     delegate_form = publish_questionnaire(questionnaires.load_bundled("delegate_rates_agency_2025"))
-    leader_form = publish_questionnaire(questionnaires.load_bundled("agency_leader_rates_commune_2025"))
+    leader_form = publish_questionnaire(
+        questionnaires.load_bundled("agency_leader_rates_commune_2025"))
 
-    survey_round = SurveyRound(code=DEMO_ROUND_CODE, province_id=province.id, year=2025, period="Năm 2025",
-                               title="Khảo sát CCHC năm 2025 (minh hoạ)", status="open", anonymous=True,
+    survey_round = SurveyRound(code=DEMO_ROUND_CODE, province_id=province.id, year=2025,
+                               period="Năm 2025",
+                               title="Khảo sát CCHC năm 2025 (minh hoạ)", status="open",
+                               anonymous=True,
                                methodology_pack_id=pack_row.id, opens_on=dt.date(2025, 9, 1),
                                closes_on=dt.date(2025, 11, 30))
     db.session.add(survey_round)
     db.session.flush()
-    for group, unit_type, form, quota in [("citizen", "agency", sipas, 150), ("citizen", "commune", sipas, 150),
+    for group, unit_type, form, quota in [("citizen", "agency", sipas, 150),
+                                          ("citizen", "commune", sipas, 150),
                                           ("delegate", "agency", delegate_form, 20),
                                           ("agency_leader", "commune", leader_form, 20)]:
-        db.session.add(RatingCell(round_id=survey_round.id, respondent_group=group, unit_type=unit_type,
+        db.session.add(RatingCell(round_id=survey_round.id, respondent_group=group,
+                                  unit_type=unit_type,
                                   questionnaire_id=form.id, quota=quota))
 
     rated = [u for u in units.values() if u.unit_type in ("agency", "commune")]
     quality = {u.code: float(rng.uniform(0.55, 0.92)) for u in rated}
     unused: list[dict] = []
     _seed_sipas(survey_round, rated, sipas, quality, rng, unused)
-    _seed_officials(survey_round, [u for u in rated if u.unit_type == "agency"], delegate_form, "delegate",
+    _seed_officials(survey_round, [u for u in rated if u.unit_type == "agency"], delegate_form,
+                    "delegate",
                     quality, rng, unused)
     _seed_officials(survey_round, [u for u in rated if u.unit_type == "commune"], leader_form,
                     "agency_leader", quality, rng, unused)
-    entries = [create_entry_point(survey_round, unit, sipas, counter="Bộ phận Một cửa") for unit in rated]
+    entries = [create_entry_point(survey_round, unit, sipas,
+                                  counter="Bộ phận Một cửa") for unit in rated]
     return {"round": survey_round, "entries": entries, "unused_invitations": unused}
 
 
@@ -104,23 +116,28 @@ def _create_units(province: Province) -> dict[str, Unit]:
                            valid_from=TWO_TIER_START)
     for code, name, _ in DISTRICTS:
         units[code] = Unit(province_id=province.id, code=code, name=name, unit_type="district",
-                           valid_from=dt.date(2020, 1, 1), valid_to=TWO_TIER_START - dt.timedelta(days=1))
+                           valid_from=dt.date(2020, 1, 1),
+                           valid_to=TWO_TIER_START - dt.timedelta(days=1))
     db.session.add_all(units.values())
     db.session.flush()
     for code, _, successors in DISTRICTS:
         for successor in successors:
-            db.session.add(UnitSuccession(predecessor_id=units[code].id, successor_id=units[successor].id,
-                                          effective_on=TWO_TIER_START, share=round(1 / len(successors), 4)))
+            db.session.add(UnitSuccession(predecessor_id=units[code].id,
+                                          successor_id=units[successor].id,
+                                          effective_on=TWO_TIER_START,
+                                          share=round(1 / len(successors), 4)))
     return units
 
 
-PROCEDURES = ("Cấp giấy phép xây dựng", "Đăng ký kinh doanh", "Chứng thực bản sao", "Đăng ký khai sinh",
+PROCEDURES = ("Cấp giấy phép xây dựng", "Đăng ký kinh doanh", "Chứng thực bản sao",
+              "Đăng ký khai sinh",
               "Cấp phiếu lý lịch tư pháp", "Đăng ký đất đai")
 REPLACEMENTS_PER_STRATUM = 10
 
 
 def _demo_dossiers(rated, rng) -> list[dict]:
-    """A synthetic one-stop-shop frame: dossiers completed in 2025, a few hundred to a few thousand a unit."""
+    """A synthetic one-stop-shop frame: dossiers completed in 2025, a few hundred to a few
+    thousand a unit."""
     rows = []
     for unit in rated:
         for i in range(int(rng.integers(400, 3000))):
@@ -139,10 +156,12 @@ def _seed_sipas(survey_round, rated, sipas_row, quality, rng, unused) -> None:
     from sampling.frames import SIPAS_DOSSIERS, validate_frame
 
     unit_by_code = {u.code: u for u in rated}
-    check = validate_frame(_demo_dossiers(rated, rng), SIPAS_DOSSIERS, known_unit_codes=unit_by_code)
+    check = validate_frame(_demo_dossiers(rated, rng), SIPAS_DOSSIERS,
+                           known_unit_codes=unit_by_code)
     if not check.ok:
         raise RuntimeError(f"demo frame is invalid: {check.errors[0]}")
-    frame = SampleFrame(round_id=survey_round.id, kind="sipas_dossiers", filename="ho-so-mot-cua-2025.csv",
+    frame = SampleFrame(round_id=survey_round.id, kind="sipas_dossiers",
+                        filename="ho-so-mot-cua-2025.csv",
                         content_hash=check.content_hash, row_count=check.row_count)
     db.session.add(frame)
     db.session.flush()
@@ -159,31 +178,39 @@ def _seed_sipas(survey_round, rated, sipas_row, quality, rng, unused) -> None:
                                  .order_by(FrameRow.row_number)).all()
 
     selection = sampling.select(len(strata), 3300, method="srs", strata=strata, seed=DEMO_SEED,
-                                allocation="proportional", minimum=100, replacements=REPLACEMENTS_PER_STRATUM)
-    plan = SamplePlan(round_id=survey_round.id, frame_id=frame.id, frame_hash=frame.content_hash, method="srs",
+                                allocation="proportional", minimum=100,
+                                replacements=REPLACEMENTS_PER_STRATUM)
+    plan = SamplePlan(round_id=survey_round.id, frame_id=frame.id, frame_hash=frame.content_hash,
+                      method="srs",
                       n=int(selection.n), seed=DEMO_SEED,
-                      parameters={"strata": "unit_code", "allocation": "proportional", "minimum": 100,
+                      parameters={"strata": "unit_code", "allocation": "proportional",
+                                  "minimum": 100,
                                   "replacements_per_stratum": REPLACEMENTS_PER_STRATUM},
                       allocation={str(k): int(v) for k, v in (selection.allocation or {}).items()},
                       drawn_at=dt.datetime(2025, 9, 1))
     db.session.add(plan)
     db.session.flush()
-    members = [{"plan_id": plan.id, "frame_row_id": row_ids[int(i)], "role": "selected", "selection_order": k,
-                "stratum": strata[int(i)], "inclusion_probability": float(p), "base_weight": float(w),
+    members = [{"plan_id": plan.id, "frame_row_id": row_ids[int(i)], "role": "selected",
+                "selection_order": k,
+                "stratum": strata[int(i)], "inclusion_probability": float(p),
+                "base_weight": float(w),
                 "backcheck": False}
-               for k, (i, p, w) in enumerate(zip(selection.indices, selection.probabilities, selection.weights))]
+               for k, (i, p, w) in enumerate(zip(selection.indices, selection.probabilities,
+                                                 selection.weights))]
     replacements = [{"plan_id": plan.id, "frame_row_id": row_ids[int(i)], "role": "replacement",
                      "selection_order": len(members) + k, "stratum": strata[int(i)],
                      "inclusion_probability": None, "base_weight": None, "backcheck": False}
                     for k, i in enumerate(selection.replacements)]
     db.session.execute(insert(SampleMember), members + replacements)
-    member_ids = db.session.scalars(db.select(SampleMember.id).filter_by(plan_id=plan.id, role="selected")
+    member_ids = db.session.scalars(db.select(SampleMember.id)
+                                    .filter_by(plan_id=plan.id, role="selected")
                                     .order_by(SampleMember.selection_order)).all()
 
     fieldwork = _Fieldwork(survey_round, sipas_row, "citizen", quality, rng, unused)
     for member_id, member in zip(member_ids, members):
         unit = unit_by_code[member["stratum"]]
-        fieldwork.invite(unit, SIPAS_RESPONSE_RATE, stratum=unit.code, base_weight=member["base_weight"],
+        fieldwork.invite(unit, SIPAS_RESPONSE_RATE, stratum=unit.code,
+                         base_weight=member["base_weight"],
                          sample_member_id=member_id)
     fieldwork.store_responses()
 
@@ -197,7 +224,8 @@ def _seed_officials(survey_round, units, form_row, group, quality, rng, unused) 
 
 
 class _Fieldwork:
-    """Invitations to one questionnaire, answered at a given rate; a few unused ones go to the manifest."""
+    """Invitations to one questionnaire, answered at a given rate; a few unused ones go to the
+    manifest."""
 
     UNUSED_KEPT = 3
 
@@ -231,12 +259,14 @@ class _Fieldwork:
 def unused_invitation_entry(invitation, token: str) -> dict:
     """What the manifest says of an unused invitation (its token is known only here)."""
     form = invitation.questionnaire
-    return {"token": token, "questionnaire_id": form.form_key, "questionnaire_version": form.version,
+    return {"token": token, "questionnaire_id": form.form_key,
+            "questionnaire_version": form.version,
             "respondent_group": invitation.respondent_group}
 
 
 def fresh_unused_invitations(survey_round) -> list[dict]:
-    """Tokens are never stored, so a later demo run issues one new unused invitation per questionnaire."""
+    """Tokens are never stored, so a later demo run issues one new unused invitation per
+    questionnaire."""
     unused, seen_forms = [], set()
     for invitation in db.session.scalars(db.select(Invitation).filter_by(round_id=survey_round.id)
                                          .order_by(Invitation.id)):
@@ -250,7 +280,8 @@ def fresh_unused_invitations(survey_round) -> list[dict]:
     return unused
 
 
-def _response_row(survey_round, form_row, questionnaire, unit, group, quality, rng, *, stratum, base_weight):
+def _response_row(survey_round, form_row, questionnaire, unit, group, quality, rng, *, stratum,
+                  base_weight):
     speeder = rng.random() < 0.03
     straight = rng.random() < 0.03
     for _ in range(5):
@@ -262,10 +293,12 @@ def _response_row(survey_round, form_row, questionnaire, unit, group, quality, r
         raise RuntimeError(f"synthetic answers to {questionnaire.id} keep failing validation: "
                            f"{questionnaire.validate(answers)[:3]}")
     submitted = dt.date(2025, 9, 15) + dt.timedelta(days=int(rng.integers(0, 60)))
-    return {"submission_id": _uuid(rng), "receipt": secrets.token_hex(5).upper(), "round_id": survey_round.id,
+    return {"submission_id": _uuid(rng), "receipt": secrets.token_hex(5).upper(),
+            "round_id": survey_round.id,
             "questionnaire_id": form_row.id, "rated_unit_id": unit.id, "respondent_group": group,
             "channel": "demo", "stratum": stratum, "base_weight": base_weight, "answers": answers,
-            "paradata": synthesize_paradata(questionnaire, rng, speeder=speeder), "quality_flags": [],
+            "paradata": synthesize_paradata(questionnaire, rng, speeder=speeder),
+            "quality_flags": [],
             "quarantined": False, "submitted_on": submitted}
 
 

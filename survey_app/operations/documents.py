@@ -48,7 +48,8 @@ def publish_pack(pack, content: dict) -> MethodologyPack:
         if existing.content_hash != pack.content_hash:
             raise Refused(N_("Bộ phương pháp %(pack)s phiên bản %(version)s đã công bố với nội "
                              "dung khác; hãy tăng số phiên bản."), status=409,
-                          code="version_taken", arguments={"pack": pack.id, "version": pack.version})
+                          code="version_taken",
+                          arguments={"pack": pack.id, "version": pack.version})
         return existing
     title = getattr(pack, "title", pack.id)
     row = MethodologyPack(

@@ -33,9 +33,11 @@ def request_export(survey_round: SurveyRound, fmt: str, table: str | None,
 
 
 def start_export_job(job_id: int) -> threading.Thread:
-    """Run the job in a daemon thread of this process, after the request that created it committed."""
+    """Run the job in a daemon thread of this process, after the request that created it
+    committed."""
     app = current_app._get_current_object()
-    thread = threading.Thread(target=run_export_job, args=(app, job_id), name=f"export-{job_id}", daemon=True)
+    thread = threading.Thread(target=run_export_job, args=(app, job_id), name=f"export-{job_id}",
+                              daemon=True)
     thread.start()
     return thread
 
@@ -80,11 +82,13 @@ def job_status(job: ExportJob) -> dict:
     """The job as the status endpoint and the progress page report it."""
     status = job.effective_status()
     body = {"id": job.id, "round": job.round.code, "format": job.format, "table": job.table,
-            "status": status, "percent": job.percent, "step": job.progress_step, "total": job.progress_total,
+            "status": status, "percent": job.percent, "step": job.progress_step,
+            "total": job.progress_total,
             "created_at": job.created_at.isoformat(timespec="seconds") + "Z"}
     if status == "done":
         body.update(filename=job.filename, sha256=job.sha256, size_bytes=job.size_bytes)
     if status == "failed":
         body.update(message_vi=job.message_vi or "Tác vụ bị gián đoạn; hãy xuất lại.",
-                    message_en=job.message_en or "The job was interrupted; request the export again.")
+                    message_en=job.message_en
+                    or "The job was interrupted; request the export again.")
     return body

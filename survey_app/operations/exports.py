@@ -8,7 +8,6 @@ same export is byte-for-byte reproducible and its checksum can be fetched separa
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import re
 import tempfile
@@ -17,6 +16,7 @@ from importlib import metadata
 
 import numpy as np
 
+from survey_app import spreadsheets
 from survey_app.extensions import db
 from survey_app.models import (
     AuditEvent,
@@ -40,8 +40,9 @@ FORMATS = ("json", "csv", "xlsx", "sav")
 TABLES = ("criteria", "sipas", "responses", "respondents", "codebook")
 DRAFT_LABEL = "+draft.unpublished-round"
 MIMETYPES = {
-    "json": "application/json", "csv": "text/csv; charset=utf-8", "sha256": "text/plain; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json", "csv": spreadsheets.CSV_MIMETYPE,
+    "sha256": "text/plain; charset=utf-8",
+    "xlsx": spreadsheets.XLSX_MIMETYPE,
     "sav": "application/x-spss-sav",
 }
 
@@ -103,20 +104,23 @@ def published_at(survey_round: SurveyRound) -> dt.datetime | None:
 
 
 def provenance(survey_round: SurveyRound, *, draft: bool = False) -> dict:
-    """Pack, questionnaire versions and hashes, sampling seed and frame hash, weighting, software."""
+    """Pack, questionnaire versions and hashes, sampling seed and frame hash, weighting,
+    software."""
     pack = survey_round.methodology_pack
     used = db.session.scalars(
         db.select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(
-            db.select(Response.questionnaire_id).where(Response.round_id == survey_round.id).distinct()))
+            db.select(Response.questionnaire_id).where(Response.round_id == survey_round.id)
+            .distinct()))
         .order_by(QuestionnaireVersion.form_key, QuestionnaireVersion.version)
     ).all()
     plan = db.session.scalar(db.select(SamplePlan).filter_by(round_id=survey_round.id)
                              .order_by(SamplePlan.id))
-    frame_hash = plan.frame_hash if plan is not None and re.fullmatch(r"[0-9a-f]{16,128}", plan.frame_hash or "") \
-        else None
+    frame_hash = (plan.frame_hash if plan is not None
+                  and re.fullmatch(r"[0-9a-f]{16,128}", plan.frame_hash or "") else None)
     return {
         "pack": {"id": pack.pack_key, "version": pack.version},
-        "questionnaires": [{"code": q.form_key, "version": q.version, "content_hash": q.content_hash}
+        "questionnaires": [{"code": q.form_key, "version": q.version,
+                            "content_hash": q.content_hash}
                            for q in used],
         "sampling": {"seed": plan.seed if plan is not None else None, "frame_hash": frame_hash},
         "weighting_method": WEIGHTING_METHOD,
@@ -125,12 +129,14 @@ def provenance(survey_round: SurveyRound, *, draft: bool = False) -> dict:
 
 
 def _units(survey_round: SurveyRound, codes: set[str]) -> list[dict]:
-    units = db.session.scalars(db.select(Unit).where(Unit.code.in_(codes)).order_by(Unit.unit_type, Unit.code))
+    units = db.session.scalars(db.select(Unit).where(Unit.code.in_(codes))
+                               .order_by(Unit.unit_type, Unit.code))
     return [{"code": u.code, "name": u.name, "unit_type": u.unit_type, "valid_from": u.valid_from,
              "valid_to": u.valid_to} for u in units]
 
 
-def round_contract(survey_round: SurveyRound, *, allow_unpublished: bool = False, min_n: int = DEFAULT_MIN_N,
+def round_contract(survey_round: SurveyRound, *, allow_unpublished: bool = False,
+                   min_n: int = DEFAULT_MIN_N,
                    data: RoundData | None = None, analysis=None) -> dict:
     """The validated contract v1 document of a round (quarantined responses left out).
 
@@ -143,7 +149,8 @@ def round_contract(survey_round: SurveyRound, *, allow_unpublished: bool = False
     check_export(survey_round, allow_unpublished=allow_unpublished)
     draft = not survey_round.is_published
     data = data if data is not None else gather_round(survey_round)
-    analysis = analysis if analysis is not None else analyze_round(survey_round, min_n=min_n, data=data)
+    if analysis is None:
+        analysis = analyze_round(survey_round, min_n=min_n, data=data)
     codes = {str(u) for u in data.units}
     year = survey_round.year
     doc = build_contract(
@@ -179,7 +186,8 @@ def respondent_variables(survey_round: SurveyRound, data: RoundData | None = Non
 
     data = data if data is not None else gather_round(survey_round)
     rows = db.session.execute(db.select(Response.id, Response.answers, Response.quality_flags)
-                              .where(Response.round_id == survey_round.id).order_by(Response.id)).all()
+                              .where(Response.round_id == survey_round.id)
+                              .order_by(Response.id)).all()
     answers = [r[1] for r in rows]
     forms = {row.id: row for row in db.session.scalars(
         db.select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(set(data.questionnaire_ids.tolist()))))}
@@ -236,19 +244,23 @@ def _answer_variables(question, answers, mine, form_key: str, taken: set) -> lis
     if question.type == "multiple":
         out = []
         for choice in question.choices:
-            ticked = np.array([np.nan if not m else float(choice.name in (v or [])) for v, m in zip(values, mine)])
+            ticked = np.array([np.nan if not m else float(choice.name in (v or []))
+                               for v, m in zip(values, mine)])
             out.append(Variable(_unique(f"{question.name}_{choice.name}", form_key, taken),
-                                f"{label}: {choice.label.get('vi')}", ticked, {0.0: "Không chọn", 1.0: "Chọn"}))
+                                f"{label}: {choice.label.get('vi')}", ticked,
+                                {0.0: "Không chọn", 1.0: "Chọn"}))
         return out
     if question.type in ("integer", "decimal"):
         numbers = np.array([np.nan if v in (None, "") else float(v) for v in values])
         return [Variable(_unique(question.name, form_key, taken), label, numbers)]
-    return [Variable(_unique(question.name, form_key, taken), label, ["" if v is None else str(v) for v in values])]
+    return [Variable(_unique(question.name, form_key, taken), label,
+                     ["" if v is None else str(v) for v in values])]
 
 
 # --------------------------------------------------------------------------- files
 
-def export_file(survey_round: SurveyRound, fmt: str, *, table: str | None = None, allow_unpublished: bool = False,
+def export_file(survey_round: SurveyRound, fmt: str, *, table: str | None = None,
+                allow_unpublished: bool = False,
                 min_n: int = DEFAULT_MIN_N, progress=None) -> ExportFile:
     """One export of a round: ``json`` (the contract), ``csv`` (one table, ``criteria`` by default),
     ``xlsx`` (contract tables, or respondents + codebook when ``table`` is ``respondents``) or
@@ -278,21 +290,19 @@ def export_file(survey_round: SurveyRound, fmt: str, *, table: str | None = None
         if fmt == "sav":
             content, name = _sav_bytes(variables), f"{stem}.sav"
         elif fmt == "xlsx":
-            buffer = io.BytesIO()
-            contract.write_respondents_xlsx(variables, buffer)
-            content, name = buffer.getvalue(), f"{stem}.xlsx"
+            sheets = {"data": contract.respondent_table(variables),
+                      "codebook": contract.codebook(variables)}
+            content, name = spreadsheets.xlsx_bytes(sheets), f"{stem}.xlsx"
         else:
             headers, rows = (contract.codebook(variables) if table == "codebook"
                              else contract.respondent_table(variables))
-            content, name = contract.csv_bytes(headers, rows), f"{stem}-{table}.csv"
+            content, name = spreadsheets.csv_bytes(headers, rows), f"{stem}-{table}.csv"
     elif fmt == "csv":
         table = table or "criteria"
         headers, rows = contract.contract_tables(doc)[table]
-        content, name = contract.csv_bytes(headers, rows), f"{stem}-{table}.csv"
+        content, name = spreadsheets.csv_bytes(headers, rows), f"{stem}-{table}.csv"
     else:
-        buffer = io.BytesIO()
-        contract.write_xlsx(contract.contract_tables(doc), buffer)
-        content, name = buffer.getvalue(), f"{stem}.xlsx"
+        content, name = spreadsheets.xlsx_bytes(contract.contract_tables(doc)), f"{stem}.xlsx"
     report(4, 4)
     return ExportFile(content, name, MIMETYPES[fmt])
 

@@ -16,11 +16,13 @@ def create_entry_point(survey_round: SurveyRound, unit: Unit, questionnaire: Que
     return entry
 
 
-def issue_invitation(survey_round: SurveyRound, questionnaire: QuestionnaireVersion, rated_unit: Unit,
+def issue_invitation(survey_round: SurveyRound, questionnaire: QuestionnaireVersion,
+                     rated_unit: Unit,
                      respondent_group: str, *, stratum: str | None = None, psu: str | None = None,
                      base_weight: float | None = None,
                      sample_member_id: int | None = None) -> tuple[Invitation, str]:
-    """A new invitation and its token. The token is returned once and stored only as a keyed hash."""
+    """A new invitation and its token. The token is returned once and stored only as a keyed
+    hash."""
     token = new_token()
     invitation = Invitation(
         round_id=survey_round.id, token_hash=token_hash(token), questionnaire_id=questionnaire.id,

@@ -155,7 +155,7 @@ def import_frame(
     and the count of the others as ``arguments["more"]``, for the page to list them.
     """
     spec = frame_spec(kind)
-    if survey_round.status == "published":
+    if not survey_round.accepts_frames:
         raise Refused(N_("Đợt đã công bố, không nhận thêm khung mẫu."), status=409,
                       code="round_published")
     filename = re.sub(r"[\x00-\x1f\x7f]", "", filename).strip() or "frame"

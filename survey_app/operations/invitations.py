@@ -81,6 +81,22 @@ def member_table(plan: SamplePlan) -> MemberTable:
     return MemberTable(headers, rows, slice(len(leading), len(headers) - 3))
 
 
+def member_counts(plan: SamplePlan) -> dict[str, int]:
+    """Members of the plan by role (``selected``, ``replacement``) and marked for back-check."""
+    counts = dict(
+        db.session.execute(
+            db.select(SampleMember.role, db.func.count(SampleMember.id))
+            .where(SampleMember.plan_id == plan.id)
+            .group_by(SampleMember.role)
+        ).all()
+    )
+    counts["backcheck"] = db.session.scalar(
+        db.select(db.func.count(SampleMember.id)).where(
+            SampleMember.plan_id == plan.id, SampleMember.backcheck.is_(True))
+    )
+    return counts
+
+
 @dataclass(frozen=True)
 class IssuedInvitation:
     member: SampleMember
@@ -103,18 +119,20 @@ def rating_cells(survey_round: SurveyRound) -> list[RatingCell]:
 
 
 def issue_plan_invitations(
-    plan: SamplePlan, cell_id: int | RatingCell, include_replacements: bool = False,
+    plan: SamplePlan, cell: RatingCell | int, include_replacements: bool = False,
     user: User | None = None,
 ) -> list[IssuedInvitation]:
-    """One invitation per drawn member (rated unit = the member's frame unit) not yet invited.
+    """One invitation per drawn member (rated unit = the member's frame unit) not yet invited,
+    for a rating-matrix ``cell`` (or its id).
 
     Tokens are returned once, for the download, and stored only as keyed hashes.
     """
-    cell = cell_id if isinstance(cell_id, RatingCell) else db.session.get(RatingCell, cell_id)
+    if not isinstance(cell, RatingCell):
+        cell = db.session.get(RatingCell, cell)
     survey_round = db.session.get(SurveyRound, plan.round_id)
     if cell is None or cell.round_id != plan.round_id:
         raise Refused(N_("Ô ma trận không thuộc đợt này."), code="cell_of_another_round")
-    if survey_round.status in ("closed", "published"):
+    if not survey_round.accepts_invitations:
         raise Refused(N_("Đợt đã đóng, không phát thêm thư mời."), status=409,
                       code="round_closed")
     invited = set(
@@ -323,10 +341,12 @@ def revoke_invitation(invitation: Invitation, user: User | None = None) -> None:
 
 
 def revoke_unused_invitations(
-    survey_round: SurveyRound, unit_id: int | Unit, user: User | None = None
+    survey_round: SurveyRound, unit: Unit | int, user: User | None = None
 ) -> int:
-    """Withdraw every unused (issued) invitation of a unit in the round; returns how many."""
-    unit = unit_id if isinstance(unit_id, Unit) else db.session.get(Unit, unit_id)
+    """Withdraw every unused (issued) invitation of ``unit`` (or its id) in the round; returns
+    how many."""
+    if not isinstance(unit, Unit):
+        unit = db.session.get(Unit, unit)
     if unit is None:
         raise Refused(N_("Hãy chọn một đơn vị có thư mời."), code="no_unit")
     ids = list(

@@ -36,8 +36,6 @@ from survey_app.operations.plan_messages import refusal
 from survey_app.operations.rounds import record_audit
 from survey_app.refusals import N_, Refused
 
-__all__ = ["MAX_SEED", "PlanOptions", "PlanPreview", "draw_plan", "preview_plan", "verify_plan"]
-
 
 def parse_sds(text: str | None) -> dict[str, float]:
     """``"A=5; B=10"`` → ``{"A": 5.0, "B": 10.0}``; refused with a sentence otherwise."""
@@ -223,7 +221,7 @@ def draw_plan(
     """Draw a sample and store the plan (seed, frame hash, options, allocation) with its members."""
     if frame.round_id != survey_round.id:
         raise Refused(N_("Khung mẫu không thuộc đợt này."), code="frame_of_another_round")
-    if survey_round.status in ("closed", "published"):
+    if not survey_round.accepts_draws:
         raise Refused(N_("Đợt đã đóng, không rút mẫu mới."), status=409, code="round_closed")
     seed = new_seed() if seed is None else seed
     if not 0 <= seed <= MAX_SEED:
@@ -379,20 +377,4 @@ def draw_backcheck(
     )
     db.session.flush()
     return len(chosen)
-
-
-def member_counts(plan: SamplePlan) -> dict[str, int]:
-    """Members of the plan by role (``selected``, ``replacement``) and marked for back-check."""
-    counts = dict(
-        db.session.execute(
-            db.select(SampleMember.role, db.func.count(SampleMember.id))
-            .where(SampleMember.plan_id == plan.id)
-            .group_by(SampleMember.role)
-        ).all()
-    )
-    counts["backcheck"] = db.session.scalar(
-        db.select(db.func.count(SampleMember.id)).where(
-            SampleMember.plan_id == plan.id, SampleMember.backcheck.is_(True))
-    )
-    return counts
 

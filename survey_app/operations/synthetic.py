@@ -64,7 +64,8 @@ def synthesize_answers(questionnaire, rng: np.random.Generator, quality: float,
         elif question.type == "decimal":
             answers[question.name] = round(float(rng.uniform(1, 5)), 1)
         elif question.type == "date":
-            answers[question.name] = (dt.date(2025, 8, 1) + dt.timedelta(days=int(rng.integers(0, 90)))).isoformat()
+            day = dt.date(2025, 8, 1) + dt.timedelta(days=int(rng.integers(0, 90)))
+            answers[question.name] = day.isoformat()
         elif question.type == "text":
             comment = COMMENTS[int(rng.integers(len(COMMENTS)))]
             if comment or question.required:
@@ -77,4 +78,5 @@ def synthesize_paradata(questionnaire, rng: np.random.Generator, speeder: bool =
     scale = 4.0 if speeder else 45.0
     seconds = {name: round(float(rng.gamma(4.0, scale / 4.0)) + 2.0, 1) for name in pages}
     device = str(rng.choice(["mobile", "mobile", "mobile", "tablet", "desktop"]))
-    return {"page_seconds": seconds, "total_seconds": round(sum(seconds.values()), 1), "device_class": device}
+    return {"page_seconds": seconds, "total_seconds": round(sum(seconds.values()), 1),
+            "device_class": device}

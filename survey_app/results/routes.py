@@ -1,9 +1,7 @@
 """Routes of the results pages (admin and council; quality flags by admins only)."""
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
@@ -31,6 +29,7 @@ from survey_app.operations.export_jobs import job_status, request_export, start_
 from survey_app.operations.exports import round_contract
 from survey_app.refusals import N_, Refused
 from survey_app.results import bp
+from survey_app.spreadsheets import send_xlsx
 
 READERS = ("admin", "council")
 
@@ -95,7 +94,8 @@ def round_results(code: str):
         return redirect(url_for("results.rounds"))
     units = lookups.units_by_code()
     every = {(cp.unit, cp.criterion): cp for cp in result.points_all}
-    return render_template("results/round.html", survey_round=survey_round, result=result, units=units,
+    return render_template("results/round.html", survey_round=survey_round, result=result,
+                           units=units,
                            every=every, quality_form=QualityForm(), export_form=ExportForm())
 
 
@@ -140,7 +140,8 @@ def quality(code: str):
         _flash(refused)
         return redirect(url_for("results.round_results", code=code))
     db.session.commit()
-    flash(_("Đã gắn cờ chất lượng: %(n)s phiếu bị cách ly (không xoá phiếu nào).", n=counts["quarantined"]),
+    flash(_("Đã gắn cờ chất lượng: %(n)s phiếu bị cách ly (không xoá phiếu nào).",
+            n=counts["quarantined"]),
           "success")
     return redirect(url_for("results.round_results", code=code))
 
@@ -163,15 +164,12 @@ def unit_changes(code: str, unit_code: str):
         return redirect(url_for("results.round_results", code=code))
     changes = [c for c in survey_points_changes(current, prior) if c.unit == unit.code]
     if request.args.get("format") == "xlsx":
-        from analysis.combiner import write_points_lost_xlsx
+        from analysis.combiner import points_lost_table
 
-        buffer = io.BytesIO()
-        write_points_lost_xlsx(changes, buffer, units=[unit.code])
-        buffer.seek(0)
-        return send_file(buffer, as_attachment=True, download_name=f"{code}-{unit.code}-diem-bi-mat.xlsx",
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return render_template("results/unit.html", survey_round=survey_round, unit=unit, previous=before,
-                           changes=changes, result=current)
+        return send_xlsx(f"{code}-{unit.code}-diem-bi-mat.xlsx",
+                         {unit.code: points_lost_table(changes, unit.code)})
+    return render_template("results/unit.html", survey_round=survey_round, unit=unit,
+                           previous=before, changes=changes, result=current)
 
 
 def _upload(field) -> tuple[bytes | None, str]:

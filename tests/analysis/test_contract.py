@@ -37,7 +37,8 @@ ROUND = {"code": "TH-2025", "year": 2025, "province": "Thanh Hóa",
 def small_doc(**overrides):
     units = [{"code": "SNV", "name": "Sở Nội vụ", "unit_type": "department",
               "valid_from": "2020-01-01", "valid_to": None}]
-    points = [CriterionPoints("SNV", "8.1", 1.5, 2.0, 0.1, 1.3, 1.7, 30.0, 45, 40.2, ("small_cell",), ())]
+    points = [CriterionPoints("SNV", "8.1", 1.5, 2.0, 0.1, 1.3, 1.7, 30.0, 45, 40.2,
+                              ("small_cell",), ())]
     value = IndexValue(80.5, 2.1, 76.2, 84.3, 30.0, 45)
     sipas = SipasResult((SipasIndex("overall", "overall", None, value, value),
                          SipasIndex("element", "E1", "SNV", value, value),
@@ -113,7 +114,8 @@ def test_nan_becomes_null():
 
 finite = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
 maybe = st.one_of(st.none(), finite)
-code = st.text(alphabet="ABCDĐƯƠabc0123456789._-", min_size=1, max_size=12).filter(lambda s: s[0] != " ")
+code = st.text(alphabet="ABCDĐƯƠabc0123456789._-", min_size=1,
+               max_size=12).filter(lambda s: s[0] != " ")
 
 
 @st.composite
@@ -133,7 +135,8 @@ def contracts(draw):
                                                   unique=True))})
     values = [IndexValue(draw(finite), draw(finite), draw(finite), draw(finite), 4.0,
                          draw(st.integers(0, 1000))) for _ in unit_codes]
-    sipas = SipasResult(tuple(SipasIndex("overall", "overall", u, v, v) for u, v in zip(unit_codes, values)))
+    sipas = SipasResult(tuple(SipasIndex("overall", "overall", u, v, v)
+                              for u, v in zip(unit_codes, values)))
     counts = [{"group": None, "unit": u, "invited": draw(st.integers(1, 5000)),
                "completed": draw(st.integers(0, 5000)), "quarantined": draw(st.integers(0, 50))}
               for u in unit_codes]
@@ -193,7 +196,8 @@ def test_sav_round_trip_with_vietnamese_labels(tmp_path):
     write_respondents_sav(variables, path)
     frame, meta = pyreadstat.read_sav(str(path))
     assert list(frame.columns) == ["don_vi", "q1", "tuoi"]
-    assert meta.column_labels == ["Đơn vị được đánh giá", "Hài lòng với thái độ công chức", "Nhóm tuổi"]
+    assert meta.column_labels == ["Đơn vị được đánh giá", "Hài lòng với thái độ công chức",
+                                  "Nhóm tuổi"]
     assert meta.variable_value_labels["q1"][5.0] == "Rất hài lòng"
     assert meta.variable_value_labels["tuoi"][1.0] == "18–25"
     assert frame["don_vi"].tolist() == ["SNV", "STC", "SNV"]

@@ -47,7 +47,8 @@ def test_bursts_same_vector_same_entry_within_window():
 def test_duplicate_devices_keep_earliest():
     hashes = ["d1", "d2", "d1", None, None, "d1"]
     times = [50, 10, 20, 1, 2, 30]
-    assert duplicate_device_flags(hashes, times).tolist() == [True, False, False, False, False, True]
+    flags = duplicate_device_flags(hashes, times).tolist()
+    assert flags == [True, False, False, False, False, True]
     assert duplicate_device_flags(hashes, times, keep="none").tolist() == [
         True, False, True, False, False, True
     ]

@@ -3,7 +3,8 @@
 R reference (psych 2.2.9) on the Likert fixture's q1..q3 (21 respondents):
 
     a <- psych::alpha(d0[,c("q1","q2","q3")]); a$total$raw_alpha   # 0.919529837251
-    a$feldt                                                        # 0.833610714168 .. 0.964819049889
+    a$feldt                                                        # 0.833610714168 ..
+    0.964819049889
 """
 
 import numpy as np

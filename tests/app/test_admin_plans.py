@@ -402,3 +402,33 @@ def test_backcheck_marks_a_share_of_each_stratum(client, world):
     )
     assert "Giá trị phải từ 0.01 đến 1.0" in bad.get_data(as_text=True)
     assert sample_plans.verify_plan(db.session.get(SamplePlan, plan.id)) == plan.n
+
+
+@pytest.mark.parametrize(
+    "change, vietnamese, english",
+    [
+        ({"size_mode": "fixed", "n": "1001"}, "Cỡ mẫu 1001 lớn hơn 1000 dòng của khung.",
+         "n = 1001 is larger than the 1000 rows of the frame."),
+        ({"allocation": "neyman", "strata_column": "unit_code", "sds": "SNV=5; STP"},
+         "Không đọc được “STP”; hãy viết tầng=độ lệch chuẩn",
+         "Cannot read “STP”: write stratum=sd separated by semicolons."),
+        ({"allocation": "neyman", "strata_column": "unit_code", "sds": "SNV=5; STP=10"},
+         "Thiếu độ lệch chuẩn cho tầng “SXD”.", "No standard deviation for stratum “SXD”."),
+    ],
+)
+def test_a_refused_plan_is_said_in_the_pages_language_and_draws_nothing(
+    client, world, change, vietnamese, english
+):
+    from flask_babel import refresh
+
+    for action in ("preview", "draw"):
+        pages = {}
+        for language in ("vi", "en"):
+            refresh()  # the test's app context would keep the first request's locale
+            reply = client.post(f"{world.plan_url}?lang={language}",
+                                data={**BASE, **change, "action": action})
+            assert reply.status_code == 400
+            pages[language] = reply.get_data(as_text=True)
+        assert vietnamese in pages["vi"] and english not in pages["vi"]
+        assert english in pages["en"] and vietnamese not in pages["en"]
+    assert plan_count() == 0

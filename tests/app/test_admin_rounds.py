@@ -1,4 +1,5 @@
-"""Staff pages for rounds: login and roles, creation, status transitions with audit, the rating matrix."""
+"""Staff pages for rounds: login and roles, creation, status transitions with audit, the rating
+matrix."""
 
 from __future__ import annotations
 

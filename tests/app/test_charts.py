@@ -55,7 +55,9 @@ def axis_map(figure: ET.Element):
 def axis_map_y(figure: ET.Element):
     """As :func:`axis_map` for a vertical axis: the tick text sits 4 px below its grid line."""
     ticks = [t for t in svg_of(figure).iter(f"{SVG}text") if t.get("class") == "tick"]
-    (p0, v0), (p1, v1) = [(float(t.get("y")) - 4, float(t.get("data-value"))) for t in (ticks[0], ticks[-1])]
+    (p0, v0), (p1,
+               v1) = [(float(t.get("y")) - 4,
+                       float(t.get("data-value"))) for t in (ticks[0], ticks[-1])]
     return lambda pixel: v0 + (pixel - p0) * (v1 - v0) / (p1 - p0)
 
 
@@ -114,7 +116,8 @@ def test_ranking_is_an_image_named_by_its_title_with_its_numbers_in_a_table():
     assert svg.get("aria-labelledby") == title.get("id") and title.text == "Xếp hạng"
     assert figure.tag == "figure" and figure.find("figcaption").text == "Chú thích"
     assert figure.find("details/summary").text == "Bảng số liệu"
-    assert [th.text for th in figure.findall(".//thead/tr/th")] == ["Đơn vị", "Hạng", "Tỉ lệ", "KTC 95%"]
+    headers = [th.text for th in figure.findall(".//thead/tr/th")]
+    assert headers == ["Đơn vị", "Hạng", "Tỉ lệ", "KTC 95%"]
     assert table_rows(figure) == [
         ["Sở Nội vụ", "1", "86,35 %", "83,00 % – 89,10 %"],
         ["Sở Y tế", "2", "72,50 %", "60,25 % – 82,00 %"],
@@ -124,7 +127,8 @@ def test_ranking_is_an_image_named_by_its_title_with_its_numbers_in_a_table():
 
 
 def test_ranking_in_english_and_a_unit_without_estimate_last_and_undrawn():
-    rows = UNITS[:2] + [Row("Xã Mới", float("nan")), Row("Xã Khác", None, href="/results/X/units/K")]
+    rows = UNITS[:2] + [Row("Xã Mới", float("nan")),
+                        Row("Xã Khác", None, href="/results/X/units/K")]
     figure = ranking(rows, locale="en")
     drawn = rows_of(figure)
     assert [r.get("data-label") for r in drawn][-2:] == ["Xã Khác", "Xã Mới"]
@@ -168,7 +172,8 @@ def test_points_bars_reach_their_points_and_their_maximum():
         [bar] = marks(row, "rect", "value")
         [whole] = marks(row, "rect", "maximum")
         assert to_value(float(bar.get("x"))) == pytest.approx(0.0, abs=1e-6)
-        assert to_value(float(bar.get("x")) + float(bar.get("width"))) == pytest.approx(criterion.value, abs=0.01)
+        end = to_value(float(bar.get("x")) + float(bar.get("width")))
+        assert end == pytest.approx(criterion.value, abs=0.01)
         assert to_value(float(whole.get("x")) + float(whole.get("width"))) == pytest.approx(
             criterion.maximum, abs=0.01)
     long_label = rows_of(figure)[1].find(f"{SVG}text")
@@ -185,13 +190,15 @@ def test_quota_bars_show_counts_and_the_share_computed_before():
                                         headers=("Đơn vị", "Đã nhận", "Chỉ tiêu", "Đạt"), **TEXTS))
     to_value = axis_map(figure)
     bars = [marks(r, "rect", "value")[0] for r in rows_of(figure)]
-    assert [round(to_value(float(b.get("x")) + float(b.get("width"))), 2) for b in bars] == [173, 87]
+    assert [round(to_value(float(b.get("x")) + float(b.get("width"))),
+                  2) for b in bars] == [173, 87]
     assert table_rows(figure) == [["Sở Nội vụ", "173", "170", "101,8 %"],
                                   ["Xã An Bình", "87", "170", "51,2 %"]]
 
 
 def test_change_bars_go_right_for_gains_and_left_for_losses_from_zero():
-    rows = [Row("1.2", -0.8, maximum=1.2, reference=2.0), Row("8", 0.35, maximum=1.675, reference=1.325),
+    rows = [Row("1.2", -0.8, maximum=1.2, reference=2.0),
+            Row("8", 0.35, maximum=1.675, reference=1.325),
             Row("9", None, maximum=1.0)]
     figure = parse(change_bars(rows, chart_id="changes", locale="vi",
                                headers=("Tiêu chí", "Năm nay", "Năm trước", "Thay đổi"), **TEXTS))
@@ -235,7 +242,8 @@ def test_share_bars_reach_each_flags_percentage():
     widths = [to_value(float(b.get("x")) + float(b.get("width")))
               for r in rows_of(figure) for b in marks(r, "rect", "value")]
     assert widths == pytest.approx([2.5, 0.26], abs=0.001)
-    assert table_rows(figure) == [["Trả lời quá nhanh", "60", "2,5 %"], ["Bị cách ly", "6", "0,3 %"]]
+    assert table_rows(figure) == [["Trả lời quá nhanh", "60", "2,5 %"],
+                                  ["Bị cách ly", "6", "0,3 %"]]
 
 
 def test_numbers_follow_the_locale():

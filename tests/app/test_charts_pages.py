@@ -67,7 +67,8 @@ def test_demo_results_and_unit_pages_draw_the_analysis(demo, client):
     links = [a.get("href") for a in ranking.iter("a")]
     assert "/results/DEMO-2025/units/SO-NV" in links and len(links) == 22
     # summary and chart first; every long table behind a closed <details>
-    assert html.index('id="chart-sipas-ranking"') < html.index("<details id=\"response-rates-section\"")
+    assert (html.index('id="chart-sipas-ranking"')
+            < html.index("<details id=\"response-rates-section\""))
     for section, table in (("response-rates-section", "response-rates"), ("sipas-section", "sipas"),
                            ("points-section", "points")):
         opened = html.index(f'<details id="{section}"')
@@ -76,14 +77,17 @@ def test_demo_results_and_unit_pages_draw_the_analysis(demo, client):
     unit_html = client.get("/results/DEMO-2025/units/SO-NV").get_data(as_text=True)
     elements = figure(unit_html, "chart-sipas-elements")
     to_value = axis_map(elements)
-    element_index = {(i.unit, i.code): i.share for i in result.sipas.indices if i.level == "element"}
+    element_index = {(i.unit,
+                      i.code): i.share for i in result.sipas.indices if i.level == "element"}
     codes = [code for unit, code in element_index if unit == "SO-NV"]
     assert len(rows_of(elements)) == len(codes) == 5
     for row, code in zip(rows_of(elements), codes):
         [own] = marks(row, "circle", "estimate")
         [whole] = marks(row, "circle", "reference")
-        assert to_value(float(own.get("cx"))) == pytest.approx(element_index["SO-NV", code].value, abs=0.01)
-        assert to_value(float(whole.get("cx"))) == pytest.approx(element_index[None, code].value, abs=0.01)
+        own_value = element_index["SO-NV", code].value
+        province_value = element_index[None, code].value
+        assert to_value(float(own.get("cx"))) == pytest.approx(own_value, abs=0.01)
+        assert to_value(float(whole.get("cx"))) == pytest.approx(province_value, abs=0.01)
     points = figure(unit_html, "chart-criterion-points")
     to_value = axis_map(points)
     own_points = result.points_by_unit()["SO-NV"]
@@ -91,7 +95,8 @@ def test_demo_results_and_unit_pages_draw_the_analysis(demo, client):
     for row, cp in zip(rows_of(points), own_points):
         [bar] = marks(row, "rect", "value")
         assert row.get("data-label").startswith(cp.criterion + " ")
-        assert to_value(float(bar.get("x")) + float(bar.get("width"))) == pytest.approx(cp.points, abs=0.01)
+        end = to_value(float(bar.get("x")) + float(bar.get("width")))
+        assert end == pytest.approx(cp.points, abs=0.01)
     assert 'id="chart-points-changes"' not in unit_html     # the demo has no earlier round
 
     from flask_babel import refresh

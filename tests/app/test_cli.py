@@ -15,7 +15,8 @@ import pytest
 SCRIPT = str(Path(sys.executable).with_name("par-survey"))
 
 
-def run_cli(*args: str, env_extra: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env_extra: dict | None = None,
+            timeout: int = 600) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PAR_SURVEY_ENV")}
     env.update(env_extra or {})
     return subprocess.run([SCRIPT, *args], capture_output=True, text=True, env=env, timeout=timeout)
@@ -29,7 +30,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def demo_instance(tmp_path_factory):
-    """One ``par-survey demo --no-serve`` on the embedded SQLite database of a fresh instance folder."""
+    """One ``par-survey demo --no-serve`` on the embedded SQLite database of a fresh instance
+    folder."""
     instance = tmp_path_factory.mktemp("demo-instance")
     result = run_cli("demo", "--no-serve", env_extra={"PAR_SURVEY_INSTANCE": str(instance)})
     assert result.returncode == 0, result.stderr
@@ -55,7 +57,8 @@ def test_demo_seeds_embedded_database_and_writes_manifest(demo_instance):
     for key in ("self_assessment", "previous_results"):   # files to try the PAR Index with
         path = manifest[key]["path"]
         header = Path(path).read_text(encoding="utf-8").splitlines()[0]
-        assert path.startswith(str(instance)) and header.startswith("unit_code,criterion_code,points")
+        assert path.startswith(str(instance))
+        assert header.startswith("unit_code,criterion_code,points")
         assert path in manifest[key]["command"] and manifest[key]["description"]
 
 
@@ -67,7 +70,8 @@ def test_demo_twice_is_safe(demo_instance):
     second = json.loads((instance / "demo-manifest.json").read_text(encoding="utf-8"))
     assert second["round"]["responses"] == first["round"]["responses"]
     assert [e["code"] for e in second["entry_points"]] == [e["code"] for e in first["entry_points"]]
-    assert {i["token"] for i in second["invitations"]}.isdisjoint({i["token"] for i in first["invitations"]})
+    first_tokens = {i["token"] for i in first["invitations"]}
+    assert {i["token"] for i in second["invitations"]}.isdisjoint(first_tokens)
 
 
 def test_serve_runs_gunicorn_and_answers_in_vietnamese(demo_instance):
@@ -113,8 +117,8 @@ def test_serve_runs_gunicorn_and_answers_in_vietnamese(demo_instance):
     ("mysql://user@localhost/db", "must name SQLite or PostgreSQL"),
 ])
 def test_operator_errors_are_one_sentence(url, needle, tmp_path):
-    result = run_cli("db", "upgrade", env_extra={"DATABASE_URL": url, "PAR_SURVEY_INSTANCE": str(tmp_path)},
-                     timeout=60)
+    result = run_cli("db", "upgrade", timeout=60,
+                     env_extra={"DATABASE_URL": url, "PAR_SURVEY_INSTANCE": str(tmp_path)})
     assert result.returncode == 1
     assert needle in result.stderr
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout

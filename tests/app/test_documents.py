@@ -33,7 +33,8 @@ def test_published_questionnaire_round_trips_and_cannot_change(app_ctx):
 def test_same_version_with_other_content_is_refused(app_ctx):
     form = questionnaires.load_bundled("sipas_2025")
     publish_questionnaire(form)
-    changed = dataclasses.replace(form, title=questionnaires.Label(vi="Tiêu đề khác", en="Another title"))
+    changed = dataclasses.replace(form, title=questionnaires.Label(vi="Tiêu đề khác",
+                                                                   en="Another title"))
     assert changed.content_hash != form.content_hash
     with pytest.raises(Refused) as refused:
         publish_questionnaire(changed)

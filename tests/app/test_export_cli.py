@@ -25,7 +25,8 @@ def test_unpublished_round_needs_allow_unpublished(runner, scored, tmp_path):
     refused = runner.invoke(export, ["KQ-2025", "--format", "json", "-o", str(out)])
     assert refused.exit_code == 1 and not out.exists()
     assert "allow-unpublished" in refused.output
-    draft = runner.invoke(export, ["KQ-2025", "--format", "json", "-o", str(out), "--allow-unpublished"])
+    draft = runner.invoke(export, ["KQ-2025", "--format", "json", "-o", str(out),
+                                   "--allow-unpublished"])
     assert draft.exit_code == 0, draft.output
     doc = json.loads(out.read_bytes())
     assert doc["provenance"]["software_version"].endswith("+draft.unpublished-round")
@@ -51,9 +52,11 @@ def test_export_writes_file_and_checksum(runner, scored, tmp_path):
 def test_analyze_prints_the_hand_worked_numbers(runner, scored):
     result = runner.invoke(analyze, ["KQ-2025", "--min-n", "3"])
     assert result.exit_code == 0, result.output
-    line_8 = next(l for l in result.output.splitlines() if l.strip().startswith("SO-A") and " 8 " in l)
+    line_8 = next(line for line in result.output.splitlines()
+                  if line.strip().startswith("SO-A") and " 8 " in line)
     assert "1.675" in line_8          # 4 points × the SIPAS share 41.875 %
-    overall = next(l for l in result.output.splitlines() if "SO-A" in l and "overall" in l)
+    overall = next(line for line in result.output.splitlines()
+                   if "SO-A" in line and "overall" in line)
     assert "41.9" in overall and "44.2" in overall
 
 

@@ -193,7 +193,8 @@ def test_unit_nobody_answered_about_gets_no_data(runner, app_ctx, tmp_path):
     create_unit(made["province"], code="XA-C", name="Xã C", unit_type="commune")
     for unit_type in ("agency", "commune"):
         db.session.add(RatingCell(round_id=made["round"].id, respondent_group="citizen",
-                                  unit_type=unit_type, questionnaire_id=made["forms"][0].id, quota=5))
+                                  unit_type=unit_type, questionnaire_id=made["forms"][0].id,
+                                  quota=5))
     db.session.flush()
     from survey_app.operations.rounds import change_status
 
@@ -201,7 +202,8 @@ def test_unit_nobody_answered_about_gets_no_data(runner, app_ctx, tmp_path):
     db.session.commit()
     contract = tmp_path / "contract.json"
     assert runner.invoke(export, ["KQ-2025", "-o", str(contract)]).exit_code == 0
-    assert "XA-C" not in {u["code"] for u in json.loads(contract.read_text(encoding="utf-8"))["units"]}
+    exported = json.loads(contract.read_text(encoding="utf-8"))["units"]
+    assert "XA-C" not in {u["code"] for u in exported}
     sheet = tmp_path / "tda.csv"
     sheet.write_text("unit_code,criterion_code,points\nSO-A,1.1,3\nXA-B,1.1,2\nXA-C,1.1,4\n",
                      encoding="utf-8")

@@ -4,7 +4,8 @@ Citizens of unit SO-A: stratum S1 (base weight 10; one of its two invitations un
 non-response adjustment gives its respondent weight 20) answered 5,5,5; stratum S2 (weight 30)
 answered 1,1,1 and 4,3,"don't know". Total weight 80.
 
-* item a1: ratings 5,1,4 → mean (20·5 + 30·1 + 30·4)/80 = 3.125 → score 53.125; share (20+30)/80 = 62.5 %
+* item a1: ratings 5,1,4 → mean (20·5 + 30·1 + 30·4)/80 = 3.125 → score 53.125; share (20+30)/80 =
+62.5 %
 * item a2: 5,1,3 → 2.75 → 43.75; share 25 %
 * item b1: 5,1 (the third excluded) → (100+30)/50 = 2.6 → 40; share 40 %
 * element g_a = mean(a1, a2): score 48.4375, share 43.75; g_b = b1; overall = mean of elements:
@@ -106,8 +107,8 @@ def test_response_counts_and_rates(scored):
 
     sipas_form, unit_b = scored["forms"][0], scored["units"][1]
     for status in ("used", "used", "issued", "issued", "revoked"):
-        invitation, _ = issue_invitation(scored["round"], sipas_form, unit_b, "citizen", stratum="B",
-                                         base_weight=5.0)
+        invitation, _ = issue_invitation(scored["round"], sipas_form, unit_b, "citizen",
+                                         stratum="B", base_weight=5.0)
         invitation.status = status
     db.session.commit()
     counts = {(c["group"], c["unit"]): c for c in analyze_round(scored["round"]).counts}

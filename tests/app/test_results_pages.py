@@ -11,6 +11,10 @@ import pytest
 
 from tests.builders import create_scored_round, create_user, log_in
 
+# criterion 1.2 of SO-A: 1.2 points of 2, 0.8 fewer than last year (Vietnamese numbers)
+LOST_1_2 = ('<tr class="lost"><td>1.2</td><td>1,200</td><td>2,000</td><td>-0,800</td>'
+            '<td>0,800</td></tr>')
+
 
 def _login(client, role: str) -> None:
     from survey_app.extensions import db
@@ -22,12 +26,14 @@ def _login(client, role: str) -> None:
 
 @pytest.fixture
 def two_years(app_ctx):
-    """KQ-2024 (published; delegates rated SO-A A, A, A) and KQ-2025 (A, B, C and a quarantined D)."""
+    """KQ-2024 (published; delegates rated SO-A A, A, A) and KQ-2025 (A, B, C and a quarantined
+    D)."""
     from survey_app.extensions import db
 
     last = create_scored_round(status="published", code="KQ-2024", year=2024,
-                               delegate_answers=(("A", "A", False), ("A", "A", False), ("A", "A", False),
-                                                 ("B", "A", False), ("B", "D", False)))
+                               delegate_answers=(("A", "A", False), ("A", "A", False),
+                                                 ("A", "A", False), ("B", "A", False),
+                                                 ("B", "D", False)))
     this = create_scored_round(status="published", code="KQ-2025", year=2025,
                                province=last["province"], units=last["units"])
     db.session.commit()
@@ -59,7 +65,7 @@ def test_unit_page_shows_points_lost_and_xlsx(client, two_years):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "KQ-2024" in html
-    assert '<tr class="lost"><td>1.2</td><td>1,200</td><td>2,000</td><td>-0,800</td><td>0,800</td></tr>' in html
+    assert LOST_1_2 in html
     xlsx = client.get("/results/KQ-2025/units/SO-A?format=xlsx")
     assert xlsx.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.get_data()), read_only=True).worksheets[0]
@@ -175,4 +181,4 @@ def test_points_lost_follow_a_merged_unit(client, app_ctx):
     db.session.commit()
     _login(client, "council")
     html = client.get("/results/KQ-2025/units/SO-A").get_data(as_text=True)
-    assert '<tr class="lost"><td>1.2</td><td>1,200</td><td>2,000</td><td>-0,800</td><td>0,800</td></tr>' in html
+    assert LOST_1_2 in html

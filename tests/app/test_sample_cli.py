@@ -86,4 +86,5 @@ def test_draw_reports_unknown_round_and_too_large_n(runner, stored_frame):
     assert missing.exit_code == 1 and "NOPE" in missing.output
     too_big = runner.invoke(sample_cli, ["draw", "SIPAS-CLI", str(stored_frame.id), "--n", "500"])
     assert too_big.exit_code == 1 and "lớn hơn 100 dòng" in too_big.output
+    assert "is larger than the 100 rows of the frame" in too_big.output  # both languages
     assert db.session.scalar(db.select(db.func.count(SamplePlan.id))) == 0

@@ -1,4 +1,5 @@
-"""The Alembic revision chain: upgrade from empty, agreement with the models, newer-schema refusal."""
+"""The Alembic revision chain: upgrade from empty, agreement with the models, newer-schema
+refusal."""
 from __future__ import annotations
 
 import pytest
@@ -31,7 +32,8 @@ def test_newer_schema_is_refused_with_a_sentence(app_ctx):
             check_schema_current()
     finally:
         with db.engine.begin() as connection:
-            connection.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
+            connection.execute(text("UPDATE alembic_version SET version_num = :head"),
+                               {"head": head})
 
 
 def test_sample_plan_keeps_a_63_bit_seed(app_ctx):
@@ -40,13 +42,13 @@ def test_sample_plan_keeps_a_63_bit_seed(app_ctx):
     from survey_app.models import SampleFrame, SamplePlan
 
     survey_round = create_round()
-    frame = SampleFrame(round_id=survey_round.id, kind="communes", filename="x.csv", content_hash="0" * 64,
-                        row_count=0)
+    frame = SampleFrame(round_id=survey_round.id, kind="communes", filename="x.csv",
+                        content_hash="0" * 64, row_count=0)
     db.session.add(frame)
     db.session.flush()
     seed = 2**63 - 1  # the largest seed sampling.new_seed() can give
-    plan = SamplePlan(round_id=survey_round.id, frame_id=frame.id, frame_hash=frame.content_hash, method="srs",
-                      n=0, seed=seed)
+    plan = SamplePlan(round_id=survey_round.id, frame_id=frame.id, frame_hash=frame.content_hash,
+                      method="srs", n=0, seed=seed)
     db.session.add(plan)
     db.session.commit()
     db.session.expire_all()

@@ -37,7 +37,8 @@ def test_sipas_points_equal_the_index_before_and_after_editing_coefficients(demo
     criterion, points, shares = _sipas_points_and_indices(demo)
     assert criterion.sipas == "share" and points and set(points) == set(shares)
     for unit, cp in points.items():
-        assert cp.points == pytest.approx(criterion.max_points * shares[unit].value / 100, rel=1e-12)
+        expected = criterion.max_points * shares[unit].value / 100
+        assert cp.points == pytest.approx(expected, rel=1e-12)
         assert cp.measure == "sipas_share"
 
     # the province edits the coefficients of the satisfaction scale (and publishes a new version)
@@ -45,7 +46,8 @@ def test_sipas_points_equal_the_index_before_and_after_editing_coefficients(demo
     edited = load_questionnaire(row).to_dict()
     for choice in edited["choice_lists"]["sat5"]:
         if not choice.get("excluded"):
-            choice["coefficient"] = {"1": 0.0, "2": 0.2, "3": 0.5, "4": 0.8, "5": 1.0}[choice["name"]]
+            coefficients = {"1": 0.0, "2": 0.2, "3": 0.5, "4": 0.8, "5": 1.0}
+            choice["coefficient"] = coefficients[choice["name"]]
     edited["version"] = "2025.1-hs"
     new_row = publish_questionnaire(Questionnaire.from_dict(edited))
     db.session.execute(db.update(Response).where(Response.questionnaire_id == row.id)
@@ -64,5 +66,5 @@ def test_sipas_points_equal_the_index_before_and_after_editing_coefficients(demo
     log_in(client, create_user(role="council"))
     html = client.get(f"/results/{demo.code}").get_data(as_text=True)
     unit = sorted(points)[0]
-    assert re.search(rf"= tối đa × tỷ lệ hài lòng SIPAS {points[unit].points / criterion.max_points * 100:.2f} %",
-                     html)
+    share = points[unit].points / criterion.max_points * 100
+    assert re.search(rf"= tối đa × tỷ lệ hài lòng SIPAS {share:.2f} %", html)

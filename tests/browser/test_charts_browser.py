@@ -32,9 +32,10 @@ def _page_size(page, url: str) -> tuple[int, int]:
 def test_results_and_monitor_charts_fit_the_screen(chromium, live_server, demo_admin):
     survey_round, user = demo_admin
     _playwright, browser = chromium
-    pages = {"results": (f"{live_server}/results/{survey_round.code}", 1),          # ranking
-             "unit": (f"{live_server}/results/{survey_round.code}/units/SO-NV", 2),  # elements, points
-             "monitor": (f"{live_server}/admin/rounds/{survey_round.id}/monitor", 2)}  # days, quotas
+    # page → (address, charts expected: ranking; elements and points; days and quotas)
+    pages = {"results": (f"{live_server}/results/{survey_round.code}", 1),
+             "unit": (f"{live_server}/results/{survey_round.code}/units/SO-NV", 2),
+             "monitor": (f"{live_server}/admin/rounds/{survey_round.id}/monitor", 2)}
     for width, height in (LAPTOP, PHONE):
         context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
         context.set_default_timeout(30_000)

@@ -85,12 +85,12 @@ def test_xlsform_lists_every_problem_with_sheet_row_column(tmp_path):
     _write(
         path,
         [["type", "name", "label::Vietnamese (vi)", "label::English (en)", "relevant",
-          "bind::par:criterion"],
-         ["integer", "age", "Tuổi", "Age", None, None],
-         ["select_one sat", "s1", "Hài lòng", None, "${nobody} = 1", "8.1"],
-         ["integer", "age", "Tuổi lại", "Age again", None, None],
-         ["calculate", "calc", None, None, None, None],
-         ["select_one missing_list", "s2", "S2", "S2", None, None]],
+          "bind::par:criterion", "default"],
+         ["integer", "age", "Tuổi", "Age", None, None, None],
+         ["select_one sat", "s1", "Hài lòng", None, "${age} = 1", "8.1", None],
+         ["integer", "age2", "Tuổi lại", "Age again", "${s1} = 'x' and", None, None],
+         ["time", "clock", "Giờ", "Time", None, None, None],
+         ["text", "t", "T", "T", None, None, "x"]],
         [["list_name", "name", "label::Vietnamese (vi)", "label::English (en)", "coefficient"],
          ["sat", "1", "Không", "No", 0],
          ["sat", "2", "Có", "Yes", 2]],
@@ -99,13 +99,28 @@ def test_xlsform_lists_every_problem_with_sheet_row_column(tmp_path):
     with pytest.raises(qn.QuestionnaireError) as caught:
         qn.read_xlsform(path)
     found = {(p.sheet, p.row, p.column) for p in caught.value.problems}
-    assert ("survey", 3, "label::English (en)") in found        # missing English label
-    assert ("survey", 3, "relevant") in found                   # unknown reference
-    assert ("survey", 4, "name") in found                       # duplicate name
+    assert ("survey", 4, "relevant") in found                   # syntax error
     assert ("survey", 5, "type") in found                       # unsupported type
-    assert ("survey", 6, "type") in found                       # unknown list
+    assert ("survey", 6, "default") in found                    # column not carried
     assert ("choices", 3, "coefficient") in found               # coefficient outside [0, 1]
     assert all(p.file == "broken.xlsx" for p in caught.value.problems)
+    assert any("'time'" in p.message_en for p in caught.value.problems)
+
+
+@pytest.mark.parametrize(("row", "words"), [
+    (["integer", "age", "Tuổi lại"], "age"),                    # the same name twice
+    (["select_one missing_list", "s2", "S2"], "missing_list"),  # no such list
+])
+def test_xlsform_pyxform_refuses_in_its_own_words_with_the_row(tmp_path, row, words):
+    path = tmp_path / "refused.xlsx"
+    _write(path, [["type", "name", "label"], ["integer", "age", "Tuổi"], row],
+           [["list_name", "name", "label"], ["yn", "y", "Có"]],
+           [["form_id", "version", "par_respondent_group"], ["refused", "1", "citizen"]])
+    with pytest.raises(qn.QuestionnaireError) as caught:
+        qn.read_xlsform(path)
+    [problem] = caught.value.problems
+    assert problem.message_en.startswith("pyxform refuses the form")
+    assert words in problem.message_en and problem.file == "refused.xlsx"
 
 
 def test_foreign_xlsform_without_pages_gets_implicit_pages(tmp_path):

@@ -39,7 +39,9 @@ def test_largest_remainder_ties_go_to_the_earlier_stratum():
 def _reference_continuous(n, sizes, weights, lower):
     """x_h = clip(lam w_h, m_h, N_h) with sum n, lam found by bisection (floats)."""
     low, high = 0.0, 1.0
-    total = lambda lam: sum(min(max(lam * w, m), c) for w, m, c in zip(weights, lower, sizes))
+    def total(lam):
+        return sum(min(max(lam * w, m), c) for w, m, c in zip(weights, lower, sizes))
+
     while total(high) < n - 1e-12:
         high *= 2
     for _ in range(200):
@@ -71,7 +73,9 @@ def test_against_brute_force_enumeration(data):
     weights = {"proportional": sizes, "equal": [1] * strata,
                "neyman": [size * sd for size, sd in zip(sizes, sds)]}[method]
     target = _reference_continuous(n, sizes, weights, lower)
-    distance = lambda alloc: sum((a - x) ** 2 for a, x in zip(alloc, target))
+    def distance(alloc):
+        return sum((a - x) ** 2 for a, x in zip(alloc, target))
+
     best = min(distance(alloc) for alloc in _all_integer_allocations(n, lower, sizes))
     assert sum(result) == n
     assert all(m <= r <= c for m, r, c in zip(lower, result, sizes))

@@ -114,7 +114,9 @@ def test_changing_one_stratum_leaves_the_others_unchanged():
     frame, strata = _stratified_frame()
     one = select(frame, {"A": 4, "B": 2, "C": 2}, strata=strata, seed=3)
     two = select(frame, {"A": 4, "B": 5, "C": 2}, strata=strata, seed=3)
-    pick = lambda s, label: [r for r, l in zip(s.indices.tolist(), s.strata) if l == label]
+    def pick(selection, label):
+        return [r for r, s in zip(selection.indices.tolist(), selection.strata) if s == label]
+
     assert pick(one, "A") == pick(two, "A") and pick(one, "C") == pick(two, "C")
 
 

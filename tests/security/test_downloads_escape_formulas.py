@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from survey_app.extensions import db
 from survey_app.models import RatingCell, SampleFrame, SamplePlan
 from survey_app.operations.exports import TABLES
+from survey_app.refusals import Refused
 from tests.builders import (
     create_province,
     create_questionnaire,
@@ -228,6 +229,7 @@ def test_round_codes_use_a_safe_alphabet(client, staff, code):
 
 def test_a_safe_round_code_is_taken_and_the_operation_refuses_others(client, staff):
     from survey_app.operations.rounds import create_round as create_round_op
+    from survey_app.refusals import Refused
 
     province = create_province()
     db.session.commit()
@@ -241,8 +243,6 @@ def test_a_safe_round_code_is_taken_and_the_operation_refuses_others(client, sta
         },
     )
     assert reply.status_code == 302
-    from survey_app.refusals import Refused
-
     with pytest.raises(Refused, match="chữ cái không dấu"):
         create_round_op(province, "Đợt 1", 2025, "", "Đợt thử")
 
