@@ -60,7 +60,7 @@ def format_share(value, digits: int = 1) -> str:
 
 
 def format_day(value) -> str:
-    """A date (or the date of a datetime) in the page's locale: 15/06/2025 (vi), Jun 15, 2025 (en)."""
+    """A date (or a datetime's date) in the page's locale: 15/06/2025 (vi), Jun 15, 2025 (en)."""
     from flask_babel import format_date
 
     if value is None:

@@ -19,6 +19,7 @@ from survey_app.operations.entry_points import (
     round_entry_points,
 )
 from survey_app.operations.posters import entry_url, qr_inline_svg, qr_png, qr_svg
+from flask_babel import gettext as _
 
 
 def _entry_or_404(round_id: int, entry_id: int) -> EntryPoint:
@@ -46,7 +47,7 @@ def entry_points(round_id: int):
         created = commit_or_flash(
             lambda: add_entry_point(survey_round, form.unit_id.data, form.questionnaire_id.data,
                                     form.counter.data or "", current_user()),
-            "Đã tạo điểm QR / QR entry point created.",
+            _("Đã tạo điểm QR."),
         )
         if created is not None:
             return redirect(url_for("admin.entry_points", round_id=round_id))
@@ -70,7 +71,7 @@ def entry_point_revoke(round_id: int, entry_id: int):
     entry = _entry_or_404(round_id, entry_id)
     if ActionForm().validate_on_submit():
         commit_or_flash(lambda: revoke_entry_point(entry, current_user()),
-                        "Đã thu hồi điểm QR / QR entry point revoked.")
+                        _("Đã thu hồi điểm QR."))
     return redirect(url_for("admin.entry_points", round_id=round_id))
 
 

@@ -20,6 +20,9 @@ from survey_app.operations.frames import (
     purge_personal_data,
 )
 from survey_app.refusals import Refused
+from flask_babel import gettext as _
+from survey_app.i18n import format_number
+from survey_app.labels import frame_kind_choices
 
 PREVIEW_ROWS = 20
 
@@ -33,7 +36,7 @@ def _wants_json() -> bool:
 def frame_upload(round_id: int):
     survey_round = round_or_404(round_id)
     form = FrameUploadForm()
-    form.kind.choices = options(list(FRAME_KIND_LABELS.items()))
+    form.kind.choices = options(frame_kind_choices())
     errors, problem, status, more = (), None, 200, 0
     if form.validate_on_submit():
         upload = form.file.data
@@ -52,7 +55,7 @@ def frame_upload(round_id: int):
             more = refused.arguments.get("more", 0)
         else:
             db.session.commit()
-            flash(f"Đã nhập {frame.row_count} dòng / {frame.row_count} rows imported.", "ok")
+            flash(_("Đã nhập %(n)s dòng.", n=format_number(frame.row_count)), "ok")
             target = url_for("admin.frame_detail", round_id=round_id, frame_id=frame.id)
             return jsonify(ok=True, redirect=target) if _wants_json() else redirect(target)
     elif request.method == "POST":
@@ -101,7 +104,7 @@ def plan_design(round_id: int, frame_id: int):
     plan = commit_or_flash(
         lambda: sample_plans.draw_plan(survey_round, frame, options, form.seed.data,
                                        current_user()),
-        "Đã rút mẫu / sample drawn.",
+        _("Đã rút mẫu."),
     )
     if plan is None:
         return _render_frame(survey_round, frame, form, preview=preview, status=400)
@@ -130,6 +133,6 @@ def frame_purge(round_id: int, frame_id: int):
     if ActionForm().validate_on_submit():
         commit_or_flash(
             lambda: purge_personal_data(frame, current_user()),
-            "Đã xoá dữ liệu cá nhân của khung / personal data of the frame erased.",
+            _("Đã xoá dữ liệu cá nhân của khung."),
         )
     return redirect(url_for("admin.frame_detail", round_id=round_id, frame_id=frame_id))

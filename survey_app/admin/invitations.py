@@ -10,12 +10,9 @@ from survey_app.admin.access import commit_or_flash, current_user, round_or_404
 from survey_app.admin.forms import ActionForm, InvitationFilterForm, RevokeUnitForm, options
 from survey_app.auth import login_required
 from survey_app.operations import invitations as invitation_ops
+from flask_babel import gettext as _
+from survey_app.i18n import format_number
 
-STATUS_LABELS = {
-    "issued": "Chưa dùng / unused",
-    "used": "Đã dùng / used",
-    "revoked": "Đã thu hồi / revoked",
-}
 
 
 def _list_url(round_id: int, source) -> str:
@@ -31,7 +28,7 @@ def invitations(round_id: int):
     units = invitation_ops.invited_units(survey_round)
     filters = InvitationFilterForm(formdata=request.args)
     filters.unit.choices = options(
-        [("", "Mọi đơn vị / every unit")] + [(str(u.id), f"{u.code} — {u.name}") for u in units]
+        [("", _("Mọi đơn vị"))] + [(str(u.id), f"{u.code} — {u.name}") for u in units]
     )
     if not filters.validate():
         for messages in filters.errors.values():
@@ -61,7 +58,6 @@ def _render(survey_round, filters, units, listing, unit_id):
         listing=listing,
         unit_id=unit_id,
         args=args,
-        labels=STATUS_LABELS,
         action_form=ActionForm(),
         revoke_unit=revoke_unit,
     )
@@ -77,8 +73,7 @@ def invitation_revoke(round_id: int, invitation_id: int):
     if ActionForm().validate_on_submit():
         commit_or_flash(
             lambda: invitation_ops.revoke_invitation(invitation, current_user()),
-            f"Đã thu hồi thư mời #{invitation_id}; liên kết của nó không còn dùng được / "
-            f"invitation #{invitation_id} revoked: its link no longer works.",
+            _("Đã thu hồi thư mời #%(id)s; liên kết của nó không còn dùng được.", id=invitation_id),
         )
     return redirect(_list_url(round_id, request.form))
 
@@ -91,14 +86,13 @@ def invitation_revoke_unit(round_id: int):
     units = {u.id: u for u in invitation_ops.invited_units(survey_round)}
     form.unit_id.choices = options([(u.id, u.code) for u in units.values()])
     if not form.validate_on_submit():
-        flash("Hãy chọn một đơn vị có thư mời / choose a unit that has invitations.", "error")
+        flash(_("Hãy chọn một đơn vị có thư mời."), "error")
         return redirect(_list_url(round_id, request.form))
     unit = units[form.unit_id.data]
     count = commit_or_flash(
         lambda: invitation_ops.revoke_unused_invitations(survey_round, unit, current_user()),
-        f"Đã thu hồi mọi thư mời chưa dùng của {unit.code} / every unused invitation of "
-        f"{unit.code} revoked.",
+        _("Đã thu hồi mọi thư mời chưa dùng của %(unit)s.", unit=unit.code),
     )
     if count:
-        flash(f"{count} thư mời đã bị thu hồi / {count} invitations revoked.", "ok")
+        flash(_("%(n)s thư mời đã bị thu hồi.", n=format_number(count)), "ok")
     return redirect(_list_url(round_id, request.form))

@@ -8,6 +8,7 @@ from survey_app.admin.forms import PlanForm, options
 from survey_app.models import SampleFrame
 from survey_app.operations.frames import frame_columns, numeric_columns
 from survey_app.operations.sample_plans import PlanOptions, communes_frames, parse_sds
+from flask_babel import gettext
 
 
 def plan_form(frame: SampleFrame, formdata=None) -> PlanForm:
@@ -15,17 +16,17 @@ def plan_form(frame: SampleFrame, formdata=None) -> PlanForm:
     form = PlanForm(formdata=formdata) if formdata is not None else PlanForm()
     columns, numeric = frame_columns(frame), numeric_columns(frame)
     form.strata_column.choices = options(
-        [("", "Không phân tầng / no strata")] + [(c, c) for c in columns]
+        [("", gettext("Không phân tầng"))] + [(c, c) for c in columns]
     )
     form.size_column.choices = options([("", "—")] + [(c, c) for c in numeric])
     form.psu_column.choices = options([("", "—")] + [(c, c) for c in columns])
     form.psu_size_column.choices = options(
-        [("", "Số dòng của khung trong đơn vị / rows of the frame in the unit")]
-        + [(c, f"Cột / column {c}") for c in numeric]
+        [("", gettext("Số dòng của khung trong đơn vị"))]
+        + [(c, gettext("Cột %(column)s", column=c)) for c in numeric]
         + [
             (
                 f"{COMMUNES_SIZE_PREFIX}{c.id}",
-                f"Dân số theo khung xã #{c.id} / population from communes frame #{c.id}",
+                gettext("Dân số theo khung xã #%(id)s", id=c.id),
             )
             for c in communes_frames(frame.round_id)
         ]

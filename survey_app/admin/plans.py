@@ -14,6 +14,7 @@ from survey_app.operations import invitations, sample_plans
 from survey_app.operations.frames import FRAME_KIND_LABELS
 from survey_app.refusals import Refused
 from survey_app.spreadsheets import send_csv, send_xlsx
+from survey_app.labels import cell_choice
 
 MEMBERS_SHOWN = 200
 
@@ -21,8 +22,7 @@ MEMBERS_SHOWN = 200
 def _invitation_form(survey_round) -> InvitationForm:
     form = InvitationForm()
     form.cell_id.choices = options(
-        [(c.id, f"{c.respondent_group} × {c.unit_type} → {c.questionnaire.form_key}")
-         for c in invitations.rating_cells(survey_round)]
+        [(c.id, cell_choice(c)) for c in invitations.rating_cells(survey_round)]
     )
     return form
 
@@ -77,7 +77,7 @@ def plan_backcheck(round_id: int, plan_id: int):
         commit_or_flash(
             lambda: sample_plans.draw_backcheck(plan, float(form.fraction.data),
                                                 user=current_user()),
-            "Đã chọn mẫu phúc tra / back-check subsample drawn.",
+            gettext("Đã chọn mẫu phúc tra."),
         )
     else:
         for messages in form.errors.values():
@@ -104,14 +104,13 @@ def plan_invitations(round_id: int, plan_id: int):
     plan = plan_or_404(survey_round, plan_id)
     form = _invitation_form(survey_round)
     if not form.validate_on_submit():
-        flash("Hãy chọn ô ma trận / choose a matrix cell.", "error")
+        flash(gettext("Hãy chọn ô ma trận."), "error")
         return redirect(url_for("admin.plan_detail", round_id=round_id, plan_id=plan_id))
     issued = commit_or_flash(
         lambda: invitations.issue_plan_invitations(
             plan, form.cell_id.data, form.include_replacements.data, current_user()
         ),
-        "Đã phát thư mời; liên kết chỉ hiển thị một lần / invitations issued: links are shown "
-        "only once.",
+        gettext("Đã phát thư mời; liên kết chỉ hiển thị một lần."),
     )
     if issued is None:
         return redirect(url_for("admin.plan_detail", round_id=round_id, plan_id=plan_id))

@@ -15,11 +15,13 @@ from survey_app.operations import rounds as round_ops
 from survey_app.operations.frames import FRAME_KIND_LABELS
 from survey_app.operations.round_fit import round_fit_problems
 from survey_app.operations.round_progress import matrix_progress
+from flask_babel import gettext as _
+from survey_app.labels import questionnaire_choice
 
 
 def questionnaire_choices() -> list[tuple[int, str]]:
     rows = lookups.published_questionnaires()
-    return [(q.id, f"{q.form_key} v{q.version} — {q.title} ({q.respondent_group})") for q in rows]
+    return [(q.id, questionnaire_choice(q)) for q in rows]
 
 
 @bp.get("/")
@@ -48,7 +50,7 @@ def round_new():
                 closes_on=form.closes_on.data,
                 user=current_user(),
             ),
-            "Đã tạo đợt khảo sát / round created.",
+            _("Đã tạo đợt khảo sát."),
         )
         if created is not None:
             return redirect(url_for("admin.round_detail", round_id=created.id))
@@ -95,7 +97,7 @@ def round_status(round_id: int):
         status = request.form.get("status", "")
         commit_or_flash(
             lambda: round_ops.change_status(survey_round, status, current_user()),
-            "Đã chuyển trạng thái đợt / round status changed.",
+            _("Đã chuyển trạng thái đợt."),
         )
     return redirect(url_for("admin.round_detail", round_id=round_id))
 
@@ -117,7 +119,7 @@ def matrix_set(round_id: int):
                 form.quota.data,
                 current_user(),
             ),
-            "Đã lưu ô ma trận / matrix cell saved.",
+            _("Đã lưu ô ma trận."),
         )
         return redirect(url_for("admin.round_detail", round_id=round_id))
     return render_round(survey_round, form, 400)
@@ -133,6 +135,6 @@ def matrix_remove(round_id: int, cell_id: int):
     if ActionForm().validate_on_submit():
         commit_or_flash(
             lambda: round_ops.remove_rating_cell(cell, current_user()),
-            "Đã xoá ô ma trận / matrix cell removed.",
+            _("Đã xoá ô ma trận."),
         )
     return redirect(url_for("admin.round_detail", round_id=round_id))

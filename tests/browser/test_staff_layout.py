@@ -38,7 +38,8 @@ OVERFLOW = """() => {
   const width = window.innerWidth, page = document.documentElement.scrollWidth;
   if (page <= width) return null;
   const wide = [...document.querySelectorAll('body *')]
-    .filter(el => el.getBoundingClientRect().right > width + 1 && el.closest('.table-wrap, table') === null)
+    .filter(el => el.getBoundingClientRect().right > width + 1
+                  && el.closest('.table-wrap, table') === null)
     .slice(0, 3).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : ''));
   return `${page} px > ${width} px: ${wide.join(', ')}`;
 }"""
