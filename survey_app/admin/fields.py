@@ -118,8 +118,7 @@ class DecimalField(_SaidParse, fields.DecimalField):
             return self.raw_data[0]
         if self.data is None:
             return ""
-        text = format(self.data.normalize() if isinstance(self.data, decimal.Decimal)
-                      else self.data, "f")
+        text = format(decimal.Decimal(str(self.data)).normalize(), "f")
         return text.replace(".", ",") if current_lang() == "vi" else text
 
 

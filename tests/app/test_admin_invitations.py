@@ -206,5 +206,5 @@ def test_large_round_is_paginated(client, world):
     reply = client.post(
         f"{world.url}/revoke-unit", data={"unit_id": unit.id}, follow_redirects=True
     )
-    assert "2250 thư mời đã bị thu hồi" in reply.get_data(as_text=True)
+    assert "2.250 thư mời đã bị thu hồi" in reply.get_data(as_text=True)
     assert status_of(world.first) == "issued"

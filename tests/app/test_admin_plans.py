@@ -400,7 +400,7 @@ def test_backcheck_marks_a_share_of_each_stratum(client, world):
         data={"fraction": "2"},
         follow_redirects=True,
     )
-    assert "Giá trị phải từ 0.01 đến 1.0" in bad.get_data(as_text=True)
+    assert "Giá trị phải từ 0,01 đến 1." in bad.get_data(as_text=True)
     assert sample_plans.verify_plan(db.session.get(SamplePlan, plan.id)) == plan.n
 
 

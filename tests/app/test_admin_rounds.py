@@ -210,7 +210,7 @@ def test_bad_matrix_input_is_a_vietnamese_message_and_changes_nothing(client, wo
         },
     )
     assert reply.status_code == 400
-    assert "Giá trị phải từ 0 đến 100000" in reply.get_data(as_text=True)
+    assert "Giá trị phải từ 0 đến 100.000" in reply.get_data(as_text=True)
     assert "delegate" not in [c.respondent_group for c in db.session.scalars(db.select(RatingCell))]
 
 

@@ -185,7 +185,9 @@ def test_the_plan_form_takes_a_decimal_comma_and_shows_one(demo, admin_client):
         reply = admin_client.post(url, data={"action": "preview", "size_mode": "cochran",
                                              "margin": margin, "confidence": confidence,
                                              "p": "0,5", "deff": "1", "response_rate": "1",
-                                             "allocation": "proportional", "method": "srs"})
+                                             "allocation": "proportional", "method": "srs",
+                                             "strata_column": "", "size_column": "",
+                                             "psu_column": "", "psu_size_column": ""})
         assert reply.status_code == 200, visible_text(reply.get_data(as_text=True))[:2000]
         sizes.append(re.search(r'data-n="(\d+)"', reply.get_data(as_text=True)).group(1))
     assert sizes[0] == sizes[1] and int(sizes[0]) > 300  # Cochran at ±5 %, 95 %: 385 before fpc
