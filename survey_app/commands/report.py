@@ -1,5 +1,6 @@
 """``par-survey report ROUND --format docx|pdf [--lang vi|en] -o FILE``: the survey results report
-of a round, built from its export contract and stamped with the contract's SHA-256.
+of a round, built from its export contract and stamped with the contract's SHA-256;
+``--format xlsx`` the officials' ranking workbook, ``--format unit-sheets`` one PDF page per unit.
 
 With ``--self-assessment FILE.csv`` (and optionally ``--previous`` and ``--exclude``, as
 ``par-survey index`` reads them) the report adds the PAR Index ranking tables and points lost.
@@ -11,6 +12,8 @@ from flask.cli import with_appcontext
 
 from survey_app.operations.analysis_run import RoundNotReady, round_by_code
 
+FORMATS = ("docx", "pdf", "xlsx", "unit-sheets")
+
 
 def _read(path: str | None) -> bytes | None:
     if path is None:
@@ -21,7 +24,9 @@ def _read(path: str | None) -> bytes | None:
 
 @click.command("report")
 @click.argument("round_code")
-@click.option("--format", "fmt", type=click.Choice(("docx", "pdf")), default="pdf", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="pdf", show_default=True,
+              help="docx/pdf: the results report; xlsx: the officials' ranking workbook; "
+                   "unit-sheets: one PDF page per unit.")
 @click.option("--lang", type=click.Choice(("vi", "en")), default="vi", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="File to write (default: the report's own name in the current folder).")
@@ -34,13 +39,13 @@ def _read(path: str | None) -> bytes | None:
 @with_appcontext
 def report(round_code: str, fmt: str, lang: str, output: str | None, csv_path: str | None,
            previous_path: str | None, exclude_path: str | None) -> None:
-    """Write the results report of ROUND_CODE (Word or PDF)."""
+    """Write the results report of ROUND_CODE (Word or PDF), its officials' workbook or unit sheets."""
     import os
 
     from analysis.combiner import CombinerError
     from survey_app.commands.index import problem_line
     from survey_app.operations.reports import report_sources
-    from survey_app.reports.render import report_file
+    from survey_app.reports.render import officials_xlsx_file, report_file, unit_sheets_file
 
     if (previous_path or exclude_path) and not csv_path:
         raise click.UsageError("--previous / --exclude need --self-assessment.")
@@ -53,7 +58,12 @@ def report(round_code: str, fmt: str, lang: str, output: str | None, csv_path: s
         raise click.ClickException(str(exc)) from None
     except CombinerError as exc:
         raise click.ClickException("\n".join(problem_line(p) for p in exc.problems)) from None
-    result = report_file(sources, fmt, lang)
+    if fmt == "xlsx":
+        result = officials_xlsx_file(sources, lang)
+    elif fmt == "unit-sheets":
+        result = unit_sheets_file(sources, lang)
+    else:
+        result = report_file(sources, fmt, lang)
     path = output or result.filename
     with open(path, "wb") as handle:
         handle.write(result.content)

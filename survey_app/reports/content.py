@@ -71,6 +71,13 @@ def sipas_rows(sources, unit_type: str, lang: str, *, public: bool = False) -> l
     return [row for _key, _name, row in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
+def estimate_text(estimate: dict | None, lang: str) -> str:
+    """``75,63 (72,10–79,16)``: a value and its 95 % interval."""
+    if estimate is None:
+        return "—"
+    return f"{number(estimate['value'], lang)} ({interval(estimate['ci_low'], estimate['ci_high'], lang)})"
+
+
 SIPAS_HEADERS = (N_("Đơn vị"), N_("Chỉ số SIPAS"), N_("KTC 95%"), N_("Số phiếu (n)"), N_("Ghi chú"))
 
 
@@ -95,9 +102,8 @@ def sipas_section(sources, lang: str) -> Section:
         for unit in contract["units"]:
             by_code = {i["code"]: i[measure] for i in unit["sipas"] if i["level"] == "element"}
             if by_code:
-                rows.append([unit["name"]] + [
-                    f"{number(by_code[e]['value'], lang)} ({interval(by_code[e]['ci_low'], by_code[e]['ci_high'], lang)})"  # noqa: E501
-                    if e in by_code else "—" for e in elements])
+                rows.append([unit["name"]] + [estimate_text(by_code.get(e), lang)
+                                              for e in elements])
         blocks.append(Table("sipas-elements", headers, rows, wide=True,
                             caption=_("Chỉ số theo từng yếu tố (KTC 95% trong ngoặc)")))
     return Section(_("Sự hài lòng của người dân, tổ chức (SIPAS)"), blocks)

@@ -2,6 +2,7 @@
 number formats they use (two decimals, the reader's separators: ``75,63`` in Vietnamese)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ DASH = "—"
 
 def published(value: float | None) -> Decimal | None:
     """A number at the published rounding (two decimals, as the results page's ``%.2f``)."""
-    if value is None or value != value:
+    if value is None or math.isnan(value):
         return None
     return Decimal(f"{value:.{PUBLISHED_DECIMALS}f}")
 
@@ -76,3 +77,4 @@ class Document:
     signature: list[tuple[str, str]] = field(default_factory=list)
     place_date: str = ""
     stamp: str = ""
+    compact: bool = False

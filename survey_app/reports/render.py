@@ -44,3 +44,22 @@ def report_file(sources, fmt: str, lang: str = "vi") -> ReportFile:
 
             content = document_docx(doc)
     return ReportFile(content, _name(sources, "bao-cao-ket-qua", lang, fmt), MIMETYPES[fmt])
+
+
+def unit_sheets_file(sources, lang: str = "vi") -> ReportFile:
+    """The per-unit result sheets, one page per unit, as one PDF."""
+    from survey_app.reports.pdf import document_pdf
+    from survey_app.reports.unit_sheets import build_unit_sheets
+
+    with force_locale(lang):
+        content = document_pdf(build_unit_sheets(sources, lang))
+    return ReportFile(content, _name(sources, "phieu-ket-qua-don-vi", lang, "pdf"), MIMETYPES["pdf"])
+
+
+def officials_xlsx_file(sources, lang: str = "vi") -> ReportFile:
+    """The officials' workbook (ranking order, names beside codes, two decimals)."""
+    from survey_app.reports.xlsx import officials_xlsx
+
+    with force_locale(lang):
+        content = officials_xlsx(sources, lang)
+    return ReportFile(content, _name(sources, "bang-xep-hang", lang, "xlsx"), MIMETYPES["xlsx"])

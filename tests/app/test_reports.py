@@ -5,7 +5,6 @@ every number of the report's tables equal to the contract's at the published rou
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from pathlib import Path
