@@ -4,13 +4,15 @@ responses, the method in plain words and the results report as a PDF.
 
 It shows no individual answer, no free text and no cell under the small-cell threshold: only
 contract figures, with small cells blanked. Pages and PDFs are cached per round, language and
-contract hash (a published contract never changes), and sent with ``Cache-Control: public`` and
-an ETag, so a reload costs one lookup of the round."""
+publication (a published contract never changes), and sent with ``Cache-Control: public`` and
+an ETag; a cached page is served without the database for a minute at a time."""
 from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import force_locale
@@ -24,34 +26,47 @@ from survey_app.reports.render import LANGUAGES, report_file
 bp = Blueprint("public", __name__, url_prefix="/cong-khai")
 
 MAX_AGE = 600
+CHECK_SECONDS = 60  # a cached document is served this long before its round is looked up again
 CACHE_SIZE = 64
 _lock = threading.Lock()
 
 
-def _cached(key, build):
-    """``build()`` once per key and app (a published round's documents never change; the key
-    holds the round's publication time); least recently used out."""
+@dataclass
+class _Entry:
+    value: tuple
+    stamp: tuple
+    checked: float
+
+
+def _document(kind: str, code: str, lang: str, build) -> tuple:
+    """``build(round)`` once per document, language and publication of a published round, per app.
+
+    Within ``CHECK_SECONDS`` of its last check a cached document is served without the database
+    (publication is final); then the round is looked up again and the document rebuilt if the
+    round is not the one it was built from. A round that is not published is a 404.
+    """
+    key = (kind, code, lang, _min_n())
     cache = current_app.extensions.setdefault("public_results_cache", OrderedDict())
+    now = time.monotonic()
     with _lock:
-        if key in cache:
+        entry = cache.get(key)
+        if entry is not None and now - entry.checked < CHECK_SECONDS:
             cache.move_to_end(key)
-            return cache[key]
-    value = build()
+            return entry.value
+    survey_round = published_round(code) or abort(404)
+    stamp = (survey_round.id, str(published_at(survey_round)))
+    value = entry.value if entry is not None and entry.stamp == stamp else build(survey_round)
     with _lock:
-        cache[key] = value
+        cache[key] = _Entry(value, stamp, now)
+        cache.move_to_end(key)
         while len(cache) > CACHE_SIZE:
             cache.popitem(last=False)
     return value
 
 
-def _key(kind: str, survey_round, lang: str) -> tuple:
-    return (kind, survey_round.id, survey_round.code, str(published_at(survey_round)), lang,
-            _min_n())
-
-
 def _min_n() -> int:
-    """The public small-cell threshold: ``PUBLIC_MIN_N`` (default: the analysis default)."""
-    return int(current_app.config.get("PUBLIC_MIN_N", DEFAULT_MIN_N))
+    """The small-cell threshold of the configuration (``SMALL_CELL_N``, default 30)."""
+    return int(current_app.config.get("SMALL_CELL_N", DEFAULT_MIN_N))
 
 
 def _sources(survey_round):
@@ -90,18 +105,16 @@ def _pdf(survey_round, lang: str) -> tuple[bytes, str, str]:
 
 @bp.get("/<code>")
 def round_page(code: str):
-    survey_round = published_round(code) or abort(404)
     lang = _language()
-    body, etag = _cached(_key("page", survey_round, lang), lambda: _page(survey_round, lang))
+    body, etag = _document("page", code, lang, lambda survey_round: _page(survey_round, lang))
     return _reply(body, "text/html", etag)
 
 
 @bp.get("/<code>/bao-cao.pdf")
 def round_report(code: str):
-    survey_round = published_round(code) or abort(404)
     lang = _language()
-    body, filename, etag = _cached(_key("pdf", survey_round, lang),
-                                   lambda: _pdf(survey_round, lang))
+    body, filename, etag = _document("pdf", code, lang,
+                                     lambda survey_round: _pdf(survey_round, lang))
     reply = _reply(body, "application/pdf", etag)
     reply.headers["Content-Disposition"] = content_disposition(filename)
     return reply

@@ -88,7 +88,7 @@ def test_public_page_shows_indices_and_hides_small_cells_text_and_people(demo_ro
                                                                          client):
     from survey_app.models import FrameRow, Response
 
-    app.config["PUBLIC_MIN_N"] = 100                 # a threshold some demo units fall under
+    app.config["SMALL_CELL_N"] = 100                 # a threshold some demo units fall under
     _publish(demo_round)
     contract = _contract(min_n=100)
     reply = client.get(f"/cong-khai/{demo_round.code}")
