@@ -57,7 +57,8 @@ def method_section(sources, lang: str) -> Section:
     blocks.append(_(
         "Đã gửi %(invited)s phiếu mời và nhận %(completed)s phiếu trả lời; số phiếu theo nhóm đối "
         "tượng và theo đơn vị ở các bảng dưới đây (tỷ lệ trả lời = số phiếu trả lời ÷ số phiếu "
-        "mời).", invited=count(invited, lang), completed=count(completed, lang)))
+        "mời, tức RR1 của AAPOR; phiếu qua mã QR không có thư mời nên không có tỷ lệ).",
+        invited=count(invited, lang), completed=count(completed, lang)))
     blocks.append(_(
         "Trọng số: mỗi phiếu mang trọng số bằng nghịch đảo xác suất được chọn (bằng 1 với phiếu "
         "ngoài mẫu, ví dụ quét mã QR), điều chỉnh cho người không trả lời trong từng ô nhóm đối "
