@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from analysis import calibration as cal
-from analysis.estimate import DomainTable, Estimate, check_level, t_critical
+from analysis.estimate import DomainTable, Estimate
+from analysis.intervals import check_level, critical_value, logit_interval
 from analysis.quantile import quantile_math
-from analysis.replicate import (ReplicateVariance, ReplicateWeights, make_replicates,
-                                user_replicates)
+from analysis.replicate import ReplicateVariance, ReplicateWeights, make_replicates, user_replicates
 from analysis.variance import LONELY_PSU, LinearisedVariance, build_pps_stage, build_stages
 
 __all__ = ["SurveyDesign"]
@@ -407,9 +407,9 @@ class SurveyDesign:
         empty = out["n"] == 0
         for name in ("value", "se", "deff"):
             out[name][empty] = np.nan
-        crit = t_critical(out["df"], level)
+        crit = critical_value(out["df"], level)
         if kind == "proportion":
-            low, high = _logit_interval(out["value"], out["se"], crit)
+            low, high = logit_interval(out["value"], out["se"], out["df"], level)
         else:
             low, high = out["value"] - crit * out["se"], out["value"] + crit * out["se"]
         return DomainTable(labels, tuple(range(k)), out["value"], out["se"], low, high,
@@ -466,7 +466,7 @@ class SurveyDesign:
                 q[i] = quantile_math(y[rows], w[rows], p)
         below = np.where(valid, (y <= np.nan_to_num(q)[domain]).astype(float), np.nan)
         prop = self._table("mean", below[:, None], None, by, level, "wor")
-        crit = t_critical(prop.df[:, 0], level)
+        crit = critical_value(prop.df[:, 0], level)
         p_low = prop.value[:, 0] - crit * prop.se[:, 0]
         p_high = prop.value[:, 0] + crit * prop.se[:, 0]
         results = {}
@@ -484,13 +484,3 @@ class SurveyDesign:
                                           int(prop.df[i, 0]), float("nan"), int(prop.n[i, 0]))
         return results[None] if by is None else results
 
-
-def _logit_interval(p, se, crit):
-    """``expit(logit p ± t · se / (p (1 − p)))`` (R's ``svyciprop(method="logit")``)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.log(p / (1 - p))
-        half = crit * se / (p * (1 - p))
-        low = 1 / (1 + np.exp(-(centre - half)))
-        high = 1 / (1 + np.exp(-(centre + half)))
-    edge = (p == 0) | (p == 1)
-    return np.where(edge, p, low), np.where(edge, p, high)

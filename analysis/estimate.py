@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-__all__ = ["Estimate", "DomainTable", "t_critical"]
+__all__ = ["DomainTable", "Estimate"]
 
 
 @dataclass(frozen=True)
@@ -81,19 +80,3 @@ class DomainTable:
     def column(self, column=0) -> dict:
         """``{label: Estimate}`` for one column."""
         return {label: self.estimate(label, column) for label in self.labels}
-
-
-def t_critical(df, level: float) -> np.ndarray:
-    """Two-sided Student-t critical value on ``df`` degrees of freedom (NaN when ``df < 1``)."""
-    df = np.asarray(df, dtype=float)
-    with np.errstate(invalid="ignore"):
-        crit = stats.t.ppf(0.5 + level / 2.0, np.where(df >= 1, df, np.nan))
-    return np.asarray(crit, dtype=float)
-
-
-def check_level(level: float) -> float:
-    """Validate a confidence level in (0, 1)."""
-    level = float(level)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"The confidence level must lie strictly between 0 and 1, got {level}.")
-    return level

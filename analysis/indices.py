@@ -25,8 +25,10 @@ whose linearised domain-mean variance is therefore ``Var(Σ z_i)`` — so the va
 Within a unit, criteria nobody answered drop out and the remaining coefficients are rescaled
 (an element with no answered criterion drops out of the overall index the same way).
 
-Intervals: scores use ``θ ± t(df)·SE``; shares use the logit interval of R's
-``svyciprop(method = "logit")``: ``expit(logit p ± t(df)·SE / (p(1 − p)))``.
+Intervals (:mod:`analysis.intervals`, one rule for the package): scores use ``θ ± t(df)·SE``;
+shares use the logit interval of R's ``svyciprop(method = "logit")``:
+``expit(logit p ± t(df)·SE / (p(1 − p)))``; ``df`` is the design's PSUs − strata among the
+rows carrying the index (R's ``degf`` of the domain).
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from analysis.intervals import logit_interval, t_interval
 
 __all__ = ["IndexValue", "SipasIndex", "SipasResult", "sipas_indices"]
 
@@ -85,46 +88,6 @@ class SipasResult:
     def for_unit(self, unit: str | None) -> list[SipasIndex]:
         """Every index of one unit (None = province)."""
         return [index for index in self.indices if index.unit == unit]
-
-
-def _critical_value(df, level: float = 0.95):
-    """t quantile on ``df`` (normal when ``df`` is infinite or None, NaN when ``df`` ≤ 0)."""
-    q = 0.5 + level / 2
-    df = np.asarray(np.inf if df is None else df, dtype=float)
-    with np.errstate(invalid="ignore"):
-        crit = np.where(
-            np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(df > 0, df, np.nan))
-        )
-    return crit
-
-
-def _scalar(x):
-    return float(x) if np.ndim(x) == 0 else x
-
-
-def t_interval(value, se, df):
-    """Symmetric 95 % interval ``value ± t(df)·se`` (arrays allowed)."""
-    half = _critical_value(df) * np.asarray(se, dtype=float)
-    return _scalar(value - half), _scalar(value + half)
-
-
-def logit_interval(p, se, df):
-    """95 % logit interval for a proportion, as R's ``svyciprop(method = "logit")``.
-
-    At ``p`` = 0 or 1 the logit is undefined and the interval collapses to ``(p, p)``.
-    """
-    p = np.asarray(p, dtype=float)
-    se = np.asarray(se, dtype=float)
-    inside = (p > 0) & (p < 1)
-    q = np.where(inside, p, 0.5)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.log(q / (1 - q))
-        half = _critical_value(df) * se / (q * (1 - q))
-    low = np.where(inside, stats.logistic.cdf(centre - half), p)
-    high = np.where(inside, stats.logistic.cdf(centre + half), p)
-    bad = ~np.isfinite(p) | ~np.isfinite(se)
-    low, high = np.where(bad, np.nan, low), np.where(bad, np.nan, high)
-    return _scalar(low), _scalar(high)
 
 
 def _encode_units(units, n: int) -> tuple[list[str], np.ndarray]:

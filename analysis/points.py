@@ -14,7 +14,8 @@ Notes
 -----
 Groups are separate samples, so they are independent: ``SE(C) = sqrt(Σ c_g² SE(m_g)²)`` with the
 normalised coefficients ``c_g``; the interval uses ``t`` on the Welch–Satterthwaite degrees of
-freedom ``(Σ c_g² s_g²)² / Σ (c_g² s_g²)² / df_g``. ``n`` counts valid answers; the effective n
+freedom ``(Σ c_g² s_g²)² / Σ (c_g² s_g²)² / df_g`` (:func:`analysis.intervals.satterthwaite_df`:
+a group whose SE rests on no degree of freedom leaves the cell without an interval). ``n`` counts valid answers; the effective n
 is Kish's ``(Σw)² / Σw²`` per group, combined as ``1 / Σ (c_g² / n_eff,g)`` (the n of a simple
 random sample giving the same variance for unit-variance answers).
 
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .indices import t_interval
+from .intervals import satterthwaite_df, t_interval
 
 __all__ = ["GroupRatings", "GroupRule", "GroupMean", "CriterionPoints", "criterion_points",
            "sipas_criterion_points"]
@@ -263,12 +264,7 @@ def criterion_points(
         value = float(np.dot(c, [m.value for m in means]))
         parts = c**2 * np.array([m.se for m in means]) ** 2
         se = float(np.sqrt(parts.sum()))
-        dfs = np.array([m.df for m in means], dtype=float)
-        if len(means) == 1:
-            df = float(dfs[0])
-        else:
-            denom = np.sum(np.divide(parts**2, dfs, out=np.zeros_like(parts), where=dfs > 0))
-            df = float(parts.sum() ** 2 / denom) if denom > 0 else float("inf")
+        df = satterthwaite_df(parts, [m.df for m in means])
         n = int(sum(m.n for m in means))
         eff = float(1.0 / np.sum(c**2 / np.array([m.effective_n for m in means])))
         if n < min_n:

@@ -24,7 +24,8 @@ import pytest
 from scipy import stats
 
 from analysis import SurveyDesign
-from analysis.indices import logit_interval, sipas_indices
+from analysis.indices import sipas_indices
+from analysis.intervals import logit_interval
 
 FIXTURE = """id,stratum,psu,Npsu,wt,sex,q1,q2,q3
 1,North,N1,20,12.5,F,5,4,4
