@@ -27,9 +27,17 @@ class Estimate:
         carry this estimate (R's ``degf`` of the subset design).
     deff : float
         Design effect: the variance over the variance of simple random sampling of the same
-        number of respondents (without replacement unless ``deff="replace"`` was asked).
+        number of respondents (without replacement unless ``deff="replace"`` was asked); NaN
+        where none is reported (quantiles, SIPAS indices).
     n : int
-        Respondents (rows with a valid value and non-zero weight) behind the estimate.
+        Respondents (rows with a valid value and non-zero weight) behind the estimate; for a
+        SIPAS index, respondents with at least one valid answer among its items.
+
+    Notes
+    -----
+    One type for every estimate of the package: the design's estimators and the SIPAS indices
+    (:func:`analysis.indices.sipas_indices`, ``share`` and ``score`` on 0–100) return it; the
+    interval rule is that of :mod:`analysis.intervals`.
     """
 
     value: float

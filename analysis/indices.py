@@ -38,27 +38,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.estimate import Estimate
 from analysis.intervals import logit_interval, t_interval
 
-__all__ = ["IndexValue", "SipasIndex", "SipasResult", "sipas_indices"]
+__all__ = ["SipasIndex", "SipasResult", "sipas_indices"]
 
 PROVINCE = None
+NAN = float("nan")  # no design effect is reported for an index
 _LEVELS = ("criterion", "element", "overall")
-
-
-@dataclass(frozen=True)
-class IndexValue:
-    """An index estimate with its standard error and 95 % confidence interval.
-
-    ``n`` is the number of respondents contributing at least one valid answer.
-    """
-
-    value: float
-    se: float
-    ci_low: float
-    ci_high: float
-    df: float
-    n: int
 
 
 @dataclass(frozen=True)
@@ -68,8 +55,8 @@ class SipasIndex:
     level: str
     code: str
     unit: str | None
-    share: IndexValue
-    score: IndexValue
+    share: Estimate
+    score: Estimate
 
 
 @dataclass(frozen=True)
@@ -304,8 +291,9 @@ def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count) -> li
                     level,
                     code,
                     scope.labels[g],
-                    share=IndexValue(sh[g], sh_se[g], sh_lo[g], sh_hi[g], dfs[g], counts[i][g]),
-                    score=IndexValue(sc[g], sc_se[g], lo[g], hi[g], dfs[g], counts[i][g]),
+                    share=Estimate(sh[g], sh_se[g], sh_lo[g], sh_hi[g], int(dfs[g]), NAN,
+                                   counts[i][g]),
+                    score=Estimate(sc[g], sc_se[g], lo[g], hi[g], int(dfs[g]), NAN, counts[i][g]),
                 )
             )
     return out
