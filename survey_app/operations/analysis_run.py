@@ -1,9 +1,10 @@
 """Analysing a round: responses and invitations from the database arranged as plain arrays, handed
 to ``analysis``, and the results handed back. No statistics here: only arranging arrays.
 
-Weighting: a response's base weight (1 when none was set, e.g. a QR response) is adjusted for
-non-response with :func:`analysis.nonresponse_adjust` within cells of respondent group × rated
-unit × stratum, the unused (issued, not revoked) invitations of a cell being its non-respondents.
+Weighting (``WEIGHTING_METHOD``, written into every contract, says the same): a response's base
+weight (1 when none was set, e.g. a QR response) is adjusted for non-response with
+:func:`analysis.nonresponse_adjust` within cells of respondent group × rated unit × stratum × PSU,
+the unused (issued, not revoked) invitations of a cell being its non-respondents.
 Responses are never deleted: quality flags only mark them (``Response.quarantined``), and every
 result exists with every response and with quarantined responses left out.
 """
@@ -21,8 +22,22 @@ from survey_app.models import Invitation, QuestionnaireVersion, Response, Survey
 from survey_app.operations.documents import load_questionnaire
 
 DEFAULT_MIN_N = 30
-WEIGHTING_METHOD = ("base weights (1 for unsampled entries), non-response adjusted within cells of "
-                    "respondent group x rated unit x stratum; Taylor linearisation, strata as sampled")
+# What gather_round, _adjusted_weights and _design do, in order (written into every contract).
+WEIGHTING_METHOD = (
+    "1. base weight of each response: the design weight of the invitation it came through "
+    "(inverse inclusion probability of the sample), 1 where none was set "
+    "(e.g. answers through an open QR code); "
+    "2. non-response adjustment within cells of respondent group x rated unit x stratum x PSU: "
+    "each respondent's weight is multiplied by the base weight of the cell's eligible sample "
+    "(respondents and issued, unused invitations; revoked invitations are out of the sample) "
+    "over that of its respondents; no post-stratification, raking or trimming; "
+    "3. variance by Taylor linearisation, one design per respondent group for the criterion "
+    "points (groups independent) and one over the SIPAS responses, strata and PSUs as sampled, "
+    "PSUs with replacement at the first stage, a response outside any PSU its own cluster, "
+    "a stratum with a single PSU centred at the population mean; intervals: t on PSUs minus "
+    "strata; "
+    "4. quarantined responses stay in the design as out-of-domain rows and are left out of "
+    "the estimates (the results with every response are kept beside them)")
 
 
 class RoundNotReady(ValueError):
