@@ -40,6 +40,7 @@ import numpy as np
 
 from analysis.estimate import Estimate
 from analysis.intervals import logit_interval, t_interval
+from analysis.points import SMALL_CELL_MIN_N, is_small_cell
 
 __all__ = ["SipasIndex", "SipasResult", "sipas_indices"]
 
@@ -50,13 +51,18 @@ _LEVELS = ("criterion", "element", "overall")
 
 @dataclass(frozen=True)
 class SipasIndex:
-    """One SIPAS index: ``level`` is "criterion", "element" or "overall"; ``unit`` None = province."""
+    """One SIPAS index: ``level`` is "criterion", "element" or "overall"; ``unit`` None = province.
+
+    ``small_cell`` is the small-cell rule of :func:`analysis.points.is_small_cell` applied to the
+    respondents behind the index (``share.n``, the same as ``score.n``).
+    """
 
     level: str
     code: str
     unit: str | None
     share: Estimate
     score: Estimate
+    small_cell: bool = False
 
 
 @dataclass(frozen=True)
@@ -261,7 +267,8 @@ def _errors(design, scope: _Scope, y, top, answered, combined) -> tuple[np.ndarr
     return se[:, 0::2], se[:, 1::2], df[:, 0::2], count[:, 0::2]
 
 
-def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count) -> list[SipasIndex]:
+def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count,
+             min_n: int) -> list[SipasIndex]:
     """Index records of a scope, index by index, groups in label order."""
     score = 25.0 * (est.value_y - 1.0)
     score_se = 25.0 * se_y
@@ -294,6 +301,7 @@ def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count) -> li
                     share=Estimate(sh[g], sh_se[g], sh_lo[g], sh_hi[g], int(dfs[g]), NAN,
                                    counts[i][g]),
                     score=Estimate(sc[g], sc_se[g], lo[g], hi[g], int(dfs[g]), NAN, counts[i][g]),
+                    small_cell=is_small_cell(counts[i][g], min_n),
                 )
             )
     return out
@@ -308,6 +316,7 @@ def sipas_indices(
     *,
     exclude=None,
     satisfied_from: int = 4,
+    min_n: int = SMALL_CELL_MIN_N,
 ) -> SipasResult:
     """SIPAS criterion, element and overall indices for the province and each unit.
 
@@ -327,6 +336,9 @@ def sipas_indices(
         Responses left out (e.g. quarantined); they stay in the design as out-of-domain rows.
     satisfied_from : int
         Lowest rating counted as satisfied (4: Hài lòng and Rất hài lòng).
+    min_n : int
+        Indices resting on fewer respondents are flagged ``small_cell`` (the rule of the
+        criterion points, :func:`analysis.points.is_small_cell`).
 
     Returns
     -------
@@ -341,6 +353,7 @@ def sipas_indices(
     y, w = _check_inputs(answers, item_codes, item_elements, design, exclude)
     if satisfied_from not in (2, 3, 4, 5):
         raise ValueError("satisfied_from must be a rating between 2 and 5.")
+    is_small_cell(0, min_n)  # refuses a threshold below 1
     n, k = y.shape
     answered = ~np.isnan(y)
     top = np.asfortranarray(y >= satisfied_from)  # False where not answered
@@ -361,5 +374,5 @@ def sipas_indices(
         est = _Estimates(scope, y, top, answered, w, element_items)
         combined = est.influence_columns(y, top, answered, w)
         se_y, se_t, df, count = _errors(design, scope, y, top, answered, combined)
-        results.extend(_records(names, scope, est, se_y, se_t, df, count))
+        results.extend(_records(names, scope, est, se_y, se_t, df, count, min_n))
     return SipasResult(tuple(results))

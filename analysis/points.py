@@ -36,9 +36,10 @@ import numpy as np
 from .intervals import satterthwaite_df, t_interval
 
 __all__ = ["GroupRatings", "GroupRule", "GroupMean", "CriterionPoints", "criterion_points",
-           "sipas_criterion_points"]
+           "sipas_criterion_points", "is_small_cell", "SMALL_CELL_MIN_N"]
 
 MEAN_OF_GROUP_MEANS = "mean_of_group_means"
+SMALL_CELL_MIN_N = 30  # the default threshold of every small-cell flag (points and SIPAS indices)
 FIXED_WEIGHTS = "fixed_weights"
 
 
@@ -135,6 +136,18 @@ class CriterionPoints:
     measure: str | None = None  # "sipas_share" / "sipas_score": points = max × that index ÷ 100
 
 
+def is_small_cell(n: int, min_n: int = SMALL_CELL_MIN_N) -> bool:
+    """The small-cell rule of every result: fewer than ``min_n`` valid answers (or respondents).
+
+    Criterion points carry it as the flag ``small_cell``, SIPAS indices as
+    :attr:`analysis.indices.SipasIndex.small_cell`; pages and documents read the flag and never
+    apply a threshold of their own.
+    """
+    if min_n < 1:
+        raise ValueError("min_n must be a positive number of answers.")
+    return int(n) < min_n
+
+
 def _domain_means(design, y: np.ndarray, units: np.ndarray) -> dict:
     return design.mean(y, by=units)
 
@@ -199,7 +212,7 @@ def criterion_points(
     max_points: Mapping[str, float],
     rule: GroupRule | str | Mapping | None = None,
     *,
-    min_n: int = 30,
+    min_n: int = SMALL_CELL_MIN_N,
     expected_groups: Mapping[str, Sequence[str]] | None = None,
 ) -> list[CriterionPoints]:
     """Survey-assessed points per unit and criterion, groups combined by ``rule``.
@@ -225,8 +238,7 @@ def criterion_points(
         Sorted by unit, then criterion in the order of ``max_points``.
     """
     rule = GroupRule.from_pack(rule)
-    if min_n < 1:
-        raise ValueError("min_n must be a positive number of answers.")
+    is_small_cell(0, min_n)  # refuses a threshold below 1 before any work
     groups = [r.group for r in ratings]
     if len(set(groups)) != len(groups):
         raise ValueError("Each respondent group may appear only once in ratings.")
@@ -267,7 +279,7 @@ def criterion_points(
         df = satterthwaite_df(parts, [m.df for m in means])
         n = int(sum(m.n for m in means))
         eff = float(1.0 / np.sum(c**2 / np.array([m.effective_n for m in means])))
-        if n < min_n:
+        if is_small_cell(n, min_n):
             flags.insert(0, "small_cell")
         if dropped:
             flags.append("quarantined_excluded")
@@ -285,7 +297,7 @@ def sipas_criterion_points(
     sipas,
     criteria: Mapping[str, tuple[float, str]],
     *,
-    min_n: int = 30,
+    min_n: int = SMALL_CELL_MIN_N,
     group: str = "citizen",
     excluded: Mapping[str, int] | None = None,
 ) -> list[CriterionPoints]:
@@ -328,7 +340,7 @@ def sipas_criterion_points(
         for code, (mx, measure) in criteria.items():
             estimate = getattr(index, measure)
             scale = float(mx) / 100.0
-            flags = ["small_cell"] if estimate.n < min_n else []
+            flags = ["small_cell"] if is_small_cell(estimate.n, min_n) else []
             if excluded.get(str(index.unit), 0):
                 flags.append("quarantined_excluded")
             out.append(CriterionPoints(

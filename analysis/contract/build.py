@@ -70,6 +70,7 @@ def _sipas(index) -> dict:
         "code": str(_field(index, "code")),
         "share": _estimate(_field(index, "share")),
         "score": _estimate(_field(index, "score")),
+        "flags": ["small_cell"] if _field(index, "small_cell", False) else [],
     }
 
 

@@ -369,7 +369,7 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
                 data.sipas_ratings, data.sipas_items.codes, data.sipas_items.elements,
                 _design(data.weights[rows], data.strata[rows], data.psus[rows]),
                 units=data.units[rows].astype(str),
-                exclude=data.quarantined[rows] if excluded else None,
+                exclude=data.quarantined[rows] if excluded else None, min_n=min_n,
             )
             dropped = Counter(data.units[rows][data.quarantined[rows]]) if excluded else {}
             points = sorted(points + sipas_criterion_points(

@@ -58,7 +58,18 @@ def test_schema_is_2020_12_and_a_built_document_validates():
     assert doc["provenance"]["generated_at"] == "2025-11-03T08:30:00Z"
     assert doc["response_counts"][0]["response_rate"] == 0.75
     assert [i["level"] for i in doc["units"][0]["sipas"]] == ["element"]  # criteria not exported
+    assert doc["units"][0]["sipas"][0]["flags"] == []
     assert len(doc["province_sipas"]) == 1
+
+
+def test_sipas_small_cell_flag_is_carried_and_validated():
+    value = Estimate(80.5, 2.1, 76.2, 84.3, df=30, deff=float("nan"), n=12)
+    sipas = SipasResult((SipasIndex("overall", "overall", "SNV", value, value, small_cell=True),))
+    doc = small_doc(sipas=sipas)
+    assert doc["units"][0]["sipas"][0]["flags"] == ["small_cell"]
+    assert validate_contract(doc) is doc
+    doc["units"][0]["sipas"][0]["flags"] = ["tiny"]
+    assert contract_errors(doc)
 
 
 def test_every_schema_error_is_listed():
