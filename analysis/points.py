@@ -28,15 +28,24 @@ no valid answer for this unit), ``quarantined_excluded`` (excluded responses fel
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .intervals import satterthwaite_df, t_interval
 
-__all__ = ["GroupRatings", "GroupRule", "GroupMean", "CriterionPoints", "criterion_points",
-           "sipas_criterion_points", "is_small_cell", "SMALL_CELL_MIN_N"]
+__all__ = [
+    "SMALL_CELL_MIN_N",
+    "CriterionPoints",
+    "GroupMean",
+    "GroupRatings",
+    "GroupRule",
+    "criterion_points",
+    "is_small_cell",
+    "sipas_criterion_points",
+    "survey_part_se",
+]
 
 MEAN_OF_GROUP_MEANS = "mean_of_group_means"
 SMALL_CELL_MIN_N = 30  # the default threshold of every small-cell flag (points and SIPAS indices)
@@ -353,3 +362,29 @@ def sipas_criterion_points(
                 measure=f"sipas_{measure}",
             ))
     return out
+
+
+def survey_part_se(ses: Iterable[float | None]) -> float | None:
+    """Conservative SE of a sum of survey-assessed points (a unit's survey part): Σ SE_j.
+
+    The criteria of a unit are estimated from the same respondents and their covariances are not
+    kept, so the sum of the SEs is used: by Minkowski's inequality it bounds ``SE(Σ P_j)`` from
+    above for any correlation (equality under perfect positive correlation).
+
+    Parameters
+    ----------
+    ses : iterable of float or None
+        The standard errors of the criteria summed (None: unknown).
+
+    Returns
+    -------
+    float or None
+        ``Σ SE_j``, an upper bound of ``SE(Σ P_j)`` for any correlation between the criteria;
+        None when one SE is unknown; 0.0 for no criterion.
+    """
+    total = 0.0
+    for se in ses:
+        if se is None or not np.isfinite(se):
+            return None
+        total += float(se)
+    return total

@@ -95,7 +95,12 @@ class UnitScore:
     """A unit's PAR Index: ``criteria`` maps scoring-node code → points (None = not applicable or
     no data); ``details`` the same nodes as :class:`CriterionScore`. ``status`` is ``ranked``,
     ``excluded`` (``excluded`` holds the reason) or ``no_data`` (``no_data`` lists the criteria;
-    ``index`` is None and ``points`` / ``applicable_max`` cover the criteria with data only)."""
+    ``index`` is None and ``points`` / ``applicable_max`` cover the criteria with data only).
+
+    ``survey_se`` is the standard error of the survey-assessed points (conservative: the sum of
+    the criteria's SEs), ``index_se`` the index's (``100 × survey_se ÷ applicable_max``), and
+    ``rank_interval`` the simulated 90 % interval of the rank (see
+    :mod:`analysis.combiner.ranking`); None where unknown or unranked."""
 
     code: str
     name: str
@@ -110,6 +115,9 @@ class UnitScore:
     status: str = RANKED
     excluded: str | None = None
     no_data: tuple[str, ...] = ()
+    survey_se: float | None = None
+    index_se: float | None = None
+    rank_interval: tuple[int, int] | None = None
 
     @property
     def reason(self) -> str | None:
@@ -124,13 +132,17 @@ class UnitScore:
 
 @dataclass(frozen=True)
 class CombinedIndex:
-    """The combined PAR Index of a round."""
+    """The combined PAR Index of a round; ``rank_seed``, ``rank_draws`` and ``rank_level``
+    record how the rank intervals were simulated."""
 
     round_code: str
     year: int
     pack_id: str
     pack_version: str
     units: tuple[UnitScore, ...]
+    rank_seed: int | None = None
+    rank_draws: int = 0
+    rank_level: float | None = None
 
     def unit(self, code: str) -> UnitScore:
         """The score of one unit; raises KeyError."""

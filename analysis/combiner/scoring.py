@@ -30,7 +30,7 @@ from .model import (
     _walk,
     scoring_nodes,
 )
-from .ranking import _ranks
+from .ranking import RANK_DRAWS, RANK_LEVEL, RANK_SEED, _ranks, rank_intervals, with_index_se
 
 
 def combine(
@@ -41,6 +41,8 @@ def combine(
     year: int | None = None,
     exclusions: str | bytes | Mapping[str, str] | None = None,
     units: Sequence[Mapping] = (),
+    rank_seed: int = RANK_SEED,
+    rank_draws: int = RANK_DRAWS,
 ) -> CombinedIndex:
     """Combine survey points (contract) and self-assessment points under ``pack``.
 
@@ -62,6 +64,9 @@ def combine(
     units : sequence of mapping, optional
         Units the round assesses (``code``, ``name``, ``unit_type``) that may be missing from the
         contract because nobody answered about them: they are scored with no survey data.
+    rank_seed, rank_draws : int, optional
+        Seed and number of the normal draws that give each rank its 90 % interval
+        (:func:`analysis.combiner.ranking.rank_intervals`); recorded in the result.
 
     Returns
     -------
@@ -219,7 +224,13 @@ def combine(
     ]
     ranks = _ranks(scores)
     scores = [replace(s, rank=ranks.get(s.code)) for s in scores]
-    return CombinedIndex(doc["round"]["code"], year, str(pack.id), str(pack.version), tuple(scores))
+    scores = [with_index_se(s, units[s.code]) for s in scores]
+    intervals = rank_intervals(scores, seed=rank_seed, draws=rank_draws, level=RANK_LEVEL)
+    scores = [replace(s, rank_interval=intervals.get(s.code)) for s in scores]
+    return CombinedIndex(doc["round"]["code"], year, str(pack.id), str(pack.version), tuple(scores),
+                         rank_seed=int(rank_seed), rank_draws=int(rank_draws),
+                         rank_level=RANK_LEVEL)
+
 
 
 def _contract_points(units, by_code, problems, reported) -> dict[str, dict[str, float]]:

@@ -15,6 +15,7 @@ from .model import (
     CriterionChange,
     UnitScore,
 )
+from .ranking import COVARIANCE_ASSUMPTION
 
 INDEX_HEADERS = (
     "rank",
@@ -26,6 +27,10 @@ INDEX_HEADERS = (
     "index",
     "status",
     "reason",
+    "survey_se",
+    "index_se",
+    "rank_low",
+    "rank_high",
 )
 FIELD_HEADERS = ("unit_code", "field", "points", "applicable_max", "index")
 CRITERIA_HEADERS = (
@@ -95,8 +100,9 @@ def below_max_table(
 def result_tables(
     result: CombinedIndex, changes: Sequence[CriterionChange] | None = None
 ) -> dict[str, tuple[tuple[str, ...], list[list]]]:
-    """The result as tables: ``index`` (by unit type and rank; status and reason), ``fields``,
-    ``criteria`` (every scoring node of every unit with its source or reason: next year's
+    """The result as tables: ``index`` (by unit type and rank; status and reason; the SEs of the
+    survey part and of the index, and the rank's 90 % interval ``rank_low``–``rank_high``),
+    ``fields``, ``criteria`` (every scoring node of every unit with its source or reason: next year's
     ``--previous``), ``below_max`` and, given changes, ``points_lost``."""
     units = _ordered(result)
     tables = {
@@ -113,6 +119,9 @@ def result_tables(
                     u.index,
                     u.status,
                     u.reason,
+                    u.survey_se,
+                    u.index_se,
+                    *(u.rank_interval or (None, None)),
                 ]
                 for u in units
             ],
@@ -175,6 +184,12 @@ def result_json(result: CombinedIndex, changes: Sequence[CriterionChange] | None
         "pack": {"id": result.pack_id, "version": result.pack_version},
         "units": units,
         "below_max": records("below_max"),
+        "rank_uncertainty": {
+            "seed": result.rank_seed,
+            "draws": result.rank_draws,
+            "level": result.rank_level,
+            "assumption": COVARIANCE_ASSUMPTION,
+        },
     }
     if changes is not None:
         doc["points_lost"] = records("points_lost")

@@ -6,6 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timezone
 
+from ..points import survey_part_se
+
 CONTRACT_VERSION = "1"
 SIPAS_LEVELS = ("element", "overall")
 
@@ -52,6 +54,16 @@ def _criterion(cp) -> dict:
         value = None if points is None or not max_points else 100.0 * points / max_points
         out["measure"] = {"name": str(measure), "value": _number(value)}
     return out
+
+
+def _survey_total(criteria: list) -> dict:
+    """The unit's survey-assessed points summed, with the conservative SE of the sum
+    (:func:`analysis.points.survey_part_se`: the sum of the criteria's SEs)."""
+    return {
+        "points": _number(sum(c["points"] for c in criteria)),
+        "max_points": _number(sum(c["max_points"] for c in criteria)),
+        "se": _number(survey_part_se(c["se"] for c in criteria)),
+    }
 
 
 def _estimate(e) -> dict:
@@ -183,6 +195,7 @@ def build_contract(
                 "valid_from": _date(u.get("valid_from")),
                 "valid_to": _date(u.get("valid_to")),
                 "criteria": by_unit[str(u["code"])],
+                "survey_total": _survey_total(by_unit[str(u["code"])]),
                 "sipas": sipas_by_unit[str(u["code"])],
             }
             for u in units
