@@ -349,6 +349,15 @@ def sipas_indices(
     -----
     Unit labels are encoded once to integer codes; each scope (province, units) costs one
     pass of grouped sums per item and one ``design.means`` column per index and measure.
+    Element and overall SEs are Taylor linearisations of the combination (module docstring);
+    intervals follow :mod:`analysis.intervals`.
+
+    References
+    ----------
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
+    R package ``survey``: ``?svymean``, ``?svyciprop``, ``?svycontrast``, ``?svyby``.
+    Binder, D. A. (1983). On the variances of asymptotically normal estimators from complex
+    surveys. *International Statistical Review* 51, 279–292.
     """
     y, w = _check_inputs(answers, item_codes, item_elements, design, exclude)
     if satisfied_from not in (2, 3, 4, 5):

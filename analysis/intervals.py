@@ -17,7 +17,7 @@ this module, so that one rule holds everywhere:
 
 References
 ----------
-Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, sections 2.3 and 2.6.
+Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
 R package ``survey`` 4.1: ``?degf``, ``?confint.svystat``, ``?svyciprop``.
 Satterthwaite, F. E. (1946). An approximate distribution of estimates of variance components.
 *Biometrics Bulletin* 2(6), 110–114.

@@ -15,9 +15,10 @@ Notes
 Groups are separate samples, so they are independent: ``SE(C) = sqrt(Σ c_g² SE(m_g)²)`` with the
 normalised coefficients ``c_g``; the interval uses ``t`` on the Welch–Satterthwaite degrees of
 freedom ``(Σ c_g² s_g²)² / Σ (c_g² s_g²)² / df_g`` (:func:`analysis.intervals.satterthwaite_df`:
-a group whose SE rests on no degree of freedom leaves the cell without an interval). ``n`` counts valid answers; the effective n
-is Kish's ``(Σw)² / Σw²`` per group, combined as ``1 / Σ (c_g² / n_eff,g)`` (the n of a simple
-random sample giving the same variance for unit-variance answers).
+a group whose SE rests on no degree of freedom leaves the cell without an interval). ``n``
+counts valid answers; the effective n is Kish's ``(Σw)² / Σw²`` per group, combined as
+``1 / Σ (c_g² / n_eff,g)`` (the n of a simple random sample giving the same variance for
+unit-variance answers).
 
 Each row of a group's data is one rating (a respondent × an assessed unit): a respondent rating
 several units appears in several rows carrying the same design variables.
@@ -245,6 +246,15 @@ def criterion_points(
     -------
     list of CriterionPoints
         Sorted by unit, then criterion in the order of ``max_points``.
+
+    References
+    ----------
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2 (domain
+    means); R package ``survey``: ``?svyby``, ``?degf``.
+    Satterthwaite, F. E. (1946). An approximate distribution of estimates of variance
+    components. *Biometrics Bulletin* 2(6), 110–114 (df of the combined groups).
+    Kish, L. (1992). Weighting for unequal P_i. *Journal of Official Statistics* 8(2), 183–200
+    (effective n).
     """
     rule = GroupRule.from_pack(rule)
     is_small_cell(0, min_n)  # refuses a threshold below 1 before any work
@@ -335,6 +345,10 @@ def sipas_criterion_points(
     list of CriterionPoints
         Sorted by unit, then criterion in the order of ``criteria``. ``effective_n`` is NaN:
         the index averages several items, so no single Kish n describes it.
+
+    References
+    ----------
+    See :func:`analysis.indices.sipas_indices`.
     """
     for code, (mx, measure) in criteria.items():
         if not np.isfinite(mx) or mx <= 0:

@@ -102,8 +102,8 @@ def result_tables(
 ) -> dict[str, tuple[tuple[str, ...], list[list]]]:
     """The result as tables: ``index`` (by unit type and rank; status and reason; the SEs of the
     survey part and of the index, and the rank's 90 % interval ``rank_low``–``rank_high``),
-    ``fields``, ``criteria`` (every scoring node of every unit with its source or reason: next year's
-    ``--previous``), ``below_max`` and, given changes, ``points_lost``."""
+    ``fields``, ``criteria`` (every scoring node of every unit with its source or reason: next
+    year's ``--previous``), ``below_max`` and, given changes, ``points_lost``."""
     units = _ordered(result)
     tables = {
         "index": (
