@@ -1,12 +1,12 @@
 """One intervals module: the design, the SIPAS indices and the points share one rule.
 
 R (survey 4.1): ``svyciprop`` has ``df = degf(design)`` by default and ``degf`` counts PSUs −
-strata among the rows with non-zero sampling weight, so a domain's df is that of its rows:
-
-    d <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1)
-    degf(d)                          # 14
-    degf(subset(d, stype == "H"))    # 7
+strata among the rows with non-zero sampling weight, so a domain's df is that of its rows.
+Reference values: ``reference/r-intervals.json``, written by ``reference/r-intervals.R``.
 """
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +16,14 @@ from analysis import SurveyDesign
 from analysis.indices import sipas_indices
 from analysis.intervals import critical_value, logit_interval, satterthwaite_df, t_interval
 from analysis.points import GroupRatings, criterion_points
+
+R = json.loads((Path(__file__).parent / "reference" / "r-intervals.json").read_text())
+
+
+def test_domain_df_is_rs_degf_of_the_subset(designs):
+    design, data = designs["dclus1"]
+    assert design.df == R["dclus1.degf"]["df"] == 14
+    assert design.mean(data.api00, by=data.stype)["H"].df == R["dclus1.stypeH.degf"]["df"] == 7
 
 
 def test_critical_value_is_students_t_normal_at_infinity_and_nan_without_df():
@@ -85,6 +93,10 @@ def test_points_with_a_group_on_no_degree_of_freedom_have_no_interval():
     a = GroupRatings("A", design_a, np.array(["U", "U", "V", "V", "U", "U"]), {"1": coef_a})
     b = GroupRatings("B", design_b, np.array(list("UUVVUUVV")), {"1": coef_b})
     (alone,) = [p for p in criterion_points([b], {"1": 2.0}, min_n=1) if p.unit == "U"]
-    assert alone.df == 0 and alone.se > 0 and np.isnan(alone.ci_low)
+    ref = R["df0.mean.U"]  # R: mean 0.5, SE 0.265, degf 0, confint(df = 0) NaN
+    assert alone.groups[0].value == pytest.approx(ref["est"], rel=1e-12)
+    assert alone.groups[0].se == pytest.approx(ref["se"], rel=1e-10)
+    assert alone.df == ref["df"] == 0 and ref["ci"] == [None, None]
+    assert alone.se > 0 and np.isnan(alone.ci_low) and np.isnan(alone.ci_high)
     (both,) = [p for p in criterion_points([a, b], {"1": 2.0}, min_n=1) if p.unit == "U"]
     assert both.se > 0 and both.df == 0 and np.isnan(both.ci_low) and np.isnan(both.ci_high)
