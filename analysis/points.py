@@ -46,6 +46,7 @@ __all__ = [
     "is_small_cell",
     "sipas_criterion_points",
     "survey_part_se",
+    "survey_total_se",
 ]
 
 MEAN_OF_GROUP_MEANS = "mean_of_group_means"
@@ -402,3 +403,80 @@ def survey_part_se(ses: Iterable[float | None]) -> float | None:
             return None
         total += float(se)
     return total
+
+
+def survey_total_se(
+    ratings: Sequence[GroupRatings],
+    points: Sequence[CriterionPoints],
+    rule: GroupRule | str | Mapping | None = None,
+) -> dict[str, float]:
+    """Standard error of each unit's survey-assessed points summed, covariances included.
+
+    Within a respondent group the criteria are estimated from the same respondents, so their
+    covariances come from the group's design: the unit's part of group ``g`` is
+    ``L_g = Σ_j b_j m_gj`` with ``b_j = max_j × c_gj`` (the group's coefficient in the cell's
+    combination, as in :func:`criterion_points`) and its linearised influence is
+    ``z_i = Σ_j b_j r_ij (y_ij − m_gj) / N̂_gj`` over the unit's rows; ``Var(L_g)`` is the
+    design variance of the unit's domain total of ``z`` (R's ``svycontrast`` of ``svyby``
+    means). Groups are independent samples, so their variances add. The SIPAS criteria (their
+    points all scale one overall index) add their SEs, and that part is added to the rest's SE
+    (``SE(A + B) <= SE(A) + SE(B)``), since the contract keeps no covariance between the SIPAS
+    index and the groups' criteria.
+
+    Parameters
+    ----------
+    ratings : sequence of GroupRatings
+        The groups' data that gave ``points`` (same exclusions).
+    points : sequence of CriterionPoints
+        The criterion points summed per unit (e.g. the applicable ones of a round).
+    rule : GroupRule, str or mapping, optional
+        The group rule that gave ``points``.
+
+    Returns
+    -------
+    dict
+        Unit → SE of the sum of its points (NaN where a group's variance is undefined).
+
+    References
+    ----------
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
+    R package ``survey``: ``?svycontrast``, ``?svyby`` (``covmat=TRUE``).
+    """
+    rule = GroupRule.from_pack(rule)
+    by_group = {r.group: r for r in ratings}
+    coefficients: dict[str, dict[tuple[str, str], tuple[float, float]]] = {}
+    variance: dict[str, float] = {}
+    sipas_se: dict[str, float] = {}
+    for cp in points:
+        variance.setdefault(cp.unit, 0.0)
+        if cp.measure is not None:
+            sipas_se[cp.unit] = sipas_se.get(cp.unit, 0.0) + cp.se
+            continue
+        raw = np.array([1.0 if rule.kind == MEAN_OF_GROUP_MEANS else rule.weights[m.group]
+                        for m in cp.groups])
+        for mean, c in zip(cp.groups, raw / raw.sum()):
+            coefficients.setdefault(mean.group, {})[(cp.unit, cp.criterion)] = (
+                cp.max_points * c, mean.value)
+    for group, cells in coefficients.items():
+        for unit, var in _group_total_variances(by_group[group], cells).items():
+            variance[unit] += var
+    return {unit: float(np.sqrt(var) + sipas_se.get(unit, 0.0)) for unit, var in variance.items()}
+
+
+def _group_total_variances(ratings: GroupRatings, cells: Mapping) -> dict[str, float]:
+    """Unit → ``Var(Σ_j b_j m_gj)`` in one group (``cells``: (unit, criterion) → (b, m))."""
+    weights = np.asarray(ratings.design.weights, dtype=float)
+    units = np.asarray(ratings.units).astype(str)
+    exclude = (np.zeros(units.size, dtype=bool) if ratings.exclude is None
+               else np.asarray(ratings.exclude, dtype=bool))
+    z = np.zeros(units.size)
+    for criterion in dict.fromkeys(c for _, c in cells):
+        coef = np.array(ratings.coefficients[criterion], dtype=float)
+        valid = ~np.isnan(coef) & ~exclude
+        for unit in dict.fromkeys(u for u, c in cells if c == criterion):
+            b, m = cells[(unit, criterion)]
+            rows = valid & (units == unit)
+            z[rows] += b * (coef[rows] - m) / weights[rows].sum()
+    wanted = sorted({u for u, _ in cells})
+    table = ratings.design.totals(z[:, None], by=units)
+    return {unit: float(table.se[table.labels.index(unit), 0] ** 2) for unit in wanted}
