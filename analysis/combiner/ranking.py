@@ -5,13 +5,16 @@ the index rounded to two decimals (as published).
 
 **Standard error of a unit's index.** Only the survey-assessed part of a unit's points is
 estimated from a sample; self-assessed points, points "không áp dụng" and points given from a
-named outside source carry no sampling error here. The contract gives each survey criterion's
-SE but not the covariances between criteria (they are estimated from the same respondents, so
-they are positively correlated in general). We take the conservative bound
+named outside source carry no sampling error here. The survey part's SE is the contract's
+``survey_total.se`` when it was derived from the design (``se_method`` "design",
+:func:`analysis.points.survey_total_se`: the covariances between a respondent group's criteria
+from the group's design, groups independent, the SIPAS criteria's part added to the rest's SE)
+and the unit's survey points are exactly the contract's criteria. Otherwise the contract gives
+each criterion's SE but not their covariances, and we take the conservative bound
 ``SE(Σ_j P_j) <= Σ_j SE(P_j)`` (Minkowski's inequality; equality under perfect positive
-correlation), so the survey part's SE is never understated, whatever the correlation:
-:func:`survey_part_se`. The index's SE is ``100 × that SE ÷ applicable maximum``. A unit one of
-whose survey criteria has no SE in the contract (e.g. a single answer) has none either.
+correlation), never understated whatever the correlation: :func:`survey_part_se`. The index's
+SE is ``100 × that SE ÷ applicable maximum``. A unit one of whose survey criteria has no SE
+(e.g. a single answer) has none either.
 
 **Rank interval** (:func:`rank_intervals`): ``draws`` independent normal draws of every ranked
 unit's index around its estimate with its SE (a unit without SE stays at its estimate), from
@@ -43,9 +46,11 @@ RANK_SEED = 20_261_201
 RANK_DRAWS = 2_000
 RANK_LEVEL = 0.90
 COVARIANCE_ASSUMPTION = (
-    "SE of the survey part = sum of the survey criteria's SEs (perfect positive correlation "
-    "between criteria, an upper bound); self-assessed and outside-source points without "
-    "sampling error; units independent"
+    "SE of the survey part: the contract's design-based survey_total.se (covariances of a "
+    "group's criteria from its design, groups independent, SIPAS part added) where the unit's "
+    "survey points are the contract's criteria, else the sum of the criteria's SEs (an upper "
+    "bound for any correlation); self-assessed and outside-source points without sampling "
+    "error; units independent"
 )
 _CHUNK = 2_000_000  # draws × units × units booleans compared at once
 
@@ -71,13 +76,26 @@ def unit_survey_se(details: Mapping[str, CriterionScore],
 
 
 def with_index_se(score: UnitScore, unit: Mapping) -> UnitScore:
-    """The unit's survey-part SE (from the contract's criterion SEs) and its index's SE."""
+    """The unit's survey-part SE and its index's SE.
+
+    The contract's design-based ``survey_total.se`` (``se_method`` "design") is used when the
+    unit's survey points are exactly the contract's criteria of that unit; otherwise (points
+    given from outside, criteria not applicable, an older contract) the sum of the SEs of the
+    criteria taken from the contract.
+    """
     ses = {str(c["code"]): c.get("se") for c in unit["criteria"]}
-    survey_se = unit_survey_se(score.details, ses)
+    used = {code for code, cell in score.details.items()
+            if cell.status == SCORED and cell.source == FROM_CONTRACT}
+    total = unit.get("survey_total") or {}
+    if total.get("se_method") == "design" and total.get("se") is not None and used == set(ses):
+        survey_se = float(total["se"])
+    else:
+        survey_se = unit_survey_se(score.details, ses)
     index_se = None
     if survey_se is not None and score.index is not None and score.applicable_max > 0:
         index_se = 100.0 * survey_se / score.applicable_max
     return replace(score, survey_se=survey_se, index_se=index_se)
+
 
 def _simulated_ranks(draws: np.ndarray) -> np.ndarray:
     """Competition ranks (1 = highest) of each row of ``draws`` (draws × units), on values

@@ -259,6 +259,7 @@ class RoundAnalysis:
     responses: int
     quarantined: int
     min_n: int
+    survey_se: dict = field(default_factory=dict)  # unit → SE of its survey points summed
 
     def points_by_unit(self, every_response: bool = False) -> dict[str, list]:
         """Unit code → its criterion points (CriterionPoints), in pack order."""
@@ -335,7 +336,7 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
     """Survey-assessed criterion points and SIPAS indices of a round, with and without the
     quarantined responses (as stored on ``Response.quarantined``)."""
     from analysis.indices import sipas_indices
-    from analysis.points import criterion_points, sipas_criterion_points
+    from analysis.points import criterion_points, sipas_criterion_points, survey_total_se
 
     pack = load_round_pack(survey_round)
     data = data if data is not None else gather_round(survey_round)
@@ -366,9 +367,12 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
             dropped = Counter(data.units[rows][data.quarantined[rows]]) if excluded else {}
             points = sorted(points + sipas_criterion_points(
                 sipas, sipas_criteria, min_n=min_n, excluded=dropped), key=order)
-        results[excluded] = (_applicable(points, pack, unit_types, survey_round.year), sipas)
+        applicable = _applicable(points, pack, unit_types, survey_round.year)
+        results[excluded] = (applicable, sipas,
+                             survey_total_se(ratings, applicable, pack.group_rule))
     return RoundAnalysis(
         round_code=survey_round.code, pack=pack, points=results[True][0], points_all=results[False][0],
         sipas=results[True][1], sipas_all=results[False][1], counts=response_counts(survey_round, data),
         responses=data.size, quarantined=int(data.quarantined.sum()), min_n=min_n,
+        survey_se=results[True][2],
     )

@@ -565,7 +565,8 @@ def test_round_units_missing_from_the_contract_get_no_data_instead_of_an_error()
 def test_index_se_from_the_contract_and_rank_intervals_in_every_output():
     doc = contract()
     # each unit has two survey criteria with SE 0.5: the survey part's SE is taken as 1.0
-    assert doc["units"][0]["survey_total"] == {"points": 42.5, "max_points": 54.0, "se": 1.0}
+    assert doc["units"][0]["survey_total"] == {"points": 42.5, "max_points": 54.0, "se": 1.0,
+                                               "se_method": "sum_of_criteria"}
     result = combine(PACK, doc, SELF, rank_seed=11, rank_draws=500)
     bdt, snv, stc = (result.unit(c) for c in ("BDT", "SNV", "STC"))
     assert bdt.survey_se == pytest.approx(1.0)
@@ -583,3 +584,22 @@ def test_index_se_from_the_contract_and_rank_intervals_in_every_output():
     document = result_json(result)
     assert document["rank_uncertainty"]["seed"] == 11
     assert next(u for u in document["units"] if u["unit_code"] == "BDT")["rank_high"] == 3
+
+
+def test_a_design_based_survey_se_in_the_contract_is_used_when_it_covers_the_unit():
+    doc = contract()
+    snv = next(u for u in doc["units"] if u["code"] == "SNV")
+    snv["survey_total"] = {**snv["survey_total"], "se": 0.8, "se_method": "design"}
+    result = combine(PACK, doc, SELF, rank_seed=3, rank_draws=200)
+    assert result.unit("SNV").survey_se == pytest.approx(0.8)
+    assert result.unit("BDT").survey_se == pytest.approx(1.0)  # sum of the criteria's SEs
+    # points of 8.2 given from a named outside source carry no sampling error
+    doc = contract(drop={("SNV", "8.2")})
+    snv = next(u for u in doc["units"] if u["code"] == "SNV")
+    assert snv["survey_total"]["se"] == pytest.approx(0.5)  # 8.1 alone
+    lines = SELF.strip().splitlines()
+    rows = [lines[0] + ",nguon"] + [line + "," for line in lines[1:]]
+    rows.append("SNV,8.2,18,,PAPI 2025")
+    result = combine(PACK, doc, "\n".join(rows) + "\n", rank_seed=3, rank_draws=200)
+    assert result.unit("SNV").details["8.2"].source == "PAPI 2025"
+    assert result.unit("SNV").survey_se == pytest.approx(0.5)
