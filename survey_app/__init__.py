@@ -34,6 +34,7 @@ def create_app(config: dict | type | None = None, *, instance_path: str | None =
         uri, app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), app.config["SQLITE_BUSY_TIMEOUT_MS"]
     )
 
+    from survey_app import charts
     from survey_app.extensions import babel, csrf, db, migrate
     from survey_app.i18n import current_lang, select_locale
     from survey_app.labels import register_label_filters
@@ -46,6 +47,7 @@ def create_app(config: dict | type | None = None, *, instance_path: str | None =
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_lang"] = current_lang
     register_label_filters(app)
+    charts.init_app(app)  # the pages' SVG charts and locale number filters
 
     from survey_app import guards
     from survey_app.blueprints import register_blueprints

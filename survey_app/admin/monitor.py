@@ -7,7 +7,7 @@ from flask import abort, g, render_template
 from survey_app.admin import bp
 from survey_app.admin.access import round_or_404
 from survey_app.auth import login_required
-from survey_app.operations import lookups
+from survey_app.operations import lookups, monitor_series
 from survey_app.operations import rounds as round_ops
 from survey_app.operations.round_progress import matrix_progress, unit_progress
 
@@ -44,4 +44,6 @@ def monitor(round_id: int):
         cells=cells,
         labels=round_ops.STATUS_LABELS,
         limited=visible is not None,
+        days=monitor_series.responses_per_day(survey_round, visible),
+        flags=monitor_series.quality_flag_counts(survey_round, visible),
     )

@@ -5,6 +5,7 @@ import io
 
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField
@@ -28,7 +29,7 @@ from survey_app.operations.combined_index import (
 )
 from survey_app.operations.export_jobs import job_status, request_export, start_export_job
 from survey_app.operations.exports import round_contract
-from survey_app.refusals import Refused
+from survey_app.refusals import N_, Refused
 from survey_app.results import bp
 
 READERS = ("admin", "council")
@@ -45,17 +46,18 @@ class QualityForm(FlaskForm):
 
 
 # What the background export form offers: (format, table) under a label.
-EXPORT_KINDS = {
-    "json": ("json", None, "Hợp đồng dữ liệu JSON / contract JSON"),
-    "xlsx": ("xlsx", None, "Bảng kết quả XLSX / result tables XLSX"),
-    "csv": ("csv", "criteria", "Điểm tiêu chí CSV / criterion points CSV"),
-    "respondents": ("xlsx", "respondents", "Dữ liệu từng phiếu XLSX + sổ mã / respondent data XLSX + codebook"),
-    "sav": ("sav", None, "Dữ liệu từng phiếu SPSS (.sav) / respondent data SPSS"),
+EXPORT_KINDS = {  # labels marked N_ for the catalogue, translated when the form is shown
+    "json": ("json", None, N_("Hợp đồng dữ liệu JSON")),
+    "xlsx": ("xlsx", None, N_("Bảng kết quả XLSX")),
+    "csv": ("csv", "criteria", N_("Điểm tiêu chí CSV")),
+    "respondents": ("xlsx", "respondents", N_("Dữ liệu từng phiếu XLSX kèm sổ mã")),
+    "sav": ("sav", None, N_("Dữ liệu từng phiếu SPSS (.sav)")),
 }
 
 
 class ExportForm(FlaskForm):
-    kind = SelectField("Loại tệp", choices=[SelectChoice(key, label) for key, (_f, _t, label) in EXPORT_KINDS.items()])
+    kind = SelectField("Loại tệp", choices=[SelectChoice(key, lazy_gettext(label))
+                                            for key, (_f, _t, label) in EXPORT_KINDS.items()])
 
 
 def _round_or_404(code: str) -> SurveyRound:
@@ -169,7 +171,7 @@ def unit_changes(code: str, unit_code: str):
         return send_file(buffer, as_attachment=True, download_name=f"{code}-{unit.code}-diem-bi-mat.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return render_template("results/unit.html", survey_round=survey_round, unit=unit, previous=before,
-                           changes=changes)
+                           changes=changes, result=current)
 
 
 def _upload(field) -> tuple[bytes | None, str]:
