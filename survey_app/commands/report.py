@@ -10,7 +10,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from survey_app.operations.analysis_run import RoundNotReady, round_by_code
+from survey_app.commands import refused_exit
+from survey_app.operations.lookups import round_by_code
+from survey_app.refusals import Refused
 
 FORMATS = ("docx", "pdf", "xlsx", "unit-sheets")
 
@@ -39,11 +41,9 @@ def _read(path: str | None) -> bytes | None:
 @with_appcontext
 def report(round_code: str, fmt: str, lang: str, output: str | None, csv_path: str | None,
            previous_path: str | None, exclude_path: str | None) -> None:
-    """Write the results report of ROUND_CODE (Word or PDF), its officials' workbook or unit sheets."""
+    """Write the results report of ROUND_CODE (Word or PDF), officials' workbook or unit sheets."""
     import os
 
-    from analysis.combiner import CombinerError
-    from survey_app.commands.index import problem_line
     from survey_app.operations.reports import report_sources
     from survey_app.reports.render import officials_xlsx_file, report_file, unit_sheets_file
 
@@ -54,10 +54,8 @@ def report(round_code: str, fmt: str, lang: str, output: str | None, csv_path: s
         sources = report_sources(
             survey_round, self_assessment=_read(csv_path), previous=_read(previous_path),
             previous_name=os.path.basename(previous_path or ""), exclusions=_read(exclude_path))
-    except (LookupError, RoundNotReady) as exc:
-        raise click.ClickException(str(exc)) from None
-    except CombinerError as exc:
-        raise click.ClickException("\n".join(problem_line(p) for p in exc.problems)) from None
+    except Refused as refused:
+        raise refused_exit(refused) from None
     if fmt == "xlsx":
         result = officials_xlsx_file(sources, lang)
     elif fmt == "unit-sheets":

@@ -1,7 +1,7 @@
 """What the round's documents are built from: its export contract (built by
-:func:`survey_app.operations.exports.round_contract`, never recomputed), the methodology pack and the
-SIPAS questionnaires the contract names (for names), and, when a self-assessment file is given, the
-PAR Index combined from that same contract. No statistics here."""
+:func:`survey_app.operations.exports.round_contract`, never recomputed), the methodology pack and
+the SIPAS questionnaires the contract names (for names), and, when a self-assessment file is given,
+the PAR Index combined from that same contract. No statistics here."""
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +34,7 @@ def contract_sha256(contract: dict) -> str:
 
 
 def sipas_element_names(contract: dict) -> dict[str, object]:
-    """SIPAS element code → its ``Label`` (vi, en), from the stored questionnaires the contract names."""
+    """SIPAS element code → its ``Label`` (vi, en), from the stored questionnaires it names."""
     names: dict[str, object] = {}
     for form in contract["provenance"]["questionnaires"]:
         row = db.session.scalar(db.select(QuestionnaireVersion).filter_by(

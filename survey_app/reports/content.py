@@ -4,6 +4,7 @@
 Numbers are taken as they are from the contract (SIPAS, criterion points, response counts) and,
 with a self-assessment, from ``analysis.combiner`` (index, ranks, fields, below maximum, points
 lost); they are only rounded for display. Call inside ``flask_babel.force_locale(lang)``."""
+
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -20,8 +21,11 @@ from survey_app.reports.document import (
 )
 from survey_app.reports.method import method_section, sipas_measure
 
-FLAG_LABELS = {"small_cell": N_("ô nhỏ"), "missing_group": N_("thiếu nhóm"),
-               "quarantined_excluded": N_("đã loại phiếu cách ly")}
+FLAG_LABELS = {
+    "small_cell": N_("ô nhỏ"),
+    "missing_group": N_("thiếu nhóm"),
+    "quarantined_excluded": N_("đã loại phiếu cách ly"),
+}
 
 
 def flag_text(flags) -> str:
@@ -63,11 +67,21 @@ def sipas_rows(sources, unit_type: str, lang: str, *, public: bool = False) -> l
             continue
         small = estimate["n"] < sources.min_n
         hidden = public and small
-        rows.append((-(estimate["value"] if not hidden else -1), unit["name"], [
-            unit["name"], number(None if hidden else estimate["value"], lang),
-            interval(None, None, lang) if hidden else interval(estimate["ci_low"],
-                                                              estimate["ci_high"], lang),
-            count(estimate["n"], lang), _("ô nhỏ") if small else ""]))
+        rows.append(
+            (
+                -(estimate["value"] if not hidden else -1),
+                unit["name"],
+                [
+                    unit["name"],
+                    number(None if hidden else estimate["value"], lang),
+                    interval(None, None, lang)
+                    if hidden
+                    else interval(estimate["ci_low"], estimate["ci_high"], lang),
+                    count(estimate["n"], lang),
+                    _("ô nhỏ") if small else "",
+                ],
+            )
+        )
     return [row for _key, _name, row in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
@@ -75,7 +89,8 @@ def estimate_text(estimate: dict | None, lang: str) -> str:
     """``75,63 (72,10–79,16)``: a value and its 95 % interval."""
     if estimate is None:
         return "—"
-    return f"{number(estimate['value'], lang)} ({interval(estimate['ci_low'], estimate['ci_high'], lang)})"
+    bounds = interval(estimate["ci_low"], estimate["ci_high"], lang)
+    return f"{number(estimate['value'], lang)} ({bounds})"
 
 
 SIPAS_HEADERS = (N_("Đơn vị"), N_("Chỉ số SIPAS"), N_("KTC 95%"), N_("Số phiếu (n)"), N_("Ghi chú"))
@@ -86,15 +101,25 @@ def sipas_section(sources, lang: str) -> Section:
     blocks: list = []
     province = overall(contract["province_sipas"], measure)
     if province is not None:
-        blocks.append(_("Chỉ số SIPAS toàn tỉnh: %(value)s (KTC 95%%: %(ci)s; %(n)s phiếu).",
-                        value=number(province["value"], lang),
-                        ci=interval(province["ci_low"], province["ci_high"], lang),
-                        n=count(province["n"], lang)))
+        blocks.append(
+            _(
+                "Chỉ số SIPAS toàn tỉnh: %(value)s (KTC 95%%: %(ci)s; %(n)s phiếu).",
+                value=number(province["value"], lang),
+                ci=interval(province["ci_low"], province["ci_high"], lang),
+                n=count(province["n"], lang),
+            )
+        )
     for unit_type in unit_types(contract):
         rows = sipas_rows(sources, unit_type, lang)
         if rows:
-            blocks.append(Table(f"sipas-{unit_type}", [_(h) for h in SIPAS_HEADERS], rows,
-                                caption=_("Chỉ số SIPAS: %(type)s", type=unit_type_label(unit_type))))
+            blocks.append(
+                Table(
+                    f"sipas-{unit_type}",
+                    [_(h) for h in SIPAS_HEADERS],
+                    rows,
+                    caption=_("Chỉ số SIPAS: %(type)s", type=unit_type_label(unit_type)),
+                )
+            )
     elements = [i["code"] for i in contract["province_sipas"] if i["level"] == "element"]
     if elements:
         headers = [_("Đơn vị")] + [element_name(sources, e, lang) for e in elements]
@@ -102,33 +127,67 @@ def sipas_section(sources, lang: str) -> Section:
         for unit in contract["units"]:
             by_code = {i["code"]: i[measure] for i in unit["sipas"] if i["level"] == "element"}
             if by_code:
-                rows.append([unit["name"]] + [estimate_text(by_code.get(e), lang)
-                                              for e in elements])
-        blocks.append(Table("sipas-elements", headers, rows, wide=True,
-                            caption=_("Chỉ số theo từng yếu tố (KTC 95% trong ngoặc)")))
+                rows.append(
+                    [unit["name"]] + [estimate_text(by_code.get(e), lang) for e in elements]
+                )
+        blocks.append(
+            Table(
+                "sipas-elements",
+                headers,
+                rows,
+                wide=True,
+                caption=_("Chỉ số theo từng yếu tố (KTC 95% trong ngoặc)"),
+            )
+        )
     return Section(_("Sự hài lòng của người dân, tổ chức (SIPAS)"), blocks)
 
 
-CRITERIA_HEADERS = (N_("Đơn vị"), N_("Tiêu chí"), N_("Điểm"), N_("Điểm tối đa"), N_("KTC 95%"), N_("Số phiếu (n)"),
-                    N_("Ghi chú"))
+CRITERIA_HEADERS = (
+    N_("Đơn vị"),
+    N_("Tiêu chí"),
+    N_("Điểm"),
+    N_("Điểm tối đa"),
+    N_("KTC 95%"),
+    N_("Số phiếu (n)"),
+    N_("Ghi chú"),
+)
 
 
 def criteria_rows(sources, units: list[dict], lang: str) -> list[list[str]]:
-    return [[unit["name"], criterion_name(sources.pack, c["code"], lang),
-             number(c["points"], lang), number(c["max_points"], lang),
-             interval(c["ci_low"], c["ci_high"], lang), count(c["n"], lang), flag_text(c["flags"])]
-            for unit in units for c in unit["criteria"]]
+    return [
+        [
+            unit["name"],
+            criterion_name(sources.pack, c["code"], lang),
+            number(c["points"], lang),
+            number(c["max_points"], lang),
+            interval(c["ci_low"], c["ci_high"], lang),
+            count(c["n"], lang),
+            flag_text(c["flags"]),
+        ]
+        for unit in units
+        for c in unit["criteria"]
+    ]
 
 
 def criteria_section(sources, lang: str) -> Section:
-    blocks: list = [_("Điểm mỗi tiêu chí = điểm tối đa × hệ số bình quân (có trọng số) của các câu "
-                      "trả lời; các nhóm đối tượng được kết hợp theo quy tắc của bộ tiêu chí.")]
+    blocks: list = [
+        _(
+            "Điểm mỗi tiêu chí = điểm tối đa × hệ số bình quân (có trọng số) của các câu "
+            "trả lời; các nhóm đối tượng được kết hợp theo quy tắc của bộ tiêu chí."
+        )
+    ]
     for unit_type in unit_types(sources.contract):
         units = [u for u in sources.contract["units"] if u["unit_type"] == unit_type]
-        blocks.append(Table(f"criteria-{unit_type}", [_(h) for h in CRITERIA_HEADERS],
-                            criteria_rows(sources, units, lang),
-                            caption=_("Điểm tiêu chí điều tra xã hội học: %(type)s",
-                                      type=unit_type_label(unit_type))))
+        blocks.append(
+            Table(
+                f"criteria-{unit_type}",
+                [_(h) for h in CRITERIA_HEADERS],
+                criteria_rows(sources, units, lang),
+                caption=_(
+                    "Điểm tiêu chí điều tra xã hội học: %(type)s", type=unit_type_label(unit_type)
+                ),
+            )
+        )
     return Section(_("Điểm các tiêu chí chấm bằng điều tra xã hội học"), blocks)
 
 
@@ -145,40 +204,76 @@ def _points_by_assessment(pack, unit) -> tuple[float, float]:
     return self_points, survey
 
 
-RANK_HEADERS = (N_("Hạng"), N_("Đơn vị"), N_("Điểm tự đánh giá"), N_("Điểm điều tra XHH"), N_("Tổng điểm"),
-                N_("Điểm tối đa áp dụng"), N_("Chỉ số CCHC (%)"), N_("Ghi chú"))
+RANK_HEADERS = (
+    N_("Hạng"),
+    N_("Đơn vị"),
+    N_("Điểm tự đánh giá"),
+    N_("Điểm điều tra XHH"),
+    N_("Tổng điểm"),
+    N_("Điểm tối đa áp dụng"),
+    N_("Chỉ số CCHC (%)"),
+    N_("Ghi chú"),
+)
 
 
 def ranked_units(combined, unit_type: str) -> list:
     """The combiner's units of one type in ranking order (units without a rank last)."""
     units = [u for u in combined.units if u.unit_type == unit_type]
-    return sorted(units, key=lambda u: (u.rank is None, u.rank or 0, u.index is None,
-                                        -(u.index or 0), u.name))
+    return sorted(
+        units, key=lambda u: (u.rank is None, u.rank or 0, u.index is None, -(u.index or 0), u.name)
+    )
 
 
 def ranking_section(sources, lang: str) -> Section:
     combined, pack = sources.combined, sources.pack
-    blocks: list = [_("Chỉ số CCHC = tổng điểm đạt được ÷ tổng điểm tối đa của các tiêu chí áp dụng "
-                      "× 100; điểm tự đánh giá đã thẩm định và điểm điều tra xã hội học ghi riêng.")]
+    blocks: list = [
+        _(
+            "Chỉ số CCHC = tổng điểm đạt được ÷ tổng điểm tối đa của các tiêu chí áp dụng "
+            "× 100; điểm tự đánh giá đã thẩm định và điểm điều tra xã hội học ghi riêng."
+        )
+    ]
     fields = [c.code for c in pack.criteria]
     for unit_type in dict.fromkeys(u.unit_type for u in combined.units):
         units = ranked_units(combined, unit_type)
         rows = []
         for u in units:
             self_points, survey = _points_by_assessment(pack, u)
-            rows.append(["" if u.rank is None else str(u.rank), u.name, number(self_points, lang),
-                         number(survey, lang), number(u.points, lang),
-                         number(u.applicable_max, lang), number(u.index, lang), u.reason or ""])
-        blocks.append(Table(f"ranking-{unit_type}", [_(h) for h in RANK_HEADERS], rows,
-                            caption=_("Xếp hạng Chỉ số CCHC: %(type)s",
-                                      type=unit_type_label(unit_type))))
-        field_rows = [[u.name] + [number(u.fields[f].index, lang) if f in u.fields else "—"
-                                  for f in fields] for u in units]
-        blocks.append(Table(f"fields-{unit_type}",
-                            [_("Đơn vị")] + [criterion_name(pack, f, lang) for f in fields],
-                            field_rows, wide=True,
-                            caption=_("Chỉ số thành phần theo lĩnh vực (%%): %(type)s",
-                                      type=unit_type_label(unit_type))))
+            rows.append(
+                [
+                    "" if u.rank is None else str(u.rank),
+                    u.name,
+                    number(self_points, lang),
+                    number(survey, lang),
+                    number(u.points, lang),
+                    number(u.applicable_max, lang),
+                    number(u.index, lang),
+                    u.reason or "",
+                ]
+            )
+        blocks.append(
+            Table(
+                f"ranking-{unit_type}",
+                [_(h) for h in RANK_HEADERS],
+                rows,
+                caption=_("Xếp hạng Chỉ số CCHC: %(type)s", type=unit_type_label(unit_type)),
+            )
+        )
+        field_rows = [
+            [u.name] + [number(u.fields[f].index, lang) if f in u.fields else "—" for f in fields]
+            for u in units
+        ]
+        blocks.append(
+            Table(
+                f"fields-{unit_type}",
+                [_("Đơn vị")] + [criterion_name(pack, f, lang) for f in fields],
+                field_rows,
+                wide=True,
+                caption=_(
+                    "Chỉ số thành phần theo lĩnh vực (%%): %(type)s",
+                    type=unit_type_label(unit_type),
+                ),
+            )
+        )
     return Section(_("Xếp hạng Chỉ số cải cách hành chính"), blocks)
 
 
@@ -190,13 +285,29 @@ def below_max_rows(sources, lang: str, unit_code: str | None = None) -> list[lis
         from analysis.combiner import below_max_table
 
         _headers, rows = below_max_table(sources.combined, unit_code)
-        return [[names.get(u, u), criterion_name(sources.pack, c, lang), number(p, lang),
-                 number(m, lang), number(s, lang)] for u, c, p, m, s in rows]
-    return [[unit["name"], criterion_name(sources.pack, c["code"], lang),
-             number(c["points"], lang), number(c["max_points"], lang),
-             number(c["max_points"] - c["points"], lang)]
-            for unit in sources.contract["units"] if unit_code in (None, unit["code"])
-            for c in unit["criteria"] if c["points"] < c["max_points"]]
+        return [
+            [
+                names.get(u, u),
+                criterion_name(sources.pack, c, lang),
+                number(p, lang),
+                number(m, lang),
+                number(s, lang),
+            ]
+            for u, c, p, m, s in rows
+        ]
+    return [
+        [
+            unit["name"],
+            criterion_name(sources.pack, c["code"], lang),
+            number(c["points"], lang),
+            number(c["max_points"], lang),
+            number(c["max_points"] - c["points"], lang),
+        ]
+        for unit in sources.contract["units"]
+        if unit_code in (None, unit["code"])
+        for c in unit["criteria"]
+        if c["points"] < c["max_points"]
+    ]
 
 
 def lost_rows(sources, lang: str, unit_code: str | None = None) -> list[list[str]]:
@@ -204,20 +315,46 @@ def lost_rows(sources, lang: str, unit_code: str | None = None) -> list[list[str
 
     names = {u["code"]: u["name"] for u in sources.contract["units"]}
     _headers, rows = points_lost_table(sources.changes, unit_code)
-    return [[names.get(u, u), criterion_name(sources.pack, c, lang), number(now, lang),
-             number(before, lang), number(lost, lang)] for u, c, now, before, _change, lost in rows]
+    return [
+        [
+            names.get(u, u),
+            criterion_name(sources.pack, c, lang),
+            number(now, lang),
+            number(before, lang),
+            number(lost, lang),
+        ]
+        for u, c, now, before, _change, lost in rows
+    ]
 
 
 BELOW_HEADERS = (N_("Đơn vị"), N_("Tiêu chí"), N_("Điểm"), N_("Điểm tối đa"), N_("Điểm bị trừ"))
-LOST_HEADERS = (N_("Đơn vị"), N_("Tiêu chí"), N_("Điểm năm nay"), N_("Điểm năm trước"), N_("Điểm bị mất"))
+LOST_HEADERS = (
+    N_("Đơn vị"),
+    N_("Tiêu chí"),
+    N_("Điểm năm nay"),
+    N_("Điểm năm trước"),
+    N_("Điểm bị mất"),
+)
 
 
 def shortfall_section(sources, lang: str) -> Section:
-    blocks: list = [Table("below-max", [_(h) for h in BELOW_HEADERS], below_max_rows(sources, lang),
-                          caption=_("Tiêu chí chưa đạt điểm tối đa"))]
+    blocks: list = [
+        Table(
+            "below-max",
+            [_(h) for h in BELOW_HEADERS],
+            below_max_rows(sources, lang),
+            caption=_("Tiêu chí chưa đạt điểm tối đa"),
+        )
+    ]
     if sources.changes is not None:
-        blocks.append(Table("points-lost", [_(h) for h in LOST_HEADERS], lost_rows(sources, lang),
-                            caption=_("Điểm bị mất so với năm trước")))
+        blocks.append(
+            Table(
+                "points-lost",
+                [_(h) for h in LOST_HEADERS],
+                lost_rows(sources, lang),
+                caption=_("Điểm bị mất so với năm trước"),
+            )
+        )
     return Section(_("Tiêu chí chưa đạt điểm tối đa"), blocks)
 
 
@@ -230,43 +367,71 @@ def quality_section(sources, lang: str) -> Section:
         estimate = overall(unit["sipas"], measure)
         if estimate is not None and estimate["n"] < sources.min_n:
             rows.append([unit["name"], _("Chỉ số SIPAS chung"), count(estimate["n"], lang)])
-        rows += [[unit["name"], criterion_name(sources.pack, c["code"], lang), count(c["n"], lang)]
-                 for c in unit["criteria"] if "small_cell" in c["flags"]]
-    blocks: list = [_("%(n)s phiếu bị cách ly do dấu hiệu chất lượng (trả lời quá nhanh, chọn cùng "
-                      "một mức cho mọi câu, gửi trùng lặp); các phiếu này không bị xoá nhưng không "
-                      "được tính vào kết quả.", n=count(quarantined, lang))]
+        rows += [
+            [unit["name"], criterion_name(sources.pack, c["code"], lang), count(c["n"], lang)]
+            for c in unit["criteria"]
+            if "small_cell" in c["flags"]
+        ]
+    blocks: list = [
+        _(
+            "%(n)s phiếu bị cách ly do dấu hiệu chất lượng (trả lời quá nhanh, chọn cùng "
+            "một mức cho mọi câu, gửi trùng lặp); các phiếu này không bị xoá nhưng không "
+            "được tính vào kết quả.",
+            n=count(quarantined, lang),
+        )
+    ]
     if rows:
-        blocks.append(Table("small-cells", [_("Đơn vị"), _("Chỉ tiêu"), _("Số phiếu (n)")], rows,
-                            caption=_("Ô nhỏ (ít hơn %(n)s câu trả lời hợp lệ)", n=sources.min_n)))
+        blocks.append(
+            Table(
+                "small-cells",
+                [_("Đơn vị"), _("Chỉ tiêu"), _("Số phiếu (n)")],
+                rows,
+                caption=_("Ô nhỏ (ít hơn %(n)s câu trả lời hợp lệ)", n=sources.min_n),
+            )
+        )
     else:
-        blocks.append(_("Không có ô nhỏ (mọi ô có ít nhất %(n)s câu trả lời hợp lệ).",
-                        n=sources.min_n))
+        blocks.append(
+            _("Không có ô nhỏ (mọi ô có ít nhất %(n)s câu trả lời hợp lệ).", n=sources.min_n)
+        )
     return Section(_("Ô nhỏ và phiếu bị cách ly"), blocks)
 
 
 def stamp_text(sources) -> str:
-    return _("Số liệu của báo cáo lấy từ tài liệu kết quả khảo sát (phiên bản %(version)s); có thể "
-             "kiểm tra bằng cách tính SHA-256 của tệp JSON xuất từ đợt khảo sát, phải bằng:",
-             version=sources.contract["contract_version"])
+    return _(
+        "Số liệu của báo cáo lấy từ tài liệu kết quả khảo sát (phiên bản %(version)s); có thể "
+        "kiểm tra bằng cách tính SHA-256 của tệp JSON xuất từ đợt khảo sát, phải bằng:",
+        version=sources.contract["contract_version"],
+    )
 
 
 def document_frame(sources, lang: str, title: str, sections: list[Section]) -> Document:
     info = sources.contract["round"]
     return Document(
-        lang=lang, title=title,
+        lang=lang,
+        title=title,
         subtitle=_("Đợt %(round)s, năm %(year)s", round=info["code"], year=info["year"]),
-        province=info["province"], round_code=info["code"], sha256=sources.sha256,
-        draft=info["status"] != "published", sections=sections,
-        signature=[(_("NGƯỜI LẬP BÁO CÁO"), _("(Ký, ghi rõ họ tên)")),
-                   (_("THỦ TRƯỞNG CƠ QUAN"), _("(Ký, ghi rõ họ tên, đóng dấu)"))],
-        place_date=_("…………, ngày … tháng … năm ……"), stamp=stamp_text(sources))
+        province=info["province"],
+        round_code=info["code"],
+        sha256=sources.sha256,
+        draft=info["status"] != "published",
+        sections=sections,
+        signature=[
+            (_("NGƯỜI LẬP BÁO CÁO"), _("(Ký, ghi rõ họ tên)")),
+            (_("THỦ TRƯỞNG CƠ QUAN"), _("(Ký, ghi rõ họ tên, đóng dấu)")),
+        ],
+        place_date=_("…………, ngày … tháng … năm ……"),
+        stamp=stamp_text(sources),
+    )
 
 
 def build_report(sources, lang: str) -> Document:
     """The survey results report: method, SIPAS, criteria, ranking (when combined), criteria
     below their maximum, small cells and quarantined responses."""
-    sections = [method_section(sources, lang), sipas_section(sources, lang),
-                criteria_section(sources, lang)]
+    sections = [
+        method_section(sources, lang),
+        sipas_section(sources, lang),
+        criteria_section(sources, lang),
+    ]
     if sources.combined is not None:
         sections.append(ranking_section(sources, lang))
     sections += [shortfall_section(sources, lang), quality_section(sources, lang)]

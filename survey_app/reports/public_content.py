@@ -1,6 +1,7 @@
 """What the public page of a published round shows, from its contract: per unit group, each unit's
 SIPAS index and 95 % interval (blank under the small-cell threshold), its responses, and the
 method in plain words. Call inside ``flask_babel.force_locale(lang)``."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ class PublicRow:
     index: str
     interval: str
     responses: str
-    bar: int | None   # the index rounded to a whole percent for the bar; None for a small cell
+    bar: int | None  # the index rounded to a whole percent for the bar; None for a small cell
     small: bool
 
 
@@ -35,11 +36,19 @@ def public_rows(sources, unit_type: str, lang: str) -> list[PublicRow]:
         if estimate is None:
             continue
         small = estimate["n"] < sources.min_n
-        rows.append(((small, -estimate["value"] if not small else 0, unit["name"]), PublicRow(
-            unit["name"], "" if small else number(estimate["value"], lang),
-            "" if small else interval(estimate["ci_low"], estimate["ci_high"], lang),
-            count(responses.get(unit["code"], 0), lang),
-            None if small else max(0, min(100, round(estimate["value"]))), small)))
+        rows.append(
+            (
+                (small, -estimate["value"] if not small else 0, unit["name"]),
+                PublicRow(
+                    unit["name"],
+                    "" if small else number(estimate["value"], lang),
+                    "" if small else interval(estimate["ci_low"], estimate["ci_high"], lang),
+                    count(responses.get(unit["code"], 0), lang),
+                    None if small else max(0, min(100, round(estimate["value"]))),
+                    small,
+                ),
+            )
+        )
     return [row for _key, row in sorted(rows, key=lambda pair: pair[0])]
 
 
@@ -47,8 +56,12 @@ def public_view(sources, lang: str) -> dict:
     contract = sources.contract
     method = [b for b in method_section(sources, lang).blocks if isinstance(b, str)]
     return {
-        "round": contract["round"], "sha256": sources.sha256, "min_n": sources.min_n,
+        "round": contract["round"],
+        "sha256": sources.sha256,
+        "min_n": sources.min_n,
         "method": method,
-        "groups": [(unit_type_label(t), public_rows(sources, t, lang)) for t in unit_types(contract)],
+        "groups": [
+            (unit_type_label(t), public_rows(sources, t, lang)) for t in unit_types(contract)
+        ],
         "title": _("Kết quả khảo sát sự hài lòng"),
     }

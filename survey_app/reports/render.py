@@ -1,4 +1,5 @@
 """A round's documents as files: the results report (docx, pdf) and the per-unit sheets (pdf)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ def _name(sources, stem: str, lang: str, fmt: str) -> str:
 
 
 def report_file(sources, fmt: str, lang: str = "vi") -> ReportFile:
-    """The results report of :class:`~survey_app.operations.reports.ReportSources` as docx or pdf."""
+    """The results report of :class:`~survey_app.operations.reports.ReportSources`, docx or pdf."""
     from survey_app.reports.content import build_report
 
     if fmt not in REPORT_FORMATS or lang not in LANGUAGES:
@@ -53,7 +54,9 @@ def unit_sheets_file(sources, lang: str = "vi") -> ReportFile:
 
     with force_locale(lang):
         content = document_pdf(build_unit_sheets(sources, lang))
-    return ReportFile(content, _name(sources, "phieu-ket-qua-don-vi", lang, "pdf"), MIMETYPES["pdf"])
+    return ReportFile(
+        content, _name(sources, "phieu-ket-qua-don-vi", lang, "pdf"), MIMETYPES["pdf"]
+    )
 
 
 def officials_xlsx_file(sources, lang: str = "vi") -> ReportFile:

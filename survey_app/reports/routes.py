@@ -8,8 +8,9 @@ from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
 
 from survey_app.auth import login_required
 from survey_app.downloads import content_disposition
-from survey_app.operations.analysis_run import RoundNotReady, round_by_code
+from survey_app.operations.lookups import round_by_code
 from survey_app.operations.reports import report_sources
+from survey_app.refusals import Refused
 from survey_app.reports.render import (
     LANGUAGES,
     officials_xlsx_file,
@@ -33,15 +34,13 @@ def document(code: str, name: str):
     """One document of a round (a draft while the round is unpublished)."""
     if name not in DOCUMENTS:
         abort(404)
-    try:
-        survey_round = round_by_code(code)
-    except LookupError:
-        abort(404)
+    survey_round = round_by_code(code)  # an unknown code is refused with 404
     lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else "vi"
     try:
         sources = report_sources(survey_round)
-    except RoundNotReady as exc:
-        flash(f"{exc.message_vi} / {exc.message_en}", "error")
+    except Refused as refused:
+        for line in refused.lines():
+            flash(line, "error")
         return redirect(url_for("results.round_results", code=code))
     result = DOCUMENTS[name](sources, lang)
     reply = send_file(io.BytesIO(result.content), mimetype=result.mimetype)

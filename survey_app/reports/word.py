@@ -1,5 +1,6 @@
-"""Word (.docx) of a report document (call inside ``force_locale(doc.lang)``) through python-docx: editable headings, paragraphs and tables,
-the province's name, the contract's SHA-256 in the footer and a signature block."""
+"""Word (.docx) of a report document (call inside ``force_locale(doc.lang)``) through
+python-docx: editable headings, paragraphs and tables, the province's name, the contract's
+SHA-256 in the footer and a signature block."""
 from __future__ import annotations
 
 import io
