@@ -40,6 +40,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+PAR_SURVEY = str(Path(sys.executable).with_name("par-survey"))  # the console script beside Python
 
 LUA = r"""
 local bodies = {BODIES}
@@ -66,6 +67,7 @@ end
 function init(args)
   math.randomseed(os.time() * 1000 + thread_no * 7919 + math.floor(os.clock() * 1e6))
   out = io.open(ids_path .. "." .. thread_no, "w")
+  out:setvbuf("line")
   if replay then
     for line in io.lines(ids_path .. ".replay") do table.insert(replays, line) end
   end
@@ -178,8 +180,7 @@ class Setup:
 
     def seed(self) -> dict:
         self.instance.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "flask", "--app", "survey_app.wsgi:app", "demo",
-                        "--no-serve"], env=self.env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([PAR_SURVEY, "demo", "--no-serve"], env=self.env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         manifest = json.loads((self.instance / "demo-manifest.json").read_text(encoding="utf-8"))
         from intake_baseline import metadata
         from sqlalchemy import MetaData, Table, create_engine
@@ -263,8 +264,7 @@ def measure(setup: Setup, name: str, bodies, replay_bodies: list[str] | None = N
     port = free_port()
     log = open(work / f"{name}.log", "ab")  # noqa: SIM115 - the server writes to it until stopped
     if name == "par-survey":
-        command = [sys.executable, "-m", "flask", "--app", "survey_app.wsgi:app", "serve",
-                   "--port", str(port)] + (["--workers", str(args.workers)] if args.workers else [])
+        command = [PAR_SURVEY, "serve", "--port", str(port)] + (["--workers", str(args.workers)] if args.workers else [])
         probe = f"http://127.0.0.1:{port}/api/v1/openapi.json"
         table, db_url = "responses", setup.app_url
     else:

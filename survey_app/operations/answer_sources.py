@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from survey_app.extensions import db
@@ -82,21 +82,24 @@ class Source:
         return None
 
 
-def _with_round_unit_and_form(statement, model, unit_relation):
+def _source_query(model, key_column, unit_relation):
     """One query for the source row, its round, its unit and its questionnaire's header (the
-    questionnaire's content is loaded only when the built form is not cached yet)."""
-    return statement.options(
+    questionnaire's content is loaded only when the built form is not cached yet). Built once:
+    the key is a bound parameter, so a request pays for neither building nor compiling it."""
+    return (select(model).where(key_column == bindparam("key")).options(
         joinedload(model.round), joinedload(unit_relation),
-        joinedload(model.questionnaire).defer(QuestionnaireVersion.content),
-    )
+        joinedload(model.questionnaire).defer(QuestionnaireVersion.content)))
+
+
+ENTRY_QUERY = _source_query(EntryPoint, EntryPoint.code, EntryPoint.unit)
+INVITATION_QUERY = _source_query(Invitation, Invitation.token_hash, Invitation.rated_unit)
 
 
 def resolve_entry(code: str) -> Source:
     """The source behind a QR code; raises ``Refused`` (404, "unknown") if there is none."""
     if not isinstance(code, str) or not 0 < len(code) <= 40:
         raise unknown_source()
-    entry = db.session.scalar(_with_round_unit_and_form(
-        select(EntryPoint).where(EntryPoint.code == code), EntryPoint, EntryPoint.unit))
+    entry = db.session.scalar(ENTRY_QUERY, {"key": code})
     if entry is None:
         raise unknown_source()
     return Source(round=entry.round, questionnaire_row=entry.questionnaire, rated_unit=entry.unit,
@@ -107,9 +110,7 @@ def resolve_invitation(token: str) -> Source:
     """The source behind an invitation token; raises ``Refused`` (404, "unknown") if there is none."""
     if not isinstance(token, str) or not 0 < len(token) <= 200:
         raise unknown_source()
-    invitation = db.session.scalar(_with_round_unit_and_form(
-        select(Invitation).where(Invitation.token_hash == token_hash(token)),
-        Invitation, Invitation.rated_unit))
+    invitation = db.session.scalar(INVITATION_QUERY, {"key": token_hash(token)})
     if invitation is None:
         raise unknown_source()
     return Source(round=invitation.round, questionnaire_row=invitation.questionnaire,

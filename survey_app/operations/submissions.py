@@ -122,18 +122,31 @@ def _consume_invitation(invitation_id: int, used_on: dt.date | None) -> bool:
     return consumed is not None
 
 
+def _insert_statement(dialect: str):
+    """``INSERT … ON CONFLICT (submission_id) DO NOTHING RETURNING id`` on the responses table,
+    built once per dialect (Core, so that a submission pays no ORM bookkeeping for it)."""
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        table = Response.__table__
+        statement = (dialect_insert(table).on_conflict_do_nothing(index_elements=["submission_id"])
+                     .returning(table.c.id))
+        _INSERTS[dialect] = statement
+    return statement
+
+
+_INSERTS: dict[str, Any] = {}
+
+
 def _insert_response(values: dict[str, Any]) -> int | None:
     """Insert unless a response with this submission id exists; the new row's id, or ``None``."""
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only these are supported
         return db.session.execute(insert(Response).values(**values)).inserted_primary_key[0]
-    statement = (dialect_insert(Response).values(**values)
-                 .on_conflict_do_nothing(index_elements=["submission_id"]).returning(Response.id))
-    return db.session.execute(statement).scalar_one_or_none()
+    return db.session.execute(_insert_statement(dialect), values).scalar_one_or_none()
 
 
 def _cleaned_answers(source: Source, answers: Any) -> dict[str, Any]:
