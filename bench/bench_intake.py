@@ -6,9 +6,11 @@ Starts everything itself, on a fresh instance of the chosen database kind:
    sets are synthesised (``survey_app.operations.synthetic``) and checked by the questionnaire.
 2. ``par-survey serve`` (its default workers) and the bare baseline (``intake_baseline.py``, the
    same number of gunicorn workers, storing each JSON body in the same kind of database) are
-   started in turn; ``--clients`` concurrent connections post new submissions (a fresh
-   ``submission_id`` each) for ``--duration`` seconds with ``wrk`` (a Lua script), after a short
-   warm-up. Then the same acknowledged submissions are posted again (replays: 200, same receipt).
+   both started and warmed up; then, ``--rounds`` times in turn, ``--clients`` concurrent
+   connections post new submissions (a fresh ``submission_id`` each) to one of them for
+   ``--duration`` seconds with ``wrk`` (a Lua script): on a machine whose load changes, each
+   pair is measured side by side. Then acknowledged submissions are posted again (replays: 200,
+   the same receipt).
 3. Every acknowledged ``submission_id`` is looked up in the database afterwards.
 4. With ``--prefill N``, N responses (and N baseline rows) are bulk-inserted and both runs repeat.
 
@@ -27,6 +29,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -258,49 +261,78 @@ def count_stored(url: str, table: str, ids: list[str]) -> int:
     return found
 
 
-def measure(setup: Setup, name: str, bodies, replay_bodies: list[str] | None = None) -> dict:
-    """Start one server, warm it up, load it, stop it; the figures and the ids found again."""
-    args, work = setup.args, setup.work
-    port = free_port()
-    log = open(work / f"{name}.log", "ab")  # noqa: SIM115 - the server writes to it until stopped
-    if name == "par-survey":
-        command = [PAR_SURVEY, "serve", "--port", str(port)] + (["--workers", str(args.workers)] if args.workers else [])
-        probe = f"http://127.0.0.1:{port}/api/v1/openapi.json"
-        table, db_url = "responses", setup.app_url
-    else:
-        workers = args.workers or min(2 * (os.cpu_count() or 1) + 1, 9)
-        command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-                   f"127.0.0.1:{port}", "--chdir", str(HERE), "intake_baseline:app"]
-        probe = None
-        table, db_url = "intake", setup.baseline_url
-    process = subprocess.Popen(command, env=setup.env, cwd=ROOT, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}/api/v1/submissions"
-    ids = work / f"ids-{name}"
-    results = {}
-    try:
+class Server:
+    """One app under gunicorn on a free port, its log in the work folder, and its load runs."""
+
+    def __init__(self, setup: Setup, name: str):
+        self.setup, self.name = setup, name
+        args = setup.args
+        self.port = free_port()
         if name == "par-survey":
-            wait_until_up(probe, process)
+            command = [PAR_SURVEY, "serve", "--port", str(self.port)] + (
+                ["--workers", str(args.workers)] if args.workers else [])
+            self.table, self.db_url = "responses", setup.app_url
         else:
-            _wait_port(port)
-        script = work / f"post-{name}.lua"
-        write_lua(script, bodies, ids, replay=False)
-        run_wrk(url, script, args.warmup, args.clients)
-        warm = read_acked(ids)
-        figures = run_wrk(url, script, args.duration, args.clients)
-        acked = read_acked(ids)
-        results["new"] = summarise(figures, acked, count_stored(db_url, table, list(acked)))
-        if replay_bodies is not None and name == "par-survey":
-            (work / f"ids-{name}.replay").write_text("\n".join(replay_bodies(acked)) + "\n")
-            write_lua(script, bodies, ids, replay=True)
-            figures = run_wrk(url, script, args.duration, args.clients)
-            replayed = read_acked(ids)
-            results["replay"] = summarise(figures, replayed,
-                                          count_stored(db_url, table, list(replayed)))
-        results["stored_during_warmup"] = len(warm)
+            workers = args.workers or min(2 * (os.cpu_count() or 1) + 1, 9)
+            command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+                       f"127.0.0.1:{self.port}", "--chdir", str(HERE), "intake_baseline:app"]
+            self.table, self.db_url = "intake", setup.baseline_url
+        self.log = open(setup.work / f"{name}.log", "ab")  # noqa: SIM115 - open while it runs
+        self.process = subprocess.Popen(command, env=setup.env, cwd=ROOT, stdout=self.log,
+                                        stderr=self.log)
+        self.url = f"http://127.0.0.1:{self.port}/api/v1/submissions"
+        self.ids = setup.work / f"ids-{name}"
+        self.script = setup.work / f"post-{name}.lua"
+        self.acked: dict[str, int] = {}
+
+    def wait(self) -> None:
+        if self.name == "par-survey":
+            wait_until_up(f"http://127.0.0.1:{self.port}/api/v1/openapi.json", self.process)
+        else:
+            _wait_port(self.port)
+
+    def load(self, bodies, seconds: int, replay: list[str] | None = None) -> dict:
+        """Post new submissions (or ``replay`` bodies) for ``seconds``; the figures."""
+        if replay is not None:
+            (self.setup.work / f"ids-{self.name}.replay").write_text("\n".join(replay) + "\n")
+        write_lua(self.script, bodies, self.ids, replay=replay is not None)
+        figures = run_wrk(self.url, self.script, seconds, self.setup.args.clients)
+        acked = read_acked(self.ids)
+        self.acked.update(acked)
+        return summarise(figures, acked)
+
+    def stop(self) -> None:
+        stop(self.process)
+        self.log.close()
+
+    def found(self) -> int:
+        """How many of the ids this server acknowledged are stored."""
+        return count_stored(self.db_url, self.table, list(self.acked))
+
+
+def measure(setup: Setup, bodies, replay_bodies, label: str) -> None:
+    """Start both apps, warm them up, then alternate load runs (the shared machine's load
+    changes over minutes: each pair is measured side by side), replays last; print the rows."""
+    args = setup.args
+    servers = [Server(setup, "baseline"), Server(setup, "par-survey")]
+    try:
+        for server in servers:
+            server.wait()
+            server.load(bodies, args.warmup)
+        runs: dict[str, list[dict]] = {"baseline": [], "par-survey": []}
+        for _ in range(args.rounds):
+            for server in servers:
+                runs[server.name].append(server.load(bodies, args.duration))
+        app = servers[1]
+        replays = app.load(bodies, args.duration, replay=replay_bodies(app.acked))
+        for server in servers:
+            server.stop()
+        found = {server.name: (server.found(), len(server.acked)) for server in servers}
     finally:
-        stop(process)
-        log.close()
-    return results
+        for server in servers:
+            if server.process.poll() is None:
+                server.stop()
+    print_rows(setup.args.database, label, runs, replays, found)
 
 
 def _wait_port(port: int, seconds: float = 60) -> None:
@@ -314,12 +346,12 @@ def _wait_port(port: int, seconds: float = 60) -> None:
     raise SystemExit(f"port {port} did not open")
 
 
-def summarise(figures: dict, acked: dict[str, int], found: int) -> dict:
+def summarise(figures: dict, acked: dict[str, int]) -> dict:
     seconds = figures["duration_us"] / 1e6
     errors = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
     return {"rate": figures["requests"] / seconds, "p50_ms": figures["p50_us"] / 1000,
             "p99_ms": figures["p99_us"] / 1000, "errors": errors, "requests": figures["requests"],
-            "acked": len(acked), "found": found,
+            "acked": len(acked),
             "created": sum(1 for s in acked.values() if s == 201)}
 
 
@@ -368,16 +400,19 @@ def prefill(setup: Setup, manifest: dict, bodies, rows: int) -> float:
     return time.time() - started
 
 
-def print_rows(label: str, stored_before: int, app: dict, base: dict, database: str) -> None:
-    ratio = app["new"]["rate"] / base["new"]["rate"]
-    for name, figures in (("baseline (bare insert)", base["new"]), ("par-survey", app["new"]),
-                          ("par-survey replays", app.get("replay"))):
-        if figures is None:
-            continue
-        print(f"{database:<10} {stored_before:>9,} {name:<24} {figures['rate']:>8.0f} "
-              f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f} {figures['errors']:>6} "
-              f"{figures['acked']:>7} {figures['found']:>7}")
-    print(f"{'':<10} {'':>9} {'ratio par-survey / baseline':<24}  {ratio:.2f}×  ({label})")
+def print_rows(database: str, label: str, runs: dict, replays: dict, found: dict) -> None:
+    ratios = []
+    for i, (base, app) in enumerate(zip(runs["baseline"], runs["par-survey"]), 1):
+        ratios.append(app["rate"] / base["rate"])
+        for name, figures in (("baseline (bare insert)", base), ("par-survey", app)):
+            print(f"{database:<10} {label:<14} {i:>3} {name:<22} {figures['rate']:>7.0f} "
+                  f"{figures['p50_ms']:>7.1f} {figures['p99_ms']:>7.1f} {figures['errors']:>6}")
+        print(f"{'':<10} {label:<14} {i:>3} {'ratio':<22} {ratios[-1]:>7.2f}")
+    print(f"{database:<10} {label:<14} {'':>3} {'par-survey replays':<22} {replays['rate']:>7.0f} "
+          f"{replays['p50_ms']:>7.1f} {replays['p99_ms']:>7.1f} {replays['errors']:>6}")
+    print(f"{database:<10} {label:<14} median ratio {statistics.median(ratios):.2f}; "
+          + "; ".join(f"{name}: {stored:,} of {acked:,} acknowledged ids stored"
+                      for name, (stored, acked) in found.items()))
     sys.stdout.flush()
 
 
@@ -389,6 +424,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per run")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating baseline / par-survey runs (each printed, median ratio)")
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers for both apps (default: par-survey serve's)")
     parser.add_argument("--prefill", type=int, default=0,
@@ -410,19 +447,15 @@ def main() -> None:
             return [bodies[int(sid[-2:], 16)][0] + sid + bodies[int(sid[-2:], 16)][1]
                     for sid in chosen]
 
-        print(f"{args.clients} clients, {args.duration} s a run, wrk; {os.cpu_count()} cores; "
-              f"workers: {args.workers or 'default'}; work folder {work}")
-        print(f"{'database':<10} {'stored':>9} {'app':<24} {'req/s':>8} {'p50 ms':>8} "
-              f"{'p99 ms':>8} {'errors':>6} {'acked':>7} {'found':>7}")
-        base = measure(setup, "baseline", bodies)
-        app = measure(setup, "par-survey", bodies, replay_bodies)
-        print_rows("fresh round", 0, app, base, args.database)
+        print(f"{args.clients} clients, {args.duration} s a run, {args.rounds} runs each, "
+              f"wrk; {os.cpu_count()} cores; workers: {args.workers or 'default'}")
+        print(f"{'database':<10} {'stored':<14} {'run':>3} {'app':<22} {'req/s':>7} "
+              f"{'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
+        measure(setup, bodies, replay_bodies, "fresh round")
         if args.prefill:
             seconds = prefill(setup, manifest, bodies, args.prefill)
-            print(f"(prefilled {args.prefill:,} responses in {seconds:.0f} s)")
-            base = measure(setup, "baseline", bodies)
-            app = measure(setup, "par-survey", bodies, replay_bodies)
-            print_rows(f"{args.prefill:,} stored", args.prefill, app, base, args.database)
+            print(f"(prefilled {args.prefill:,} responses and baseline rows in {seconds:.0f} s)")
+            measure(setup, bodies, replay_bodies, f"{args.prefill:,} stored")
     finally:
         if not args.keep:
             setup.drop()
