@@ -116,7 +116,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 300) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
         if process.poll() is not None:
@@ -335,7 +335,7 @@ def measure(setup: Setup, bodies, replay_bodies, label: str) -> None:
     print_rows(setup.args.database, label, runs, replays, found)
 
 
-def _wait_port(port: int, seconds: float = 60) -> None:
+def _wait_port(port: int, seconds: float = 300) -> None:
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
