@@ -93,10 +93,10 @@ def run(rows: int, database_url: str, instance: str) -> None:
         assert check.ok and count == rows
 
         start = time.perf_counter()
-        result = import_frame(survey_round, "sipas_dossiers", "bench.csv", data)
+        frame = import_frame(survey_round, "sipas_dossiers", "bench.csv", data)
         db.session.commit()
         import_time = time.perf_counter() - start
-        assert result.frame is not None and result.frame.row_count == rows
+        assert frame.row_count == rows
 
         client = app.test_client()
         client.post("/auth/login", data={"username": "bench", "password": "bench-password"})
@@ -109,25 +109,25 @@ def run(rows: int, database_url: str, instance: str) -> None:
         web_time = time.perf_counter() - start
         assert reply.status_code == 302, reply.status_code
 
-        from survey_app.operations import samples
+        from survey_app.operations import sample_plans
 
-        options = samples.PlanOptions(
+        options = sample_plans.PlanOptions(
             size_mode="fixed", n=3000, strata_column="unit_code", replacements=10
         )
         start = time.perf_counter()
-        samples.preview_plan(result.frame, options)
+        sample_plans.preview_plan(frame, options)
         preview_time = time.perf_counter() - start
         start = time.perf_counter()
-        plan = samples.draw_plan(survey_round, result.frame, options, seed=1)
+        plan = sample_plans.draw_plan(survey_round, frame, options, seed=1)
         db.session.commit()
         draw_time = time.perf_counter() - start
         start = time.perf_counter()
-        assert samples.verify_plan(plan).ok
+        assert sample_plans.verify_plan(plan) == plan.n
         verify_time = time.perf_counter() - start
 
         slice_rows = min(rows, 10_000)
         parsed = check.rows[:slice_rows]
-        frame_id = result.frame.id
+        frame_id = frame.id
         start = time.perf_counter()
         for number, row in enumerate(parsed, start=rows + 1):
             db.session.add(

@@ -11,9 +11,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any, Callable, Mapping
 
-from questionnaires.checks import check_questionnaire
-from questionnaires.model import SIPAS_PARTS, Choice, Label, Page, Question, Questionnaire
+from questionnaires.checks import check_once
+from questionnaires.model import Choice, Label, Page, Question, Questionnaire
 from questionnaires.problems import Problem, QuestionnaireError
+from questionnaires.types import SIPAS_PARTS
 
 Path = tuple[Any, ...]
 Locate = Callable[[Path], tuple[str | None, int | None, str | None]]
@@ -261,7 +262,7 @@ def build_questionnaire(data: Any, file: str | None = None,
         pages=tuple(pages),
         **_sipas_roles(reader, form.get("sipas")),
     )
-    found, _ = check_questionnaire(parts)  # type: ignore[arg-type]
+    found, checked = check_once(parts)
     for key, vi, en in found:
         kind, *rest = key
         field = tuple(str(rest[-1]).split("."))  # "label.en" → ("label", "en")
@@ -278,7 +279,7 @@ def build_questionnaire(data: Any, file: str | None = None,
         raise QuestionnaireError(list(dict.fromkeys(reader.problems)))
     return Questionnaire(parts.id, parts.version, parts.title, parts.languages,
                          parts.respondent_group, parts.pages, parts.description,
-                         parts.sipas_service, parts.sipas_policy)
+                         parts.sipas_service, parts.sipas_policy, checked)
 
 
 def _sipas_roles(reader: "_Reader", value: Any) -> dict[str, tuple[str, ...]]:

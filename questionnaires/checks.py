@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from questionnaires.expressions import Expression, ExpressionSyntaxError, parse
+from questionnaires.types import LANGUAGES, QUESTION_TYPES, SIPAS_LEVELS
 
 if TYPE_CHECKING:
     from questionnaires.model import Label, Page, Question, Questionnaire
@@ -25,6 +27,31 @@ CHOICE_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 CHOICE_TYPES = ("single", "multiple")
 ANSWER_TYPES = ("single", "multiple", "integer", "decimal", "text", "date")
 Found = list[tuple[tuple[Any, ...], str, str]]
+PARTS = ("id", "version", "title", "languages", "respondent_group", "pages", "description",
+         "sipas_service", "sipas_policy")
+
+
+@dataclass(frozen=True, eq=False)
+class Checked:
+    """Proof that a questionnaire's parts passed every check: the very objects checked and
+    their parsed expressions. :class:`~questionnaires.model.Questionnaire` accepts it instead
+    of checking again when its own parts are these objects (compared by identity)."""
+
+    parts: tuple[Any, ...]
+    compiled: dict[tuple[str, str], Expression]
+
+    def covers(self, q: Any) -> bool:
+        """Whether ``q``'s parts are exactly the objects that were checked."""
+        return all(getattr(q, name) is part for name, part in zip(PARTS, self.parts, strict=True))
+
+
+def check_once(q: Any) -> tuple[Found, Checked | None]:
+    """Check ``q`` (a questionnaire or anything with its :data:`PARTS`): the problems found,
+    and the proof to hand to the model when there are none."""
+    found, compiled = check_questionnaire(q)
+    if found:
+        return found, None
+    return found, Checked(tuple(getattr(q, name) for name in PARTS), compiled)
 
 
 def _labels(found: Found, key: tuple, label: "Label | None", languages: tuple[str, ...],
@@ -42,8 +69,6 @@ def _labels(found: Found, key: tuple, label: "Label | None", languages: tuple[st
 
 def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str], Expression]]:
     """Check ``q``; see the module docstring for the result."""
-    from questionnaires.model import LANGUAGES, QUESTION_TYPES
-
     found: Found = []
     languages = tuple(q.languages)
     if not languages or len(set(languages)) != len(languages) or any(
@@ -116,8 +141,6 @@ def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str]
 def _check_sipas_roles(found: Found, q: "Questionnaire", flat: list["Question"]) -> None:
     """Each SIPAS element is a group, named once, of single-choice items on the five-level
     satisfaction scale; its items score no criterion (the SIPAS index is their score)."""
-    from questionnaires.model import SIPAS_LEVELS
-
     groups = {question.name: question for question in flat if question.type == "group"}
     listed: set[str] = set()
     for part in ("service", "policy"):

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from questionnaires.problems import ValidationError
+from questionnaires.types import LANGUAGES, QUESTION_TYPES, SIPAS_LEVELS, SIPAS_PARTS
 
 if TYPE_CHECKING:
+    from questionnaires.checks import Checked
     from questionnaires.expressions import Expression
 
 __all__ = ["QUESTION_TYPES", "SIPAS_LEVELS", "SIPAS_PARTS", "Choice", "Label", "Page", "Question",
            "Questionnaire"]
 
-QUESTION_TYPES = ("single", "multiple", "integer", "decimal", "text", "date", "note", "group")
-LANGUAGES = ("vi", "en")
-SIPAS_PARTS = ("service", "policy")  # Câu 9 part II (the SIPAS index) and part I (policies)
-SIPAS_LEVELS = 5  # Rất không hài lòng … Rất hài lòng
 
 
 @dataclass(frozen=True)
@@ -134,7 +132,9 @@ class Questionnaire:
     by the position of the chosen option, whatever its coefficient.
 
     Construction checks everything (names, references, cycles, labels, coefficients) and
-    raises ``QuestionnaireError`` with all problems found.
+    raises ``QuestionnaireError`` with all problems found. ``checked`` (the proof from
+    :func:`questionnaires.checks.check_once`, as ``build_questionnaire`` passes it) spares a
+    second check when it covers these very parts; otherwise it is ignored.
     """
 
     id: str
@@ -146,23 +146,26 @@ class Questionnaire:
     description: Label | None = None
     sipas_service: tuple[str, ...] = ()
     sipas_policy: tuple[str, ...] = ()
+    checked: InitVar["Checked | None"] = None
     _index: dict = field(init=False, repr=False, compare=False, hash=False)
     _compiled: dict = field(init=False, repr=False, compare=False, hash=False)
     _parents: dict = field(init=False, repr=False, compare=False, hash=False)
     _page_of: dict = field(init=False, repr=False, compare=False, hash=False)
 
-    def __post_init__(self) -> None:
-        from questionnaires.checks import check_questionnaire
+    def __post_init__(self, checked: "Checked | None") -> None:
+        from questionnaires.checks import check_once
         from questionnaires.problems import Problem, QuestionnaireError
 
-        found, compiled = check_questionnaire(self)
-        if found:
-            raise QuestionnaireError(
-                [
-                    Problem(None, None, None, ".".join(str(part) for part in key), vi, en)
-                    for key, vi, en in found
-                ]
-            )
+        if checked is None or not checked.covers(self):
+            found, checked = check_once(self)
+            if checked is None:
+                raise QuestionnaireError(
+                    [
+                        Problem(None, None, None, ".".join(str(part) for part in key), vi, en)
+                        for key, vi, en in found
+                    ]
+                )
+        compiled = checked.compiled
         parents: dict[str, str | None] = {}
         page_of: dict[str, str] = {}
         for page in self.pages:

@@ -7,14 +7,18 @@ from pathlib import Path
 from flask import Flask
 
 from survey_app.config import Config, check_production_settings
-from survey_app.database import engine_options, ensure_sqlite_pragmas, resolve_database_uri
+from survey_app.database import bind_engine_events, engine_options, resolve_database_uri
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
-def create_app(config: dict | type | None = None) -> Flask:
-    """Build the app. Only wires things up: no migrations, network calls or sleeps."""
-    instance_path = os.environ.get("PAR_SURVEY_INSTANCE") or None
+def create_app(config: dict | type | None = None, *, instance_path: str | None = None) -> Flask:
+    """Build the app. Only wires things up: no migrations, network calls or sleeps.
+
+    The instance folder (the embedded database, uploads) is ``instance_path``, else
+    ``PAR_SURVEY_INSTANCE``, else Flask's default.
+    """
+    instance_path = instance_path or os.environ.get("PAR_SURVEY_INSTANCE") or None
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_object(Config)
     if isinstance(config, dict):
@@ -29,18 +33,21 @@ def create_app(config: dict | type | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
         uri, app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), app.config["SQLITE_BUSY_TIMEOUT_MS"]
     )
-    ensure_sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    from survey_app import charts
     from survey_app.extensions import babel, csrf, db, migrate
     from survey_app.i18n import current_lang, select_locale
     from survey_app.labels import register_label_filters
 
-    db.init_app(app)
+    db.init_app(app)  # creates the engine; its listeners are this app's alone
+    with app.app_context():
+        bind_engine_events(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_lang"] = current_lang
     register_label_filters(app)
+    charts.init_app(app)  # the pages' SVG charts and locale number filters
 
     from survey_app import guards
     from survey_app.blueprints import register_blueprints

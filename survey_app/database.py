@@ -25,8 +25,8 @@ def resolve_database_uri(configured: str | None, instance_path: str) -> str:
         ) from exc
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError(
-            "DATABASE_URL phải là SQLite hoặc PostgreSQL / DATABASE_URL must name SQLite or PostgreSQL, "
-            f"not {url.get_backend_name()!r}."
+            "DATABASE_URL phải là SQLite hoặc PostgreSQL / DATABASE_URL must name SQLite or "
+            f"PostgreSQL, not {url.get_backend_name()!r}."
         )
     return url_text
 
@@ -42,13 +42,18 @@ def engine_options(uri: str, base: dict, busy_timeout_ms: int) -> dict:
     return options
 
 
-def install_sqlite_pragmas(busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, synchronous=FULL and a busy timeout on every SQLite connection."""
+def bind_engine_events(engine: Engine, busy_timeout_ms: int) -> None:
+    """Listen on this app's engine only (never on every ``Engine`` of the process): SQLite's
+    durability pragmas on each new connection, and the database's refusal to change a published
+    record turned into a sentence (``survey_app.models.immutability``)."""
+    from survey_app.models.immutability import translate_refusal
 
-    @event.listens_for(Engine, "connect")
-    def _set_sqlite_pragmas(dbapi_connection, connection_record) -> None:  # pragma: no branch
-        if type(dbapi_connection).__module__ != "sqlite3":
-            return
+    event.listen(engine, "handle_error", translate_refusal)
+    if engine.dialect.name != "sqlite":
+        return
+
+    def set_sqlite_pragmas(dbapi_connection, connection_record) -> None:
+        """WAL, foreign keys, synchronous=FULL and a busy timeout on every SQLite connection."""
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -56,12 +61,4 @@ def install_sqlite_pragmas(busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
-
-_installed = False
-
-
-def ensure_sqlite_pragmas(busy_timeout_ms: int) -> None:
-    global _installed
-    if not _installed:
-        install_sqlite_pragmas(busy_timeout_ms)
-        _installed = True
+    event.listen(engine, "connect", set_sqlite_pragmas)

@@ -24,14 +24,6 @@ IDENTIFIER_MESSAGE_EN = (
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def check_identifier(value: str, what_vi: str = "Mã", what_en: str = "code") -> str:
-    """``value`` stripped if it is a safe identifier; else ``ValueError`` (Vietnamese, English)."""
-    value = (value or "").strip()
-    if not IDENTIFIER.fullmatch(value):
-        raise ValueError(f"{what_vi}: {IDENTIFIER_MESSAGE_VI} / {what_en}: {IDENTIFIER_MESSAGE_EN}")
-    return value
-
-
 def ascii_filename(name: str) -> str:
     """``name`` in ASCII letters, digits, ``.``, ``-`` and ``_`` (Vietnamese letters lose their
     accents, đ becomes d, anything else becomes ``_``); never empty, never starting with a dot."""

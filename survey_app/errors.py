@@ -10,6 +10,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from survey_app.extensions import db
+from survey_app.models.immutability import ImmutableRecordError
 from survey_app.refusals import N_, Refused
 
 PAGES = {
@@ -38,6 +39,11 @@ def refusal_response(refused: Refused):
         return error_body(refused.status, refused.code, "\n".join(refused.lines("vi")),
                           "\n".join(refused.lines("en")))
     return render_template("errors/refused.html", refusal=refused), refused.status
+
+
+def immutable_record_response(exc: ImmutableRecordError):
+    """The database refused to change a published record or an audit event: a 409 refusal."""
+    return refusal_response(exc.refusal())
 
 
 def http_error_page(exc: HTTPException):
@@ -74,6 +80,7 @@ def server_error_page(exc: InternalServerError):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(Refused, refusal_response)
+    app.register_error_handler(ImmutableRecordError, immutable_record_response)
     for status in (403, 404, 410):
         app.register_error_handler(status, http_error_page)
     app.register_error_handler(405, method_not_allowed)

@@ -13,6 +13,14 @@ product's own 500 page is shown.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+
+class Bilingual(Protocol):
+    """A sentence that carries its own two languages, as a pure package's problem does
+    (``questionnaires.Problem``): a refusal lists it as a detail without a catalogue entry."""
+
+    def message(self, language: str = "vi") -> str: ...
 
 
 def N_(message_id: str) -> str:
@@ -24,19 +32,20 @@ class Refused(Exception):
     """A request that cannot be done, said in a sentence of the page's language.
 
     ``message_id`` is a catalogue id with ``%(name)s`` placeholders filled from ``arguments``;
-    ``details`` are further lines (each a message id or a ``Refused``) listed under it, for a
-    refusal that names several problems (a frame with bad rows, a plan with bad options).
+    ``details`` are further lines (each a message id, a ``Refused`` or a :class:`Bilingual`
+    sentence) listed under it, for a refusal that names several problems (a frame with bad rows,
+    a plan with bad options, a round whose pack and questionnaires do not fit).
     ``code`` is the stable machine-readable name the JSON API reports.
     """
 
     def __init__(self, message_id: str, *, status: int = 422, code: str = "refused",
                  arguments: Mapping[str, object] | None = None,
-                 details: Iterable[Refused | str] = ()):
+                 details: Iterable[Refused | Bilingual | str] = ()):
         self.message_id = message_id
         self.status = status
         self.code = code
         self.arguments = dict(arguments or {})
-        self.details = [d if isinstance(d, Refused) else Refused(d) for d in details]
+        self.details = [Refused(d) if isinstance(d, str) else d for d in details]
         super().__init__(self.untranslated())
 
     def untranslated(self) -> str:
@@ -51,15 +60,29 @@ class Refused(Exception):
         """The sentence and every detail, one line each, in ``language``."""
         out = [self.message(language)]
         for detail in self.details:
-            out.extend(detail.lines(language))
+            if isinstance(detail, Refused):
+                out.extend(detail.lines(language))
+            else:
+                out.append(detail.message(language or _current_language()))
         return out
 
     def __str__(self) -> str:
-        return "\n".join([self.untranslated()] + [str(d) for d in self.details])
+        return "\n".join([self.untranslated()] + [
+            str(d) if isinstance(d, Refused) else d.message("vi") for d in self.details])
 
 
 def _fill(message: str, arguments: Mapping[str, object]) -> str:
     return message % arguments if arguments else message
+
+
+def _current_language() -> str:
+    from flask import has_request_context
+
+    if not has_request_context():
+        return "vi"
+    from survey_app.i18n import current_lang
+
+    return current_lang()
 
 
 def _translate(message_id: str, arguments: Mapping[str, object], language: str | None) -> str:

@@ -2,7 +2,6 @@
 migrated once with Alembic, emptied after every test that used it."""
 from __future__ import annotations
 
-import os
 
 import pytest
 from sqlalchemy import text
@@ -21,7 +20,8 @@ def database_url(tmp_path_factory):
 
 
 def make_test_app(database_url: str, instance_path, **overrides):
-    os.environ["PAR_SURVEY_INSTANCE"] = str(instance_path)
+    """The app on ``database_url`` with ``instance_path`` as its instance folder (passed to the
+    factory: the process environment is left alone)."""
     config = {
         "TESTING": True,
         "SECRET_KEY": TEST_SECRET,
@@ -30,7 +30,7 @@ def make_test_app(database_url: str, instance_path, **overrides):
         "PUBLIC_BASE_URL": "http://localhost",
     }
     config.update(overrides)
-    return create_app(config)
+    return create_app(config, instance_path=str(instance_path))
 
 
 @pytest.fixture(scope="session")

@@ -8,25 +8,26 @@ from flask import abort, flash, g
 
 from survey_app.extensions import db
 from survey_app.models import SampleFrame, SamplePlan, SurveyRound
+from survey_app.operations.lookups import get_frame, get_plan, get_round
 from survey_app.refusals import Refused
 
 
 def round_or_404(round_id: int) -> SurveyRound:
-    survey_round = db.session.get(SurveyRound, round_id)
+    survey_round = get_round(round_id)
     if survey_round is None:
         abort(404)
     return survey_round
 
 
 def frame_or_404(survey_round: SurveyRound, frame_id: int) -> SampleFrame:
-    frame = db.session.get(SampleFrame, frame_id)
+    frame = get_frame(frame_id)
     if frame is None or frame.round_id != survey_round.id:
         abort(404)
     return frame
 
 
 def plan_or_404(survey_round: SurveyRound, plan_id: int) -> SamplePlan:
-    plan = db.session.get(SamplePlan, plan_id)
+    plan = get_plan(plan_id)
     if plan is None or plan.round_id != survey_round.id:
         abort(404)
     return plan

@@ -10,16 +10,20 @@ from survey_app.admin.forms import ActionForm, EntryPointForm, options
 from survey_app.admin.rounds import questionnaire_choices
 from survey_app.auth import login_required
 from survey_app.downloads import content_disposition
-from survey_app.extensions import db
-from survey_app.models import EntryPoint, QuestionnaireVersion, Unit
+from survey_app.models import EntryPoint
 from survey_app.operations import rounds as round_ops
-from survey_app.operations.fieldwork_setup import create_entry_point
+from survey_app.operations.entry_points import (
+    add_entry_point,
+    get_entry_point,
+    revoke_entry_point,
+    round_entry_points,
+)
 from survey_app.operations.posters import entry_url, qr_inline_svg, qr_png, qr_svg
 
 
 def _entry_or_404(round_id: int, entry_id: int) -> EntryPoint:
-    entry = db.session.get(EntryPoint, entry_id)
-    if entry is None or entry.round_id != round_id:
+    entry = get_entry_point(round_id, entry_id)
+    if entry is None:
         abort(404)
     return entry
 
@@ -32,24 +36,6 @@ def _entry_form(survey_round) -> EntryPointForm:
     return form
 
 
-def _add_entry_point(survey_round, unit_id: int, questionnaire_id: int, counter: str) -> EntryPoint:
-    if survey_round.status in ("closed", "published"):
-        raise ValueError(
-            "Đợt đã đóng, không tạo thêm điểm QR / a closed round takes no new QR entry point."
-        )
-    unit = db.session.get(Unit, unit_id)
-    questionnaire = db.session.get(QuestionnaireVersion, questionnaire_id)
-    if unit is None or unit.province_id != survey_round.province_id:
-        raise ValueError(
-            "Đơn vị không thuộc tỉnh của đợt / the unit is not in the round's province."
-        )
-    entry = create_entry_point(survey_round, unit, questionnaire, counter.strip())
-    round_ops.record_audit(
-        current_user(), "entry_point.create", entry, {"unit": unit.code, "counter": entry.counter}
-    )
-    return entry
-
-
 @bp.route("/rounds/<int:round_id>/entry-points", methods=["GET", "POST"])
 @login_required("admin")
 def entry_points(round_id: int):
@@ -58,9 +44,8 @@ def entry_points(round_id: int):
     status = 200
     if form.validate_on_submit():
         created = commit_or_flash(
-            lambda: _add_entry_point(
-                survey_round, form.unit_id.data, form.questionnaire_id.data, form.counter.data or ""
-            ),
+            lambda: add_entry_point(survey_round, form.unit_id.data, form.questionnaire_id.data,
+                                    form.counter.data or "", current_user()),
             "Đã tạo điểm QR / QR entry point created.",
         )
         if created is not None:
@@ -68,11 +53,7 @@ def entry_points(round_id: int):
         status = 400
     elif form.errors:
         status = 400
-    entries = db.session.scalars(
-        db.select(EntryPoint)
-        .filter_by(round_id=round_id)
-        .order_by(EntryPoint.revoked, EntryPoint.id)
-    )
+    entries = round_entry_points(survey_round)
     return render_template(
         "admin/entry_points.html",
         round=survey_round,
@@ -87,14 +68,8 @@ def entry_points(round_id: int):
 @login_required("admin")
 def entry_point_revoke(round_id: int, entry_id: int):
     entry = _entry_or_404(round_id, entry_id)
-
-    def revoke() -> None:
-        entry.revoked = True
-        round_ops.record_audit(current_user(), "entry_point.revoke", entry)
-        db.session.flush()
-
     if ActionForm().validate_on_submit():
-        commit_or_flash(revoke, "Đã thu hồi điểm QR / QR entry point revoked.")
+        commit_or_flash(lambda: revoke_entry_point(entry, current_user()), "Đã thu hồi điểm QR / QR entry point revoked.")
     return redirect(url_for("admin.entry_points", round_id=round_id))
 
 
@@ -133,13 +108,7 @@ def entry_point_posters(round_id: int, entry_id: int | None = None):
     if entry_id is not None:
         entries = [_entry_or_404(round_id, entry_id)]
     else:
-        entries = list(
-            db.session.scalars(
-                db.select(EntryPoint)
-                .filter_by(round_id=round_id, revoked=False)
-                .order_by(EntryPoint.id)
-            )
-        )
+        entries = round_entry_points(survey_round, active_only=True)
     posters = [
         {"entry": e, "link": entry_url(e.code), "qr": qr_inline_svg(entry_url(e.code), 120)}
         for e in entries

@@ -15,9 +15,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from sampling.plan import MAX_SEED
 from survey_app.downloads import IDENTIFIER, IDENTIFIER_MESSAGE_EN, IDENTIFIER_MESSAGE_VI
 from survey_app.models import UNIT_TYPES
-from survey_app.operations.samples import MAX_SEED
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -1,4 +1,5 @@
-"""Frame upload (CSV/XLSX, with a progress bar for large files), frame page, personal-data purge."""
+"""The frame pages: upload (CSV/XLSX, with a progress bar for large files), the frame page with
+its sample design (preview of n per stratum, then draw), personal-data purge."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user, frame_or_404, round_or_404
 from survey_app.admin.forms import ActionForm, FrameUploadForm, options
-from survey_app.admin.plans import plan_form_for
+from survey_app.admin.plan_form import plan_form, plan_options
 from survey_app.auth import login_required
 from survey_app.extensions import db
-from survey_app.models import FrameRow
+from survey_app.operations import sample_plans
 from survey_app.operations.frames import (
     FRAME_KIND_LABELS,
     frame_columns,
     import_frame,
+    preview_rows,
     purge_personal_data,
 )
+from survey_app.refusals import Refused
 
 PREVIEW_ROWS = 20
 
@@ -35,33 +38,23 @@ def frame_upload(round_id: int):
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            result = import_frame(
+            frame = import_frame(
                 survey_round,
                 form.kind.data,
                 upload.filename or "frame",
                 upload.read(),
                 current_user(),
             )
-        except ValueError as exc:
+        except Refused as refused:
             db.session.rollback()
-            problem, status = str(exc), 400
+            problem, status = refused.message(), 400
+            errors = refused.arguments.get("errors", ())
+            more = refused.arguments.get("more", 0)
         else:
-            if result.frame is not None:
-                db.session.commit()
-                flash(
-                    f"Đã nhập {result.frame.row_count} dòng / {result.frame.row_count} rows imported.",
-                    "ok",
-                )
-                target = url_for("admin.frame_detail", round_id=round_id, frame_id=result.frame.id)
-                return jsonify(ok=True, redirect=target) if _wants_json() else redirect(target)
-            db.session.rollback()
-            errors, status, more = result.errors, 400, result.check.more_errors
-            total = result.check.error_count
-            problem = (
-                f"Khung mẫu có {total:,} lỗi nên chưa được nhập; hãy sửa và tải lại / "
-                f"the frame has {total:,} errors and was not imported: correct them and upload "
-                "again."
-            )
+            db.session.commit()
+            flash(f"Đã nhập {frame.row_count} dòng / {frame.row_count} rows imported.", "ok")
+            target = url_for("admin.frame_detail", round_id=round_id, frame_id=frame.id)
+            return jsonify(ok=True, redirect=target) if _wants_json() else redirect(target)
     elif request.method == "POST":
         status = 400
         problem = "; ".join(message for messages in form.errors.values() for message in messages)
@@ -81,23 +74,48 @@ def frame_upload(round_id: int):
 def frame_detail(round_id: int, frame_id: int):
     survey_round = round_or_404(round_id)
     frame = frame_or_404(survey_round, frame_id)
-    return render_frame(survey_round, frame, plan_form_for(frame))
+    return _render_frame(survey_round, frame, plan_form(frame))
 
 
-def render_frame(survey_round, frame, plan_form, preview=None, status: int = 200):
-    sample_rows = db.session.scalars(
-        db.select(FrameRow)
-        .filter_by(frame_id=frame.id)
-        .order_by(FrameRow.row_number)
-        .limit(PREVIEW_ROWS)
+@bp.post("/rounds/<int:round_id>/frames/<int:frame_id>/plan")
+@login_required("admin")
+def plan_design(round_id: int, frame_id: int):
+    """``action=preview`` shows n per stratum; ``action=draw`` draws and stores the plan."""
+    survey_round = round_or_404(round_id)
+    frame = frame_or_404(survey_round, frame_id)
+    form = plan_form(frame, request.form)
+    if not form.validate():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return _render_frame(survey_round, frame, form, status=400)
+    try:
+        options = plan_options(form)
+        preview = sample_plans.preview_plan(frame, options)
+    except Refused as refused:
+        for line in refused.lines():
+            flash(line, "error")
+        return _render_frame(survey_round, frame, form, status=400)
+    if request.form.get("action") != "draw":
+        return _render_frame(survey_round, frame, form, preview=preview)
+    plan = commit_or_flash(
+        lambda: sample_plans.draw_plan(survey_round, frame, options, form.seed.data,
+                                       current_user()),
+        "Đã rút mẫu / sample drawn.",
     )
+    if plan is None:
+        return _render_frame(survey_round, frame, form, preview=preview, status=400)
+    return redirect(url_for("admin.plan_detail", round_id=round_id, plan_id=plan.id))
+
+
+def _render_frame(survey_round, frame, form, preview=None, status: int = 200):
     return render_template(
         "admin/frame_detail.html",
         round=survey_round,
         frame=frame,
         columns=frame_columns(frame),
-        sample_rows=list(sample_rows),
-        plan_form=plan_form,
+        sample_rows=preview_rows(frame, PREVIEW_ROWS),
+        plan_form=form,
         preview=preview,
         action_form=ActionForm(),
         kind_label=FRAME_KIND_LABELS.get(frame.kind, frame.kind),

@@ -9,9 +9,7 @@ from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user, round_or_404
 from survey_app.admin.forms import ActionForm, InvitationFilterForm, RevokeUnitForm, options
 from survey_app.auth import login_required
-from survey_app.extensions import db
-from survey_app.models import Invitation, Unit
-from survey_app.operations import rounds as round_ops
+from survey_app.operations import invitations as invitation_ops
 
 STATUS_LABELS = {
     "issued": "Chưa dùng / unused",
@@ -30,7 +28,7 @@ def _list_url(round_id: int, source) -> str:
 @login_required("admin")
 def invitations(round_id: int):
     survey_round = round_or_404(round_id)
-    units = round_ops.invited_units(survey_round)
+    units = invitation_ops.invited_units(survey_round)
     filters = InvitationFilterForm(formdata=request.args)
     filters.unit.choices = options(
         [("", "Mọi đơn vị / every unit")] + [(str(u.id), f"{u.code} — {u.name}") for u in units]
@@ -41,7 +39,7 @@ def invitations(round_id: int):
                 flash(message, "error")
         return _render(survey_round, filters, units, None, None), 400
     unit_id = int(filters.unit.data) if filters.unit.data else None
-    listing = round_ops.invitation_page(
+    listing = invitation_ops.invitation_page(
         survey_round,
         status=filters.status.data or None,
         unit_id=unit_id,
@@ -73,12 +71,12 @@ def _render(survey_round, filters, units, listing, unit_id):
 @login_required("admin")
 def invitation_revoke(round_id: int, invitation_id: int):
     survey_round = round_or_404(round_id)
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.round_id != survey_round.id:
+    invitation = invitation_ops.round_invitation(survey_round, invitation_id)
+    if invitation is None:
         abort(404)
     if ActionForm().validate_on_submit():
         commit_or_flash(
-            lambda: round_ops.revoke_invitation(invitation, current_user()),
+            lambda: invitation_ops.revoke_invitation(invitation, current_user()),
             f"Đã thu hồi thư mời #{invitation_id}; liên kết của nó không còn dùng được / "
             f"invitation #{invitation_id} revoked: its link no longer works.",
         )
@@ -90,13 +88,14 @@ def invitation_revoke(round_id: int, invitation_id: int):
 def invitation_revoke_unit(round_id: int):
     survey_round = round_or_404(round_id)
     form = RevokeUnitForm()
-    form.unit_id.choices = options([(u.id, u.code) for u in round_ops.invited_units(survey_round)])
+    units = {u.id: u for u in invitation_ops.invited_units(survey_round)}
+    form.unit_id.choices = options([(u.id, u.code) for u in units.values()])
     if not form.validate_on_submit():
         flash("Hãy chọn một đơn vị có thư mời / choose a unit that has invitations.", "error")
         return redirect(_list_url(round_id, request.form))
-    unit = db.session.get(Unit, form.unit_id.data)
+    unit = units[form.unit_id.data]
     count = commit_or_flash(
-        lambda: round_ops.revoke_unused_invitations(survey_round, unit, current_user()),
+        lambda: invitation_ops.revoke_unused_invitations(survey_round, unit, current_user()),
         f"Đã thu hồi mọi thư mời chưa dùng của {unit.code} / every unused invitation of "
         f"{unit.code} revoked.",
     )

@@ -7,9 +7,9 @@ from flask import abort, g, render_template
 from survey_app.admin import bp
 from survey_app.admin.access import round_or_404
 from survey_app.auth import login_required
-from survey_app.extensions import db
-from survey_app.models import SurveyRound
+from survey_app.operations import lookups, monitor_series
 from survey_app.operations import rounds as round_ops
+from survey_app.operations.round_progress import matrix_progress, unit_progress
 
 
 def _visible_units() -> set[int] | None:
@@ -22,13 +22,9 @@ def _visible_units() -> set[int] | None:
 @bp.get("/monitor")
 @login_required("admin", "focal_point")
 def monitor_rounds():
-    rounds = db.session.scalars(
-        db.select(SurveyRound)
-        .where(SurveyRound.status != "draft")
-        .order_by(SurveyRound.year.desc(), SurveyRound.code)
-    )
     return render_template(
-        "admin/monitor_rounds.html", rounds=list(rounds), labels=round_ops.STATUS_LABELS
+        "admin/monitor_rounds.html", rounds=lookups.rounds_past_draft(),
+        labels=round_ops.STATUS_LABELS,
     )
 
 
@@ -36,11 +32,11 @@ def monitor_rounds():
 @login_required("admin", "focal_point")
 def monitor(round_id: int):
     survey_round = round_or_404(round_id)
-    if survey_round.status == "draft" and g.user.role != "admin":
+    if not survey_round.has_opened and g.user.role != "admin":
         abort(404)
     visible = _visible_units()
-    rows = round_ops.unit_progress(survey_round, visible)
-    cells = round_ops.matrix_progress(survey_round) if visible is None else []
+    rows = unit_progress(survey_round, visible)
+    cells = matrix_progress(survey_round) if visible is None else []
     return render_template(
         "admin/monitor.html",
         round=survey_round,
@@ -48,4 +44,6 @@ def monitor(round_id: int):
         cells=cells,
         labels=round_ops.STATUS_LABELS,
         limited=visible is not None,
+        days=monitor_series.responses_per_day(survey_round, visible),
+        flags=monitor_series.quality_flag_counts(survey_round, visible),
     )

@@ -8,47 +8,34 @@ from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user, round_or_404
 from survey_app.admin.forms import ActionForm, RatingCellForm, RoundForm, options
 from survey_app.auth import login_required
-from survey_app.extensions import db
-from survey_app.models import (
-    EntryPoint,
-    Province,
-    QuestionnaireVersion,
-    RatingCell,
-    SampleFrame,
-    SamplePlan,
-    SurveyRound,
-)
+from survey_app.models import SurveyRound
 from survey_app.models.rounds import ROUND_TRANSITIONS
+from survey_app.operations import lookups
 from survey_app.operations import rounds as round_ops
 from survey_app.operations.frames import FRAME_KIND_LABELS
+from survey_app.operations.round_fit import round_fit_problems
+from survey_app.operations.round_progress import matrix_progress
 
 
 def questionnaire_choices() -> list[tuple[int, str]]:
-    rows = db.session.scalars(
-        db.select(QuestionnaireVersion)
-        .filter_by(status="published")
-        .order_by(QuestionnaireVersion.form_key, QuestionnaireVersion.version)
-    )
+    rows = lookups.published_questionnaires()
     return [(q.id, f"{q.form_key} v{q.version} — {q.title} ({q.respondent_group})") for q in rows]
 
 
 @bp.get("/")
 @login_required("admin")
 def rounds_list():
-    rounds = db.session.scalars(
-        db.select(SurveyRound).order_by(SurveyRound.year.desc(), SurveyRound.code)
-    )
-    return render_template("admin/rounds.html", rounds=list(rounds), labels=round_ops.STATUS_LABELS)
+    return render_template("admin/rounds.html", rounds=lookups.all_rounds(),
+                           labels=round_ops.STATUS_LABELS)
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
 @login_required("admin")
 def round_new():
     form = RoundForm()
-    provinces = db.session.scalars(db.select(Province).order_by(Province.name))
-    form.province_id.choices = options([(p.id, p.name) for p in provinces])
+    form.province_id.choices = options([(p.id, p.name) for p in lookups.provinces()])
     if form.validate_on_submit():
-        province = db.session.get(Province, form.province_id.data)
+        province = lookups.get_province(form.province_id.data)
         created = commit_or_flash(
             lambda: round_ops.create_round(
                 province,
@@ -80,31 +67,22 @@ def round_detail(round_id: int):
 
 
 def render_round(survey_round: SurveyRound, cell_form: RatingCellForm, status: int = 200):
-    frames = db.session.scalars(
-        db.select(SampleFrame).filter_by(round_id=survey_round.id).order_by(SampleFrame.id)
-    )
-    plans = db.session.scalars(
-        db.select(SamplePlan).filter_by(round_id=survey_round.id).order_by(SamplePlan.id)
-    )
-    entry_count = db.session.scalar(
-        db.select(db.func.count(EntryPoint.id)).filter_by(round_id=survey_round.id)
-    )
     return render_template(
         "admin/round_detail.html",
         round=survey_round,
         labels=round_ops.STATUS_LABELS,
         next_statuses=sorted(ROUND_TRANSITIONS[survey_round.status]),
-        progress=round_ops.matrix_progress(survey_round),
+        progress=matrix_progress(survey_round),
         fit_problems=(
-            round_ops.round_fit_problems(survey_round)
+            round_fit_problems(survey_round)
             if "open" in ROUND_TRANSITIONS[survey_round.status] and survey_round.rating_cells
             else []
         ),
         cell_form=cell_form,
         action_form=ActionForm(),
-        frames=list(frames),
-        plans=list(plans),
-        entry_count=entry_count,
+        frames=lookups.round_frames(survey_round),
+        plans=lookups.round_plans(survey_round),
+        entry_count=lookups.entry_point_count(survey_round),
         kind_labels=FRAME_KIND_LABELS,
     ), status
 
@@ -129,7 +107,7 @@ def matrix_set(round_id: int):
     form = RatingCellForm()
     form.questionnaire_id.choices = options(questionnaire_choices())
     if form.validate_on_submit():
-        questionnaire = db.session.get(QuestionnaireVersion, form.questionnaire_id.data)
+        questionnaire = lookups.get_questionnaire(form.questionnaire_id.data)
         commit_or_flash(
             lambda: round_ops.set_rating_cell(
                 survey_round,
@@ -149,7 +127,7 @@ def matrix_set(round_id: int):
 @login_required("admin")
 def matrix_remove(round_id: int, cell_id: int):
     survey_round = round_or_404(round_id)
-    cell = db.session.get(RatingCell, cell_id)
+    cell = lookups.get_rating_cell(cell_id)
     if cell is None or cell.round_id != survey_round.id:
         abort(404)
     if ActionForm().validate_on_submit():

@@ -5,6 +5,8 @@ import importlib
 
 import click
 
+from survey_app.refusals import Refused
+
 # (module, attribute) pairs, one per feature command.
 FEATURE_COMMANDS = [
     ("survey_app.commands.demo", "demo"),
@@ -21,3 +23,10 @@ FEATURE_COMMANDS = [
 def register(group: click.Group) -> None:
     for module_name, attribute in FEATURE_COMMANDS:
         group.add_command(getattr(importlib.import_module(module_name), attribute))
+
+
+def refused_exit(refused: Refused, hint: str = "") -> click.ClickException:
+    """A refusal as the CLI says it (exit status 1): each line in Vietnamese and English."""
+    lines = [vi if vi == en else f"{vi} / {en}"
+             for vi, en in zip(refused.lines("vi"), refused.lines("en"), strict=True)]
+    return click.ClickException("\n".join(lines + ([hint] if hint else [])))

@@ -6,15 +6,16 @@ import math
 import click
 from flask.cli import with_appcontext
 
+from survey_app.commands import refused_exit
 from survey_app.extensions import db
 from survey_app.operations.analysis_run import (
     DEFAULT_MIN_N,
-    RoundNotReady,
     analyze_round,
     apply_quality_flags,
     gather_round,
-    round_by_code,
 )
+from survey_app.operations.lookups import round_by_code
+from survey_app.refusals import Refused
 
 
 def _number(value, digits: int = 2) -> str:
@@ -24,7 +25,8 @@ def _number(value, digits: int = 2) -> str:
 @click.command("analyze")
 @click.argument("round_code")
 @click.option("--apply-flags", is_flag=True,
-              help="Compute quality flags and store them as quarantine before analysing (not for published rounds).")
+              help="Compute quality flags and store them as quarantine before analysing "
+                   "(not for published rounds).")
 @click.option("--min-n", default=DEFAULT_MIN_N, show_default=True, type=click.IntRange(1),
               help="Cells with fewer valid answers are flagged small_cell.")
 @with_appcontext
@@ -32,21 +34,15 @@ def analyze(round_code: str, apply_flags: bool, min_n: int) -> None:
     """Print the survey points and SIPAS indices of ROUND_CODE (quarantined responses left out)."""
     try:
         survey_round = round_by_code(round_code)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
-    data = gather_round(survey_round)
-    if apply_flags:
-        if survey_round.status == "published":
-            raise click.ClickException(
-                f"Đợt {round_code} đã công bố; không đổi cờ chất lượng / round {round_code} is published; "
-                "its quality flags are not changed.")
-        counts = apply_quality_flags(survey_round, data)
-        db.session.commit()
-        click.echo("Cờ chất lượng / quality flags: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-    try:
+        data = gather_round(survey_round)
+        if apply_flags:
+            counts = apply_quality_flags(survey_round, data)
+            db.session.commit()
+            click.echo("Cờ chất lượng / quality flags: "
+                       + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
         result = analyze_round(survey_round, min_n=min_n, data=data)
-    except RoundNotReady as exc:
-        raise click.ClickException(str(exc)) from None
+    except Refused as refused:
+        raise refused_exit(refused) from None
     click.echo(f"Đợt / round {survey_round.code} ({survey_round.status}): {result.responses} phiếu / responses, "
                f"{result.quarantined} bị cách ly / quarantined")
     for row in result.counts:

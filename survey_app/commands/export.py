@@ -9,8 +9,10 @@ import click
 from flask.cli import with_appcontext
 
 from analysis.contract import checksum_text
-from survey_app.operations.analysis_run import RoundNotReady, round_by_code
-from survey_app.operations.exports import FORMATS, TABLES, RoundNotPublished, export_file
+from survey_app.commands import refused_exit
+from survey_app.operations.exports import FORMATS, TABLES, export_file
+from survey_app.operations.lookups import round_by_code
+from survey_app.refusals import Refused
 
 
 @click.command("export")
@@ -28,8 +30,8 @@ def export(round_code: str, fmt: str, table: str | None, output: str | None, all
     """Write the results of ROUND_CODE (a published round) to a file."""
     try:
         survey_round = round_by_code(round_code)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
+    except Refused as refused:
+        raise refused_exit(refused) from None
     with click.progressbar(length=4, label="Đang xuất / exporting", file=sys.stderr) as bar:
         def progress(step: int, total: int) -> None:
             bar.update(step - bar.pos)
@@ -37,15 +39,15 @@ def export(round_code: str, fmt: str, table: str | None, output: str | None, all
         try:
             result = export_file(survey_round, fmt, table=table, allow_unpublished=allow_unpublished,
                                  progress=progress)
-        except (RoundNotPublished, RoundNotReady) as exc:
-            raise click.ClickException(f"{exc} Dùng --allow-unpublished để xuất bản nháp / use "
-                                       "--allow-unpublished for a draft." if isinstance(exc, RoundNotPublished)
-                                       else str(exc)) from None
+        except Refused as refused:
+            hint = ("Dùng --allow-unpublished để xuất bản nháp / use --allow-unpublished for a "
+                    "draft." if refused.code == "round_not_published" else "")
+            raise refused_exit(refused, hint) from None
     path = output or result.filename
     with open(path, "wb") as handle:
         handle.write(result.content)
     with open(path + ".sha256", "w", encoding="utf-8") as handle:
         handle.write(checksum_text(result.content, os.path.basename(path)))
-    if survey_round.status != "published":
+    if not survey_round.is_published:
         click.echo("CẢNH BÁO / WARNING: bản nháp, đợt chưa công bố / DRAFT, the round is not published.", err=True)
     click.echo(f"Đã ghi / wrote {path} ({len(result.content):,} bytes), SHA-256 {result.sha256}")

@@ -20,7 +20,8 @@ import os
 import click
 from flask.cli import with_appcontext
 
-from analysis.combiner import NO_DATA, CombinerError, result_json
+from analysis.combiner import NO_DATA, result_json
+from survey_app.commands import refused_exit
 from survey_app.operations.combined_index import (
     PROBLEM_FILES,
     assessed_units,
@@ -28,6 +29,7 @@ from survey_app.operations.combined_index import (
     combined_index_tables,
     find_pack,
 )
+from survey_app.refusals import Refused
 
 
 def _read(path: str | None) -> bytes | None:
@@ -107,8 +109,8 @@ def index(
     contract = _read(contract_path)
     try:
         pack = find_pack(contract, pack_source)
-    except LookupError as exc:
-        raise click.ClickException(str(exc)) from None
+    except Refused as refused:
+        raise refused_exit(refused) from None
     try:
         result, changes = combine_with_previous(
             pack,
@@ -119,13 +121,15 @@ def index(
             previous_name=os.path.basename(previous_path or ""),
             units=assessed_units(contract),
         )
-    except CombinerError as exc:
+    except Refused as refused:
+        if refused.code != "combiner_problems":
+            raise refused_exit(refused) from None
         click.echo(
-            f"{len(exc.problems)} lỗi, không tính chỉ số / {len(exc.problems)} problems, "
+            f"{len(refused.details)} lỗi, không tính chỉ số / {len(refused.details)} problems, "
             "nothing combined:",
             err=True,
         )
-        for problem in exc.problems:
+        for problem in refused.details:
             click.echo(problem_line(problem), err=True)
         raise SystemExit(1) from None
     extension = os.path.splitext(output)[1].lower()

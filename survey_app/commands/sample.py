@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from sampling.plan import MAX_SEED, METHODS
 from survey_app.extensions import db
 from survey_app.models import SampleFrame, SurveyRound
-from survey_app.operations.samples import MAX_SEED
+from survey_app.refusals import Refused
 
-METHODS = ("srs", "systematic", "pps_systematic", "two_stage")
 ALLOCATIONS = ("proportional", "neyman", "equal")
 
 
@@ -167,7 +167,7 @@ def draw_command(
     slovin,
 ) -> None:
     """Draw a sample from a stored frame and store the plan with its seed and the frame's hash."""
-    from survey_app.operations import samples
+    from survey_app.operations import sample_plans
 
     survey_round = db.session.scalar(db.select(SurveyRound).filter_by(code=round_code))
     if survey_round is None:
@@ -179,7 +179,7 @@ def draw_command(
             f"frame {frame_id}."
         )
     try:
-        options = samples.PlanOptions(
+        options = sample_plans.PlanOptions(
             method=method,
             size_mode="fixed" if n else ("slovin" if slovin else "cochran"),
             n=n,
@@ -191,7 +191,7 @@ def draw_command(
             strata_column=strata_column,
             per_stratum=per_stratum,
             allocation=allocation,
-            sds=samples.parse_sds(sds),
+            sds=sample_plans.parse_sds(sds),
             minimum=minimum,
             size_column=size_column,
             replacements=replacements,
@@ -201,10 +201,11 @@ def draw_command(
             psu_size_column=psu_size_column,
             psu_replacements=psu_replacements,
         )
-        plan = samples.draw_plan(survey_round, frame, options, seed)
-    except ValueError as exc:
+        plan = sample_plans.draw_plan(survey_round, frame, options, seed)
+    except Refused as refused:
         db.session.rollback()
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(
+            "\n".join(refused.lines("vi") + refused.lines("en"))) from None
     db.session.commit()
     click.echo(f"plan {plan.id}: n = {plan.n}, method {plan.method}, seed {plan.seed}")
     click.echo(f"frame {frame.id} hash {plan.frame_hash}")

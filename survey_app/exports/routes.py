@@ -1,7 +1,9 @@
 """Routes of the export API.
 
 Authorisation: a logged-in session of an ``admin`` or ``council`` user (401 without a session,
-403 for other roles). Only published rounds are exported (409 otherwise). The file is built once,
+403 for other roles). Only published rounds are exported: the operations refuse anything else
+(``Refused``: 404 unknown round, 400 unknown format or table, 409 unpublished round), and the
+app-wide handler answers with the JSON error in both languages. The file is built once,
 its SHA-256 is sent in the ``X-Checksum-SHA256`` header (and as ``?format=sha256``), and the body
 is streamed in chunks so that large files do not sit in the response buffer.
 """
@@ -13,11 +15,9 @@ from analysis.contract import contract_schema
 from survey_app.api.errors import error_body
 from survey_app.downloads import content_disposition
 from survey_app.exports import bp
-from survey_app.extensions import db
-from survey_app.models import ExportJob, SurveyRound
-from survey_app.operations.analysis_run import RoundNotReady
 from survey_app.operations.export_jobs import job_status
-from survey_app.operations.exports import FORMATS, TABLES, RoundNotPublished, export_file
+from survey_app.operations.exports import check_export, export_file
+from survey_app.operations.lookups import get_export_job, round_by_code
 
 READER_ROLES = ("admin", "council")
 CHUNK = 64 * 1024
@@ -60,22 +60,9 @@ def export_round(code: str):
     checksum_only = fmt == "sha256"
     if checksum_only:
         fmt = request.args.get("of", "json")
-    if fmt not in FORMATS:
-        return _problem(400, f"Định dạng {fmt!r} không được hỗ trợ; dùng json, csv, xlsx, sav hoặc sha256.",
-                        f"Format {fmt!r} is not supported; use json, csv, xlsx, sav or sha256.")
-    if table is not None and table not in TABLES:
-        return _problem(400, f"Bảng {table!r} không có; dùng {', '.join(TABLES)}.",
-                        f"Table {table!r} does not exist; use {', '.join(TABLES)}.")
-    survey_round = db.session.scalar(db.select(SurveyRound).filter_by(code=code))
-    if survey_round is None:
-        return _problem(404, f"Không có đợt khảo sát {code}.", f"There is no survey round {code}.")
-    try:
-        export = export_file(survey_round, fmt, table=table)
-    except RoundNotPublished:
-        return _problem(409, f"Đợt {code} chưa được công bố; chỉ xuất kết quả của đợt đã công bố.",
-                        f"Round {code} is not published; only published rounds are exported.")
-    except RoundNotReady as exc:
-        return _problem(409, exc.message_vi, exc.message_en)
+    survey_round = round_by_code(code)
+    check_export(survey_round, fmt, table)
+    export = export_file(survey_round, fmt, table=table)
     headers = {"X-Checksum-SHA256": export.sha256, "Cache-Control": "no-store"}
     if checksum_only:
         return Response(export.checksum_text(), content_type="text/plain; charset=utf-8", headers=headers)
@@ -100,7 +87,7 @@ def _readable_job(job_id: int):
     refusal = _refusal()
     if refusal is not None:
         return None, refusal
-    job = db.session.get(ExportJob, job_id)
+    job = get_export_job(job_id)
     if job is None:
         return None, _problem(404, f"Không có tác vụ xuất dữ liệu số {job_id}.", f"There is no export job {job_id}.")
     return job, None

@@ -1,16 +1,17 @@
 """The database's refusal to change a published record or an audit event, as one clear sentence.
 
 The triggers of revision 0005 (``migrations/record_triggers.py``) raise an error whose message
-starts with ``[immutable:<table>]``. Every engine turns such an error into
-:class:`ImmutableRecordError`, a ``ValueError`` carrying the bilingual sentence, so a staff page
-flashes it (``commit_or_flash``), the CLI prints it, and other pages answer 409 with it.
+starts with ``[immutable:<table>]``. The app's engine turns such an error into
+:class:`ImmutableRecordError`, a ``ValueError`` carrying the bilingual sentence, so the CLI prints
+it; in a request the app-wide handler (``survey_app.errors``) answers with its
+:meth:`~ImmutableRecordError.refusal`, a 409 :class:`~survey_app.refusals.Refused` in the page's
+language.
 """
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from survey_app.refusals import N_, Refused
 
 _MARKER = re.compile(r"\[immutable:(?P<table>[a-z_]+)\]\s*(?P<sentence>[^\n]*)")
 
@@ -21,6 +22,21 @@ _TABLE_NAMES = {
     "rating_cells": ("ô ma trận đánh giá", "rating-matrix cell"),
     "audit_events": ("nhật ký kiểm toán", "audit log"),
 }
+# The database's sentence (migrations/record_triggers.py) as a catalogue message, by table.
+_MESSAGE_IDS = {
+    "questionnaire_versions": N_(
+        "Phiếu hỏi đã công bố (hoặc đang dùng trong một đợt đã công bố) không sửa hay xoá được; "
+        "hãy công bố phiên bản mới kèm lý do."),
+    "methodology_packs": N_(
+        "Bộ phương pháp đã công bố (hoặc đang dùng trong một đợt đã công bố) không sửa hay xoá "
+        "được; hãy công bố phiên bản mới kèm lý do."),
+    "survey_rounds": N_(
+        "Đợt khảo sát đã công bố không sửa, xoá hay chuyển trạng thái được; hãy tạo đợt mới kèm "
+        "lý do."),
+    "rating_cells": N_("Ma trận đánh giá của đợt đã công bố không sửa được."),
+    "audit_events": N_("Nhật ký kiểm toán chỉ được ghi thêm, không sửa hay xoá."),
+}
+UNCHANGEABLE = N_("Bản ghi này đã khoá, không sửa được.")
 
 
 class ImmutableRecordError(ValueError):
@@ -34,6 +50,11 @@ class ImmutableRecordError(ValueError):
                f"{_TABLE_NAMES.get(table, (table, table))[1]} cannot be changed."
         )
 
+    def refusal(self) -> Refused:
+        """The same refusal in the page's language (409, ``immutable_record``)."""
+        return Refused(_MESSAGE_IDS.get(self.table, UNCHANGEABLE), status=409,
+                       code="immutable_record")
+
 
 def immutable_refusal(exc: BaseException) -> ImmutableRecordError | None:
     """The refusal ``exc`` (a DBAPI error or one wrapping it) carries, if it is one."""
@@ -43,8 +64,8 @@ def immutable_refusal(exc: BaseException) -> ImmutableRecordError | None:
     return ImmutableRecordError(match["table"], match["sentence"])
 
 
-@event.listens_for(Engine, "handle_error")
-def _translate_refusal(context) -> None:
+def translate_refusal(context) -> None:
+    """``handle_error`` listener (bound to the app's engine by ``survey_app.database``)."""
     refusal = immutable_refusal(context.original_exception)
     if refusal is not None:
         raise refusal from context.sqlalchemy_exception

@@ -14,7 +14,9 @@ from survey_app.models.geography import Province, Unit
 
 ROUND_STATUSES = ("draft", "open", "closed", "published")
 # Allowed status transitions: a round only moves forward, except that a closed round may reopen.
-ROUND_TRANSITIONS = {"draft": {"open"}, "open": {"closed"}, "closed": {"open", "published"}, "published": set()}
+ROUND_TRANSITIONS = {
+    "draft": {"open"}, "open": {"closed"}, "closed": {"open", "published"}, "published": set(),
+}
 
 
 class SurveyRound(Base):
@@ -40,18 +42,74 @@ class SurveyRound(Base):
 
     province: Mapped[Province] = relationship()
     methodology_pack: Mapped[MethodologyPack | None] = relationship()
-    rating_cells: Mapped[list["RatingCell"]] = relationship(back_populates="round", cascade="all, delete-orphan")
+    rating_cells: Mapped[list[RatingCell]] = relationship(
+        back_populates="round", cascade="all, delete-orphan"
+    )
+
+    # What the round accepts in each status: the one place these rules live (no queries here).
+    # The status is the authority: the closing date is the plan, staff close the round.
 
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    @property
+    def is_published(self) -> bool:
+        """Published: its results are final and may be exported; nothing about it changes."""
+        return self.status == "published"
+
+    @property
+    def has_opened(self) -> bool:
+        """It left draft: its rating matrix must keep fitting its pack, cells stay."""
+        return self.status != "draft"
+
+    def has_ended(self, today: dt.date) -> bool:
+        """Closed or published, or its closing date lies before ``today``."""
+        if self.status in ("closed", "published"):
+            return True
+        return self.closes_on is not None and today > self.closes_on
+
+    @property
+    def accepts_answers(self) -> bool:
+        """A respondent may submit a form (QR code or invitation) only while the round is open."""
+        return self.is_open
+
+    @property
+    def accepts_frames(self) -> bool:
+        """Sample frames may be uploaded until the round is published."""
+        return not self.is_published
+
+    @property
+    def accepts_draws(self) -> bool:
+        """New samples may be drawn until fieldwork closes."""
+        return self.status in ("draft", "open")
+
+    @property
+    def accepts_invitations(self) -> bool:
+        """New invitations may be issued until fieldwork closes."""
+        return self.status in ("draft", "open")
+
+    @property
+    def accepts_entry_points(self) -> bool:
+        """New QR entry points may be created until fieldwork closes."""
+        return self.status in ("draft", "open")
+
+    @property
+    def accepts_edits(self) -> bool:
+        """Its rating matrix and quality flags may change until it is published."""
+        return not self.is_published
+
+    @property
+    def accepts_cell_removal(self) -> bool:
+        """A rating-matrix cell may be removed only while the round is a draft."""
+        return not self.has_opened
 
     def can_move_to(self, status: str) -> bool:
         return status in ROUND_TRANSITIONS.get(self.status, set())
 
 
 class RatingCell(Base):
-    """A cell of the rating matrix: respondent group × assessed unit type → questionnaire and quota."""
+    """A rating-matrix cell: respondent group × assessed unit type → questionnaire and quota."""
 
     __tablename__ = "rating_cells"
     __table_args__ = (
@@ -71,7 +129,7 @@ class RatingCell(Base):
 
 
 class EntryPoint(Base):
-    """A QR entry point: one service point (unit, counter) serving one questionnaire in one round."""
+    """A QR entry point: one service point (unit, counter) serving one questionnaire in a round."""
 
     __tablename__ = "entry_points"
 

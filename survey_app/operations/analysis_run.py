@@ -19,18 +19,11 @@ import numpy as np
 from survey_app.extensions import db
 from survey_app.models import Invitation, QuestionnaireVersion, Response, SurveyRound, Unit
 from survey_app.operations.documents import load_questionnaire
+from survey_app.refusals import N_, Refused
 
 DEFAULT_MIN_N = 30
 WEIGHTING_METHOD = ("base weights (1 for unsampled entries), non-response adjusted within cells of "
                     "respondent group x rated unit x stratum; Taylor linearisation, strata as sampled")
-
-
-class RoundNotReady(ValueError):
-    """The round cannot be analysed yet (no methodology pack, no responses…)."""
-
-    def __init__(self, message_vi: str, message_en: str):
-        self.message_vi, self.message_en = message_vi, message_en
-        super().__init__(f"{message_vi} / {message_en}")
 
 
 @dataclass(frozen=True)
@@ -68,13 +61,6 @@ class RoundData:
     @property
     def size(self) -> int:
         return int(self.response_ids.size)
-
-
-def round_by_code(code: str) -> SurveyRound:
-    survey_round = db.session.scalar(db.select(SurveyRound).filter_by(code=code))
-    if survey_round is None:
-        raise LookupError(f"Không có đợt khảo sát {code!r} / no survey round {code!r}.")
-    return survey_round
 
 
 def gather_round(survey_round: SurveyRound) -> RoundData:
@@ -211,9 +197,11 @@ def response_counts(survey_round: SurveyRound, data: RoundData | None = None) ->
     return out
 
 
-def apply_quality_flags(survey_round: SurveyRound, data: RoundData | None = None, **options) -> dict[str, int]:
+def apply_quality_flags(survey_round: SurveyRound, data: RoundData | None = None,
+                        **options) -> dict[str, int]:
     """Compute ``analysis.quality`` flags for every response of the round and store them as
     quarantine (``Response.quality_flags``, ``Response.quarantined``); nothing is deleted.
+    A published round's flags do not change (refused, 409).
 
     ``options`` go to :func:`analysis.quality.quality_flags` (e.g. ``speed_fraction``,
     ``quarantine_on``). Flushes, never commits. Returns the count of each flag and of the
@@ -221,6 +209,9 @@ def apply_quality_flags(survey_round: SurveyRound, data: RoundData | None = None
     """
     from analysis.quality import quality_flags
 
+    if not survey_round.accepts_edits:
+        raise Refused(N_("Đợt %(code)s đã công bố; không đổi cờ chất lượng."), status=409,
+                      code="round_published", arguments={"code": survey_round.code})
     data = data if data is not None else gather_round(survey_round)
     if data.size == 0:
         return {"quarantined": 0}
@@ -263,12 +254,13 @@ class RoundAnalysis:
 
 
 def load_round_pack(survey_round: SurveyRound):
-    """The ``questionnaires.MethodologyPack`` of a round; RoundNotReady when it has none."""
+    """The ``questionnaires.MethodologyPack`` of a round; refused (409, ``round_not_ready``) when
+    it has none."""
     from questionnaires.packs import load_pack
 
     if survey_round.methodology_pack is None:
-        raise RoundNotReady(f"Đợt {survey_round.code} chưa gắn bộ phương pháp (methodology pack).",
-                            f"Round {survey_round.code} has no methodology pack.")
+        raise Refused(N_("Đợt %(code)s chưa gắn bộ phương pháp (methodology pack)."), status=409,
+                      code="round_not_ready", arguments={"code": survey_round.code})
     return load_pack(survey_round.methodology_pack.content)
 
 

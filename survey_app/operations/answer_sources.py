@@ -76,7 +76,7 @@ class Source:
             return Refused(N_("Lời mời này đã bị thu hồi."), status=410, code="revoked")
         if self.invitation is not None and self.invitation.status == "used":
             return Refused(USED, status=409, code="used")
-        if not self.round.is_open:
+        if not self.round.accepts_answers:
             return Refused(N_("Đợt khảo sát này đã đóng hoặc chưa mở. Cảm ơn Ông/Bà đã quan tâm."),
                            status=410, code="closed")
         return None

@@ -7,6 +7,9 @@ import json
 
 from survey_app.extensions import db
 from survey_app.models import MethodologyPack
+from survey_app.refusals import N_, Refused
+
+COMBINER_PROBLEMS = N_("%(n)s lỗi; chưa tính chỉ số.")
 
 # The file a problem comes from, as the CLI and the page name it (Vietnamese, English).
 PROBLEM_FILES = {
@@ -19,7 +22,8 @@ PROBLEM_FILES = {
 
 def find_pack(contract: bytes | str | dict, source: str | None = None):
     """The ``questionnaires.MethodologyPack`` to combine with: ``source`` (a pack file or a bundled
-    pack name) when given, else the stored pack the contract names. Raises LookupError."""
+    pack name) when given, else the stored pack the contract names; refused when it cannot be
+    read or is not stored (404)."""
     import questionnaires
     from questionnaires.packs import load_pack
 
@@ -31,25 +35,21 @@ def find_pack(contract: bytes | str | dict, source: str | None = None):
                 else questionnaires.load_bundled_pack(source)
             )
         except (OSError, KeyError, ValueError) as exc:
-            raise LookupError(
-                f"Không đọc được bộ tiêu chí {source!r} / cannot read pack {source!r}: {exc}"
-            ) from None
+            raise Refused(N_("Không đọc được bộ tiêu chí %(source)s: %(error)s"), status=404,
+                          code="pack_not_found", arguments={"source": source, "error": exc}) from None
     try:
         doc = contract if isinstance(contract, dict) else json.loads(contract)
         pack_id, version = doc["provenance"]["pack"]["id"], doc["provenance"]["pack"]["version"]
     except (ValueError, KeyError, TypeError):
-        raise LookupError(
-            "Tài liệu kết quả không cho biết bộ tiêu chí; dùng --pack / the contract does not "
-            "name its methodology pack; give --pack."
-        ) from None
+        raise Refused(N_("Tài liệu kết quả không cho biết bộ tiêu chí; dùng --pack."),
+                      code="contract_without_pack") from None
     row = db.session.scalar(
         db.select(MethodologyPack).filter_by(pack_key=str(pack_id), version=str(version))
     )
     if row is None:
-        raise LookupError(
-            f"Không có bộ tiêu chí {pack_id} {version} trong cơ sở dữ liệu; dùng --pack / "
-            f"methodology pack {pack_id} {version} is not stored; give --pack."
-        )
+        raise Refused(N_("Không có bộ tiêu chí %(pack)s %(version)s trong cơ sở dữ liệu; dùng "
+                         "--pack."), status=404, code="pack_not_found",
+                      arguments={"pack": pack_id, "version": version})
     return load_pack(row.content)
 
 
@@ -120,8 +120,9 @@ def combine_with_previous(
     ``analysis.combiner.read_previous``; merged units followed through :func:`successor_codes`).
 
     ``units``: the round's assessed units (see :func:`assessed_units`).
-    Returns ``(result, changes)``, ``changes`` None without a previous file. Raises
-    ``CombinerError`` listing every problem of every input.
+    Returns ``(result, changes)``, ``changes`` None without a previous file. Refused
+    (``code`` ``combiner_problems``) with every problem of every input as its details (each a
+    ``questionnaires.Problem`` naming its file, row and column).
     """
     from analysis.combiner import CombinerError, combine, compare, read_previous
 
@@ -129,9 +130,10 @@ def combine_with_previous(
     try:
         result = combine(pack, contract, self_assessment, exclusions=exclusions, units=units)
     except CombinerError as exc:
-        raise CombinerError(exc.problems + problems) from None
+        problems = exc.problems + problems
     if problems:
-        raise CombinerError(problems)
+        raise Refused(COMBINER_PROBLEMS, code="combiner_problems", arguments={"n": len(problems)},
+                      details=problems)
     changes = None if previous is None else compare(result, prior, successor_codes())
     return result, changes
 

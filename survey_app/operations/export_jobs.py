@@ -15,18 +15,16 @@ from sqlalchemy import update
 from survey_app.extensions import db
 from survey_app.models import ExportJob, SurveyRound, User
 from survey_app.models.base import utcnow
-from survey_app.operations.exports import FORMATS, TABLES, RoundNotPublished, export_file
+from survey_app.operations.exports import check_export, export_file
+from survey_app.refusals import Refused
 
 
-def request_export(survey_round: SurveyRound, fmt: str, table: str | None, user: User | None) -> ExportJob:
-    """Record a queued export of a published round; flushes, the caller commits and then starts it."""
-    if fmt not in FORMATS:
-        raise ValueError(f"Định dạng {fmt!r} không được hỗ trợ / format {fmt!r} is not one of {', '.join(FORMATS)}.")
-    if table is not None and table not in TABLES:
-        raise ValueError(f"Bảng {table!r} không có / table {table!r} is not one of {', '.join(TABLES)}.")
-    if survey_round.status != "published":
-        raise RoundNotPublished(
-            f"Đợt {survey_round.code} chưa được công bố / round {survey_round.code} is not published.")
+def request_export(survey_round: SurveyRound, fmt: str, table: str | None,
+                   user: User | None) -> ExportJob:
+    """Record a queued export of a published round (refused otherwise, see
+    :func:`~survey_app.operations.exports.check_export`); flushes, the caller commits and then
+    starts it."""
+    check_export(survey_round, fmt, table)
     job = ExportJob(round_id=survey_round.id, format=fmt, table=table, status="queued",
                     requested_by_id=user.id if user is not None else None)
     db.session.add(job)
@@ -63,11 +61,17 @@ def run_export_job(app: Flask, job_id: int) -> None:
             _record(job_id, status="done", content=export.content, filename=export.filename,
                     mimetype=export.mimetype, sha256=export.sha256, size_bytes=len(export.content),
                     finished_at=utcnow())
+        except Refused as refused:  # the round changed since the request: say why, both languages
+            db.session.rollback()
+            _record(job_id, status="failed", finished_at=utcnow(),
+                    message_vi="\n".join(refused.lines("vi")),
+                    message_en="\n".join(refused.lines("en")))
         except Exception as exc:  # noqa: BLE001 (the job records every failure for the user)
             current_app.logger.exception("export job %s failed", job_id)
             db.session.rollback()
             _record(job_id, status="failed", finished_at=utcnow(),
-                    message_vi=f"Xuất dữ liệu thất bại: {exc}", message_en=f"The export failed: {exc}")
+                    message_vi=f"Xuất dữ liệu thất bại: {exc}",
+                    message_en=f"The export failed: {exc}")
         finally:
             db.session.remove()
 

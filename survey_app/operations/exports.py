@@ -34,6 +34,7 @@ from survey_app.operations.analysis_run import (
     gather_round,
 )
 from survey_app.operations.documents import load_questionnaire
+from survey_app.refusals import N_, Refused
 
 FORMATS = ("json", "csv", "xlsx", "sav")
 TABLES = ("criteria", "sipas", "responses", "respondents", "codebook")
@@ -45,8 +46,20 @@ MIMETYPES = {
 }
 
 
-class RoundNotPublished(ValueError):
-    """An export of a round that is not published was asked for without allowing drafts."""
+def check_export(survey_round: SurveyRound, fmt: str | None = None, table: str | None = None, *,
+                 allow_unpublished: bool = False) -> None:
+    """Refuse an export the product cannot make: an unknown format or table (400,
+    ``bad_request``), or an unpublished round unless drafts are allowed (409,
+    ``round_not_published``)."""
+    if fmt is not None and fmt not in FORMATS:
+        raise Refused(N_("Định dạng %(format)s không được hỗ trợ; dùng %(formats)s."), status=400,
+                      code="bad_request", arguments={"format": fmt, "formats": ", ".join(FORMATS)})
+    if table is not None and table not in TABLES:
+        raise Refused(N_("Bảng %(table)s không có; dùng %(tables)s."), status=400,
+                      code="bad_request", arguments={"table": table, "tables": ", ".join(TABLES)})
+    if not survey_round.is_published and not allow_unpublished:
+        raise Refused(N_("Đợt %(code)s chưa được công bố; chỉ xuất kết quả của đợt đã công bố."),
+                      status=409, code="round_not_published", arguments={"code": survey_round.code})
 
 
 @dataclass(frozen=True)
@@ -121,16 +134,14 @@ def round_contract(survey_round: SurveyRound, *, allow_unpublished: bool = False
                    data: RoundData | None = None, analysis=None) -> dict:
     """The validated contract v1 document of a round (quarantined responses left out).
 
-    A round that is not published raises :class:`RoundNotPublished` unless ``allow_unpublished``;
-    such a draft carries ``+draft.unpublished-round`` in its software version.
+    A round that is not published is refused (:func:`check_export`) unless
+    ``allow_unpublished``; such a draft carries ``+draft.unpublished-round`` in its software
+    version.
     """
     from analysis.contract import build_contract, validate_contract
 
-    draft = survey_round.status != "published"
-    if draft and not allow_unpublished:
-        raise RoundNotPublished(
-            f"Đợt {survey_round.code} chưa được công bố nên chưa thể xuất kết quả / round "
-            f"{survey_round.code} is not published, so its results cannot be exported.")
+    check_export(survey_round, allow_unpublished=allow_unpublished)
+    draft = not survey_round.is_published
     data = data if data is not None else gather_round(survey_round)
     analysis = analysis if analysis is not None else analyze_round(survey_round, min_n=min_n, data=data)
     codes = {str(u) for u in data.units}
@@ -244,15 +255,8 @@ def export_file(survey_round: SurveyRound, fmt: str, *, table: str | None = None
     ``sav`` (respondent-level SPSS file). ``progress(step, total)`` is called as work advances."""
     from analysis import contract
 
-    if fmt not in FORMATS:
-        raise ValueError(f"Định dạng {fmt!r} không được hỗ trợ / format {fmt!r} is not one of {', '.join(FORMATS)}.")
-    if table is not None and table not in TABLES:
-        raise ValueError(f"Bảng {table!r} không có / table {table!r} is not one of {', '.join(TABLES)}.")
-    draft = survey_round.status != "published"
-    if draft and not allow_unpublished:
-        raise RoundNotPublished(
-            f"Đợt {survey_round.code} chưa được công bố nên chưa thể xuất kết quả / round "
-            f"{survey_round.code} is not published, so its results cannot be exported.")
+    check_export(survey_round, fmt, table, allow_unpublished=allow_unpublished)
+    draft = not survey_round.is_published
     report = progress or (lambda step, total: None)
     report(0, 4)
     data = gather_round(survey_round)

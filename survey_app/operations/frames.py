@@ -18,7 +18,6 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -29,7 +28,6 @@ from sampling.frames import (
     OFFICIALS,
     SIPAS_DOSSIERS,
     FrameCheck,
-    FrameError,
     FrameSpec,
     read_csv_rows,
     validate_frame,
@@ -38,6 +36,7 @@ from survey_app.extensions import db
 from survey_app.models import FrameRow, SampleFrame, SurveyRound, User
 from survey_app.models.base import utcnow
 from survey_app.operations.rounds import record_audit, round_units
+from survey_app.refusals import N_, Refused
 
 FRAME_SPECS: dict[str, FrameSpec] = {
     spec.name: spec for spec in (SIPAS_DOSSIERS, OFFICIALS, COMMUNES)
@@ -55,23 +54,12 @@ RATIO_FLOOR = 16 * 1024 * 1024
 DEFAULT_MAX_ROWS = 500_000
 
 
-@dataclass(frozen=True)
-class FrameImport:
-    """The outcome of an upload: the stored frame, or the check with every error."""
-
-    frame: SampleFrame | None
-    check: FrameCheck
-
-    @property
-    def errors(self) -> tuple[FrameError, ...]:
-        return self.check.errors
-
-
 def frame_spec(kind: str) -> FrameSpec:
     try:
         return FRAME_SPECS[kind]
     except KeyError:
-        raise ValueError(f"Loại khung mẫu không hợp lệ / unknown frame kind {kind!r}.") from None
+        raise Refused(N_("Loại khung mẫu “%(kind)s” không hợp lệ."), code="unknown_frame_kind",
+                      arguments={"kind": kind}) from None
 
 
 def upload_limits() -> tuple[int, int]:
@@ -89,12 +77,11 @@ def read_upload(filename: str, data: bytes,
         return read_csv_rows(data)
     if name.endswith(".xlsx"):
         return _read_xlsx_rows(data, max_unpacked)
-    raise ValueError("Chỉ nhận tệp .csv hoặc .xlsx / only .csv or .xlsx files are accepted.")
+    raise Refused(N_("Chỉ nhận tệp .csv hoặc .xlsx."), code="unsupported_file")
 
 
-def _not_xlsx() -> ValueError:
-    return ValueError(
-        "Tệp không phải bảng tính Excel .xlsx hợp lệ / the file is not a valid .xlsx workbook.")
+def _not_xlsx() -> Refused:
+    return Refused(N_("Tệp không phải bảng tính Excel .xlsx hợp lệ."), code="not_xlsx")
 
 
 def check_unpacked_size(data: bytes, max_unpacked: int) -> None:
@@ -109,10 +96,9 @@ def check_unpacked_size(data: bytes, max_unpacked: int) -> None:
     max_unpacked = min(max_unpacked, max(RATIO_FLOOR, MAX_RATIO * len(data)))
     if unpacked > max_unpacked:
         mb, limit = unpacked / 1024**2, max_unpacked / 1024**2
-        raise ValueError(
-            f"Tệp .xlsx giải nén ra {mb:,.0f} MB, vượt giới hạn {limit:,.0f} MB; hãy lưu thành CSV "
-            f"hoặc chia nhỏ tệp / the .xlsx file unpacks to {mb:,.0f} MB, over the {limit:,.0f} MB "
-            "limit: save it as CSV or split it.")
+        raise Refused(N_("Tệp .xlsx giải nén ra %(size)s MB, vượt giới hạn %(limit)s MB; hãy lưu "
+                         "thành CSV hoặc chia nhỏ tệp."), code="upload_too_large",
+                      arguments={"size": f"{mb:,.0f}", "limit": f"{limit:,.0f}"})
 
 
 def _read_xlsx_rows(
@@ -161,23 +147,33 @@ def _read_xlsx_rows(
 
 def import_frame(
     survey_round: SurveyRound, kind: str, filename: str, data: bytes, user: User | None = None
-) -> FrameImport:
+) -> SampleFrame:
     """Check an uploaded frame and store it when it has no error; store nothing otherwise.
 
-    Raises ValueError for an unreadable file (wrong format, not UTF-8).
+    Refused for an unreadable file (wrong format, not UTF-8) and for a frame with errors: that
+    refusal (code ``frame_invalid``) carries the check's first errors as ``arguments["errors"]``
+    and the count of the others as ``arguments["more"]``, for the page to list them.
     """
     spec = frame_spec(kind)
     if survey_round.status == "published":
-        raise ValueError(
-            "Đợt đã công bố, không nhận thêm khung mẫu / a published round takes no new frame."
-        )
+        raise Refused(N_("Đợt đã công bố, không nhận thêm khung mẫu."), status=409,
+                      code="round_published")
     filename = re.sub(r"[\x00-\x1f\x7f]", "", filename).strip() or "frame"
     units = {unit.code: unit.id for unit in round_units(survey_round)}
     max_unpacked, max_rows = upload_limits()
-    check = validate_frame(read_upload(filename, data, max_unpacked), spec, known_unit_codes=units,
-                           max_rows=max_rows)
+    try:
+        check = validate_frame(read_upload(filename, data, max_unpacked), spec,
+                               known_unit_codes=units, max_rows=max_rows)
+    except ValueError as exc:  # ``sampling.frames``: not UTF-8, malformed CSV
+        raise Refused(N_("Không đọc được tệp: %(reason)s"), code="unreadable_file",
+                      arguments={"reason": str(exc)}) from None
     if not check.ok:
-        return FrameImport(None, check)
+        raise Refused(
+            N_("Khung mẫu có %(count)s lỗi nên chưa được nhập; hãy sửa và tải lại."),
+            code="frame_invalid",
+            arguments={"count": f"{check.error_count:,}", "errors": check.errors,
+                       "more": check.more_errors},
+        )
     frame = SampleFrame(
         round_id=survey_round.id,
         kind=kind,
@@ -195,7 +191,7 @@ def import_frame(
         frame,
         {"kind": kind, "rows": frame.row_count, "hash": frame.content_hash},
     )
-    return FrameImport(frame, check)
+    return frame
 
 
 def _plain(value: Any) -> Any:
@@ -242,6 +238,13 @@ def frame_columns(frame: SampleFrame) -> list[str]:
 def numeric_columns(frame: SampleFrame) -> list[str]:
     spec = frame_spec(frame.kind)
     return [c.name for c in spec.columns if c.type in ("int", "float") and not c.personal]
+
+
+def preview_rows(frame: SampleFrame, limit: int) -> list[FrameRow]:
+    """The first ``limit`` rows of a frame, in frame order."""
+    return list(db.session.scalars(
+        db.select(FrameRow).filter_by(frame_id=frame.id).order_by(FrameRow.row_number).limit(limit)
+    ))
 
 
 def purge_personal_data(frame: SampleFrame, user: User | None = None) -> int:

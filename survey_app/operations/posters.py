@@ -27,7 +27,7 @@ def invitation_url(token: str) -> str:
 
 def _qr(data: str) -> qrcode.QRCode:
     if not data:
-        raise ValueError("Nội dung mã QR không được trống / the QR content must not be empty.")
+        raise ValueError("the QR content must not be empty")  # a bug: every link has content
     code = qrcode.QRCode(error_correction=_ERROR_CORRECTION, border=_BORDER)
     code.add_data(data)
     code.make(fit=True)

@@ -1,28 +1,30 @@
-"""Survey rounds: creation, status transitions with audit events, the rating matrix and progress."""
+"""Survey rounds: creation, status transitions with audit events, the rating matrix, the round's
+units, and its invitations (listed and revoked).
+
+Whether a round accepts a change is the round's own rule (``SurveyRound.accepts_*``); the
+operations here refuse with :class:`survey_app.refusals.Refused` when it does not.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-
-from sqlalchemy import func, update
+import re
 
 from survey_app.extensions import db
 from survey_app.models import (
     UNIT_TYPES,
     AuditEvent,
-    Invitation,
     Province,
     QuestionnaireVersion,
     RatingCell,
-    Response,
     SurveyRound,
     Unit,
     User,
 )
-from survey_app.models.fieldwork import INVITATION_STATUSES
 from survey_app.models.rounds import ROUND_STATUSES
 from survey_app.operations.audit import record_event
+from survey_app.operations.round_fit import check_round_fits
+from survey_app.refusals import N_, Refused
 
 STATUS_LABELS = {
     "draft": "Nháp / draft",
@@ -30,11 +32,23 @@ STATUS_LABELS = {
     "closed": "Đã đóng / closed",
     "published": "Đã công bố / published",
 }
+ROUND_CODE = r"[A-Za-z0-9_-]{1,40}"
+# Why a round cannot move to a status, by that status (the rule: ``ROUND_TRANSITIONS``).
+CANNOT_MOVE_TO = {
+    "draft": N_("Đợt đã rời trạng thái nháp, không trở lại nháp được."),
+    "open": N_("Chỉ mở được đợt đang ở trạng thái nháp hoặc đã đóng."),
+    "closed": N_("Chỉ đóng được đợt đang mở."),
+    "published": N_("Chỉ công bố được đợt đã đóng."),
+}
 
 
 def record_audit(user: User | None, action: str, obj, detail: dict | None = None) -> AuditEvent:
     """Append an audit event for ``obj`` (any model with an ``id``) to the hash chain."""
     return record_event(user, action, type(obj).__tablename__, str(obj.id), detail)
+
+
+def get_round(round_id: int) -> SurveyRound | None:
+    return db.session.get(SurveyRound, round_id)
 
 
 def create_round(
@@ -49,21 +63,20 @@ def create_round(
     closes_on: dt.date | None = None,
     user: User | None = None,
 ) -> SurveyRound:
-    """A new round in draft status; raises ValueError for a taken code or inverted dates."""
-    from survey_app.downloads import check_identifier
-
+    """A new round in draft status; refused for a missing, unsafe or taken code or inverted
+    dates."""
     code = (code or "").strip()
     if not code:
-        raise ValueError("Mã đợt khảo sát không được để trống / the round code must not be empty.")
-    code = check_identifier(code, "Mã đợt khảo sát", "round code")
+        raise Refused(N_("Mã đợt khảo sát không được để trống."), code="round_code")
+    if not re.fullmatch(ROUND_CODE, code):
+        raise Refused(N_("Mã đợt khảo sát chỉ được gồm chữ cái không dấu, chữ số, dấu gạch ngang "
+                         "(-) và gạch dưới (_), tối đa 40 ký tự, ví dụ CCHC-2025."),
+                      code="round_code")
     if db.session.scalar(db.select(SurveyRound.id).filter_by(code=code)) is not None:
-        raise ValueError(
-            f"Mã đợt {code!r} đã được dùng / the round code {code!r} is already taken."
-        )
+        raise Refused(N_("Mã đợt %(code)s đã được dùng."), status=409, code="round_code_taken",
+                      arguments={"code": code})
     if opens_on and closes_on and closes_on < opens_on:
-        raise ValueError(
-            "Ngày đóng phải sau ngày mở / the closing date must not precede the opening date."
-        )
+        raise Refused(N_("Ngày đóng phải sau ngày mở."), code="round_dates")
     survey_round = SurveyRound(
         code=code,
         province_id=province.id,
@@ -81,87 +94,23 @@ def create_round(
     return survey_round
 
 
-class RoundMisfit(ValueError):
-    """A round's methodology pack and the questionnaires of its rating matrix do not fit, so the
-    round cannot open (or, once open, its matrix cannot change that way).
-
-    ``problems`` lists every ``questionnaires.Problem`` (Vietnamese and English sentences); the
-    message is ``headline`` and then one line per problem.
-    """
-
-    OPEN = (
-        "Không mở được đợt: bộ tiêu chí và các phiếu trong ma trận đánh giá chưa khớp / "
-        "the round cannot open: its methodology pack and the questionnaires of its rating "
-        "matrix do not fit."
-    )
-    CELL = (
-        "Không đổi được ô ma trận: đợt đã mở, và sau thay đổi bộ tiêu chí và các phiếu sẽ không "
-        "khớp / the cell cannot change: the round has opened, and its methodology pack and "
-        "questionnaires would no longer fit."
-    )
-
-    def __init__(self, problems: list, headline: str = OPEN) -> None:
-        self.problems = list(problems)
-        self.headline = headline
-        lines = [f"{p.message_vi} / {p.message_en}" for p in self.problems]
-        super().__init__("\n".join([headline, *lines]))
-
-
-def round_fit_problems(
-    survey_round: SurveyRound,
-    change: tuple[str, str, QuestionnaireVersion] | None = None,
-) -> list:
-    """Problems between the round's methodology pack and its rating matrix (see
-    ``questionnaires.packs.check_round_fit``); empty when they fit or the round has no pack.
-
-    ``change`` (group, unit type, questionnaire) checks the matrix as it would be with that cell
-    set, without changing anything.
-    """
-    from questionnaires.packs import check_round_fit, load_pack
-
-    from survey_app.operations.documents import load_questionnaire
-
-    if survey_round.methodology_pack is None:
-        return []
-    pack = load_pack(survey_round.methodology_pack.content)
-    matrix = {
-        (cell.respondent_group, cell.unit_type): cell.questionnaire
-        for cell in survey_round.rating_cells
-    }
-    if change is not None:
-        matrix[change[:2]] = change[2]
-    forms: dict[int, object] = {}
-    cells = []
-    for (group, unit_type), row in sorted(matrix.items(), key=lambda item: item[0][::-1]):
-        if row.id not in forms:
-            forms[row.id] = load_questionnaire(row)
-        cells.append((group, unit_type, forms[row.id]))
-    return check_round_fit(pack, cells, survey_round.year)
-
-
 def change_status(survey_round: SurveyRound, status: str, user: User | None = None) -> None:
     """Move a round along draft → open → closed → published (a closed round may reopen).
 
-    A round opens only when its methodology pack and the questionnaires of its rating matrix
-    fit (:func:`round_fit_problems`); otherwise :class:`RoundMisfit` lists the problems and
-    nothing changes.
+    A round opens only with a rating matrix that fits its methodology pack
+    (:func:`survey_app.operations.round_fit.check_round_fits`); otherwise the refusal lists
+    every problem and nothing changes.
     """
     if status not in ROUND_STATUSES:
-        raise ValueError(f"Trạng thái không hợp lệ / unknown status {status!r}.")
+        raise Refused(N_("Trạng thái %(status)s không hợp lệ."), code="round_status",
+                      arguments={"status": status})
     if not survey_round.can_move_to(status):
-        raise ValueError(
-            f"Không thể chuyển đợt từ {STATUS_LABELS[survey_round.status]} sang {STATUS_LABELS[status]} / "
-            f"a round cannot move from {survey_round.status} to {status}."
-        )
+        raise Refused(CANNOT_MOVE_TO[status], status=409, code="round_status")
     if status == "open" and not survey_round.rating_cells:
-        raise ValueError(
-            "Cần có ít nhất một ô trong ma trận đánh giá trước khi mở đợt / "
-            "a round needs at least one rating-matrix cell before it opens."
-        )
+        raise Refused(N_("Cần có ít nhất một ô trong ma trận đánh giá trước khi mở đợt."),
+                      status=409, code="round_matrix_empty")
     if status == "open":
-        problems = round_fit_problems(survey_round)
-        if problems:
-            raise RoundMisfit(problems)
+        check_round_fits(survey_round)
     previous = survey_round.status
     survey_round.status = status
     record_audit(user, "round.status", survey_round, {"from": previous, "to": status})
@@ -180,25 +129,21 @@ def set_rating_cell(
 
     ``quota`` is the number of forms wanted for each assessed unit of that type. A draft round's
     matrix may be edited freely; once the round has opened, a change that would make the matrix
-    misfit its pack is refused with :class:`RoundMisfit`.
+    misfit its pack is refused.
     """
     respondent_group = respondent_group.strip()
     if not respondent_group:
-        raise ValueError(
-            "Nhóm người trả lời không được để trống / the respondent group must not be empty."
-        )
+        raise Refused(N_("Nhóm người trả lời không được để trống."), code="rating_cell")
     if unit_type not in UNIT_TYPES:
-        raise ValueError(f"Loại đơn vị không hợp lệ / unknown unit type {unit_type!r}.")
+        raise Refused(N_("Loại đơn vị %(unit_type)s không hợp lệ."), code="rating_cell",
+                      arguments={"unit_type": unit_type})
     if quota < 0:
-        raise ValueError("Chỉ tiêu phiếu không được âm / the quota must not be negative.")
-    if survey_round.status == "published":
-        raise ValueError(
-            "Đợt đã công bố, không sửa được ma trận / a published round's matrix cannot change."
-        )
-    if survey_round.status != "draft":  # an opened round keeps a matrix that fits its pack
-        problems = round_fit_problems(survey_round, (respondent_group, unit_type, questionnaire))
-        if problems:
-            raise RoundMisfit(problems, RoundMisfit.CELL)
+        raise Refused(N_("Chỉ tiêu phiếu không được âm."), code="rating_cell")
+    if not survey_round.accepts_edits:
+        raise Refused(N_("Đợt đã công bố, không sửa được ma trận."), status=409,
+                      code="round_published")
+    if survey_round.has_opened:
+        check_round_fits(survey_round, (respondent_group, unit_type, questionnaire))
     cell = db.session.scalar(
         db.select(RatingCell).filter_by(
             round_id=survey_round.id, respondent_group=respondent_group, unit_type=unit_type
@@ -232,10 +177,9 @@ def set_rating_cell(
 
 
 def remove_rating_cell(cell: RatingCell, user: User | None = None) -> None:
-    if cell.round.status != "draft":
-        raise ValueError(
-            "Chỉ xoá được ô khi đợt còn ở trạng thái nháp / cells can be removed only from a draft round."
-        )
+    if not cell.round.accepts_cell_removal:
+        raise Refused(N_("Chỉ xoá được ô khi đợt còn ở trạng thái nháp."), status=409,
+                      code="round_not_draft")
     record_audit(
         user,
         "round.matrix.remove",
@@ -269,258 +213,3 @@ def round_units(survey_round: SurveyRound, unit_type: str | None = None) -> list
     ]
 
 
-@dataclass(frozen=True)
-class CellProgress:
-    cell: RatingCell
-    units: int
-    target: int
-    responses: int
-
-    @property
-    def share(self) -> float | None:
-        return self.responses / self.target if self.target else None
-
-
-def matrix_progress(survey_round: SurveyRound) -> list[CellProgress]:
-    """Each cell with its target (quota × units of its type) and the responses counted in it."""
-    counts = {
-        (group, unit_type): count
-        for group, unit_type, count in db.session.execute(
-            db.select(Response.respondent_group, Unit.unit_type, func.count(Response.id))
-            .join(Unit, Unit.id == Response.rated_unit_id)
-            .where(Response.round_id == survey_round.id, Response.quarantined.is_(False))
-            .group_by(Response.respondent_group, Unit.unit_type)
-        )
-    }
-    unit_counts: dict[str, int] = {}
-    for unit in round_units(survey_round):
-        unit_counts[unit.unit_type] = unit_counts.get(unit.unit_type, 0) + 1
-    result = []
-    for cell in sorted(survey_round.rating_cells, key=lambda c: (c.respondent_group, c.unit_type)):
-        units = unit_counts.get(cell.unit_type, 0)
-        result.append(
-            CellProgress(
-                cell,
-                units,
-                cell.quota * units,
-                counts.get((cell.respondent_group, cell.unit_type), 0),
-            )
-        )
-    return result
-
-
-@dataclass(frozen=True)
-class UnitProgress:
-    unit: Unit
-    target: int
-    responses: int
-    invitations: int
-    invitations_used: int
-
-    @property
-    def share(self) -> float | None:
-        """Responses as a share of the unit's quota."""
-        return self.responses / self.target if self.target else None
-
-    @property
-    def response_rate(self) -> float | None:
-        """Used invitations as a share of invitations issued (QR responses have no denominator)."""
-        return self.invitations_used / self.invitations if self.invitations else None
-
-
-def unit_progress(
-    survey_round: SurveyRound, unit_ids: set[int] | None = None
-) -> list[UnitProgress]:
-    """Responses, quota and invitation response rate per assessed unit (optionally only ``unit_ids``)."""
-    responses = dict(
-        db.session.execute(
-            db.select(Response.rated_unit_id, func.count(Response.id))
-            .where(Response.round_id == survey_round.id, Response.quarantined.is_(False))
-            .group_by(Response.rated_unit_id)
-        ).all()
-    )
-    issued: dict[int, int] = {}
-    used: dict[int, int] = {}
-    for unit_id, status, count in db.session.execute(
-        db.select(Invitation.rated_unit_id, Invitation.status, func.count(Invitation.id))
-        .where(Invitation.round_id == survey_round.id, Invitation.status != "revoked")
-        .group_by(Invitation.rated_unit_id, Invitation.status)
-    ):
-        issued[unit_id] = issued.get(unit_id, 0) + count
-        if status == "used":
-            used[unit_id] = used.get(unit_id, 0) + count
-    quota_by_type: dict[str, int] = {}
-    for cell in survey_round.rating_cells:
-        quota_by_type[cell.unit_type] = quota_by_type.get(cell.unit_type, 0) + cell.quota
-    rows = []
-    for unit in round_units(survey_round):
-        if unit_ids is not None and unit.id not in unit_ids:
-            continue
-        if unit.unit_type not in quota_by_type and unit.id not in responses:
-            continue
-        rows.append(
-            UnitProgress(
-                unit,
-                quota_by_type.get(unit.unit_type, 0),
-                responses.get(unit.id, 0),
-                issued.get(unit.id, 0),
-                used.get(unit.id, 0),
-            )
-        )
-    return rows
-
-
-# --- invitations of a round: list (no tokens, only their hashes exist) and revoke ---------------
-
-INVITATION_PAGE_SIZE = 100
-
-
-@dataclass(frozen=True)
-class InvitationRow:
-    """One invitation as the staff list shows it; the token itself is never stored."""
-
-    id: int
-    unit_id: int
-    unit_code: str
-    unit_name: str
-    respondent_group: str
-    status: str
-    issued_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class InvitationPage:
-    rows: list[InvitationRow]
-    total: int
-    page: int
-    pages: int
-    status_counts: dict[str, int]
-
-
-def invitation_page(
-    survey_round: SurveyRound,
-    *,
-    status: str | None = None,
-    unit_id: int | None = None,
-    page: int = 1,
-    per_page: int = INVITATION_PAGE_SIZE,
-) -> InvitationPage:
-    """A page of a round's invitations (oldest first), filtered by status and rated unit."""
-    if status is not None and status not in INVITATION_STATUSES:
-        raise ValueError(f"Trạng thái thư mời không hợp lệ / unknown invitation status {status!r}.")
-    if page < 1 or per_page < 1:
-        raise ValueError("Trang phải từ 1 trở lên / page and page size must be at least 1.")
-    where = [Invitation.round_id == survey_round.id]
-    if unit_id is not None:
-        where.append(Invitation.rated_unit_id == unit_id)
-    status_counts = dict(
-        db.session.execute(
-            db.select(Invitation.status, func.count(Invitation.id))
-            .where(*where)
-            .group_by(Invitation.status)
-        ).all()
-    )
-    if status is not None:
-        where.append(Invitation.status == status)
-    total = status_counts.get(status, 0) if status else sum(status_counts.values())
-    pages = max(1, -(-total // per_page))
-    page = min(page, pages)
-    query = (
-        db.select(
-            Invitation.id,
-            Invitation.rated_unit_id,
-            Unit.code,
-            Unit.name,
-            Invitation.respondent_group,
-            Invitation.status,
-            Invitation.issued_at,
-        )
-        .join(Unit, Unit.id == Invitation.rated_unit_id)
-        .where(*where)
-        .order_by(Invitation.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    rows = [InvitationRow(*row) for row in db.session.execute(query)]
-    return InvitationPage(rows, total, page, pages, status_counts)
-
-
-def invited_units(survey_round: SurveyRound) -> list[Unit]:
-    """The units rated by at least one invitation of the round, by code."""
-    return list(
-        db.session.scalars(
-            db.select(Unit)
-            .where(
-                Unit.id.in_(
-                    db.select(Invitation.rated_unit_id).where(
-                        Invitation.round_id == survey_round.id
-                    )
-                )
-            )
-            .order_by(Unit.code)
-        )
-    )
-
-
-def revoke_invitation(invitation: Invitation, user: User | None = None) -> None:
-    """Withdraw one unused invitation; its link then shows the refusal page.
-
-    One conditional UPDATE (``issued`` → ``revoked``), so it cannot overtake a submission that
-    has just used the invitation.
-    """
-    result = db.session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.status == "issued")
-        .values(status="revoked")
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.refresh(invitation)
-        raise ValueError(
-            f"Thư mời #{invitation.id} đã {_STATUS_VI.get(invitation.status, invitation.status)}, "
-            f"không thu hồi được / invitation #{invitation.id} is already {invitation.status} "
-            f"and cannot be revoked."
-        )
-    db.session.refresh(invitation)
-    record_audit(
-        user,
-        "invitation.revoke",
-        invitation,
-        {"round": invitation.round_id, "unit": invitation.rated_unit_id},
-    )
-    db.session.flush()
-
-
-def revoke_unused_invitations(
-    survey_round: SurveyRound, unit: Unit, user: User | None = None
-) -> int:
-    """Withdraw every unused (issued) invitation of ``unit`` in the round; returns how many."""
-    ids = list(
-        db.session.scalars(
-            update(Invitation)
-            .where(
-                Invitation.round_id == survey_round.id,
-                Invitation.rated_unit_id == unit.id,
-                Invitation.status == "issued",
-            )
-            .values(status="revoked")
-            .returning(Invitation.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if not ids:
-        raise ValueError(
-            f"Đơn vị {unit.code} không còn thư mời chưa dùng / unit {unit.code} has no unused "
-            f"invitation left."
-        )
-    record_audit(
-        user,
-        "invitation.revoke_unit",
-        survey_round,
-        {"unit": unit.id, "unit_code": unit.code, "count": len(ids), "invitations": sorted(ids)},
-    )
-    db.session.flush()
-    return len(ids)
-
-
-_STATUS_VI = {"used": "được dùng", "revoked": "bị thu hồi", "issued": "được phát"}

@@ -5,19 +5,20 @@ import io
 
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField
 
 from survey_app.auth import login_required
 from survey_app.extensions import db
-from survey_app.models import ExportJob, SurveyRound, Unit
+from survey_app.models import SurveyRound
+from survey_app.operations import lookups
 from survey_app.operations.analysis_run import (
     DEFAULT_MIN_N,
-    RoundNotReady,
     analyze_round,
     apply_quality_flags,
-    round_by_code,
+    load_round_pack,
 )
 from survey_app.operations.combined_index import (
     assessed_units,
@@ -27,7 +28,8 @@ from survey_app.operations.combined_index import (
     survey_points_changes,
 )
 from survey_app.operations.export_jobs import job_status, request_export, start_export_job
-from survey_app.operations.exports import RoundNotPublished, round_contract
+from survey_app.operations.exports import round_contract
+from survey_app.refusals import N_, Refused
 from survey_app.results import bp
 
 READERS = ("admin", "council")
@@ -44,24 +46,31 @@ class QualityForm(FlaskForm):
 
 
 # What the background export form offers: (format, table) under a label.
-EXPORT_KINDS = {
-    "json": ("json", None, "Hợp đồng dữ liệu JSON / contract JSON"),
-    "xlsx": ("xlsx", None, "Bảng kết quả XLSX / result tables XLSX"),
-    "csv": ("csv", "criteria", "Điểm tiêu chí CSV / criterion points CSV"),
-    "respondents": ("xlsx", "respondents", "Dữ liệu từng phiếu XLSX + sổ mã / respondent data XLSX + codebook"),
-    "sav": ("sav", None, "Dữ liệu từng phiếu SPSS (.sav) / respondent data SPSS"),
+EXPORT_KINDS = {  # labels marked N_ for the catalogue, translated when the form is shown
+    "json": ("json", None, N_("Hợp đồng dữ liệu JSON")),
+    "xlsx": ("xlsx", None, N_("Bảng kết quả XLSX")),
+    "csv": ("csv", "criteria", N_("Điểm tiêu chí CSV")),
+    "respondents": ("xlsx", "respondents", N_("Dữ liệu từng phiếu XLSX kèm sổ mã")),
+    "sav": ("sav", None, N_("Dữ liệu từng phiếu SPSS (.sav)")),
 }
 
 
 class ExportForm(FlaskForm):
-    kind = SelectField("Loại tệp", choices=[SelectChoice(key, label) for key, (_f, _t, label) in EXPORT_KINDS.items()])
+    kind = SelectField("Loại tệp", choices=[SelectChoice(key, lazy_gettext(label))
+                                            for key, (_f, _t, label) in EXPORT_KINDS.items()])
 
 
 def _round_or_404(code: str) -> SurveyRound:
     try:
-        return round_by_code(code)
-    except LookupError:
+        return lookups.round_by_code(code)
+    except Refused:
         abort(404)
+
+
+def _flash(refused: Refused) -> None:
+    db.session.rollback()
+    for line in refused.lines():
+        flash(line, "error")
 
 
 def _min_n() -> int:
@@ -72,8 +81,7 @@ def _min_n() -> int:
 @bp.get("/")
 @login_required(*READERS)
 def rounds():
-    items = db.session.scalars(db.select(SurveyRound).order_by(SurveyRound.year.desc(), SurveyRound.code)).all()
-    return render_template("results/rounds.html", rounds=items)
+    return render_template("results/rounds.html", rounds=lookups.all_rounds())
 
 
 @bp.get("/<code>")
@@ -82,10 +90,10 @@ def round_results(code: str):
     survey_round = _round_or_404(code)
     try:
         result = analyze_round(survey_round, min_n=_min_n())
-    except RoundNotReady as exc:
-        flash(f"{exc.message_vi} / {exc.message_en}", "error")
+    except Refused as refused:
+        _flash(refused)
         return redirect(url_for("results.rounds"))
-    units = {u.code: u for u in db.session.scalars(db.select(Unit))}
+    units = lookups.units_by_code()
     every = {(cp.unit, cp.criterion): cp for cp in result.points_all}
     return render_template("results/round.html", survey_round=survey_round, result=result, units=units,
                            every=every, quality_form=QualityForm(), export_form=ExportForm())
@@ -103,9 +111,8 @@ def start_export(code: str):
     fmt, table, _label = EXPORT_KINDS[form.kind.data]
     try:
         job = request_export(survey_round, fmt, table, g.user)
-    except RoundNotPublished:
-        db.session.rollback()
-        flash(_("Đợt chưa được công bố; chỉ xuất kết quả của đợt đã công bố."), "error")
+    except Refused as refused:
+        _flash(refused)
         return redirect(url_for("results.round_results", code=code))
     db.session.commit()
     start_export_job(job.id)
@@ -115,7 +122,7 @@ def start_export(code: str):
 @bp.get("/<code>/exports/<int:job_id>")
 @login_required(*READERS)
 def export_job(code: str, job_id: int):
-    job = db.session.get(ExportJob, job_id)
+    job = lookups.get_export_job(job_id)
     if job is None or job.round.code != code:
         abort(404)
     return render_template("results/export_job.html", job=job, status=job_status(job))
@@ -127,10 +134,11 @@ def quality(code: str):
     survey_round = _round_or_404(code)
     if not QualityForm().validate_on_submit():
         abort(400)
-    if survey_round.status == "published":
-        flash(_("Đợt đã công bố: không thay đổi cờ chất lượng."), "error")
+    try:
+        counts = apply_quality_flags(survey_round)
+    except Refused as refused:
+        _flash(refused)
         return redirect(url_for("results.round_results", code=code))
-    counts = apply_quality_flags(survey_round)
     db.session.commit()
     flash(_("Đã gắn cờ chất lượng: %(n)s phiếu bị cách ly (không xoá phiếu nào).", n=counts["quarantined"]),
           "success")
@@ -141,14 +149,17 @@ def quality(code: str):
 @login_required(*READERS)
 def unit_changes(code: str, unit_code: str):
     survey_round = _round_or_404(code)
-    unit = db.session.scalar(db.select(Unit).filter_by(code=unit_code)) or abort(404)
+    try:
+        unit = lookups.unit_by_code(unit_code)
+    except Refused:
+        abort(404)
     chosen = request.args.get("previous")
     before = _round_or_404(chosen) if chosen else previous_round(survey_round)
     try:
         current = analyze_round(survey_round, min_n=_min_n())
         prior = analyze_round(before, min_n=_min_n()) if before is not None else None
-    except RoundNotReady as exc:
-        flash(f"{exc.message_vi} / {exc.message_en}", "error")
+    except Refused as refused:
+        _flash(refused)
         return redirect(url_for("results.round_results", code=code))
     changes = [c for c in survey_points_changes(current, prior) if c.unit == unit.code]
     if request.args.get("format") == "xlsx":
@@ -160,7 +171,7 @@ def unit_changes(code: str, unit_code: str):
         return send_file(buffer, as_attachment=True, download_name=f"{code}-{unit.code}-diem-bi-mat.xlsx",
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return render_template("results/unit.html", survey_round=survey_round, unit=unit, previous=before,
-                           changes=changes)
+                           changes=changes, result=current)
 
 
 def _upload(field) -> tuple[bytes | None, str]:
@@ -176,8 +187,6 @@ def _upload(field) -> tuple[bytes | None, str]:
 def par_index(code: str):
     """The PAR Index of a round: its survey points (a draft while unpublished) + an uploaded
     self-assessment, optional exclusions from the ranking and last year's results."""
-    from analysis.combiner import CombinerError
-
     survey_round = _round_or_404(code)
     form = SelfAssessmentForm()
     problems, tables, compared = [], None, False
@@ -186,19 +195,18 @@ def par_index(code: str):
         previous, previous_name = _upload(form.previous_file)
         try:
             contract = round_contract(survey_round, allow_unpublished=True, min_n=_min_n())
-            from survey_app.operations.analysis_run import load_round_pack
-
             result, changes = combine_with_previous(
                 load_round_pack(survey_round), contract, form.csv_file.data.read(),
                 exclusions=exclusions, previous=previous, previous_name=previous_name,
                 units=assessed_units(contract))
             tables, compared = combined_index_tables(result, changes), changes is not None
-        except CombinerError as exc:
-            problems = exc.problems
-        except (RoundNotReady, RoundNotPublished) as exc:
-            flash(str(exc), "error")
+        except Refused as refused:
+            if refused.code == "combiner_problems":
+                problems = refused.details
+            else:
+                _flash(refused)
     elif request.method == "POST":
         flash(_("Hãy chọn tệp CSV tự đánh giá."), "error")
     return render_template("results/index.html", survey_round=survey_round, form=form,
                            problems=problems, tables=tables, compared=compared,
-                           draft=survey_round.status != "published", user=g.user)
+                           draft=not survey_round.is_published, user=g.user)

@@ -31,7 +31,8 @@ from survey_app.models import (
     SampleMember,
     SamplePlan,
 )
-from survey_app.operations import samples
+from survey_app.operations import sample_plans
+from survey_app.refusals import Refused
 from survey_app.tokens import token_hash
 
 # Reference values from the issue: Cochran 95 %, ±5 %, p = 0.5 with N = 1,000 → 278; strata of
@@ -240,7 +241,8 @@ def test_redraw_with_the_stored_seed_gives_the_same_members(client, world):
     ).first()
     member.role, spare.role = "replacement", "selected"
     db.session.commit()
-    assert samples.verify_plan(db.session.get(SamplePlan, plan.id)).ok is False
+    with pytest.raises(Refused, match="Rút lại cho kết quả khác với mẫu đã lưu"):
+        sample_plans.verify_plan(db.session.get(SamplePlan, plan.id))
 
 
 def test_selected_list_downloads_as_xlsx_with_replacements(client, world):
@@ -399,4 +401,4 @@ def test_backcheck_marks_a_share_of_each_stratum(client, world):
         follow_redirects=True,
     )
     assert "Giá trị phải từ 0.01 đến 1.0" in bad.get_data(as_text=True)
-    assert samples.verify_plan(db.session.get(SamplePlan, plan.id)).ok
+    assert sample_plans.verify_plan(db.session.get(SamplePlan, plan.id)) == plan.n

@@ -21,8 +21,9 @@ from sampling import select_two_stage
 from survey_app.commands.sample import sample_cli
 from survey_app.extensions import db
 from survey_app.models import FrameRow, SampleMember, SamplePlan
-from survey_app.operations import samples
+from survey_app.operations import sample_plans
 from survey_app.operations.frames import import_frame
+from survey_app.refusals import Refused
 
 # Six communes with 40, 30, 20, 10, 5 and 3 completed dossiers (108 rows, in this order).
 ROWS = {"X0": 40, "X1": 30, "X2": 20, "X3": 10, "X4": 5, "X5": 3}
@@ -38,7 +39,7 @@ def world(app_ctx, client):
     survey_round = create_round(status="draft", province=province)
     frame = import_frame(
         survey_round, "sipas_dossiers", "hs.csv", sipas_frame_csv(list(ROWS), list(ROWS.values()))
-    ).frame
+    )
     admin = create_user("admin")
     db.session.commit()
     log_in(client, admin)
@@ -53,7 +54,7 @@ def communes_frame(world):
     lines = ["ma_don_vi,ten,dan_so"] + [f"{c},Xã {c},{p}" for c, p in POPULATION.items()]
     frame = import_frame(
         world.round, "communes", "xa.csv", ("\n".join(lines) + "\n").encode()
-    ).frame
+    )
     db.session.commit()
     return frame
 
@@ -204,7 +205,7 @@ def test_sizes_from_a_communes_frame_drive_the_first_stage(client, world):
     selected = [m for m in stored(plan) if m[1] == "selected"]
     assert [m[0] - 1 for m in selected] == reference.units.indices.tolist()
     assert [m[3] for m in selected] == pytest.approx(reference.units.probabilities.tolist())
-    assert samples.verify_plan(plan).ok
+    assert sample_plans.verify_plan(plan) == plan.n
 
 
 def test_redraw_with_the_stored_seed_reproduces_the_sample(client, world):
@@ -224,7 +225,8 @@ def test_redraw_with_the_stored_seed_reproduces_the_sample(client, world):
         "first_stage": {**plan.parameters["first_stage"], "replacements": []},
     }
     db.session.commit()
-    assert samples.verify_plan(db.session.get(SamplePlan, plan.id)).ok is False
+    with pytest.raises(Refused, match="Rút lại giai đoạn 1 cho kết quả khác"):
+        sample_plans.verify_plan(db.session.get(SamplePlan, plan.id))
 
 
 @pytest.mark.parametrize(
@@ -249,12 +251,12 @@ def test_bad_two_stage_input_is_a_vietnamese_sentence_and_stores_nothing(
 
 
 def test_operation_refuses_an_unknown_column_and_inconsistent_sizes(world):
-    unknown = samples.PlanOptions(method="two_stage", psu_column="ma_xa", n_psu=2, per_psu=2)
-    with pytest.raises(ValueError, match="Khung mẫu không có cột “ma_xa”"):
-        samples.draw_plan(world.round, world.frame, unknown, seed=1)
+    unknown = sample_plans.PlanOptions(method="two_stage", psu_column="ma_xa", n_psu=2, per_psu=2)
+    with pytest.raises(Refused, match="Khung mẫu không có cột “ma_xa”"):
+        sample_plans.draw_plan(world.round, world.frame, unknown, seed=1)
     # In a communes frame, a PSU "column" whose size differs between its rows is refused.
     communes = communes_frame(world)
-    uneven = samples.PlanOptions(
+    uneven = sample_plans.PlanOptions(
         method="two_stage", psu_column="name", n_psu=2, per_psu=1, psu_size_column="population"
     )
     for code in ("X1", "X2"):  # give two communes the same name but different populations
@@ -265,8 +267,8 @@ def test_operation_refuses_an_unknown_column_and_inconsistent_sizes(world):
         )
         row.design = {**row.design, "name": "Xã đôi"}
     db.session.flush()
-    with pytest.raises(ValueError, match="khác với các dòng trước"):
-        samples.draw_plan(world.round, communes, uneven, seed=1)
+    with pytest.raises(Refused, match="khác với các dòng trước"):
+        sample_plans.draw_plan(world.round, communes, uneven, seed=1)
     db.session.rollback()
     assert counts() == (0, 0)
 

@@ -8,6 +8,7 @@ import pytest
 import questionnaires
 from survey_app.extensions import db
 from survey_app.models import PublishedDocumentError, QuestionnaireVersion
+from survey_app.refusals import Refused
 from survey_app.operations.documents import load_questionnaire, publish_pack, publish_questionnaire
 
 
@@ -34,8 +35,10 @@ def test_same_version_with_other_content_is_refused(app_ctx):
     publish_questionnaire(form)
     changed = dataclasses.replace(form, title=questionnaires.Label(vi="Tiêu đề khác", en="Another title"))
     assert changed.content_hash != form.content_hash
-    with pytest.raises(ValueError, match="publish a new version"):
+    with pytest.raises(Refused) as refused:
         publish_questionnaire(changed)
+    assert refused.value.code == "version_taken" and refused.value.status == 409
+    assert "publish a new version" in refused.value.message("en")
 
 
 def test_pack_publishes_once_per_content(app_ctx):

@@ -61,3 +61,26 @@ def test_healthz_and_vietnamese_landing_page(client):
     assert "Khảo sát" in page.get_data(as_text=True)
     english = client.get("/?lang=en")
     assert 'lang="en"' in english.get_data(as_text=True)
+
+
+def test_pragmas_are_the_apps_own_not_every_engines(tmp_path):
+    """The listener is bound to each app's engine: another engine in the process keeps SQLite's
+    defaults, and two apps keep their own busy timeouts."""
+    from sqlalchemy import create_engine
+
+    def busy_timeout(milliseconds: int, name: str) -> int:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / name}.sqlite",
+                          "SQLITE_BUSY_TIMEOUT_MS": milliseconds}, instance_path=str(tmp_path))
+        with app.app_context(), db.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            value = connection.execute(text("PRAGMA busy_timeout")).scalar()
+        with app.app_context():
+            db.engine.dispose()
+        return value
+
+    assert (busy_timeout(1500, "a"), busy_timeout(2500, "b")) == (1500, 2500)
+    other = create_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    with other.connect() as connection:
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 0
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() != "wal"
+    other.dispose()

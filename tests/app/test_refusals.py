@@ -84,3 +84,58 @@ def test_api_404_stays_json(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.get_json()["error"]["message_en"] == "Not found."
+
+
+NOT_PUBLISHED = {
+    "vi": "Đợt KQ-NHAP chưa được công bố; chỉ xuất kết quả của đợt đã công bố.",
+    "en": "Round KQ-NHAP is not published; only published rounds are exported.",
+}
+
+
+@pytest.fixture
+def unpublished_round(app):
+    """A closed (not published) round with answers, and a council member logged in; no app
+    context stays pushed, so each request chooses its own language."""
+    from types import SimpleNamespace
+
+    from tests.builders import create_scored_round, create_user, log_in
+
+    with app.app_context():
+        create_scored_round(status="closed", code="KQ-NHAP")
+        reader = SimpleNamespace(username=create_user("council").username)
+        db.session.commit()
+    client = app.test_client()
+    log_in(client, reader)
+    return client
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_an_operations_refusal_reads_the_same_on_a_staff_page(app, unpublished_round, lang):
+    client = unpublished_round
+    client.get(f"/?lang={lang}")  # the language is kept in the session
+    page = client.post("/results/KQ-NHAP/exports", data={"kind": "json"}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert f'<p class="flash error" role="status">{NOT_PUBLISHED[lang]}</p>' in text
+    other = "en" if lang == "vi" else "vi"
+    assert NOT_PUBLISHED[other] not in text
+    with app.app_context():
+        from survey_app.models import ExportJob
+
+        assert db.session.query(ExportJob).count() == 0  # nothing was queued
+
+
+def test_an_operations_refusal_reads_the_same_through_the_api(unpublished_round):
+    response = unpublished_round.get("/api/v1/rounds/KQ-NHAP/export?format=json")
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "round_not_published"
+    assert (error["message_vi"], error["message_en"]) == (NOT_PUBLISHED["vi"], NOT_PUBLISHED["en"])
+
+
+def test_an_unknown_round_is_a_404_refusal_in_both_languages(unpublished_round):
+    response = unpublished_round.get("/api/v1/rounds/KHONG-CO/export?format=json")
+    assert response.status_code == 404
+    error = response.get_json()["error"]
+    assert error["code"] == "round_not_found"
+    assert error["message_vi"] == "Không có đợt khảo sát KHONG-CO."
+    assert error["message_en"] == "There is no survey round KHONG-CO."

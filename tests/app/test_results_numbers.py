@@ -134,13 +134,15 @@ def test_bundled_sipas_form_has_nineteen_service_items_in_five_elements():
     assert sorted(Counter(element for _, element in items).values()) == [3, 3, 4, 4, 5]
 
 
-def test_quality_flags_are_stored_as_quarantine_without_deleting(scored):
+def test_quality_flags_are_stored_as_quarantine_without_deleting(app_ctx):
     from survey_app.extensions import db
     from survey_app.models import Response
     from survey_app.operations.analysis_run import apply_quality_flags
 
+    closed = create_scored_round(status="closed")  # a published round's flags do not change
+    db.session.commit()
     before = db.session.scalar(db.select(db.func.count(Response.id)))
-    counts = apply_quality_flags(scored["round"])
+    counts = apply_quality_flags(closed["round"])
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count(Response.id))) == before
     flagged = db.session.scalars(db.select(Response).filter_by(quarantined=True)).all()

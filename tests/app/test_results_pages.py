@@ -45,9 +45,9 @@ def test_round_page_shows_points_sipas_and_rates(client, two_years):
     page = client.get("/results/KQ-2025?min_n=3")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "1.675" in html          # SO-A criterion 8: 4 × the SIPAS share 41.875 %
-    assert "1.200" in html and "0.900" in html   # 1.2 without / with the quarantined response
-    assert "44.22" in html and "41.88" in html    # SIPAS overall score and share of SO-A
+    assert "1,675" in html          # SO-A criterion 8: 4 × the SIPAS share 41.875 %
+    assert "1,200" in html and "0,900" in html   # 1.2 without / with the quarantined response
+    assert "44,22" in html and "41,88" in html    # SIPAS overall score and share of SO-A
     assert "ô nhỏ" in html                        # XA-B's delegates: 2 answers < 3
     assert "Gắn cờ chất lượng" not in html        # council, and a published round
     assert "Đại biểu HĐND tỉnh" in html and "Đã công bố" in html   # codes shown by their names
@@ -59,7 +59,7 @@ def test_unit_page_shows_points_lost_and_xlsx(client, two_years):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "KQ-2024" in html
-    assert '<tr class="lost"><td>1.2</td><td>1.200</td><td>2.000</td><td>-0.800</td><td>0.800</td></tr>' in html
+    assert '<tr class="lost"><td>1.2</td><td>1,200</td><td>2,000</td><td>-0,800</td><td>0,800</td></tr>' in html
     xlsx = client.get("/results/KQ-2025/units/SO-A?format=xlsx")
     assert xlsx.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.get_data()), read_only=True).worksheets[0]
@@ -77,7 +77,7 @@ def test_index_upload_combines_or_lists_problems(client, two_years):
                        content_type="multipart/form-data")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "58.75" in html and "50.00" in html and "6.00" in html   # (3 + 1.2 + 1.675) / 10
+    assert "58,75" in html and "50,00" in html and "6,00" in html   # (3 + 1.2 + 1.675) / 10
     bad = b"unit_code,criterion_code,points\nSO-A,1.1,7\nXA-Z,1.1,1\n"
     page = client.post("/results/KQ-2025/index", data={"csv_file": (io.BytesIO(bad), "tda.csv")},
                        content_type="multipart/form-data")
@@ -104,11 +104,11 @@ def test_index_upload_with_exclusions_and_last_years_results(client, two_years):
     so_a = html[html.index('<tr class="excluded">'):]
     assert so_a.startswith('<tr class="excluded"><td>—</td><td>SO-A</td>')
     so_a = so_a[:so_a.index("</tr>")]
-    assert "58.75" in so_a and "Phát hiện thiếu trung thực" in so_a
+    assert "58,75" in so_a and "Phát hiện thiếu trung thực" in so_a
     lost = html[html.index('id="points-lost"'):]
-    assert "<td>SO-A</td><td>1.1</td><td>3.00</td><td>4.00</td><td>-1.00</td><td>1.00</td>" in lost
+    assert "<td>SO-A</td><td>1.1</td><td>3,00</td><td>4,00</td><td>-1,00</td><td>1,00</td>" in lost
     below = html[html.index('id="below-max"'):html.index('id="points-lost"')]
-    assert "<td>XA-B</td><td>1.1</td><td>2.50</td><td>4.00</td><td>1.50</td>" in below
+    assert "<td>XA-B</td><td>1.1</td><td>2,50</td><td>4,00</td><td>1,50</td>" in below
     bad = client.post("/results/KQ-2025/index", content_type="multipart/form-data",
                       data={"csv_file": (io.BytesIO(good), "tda.csv"),
                             "exclusions_file": (io.BytesIO(b"unit_code,reason\nSO-A,\n"),
@@ -175,4 +175,4 @@ def test_points_lost_follow_a_merged_unit(client, app_ctx):
     db.session.commit()
     _login(client, "council")
     html = client.get("/results/KQ-2025/units/SO-A").get_data(as_text=True)
-    assert '<tr class="lost"><td>1.2</td><td>1.200</td><td>2.000</td><td>-0.800</td><td>0.800</td></tr>' in html
+    assert '<tr class="lost"><td>1.2</td><td>1,200</td><td>2,000</td><td>-0,800</td><td>0,800</td></tr>' in html

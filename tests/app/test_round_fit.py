@@ -12,13 +12,9 @@ import questionnaires as qn
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, SurveyRound
 from survey_app.operations.documents import publish_pack, publish_questionnaire
-from survey_app.operations.rounds import (
-    RoundMisfit,
-    change_status,
-    remove_rating_cell,
-    round_fit_problems,
-    set_rating_cell,
-)
+from survey_app.operations.round_fit import CANNOT_CHANGE_CELL, CANNOT_OPEN, round_fit_problems
+from survey_app.operations.rounds import change_status, remove_rating_cell, set_rating_cell
+from survey_app.refusals import Refused
 
 
 @pytest.fixture
@@ -54,10 +50,11 @@ def test_a_misfit_round_is_refused_with_every_problem_and_nothing_changes(world)
                     world.forms["commune_leader_rates_agency_2025"], 5)
     db.session.commit()
     before = _state(world.round)
-    with pytest.raises(RoundMisfit) as refused:
+    with pytest.raises(Refused) as refused:
         change_status(world.round, "open")
     db.session.rollback()
-    columns = {p.column for p in refused.value.problems}
+    assert refused.value.code == "round_misfit"
+    columns = {p.column for p in refused.value.details}
     # no SIPAS form is sent to either unit type: criterion 8.1 is missing for both
     assert {"agency/8.1", "commune/8.1"} <= columns
     form = qn.load_bundled("commune_leader_rates_agency_2025")
@@ -66,18 +63,20 @@ def test_a_misfit_round_is_refused_with_every_problem_and_nothing_changes(world)
     assert off_commune and off_commune <= columns
     title = world.pack.criterion("8.1").title.en
     assert any(title in p.message_en and "'agency'" in p.message_en
-               for p in refused.value.problems)
-    assert str(refused.value).splitlines()[0] == RoundMisfit.OPEN
-    assert len(str(refused.value).splitlines()) == 1 + len(refused.value.problems)
+               for p in refused.value.details)
+    assert refused.value.message_id == CANNOT_OPEN
+    english = refused.value.lines("en")
+    assert english[0].startswith("The round cannot open")
+    assert english[1:] == [p.message_en for p in refused.value.details]
     assert _state(world.round) == before and before[0] == "draft"
-    assert round_fit_problems(world.round) == refused.value.problems
+    assert round_fit_problems(world.round) == refused.value.details
 
 
 def test_the_draft_stays_editable_and_opens_once_it_fits(world):
     set_rating_cell(world.round, "delegate", "agency", world.forms["delegate_rates_agency_2025"], 5)
     cell = set_rating_cell(world.round, "commune_leader", "commune",
                            world.forms["commune_leader_rates_agency_2025"], 5)
-    with pytest.raises(RoundMisfit):
+    with pytest.raises(Refused):
         change_status(world.round, "open")
     remove_rating_cell(cell)
     set_rating_cell(world.round, "citizen", "agency", world.forms["sipas_2025"], 100)
@@ -99,7 +98,7 @@ def test_the_admin_page_lists_the_problems_and_the_refusal_flashes_them(client, 
                           follow_redirects=True)
     html = refused.get_data(as_text=True)
     assert html.count('class="flash error"') == 2  # the headline and the one problem
-    assert "the round cannot open" in html and "agency" in html
+    assert CANNOT_OPEN in html and "tiêu chí 8.1" in html
     db.session.expire_all()
     assert db.session.get(SurveyRound, world.round.id).status == "draft"
 
@@ -111,11 +110,11 @@ def test_an_open_round_refuses_a_matrix_change_that_would_misfit(world):
     db.session.commit()
     before = _state(world.round)
     # the SIPAS form in the delegates' cell would leave every officials' criterion unscored
-    with pytest.raises(RoundMisfit) as refused:
+    with pytest.raises(Refused) as refused:
         set_rating_cell(world.round, "delegate", "agency", world.forms["sipas_2025"], 5)
     db.session.rollback()
-    assert "agency/1.5" in {p.column for p in refused.value.problems}
-    assert refused.value.headline == RoundMisfit.CELL
+    assert "agency/1.5" in {p.column for p in refused.value.details}
+    assert refused.value.message_id == CANNOT_CHANGE_CELL
     assert _state(world.round) == before
     cell = set_rating_cell(world.round, "delegate", "agency",
                            world.forms["delegate_rates_agency_2025"], 8)  # a new quota is fine

@@ -40,7 +40,7 @@ def stored_frame(app_ctx):
     survey_round = create_round(status="draft", province=province, code="SIPAS-CLI")
     frame = import_frame(
         survey_round, "sipas_dossiers", "f.csv", sipas_frame_csv(["A", "B"], [60, 40])
-    ).frame
+    )
     db.session.commit()
     return frame
 

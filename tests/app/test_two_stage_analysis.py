@@ -11,12 +11,11 @@ from builders import GOOD_ANSWERS, create_questionnaire
 from analysis import SurveyDesign
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response
-from survey_app.operations import samples
+from survey_app.operations import invitations as invitation_ops
 from survey_app.operations.analysis_run import _design
 from survey_app.operations.rounds import set_rating_cell
 from survey_app.operations.answer_sources import resolve_invitation
 from survey_app.operations.submissions import submit
-
 from tests.app.test_admin_two_stage import draw, world  # noqa: F401  (the fixture is reused)
 
 
@@ -25,7 +24,7 @@ def test_two_stage_invitations_and_responses_carry_the_psu(client, world):  # no
     world.round.status = "open"
     form = create_questionnaire()
     cell = set_rating_cell(world.round, "citizen", "commune", form, 10, None)
-    issued = samples.issue_plan_invitations(plan, cell)
+    issued = invitation_ops.issue_plan_invitations(plan, cell)
     db.session.commit()
     invitations = db.session.scalars(db.select(Invitation).filter_by(round_id=world.round.id)).all()
     assert invitations and all(i.stratum is None for i in invitations)

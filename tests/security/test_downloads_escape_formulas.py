@@ -241,7 +241,9 @@ def test_a_safe_round_code_is_taken_and_the_operation_refuses_others(client, sta
         },
     )
     assert reply.status_code == 302
-    with pytest.raises(ValueError, match="chữ cái không dấu"):
+    from survey_app.refusals import Refused
+
+    with pytest.raises(Refused, match="chữ cái không dấu"):
         create_round_op(province, "Đợt 1", 2025, "", "Đợt thử")
 
 

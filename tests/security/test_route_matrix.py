@@ -48,7 +48,7 @@ from survey_app.models.accounts import ROLES
 from survey_app.operations import rounds as round_ops
 from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
 from survey_app.operations.frames import import_frame
-from survey_app.operations.samples import PlanOptions, draw_plan
+from survey_app.operations.sample_plans import PlanOptions, draw_plan
 
 ANONYMOUS = "anonymous"
 OTHER_FOCAL_POINT = "focal_point_other"  # a focal point of unit B; "focal_point" is of unit A
@@ -238,7 +238,7 @@ def _build_world(app) -> dict:
     response = create_response(fieldwork, unit_a, citizen)
     create_response(fieldwork, unit_b, citizen)
     frame = import_frame(fieldwork, "sipas_dossiers", "khung.csv",
-                         sipas_frame_csv([UNIT_A[0], UNIT_B[0]], 6), admin).frame
+                         sipas_frame_csv([UNIT_A[0], UNIT_B[0]], 6), admin)
     assert frame is not None
     plan = draw_plan(fieldwork, frame, PlanOptions(size_mode="fixed", n=4), seed=11, user=admin)
     draft = create_round(status="draft", province=province, code="NHAP-QUYEN-2025")

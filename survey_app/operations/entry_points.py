@@ -1,0 +1,48 @@
+"""A round's QR entry points as staff manage them: list, add (with the round's rule), revoke."""
+
+from __future__ import annotations
+
+from survey_app.extensions import db
+from survey_app.models import EntryPoint, QuestionnaireVersion, SurveyRound, Unit, User
+from survey_app.operations.fieldwork_setup import create_entry_point
+from survey_app.operations.rounds import record_audit
+from survey_app.refusals import N_, Refused
+
+
+def get_entry_point(survey_round_id: int, entry_id: int) -> EntryPoint | None:
+    """The entry point ``entry_id`` if it belongs to the round, else ``None``."""
+    entry = db.session.get(EntryPoint, entry_id)
+    return entry if entry is not None and entry.round_id == survey_round_id else None
+
+
+def round_entry_points(survey_round: SurveyRound, *, active_only: bool = False) -> list[EntryPoint]:
+    """The round's entry points: active ones first (or only them), oldest first."""
+    query = db.select(EntryPoint).filter_by(round_id=survey_round.id)
+    if active_only:
+        query = query.filter_by(revoked=False)
+    return list(db.session.scalars(query.order_by(EntryPoint.revoked, EntryPoint.id)))
+
+
+def add_entry_point(survey_round: SurveyRound, unit_id: int, questionnaire_id: int,
+                    counter: str, user: User | None = None) -> EntryPoint:
+    """A new QR entry point for a unit of the round's province, audited; refused once the round
+    has closed or when the unit or questionnaire is not one the round can use."""
+    if not survey_round.accepts_entry_points:
+        raise Refused(N_("Đợt đã đóng, không tạo thêm điểm QR."), status=409,
+                      code="round_closed")
+    unit = db.session.get(Unit, unit_id)
+    questionnaire = db.session.get(QuestionnaireVersion, questionnaire_id)
+    if unit is None or unit.province_id != survey_round.province_id:
+        raise Refused(N_("Đơn vị không thuộc tỉnh của đợt."), code="unit_not_in_province")
+    if questionnaire is None:
+        raise Refused(N_("Không có phiếu hỏi này."), status=404, code="questionnaire_not_found")
+    entry = create_entry_point(survey_round, unit, questionnaire, counter.strip())
+    record_audit(user, "entry_point.create", entry, {"unit": unit.code, "counter": entry.counter})
+    return entry
+
+
+def revoke_entry_point(entry: EntryPoint, user: User | None = None) -> None:
+    """Stop an entry point taking answers; its QR code then shows the refusal page."""
+    entry.revoked = True
+    record_audit(user, "entry_point.revoke", entry)
+    db.session.flush()
