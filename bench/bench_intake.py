@@ -20,6 +20,7 @@ Starts everything itself, on a fresh instance of the chosen database kind:
 Prints requests a second, p50 and p99 latency, errors, acknowledged ids found again, and
 par-survey's ratio to the baseline measured in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -167,8 +168,11 @@ class Setup:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         self.created.append(name)
-        return make_url(self.args.postgres_url).set(database=name).render_as_string(
-            hide_password=False)
+        return (
+            make_url(self.args.postgres_url)
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
 
     def drop(self) -> None:
         from sqlalchemy import create_engine, text
@@ -183,7 +187,13 @@ class Setup:
 
     def seed(self) -> dict:
         self.instance.mkdir(parents=True, exist_ok=True)
-        subprocess.run([PAR_SURVEY, "demo", "--no-serve"], env=self.env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [PAR_SURVEY, "demo", "--no-serve"],
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         manifest = json.loads((self.instance / "demo-manifest.json").read_text(encoding="utf-8"))
         from intake_baseline import metadata
         from sqlalchemy import MetaData, Table, create_engine
@@ -196,7 +206,7 @@ class Setup:
 
 
 def answer_bodies(manifest: dict, count: int = 40) -> list[tuple[str, str]]:
-    """Request bodies around a ``submission_id`` hole: valid SIPAS answers at the round's entries."""
+    """Request bodies around a ``submission_id`` hole: valid SIPAS answers at the entries."""
     import questionnaires
     from survey_app.operations.synthetic import synthesize_answers
 
@@ -207,10 +217,15 @@ def answer_bodies(manifest: dict, count: int = 40) -> list[tuple[str, str]]:
     for i in range(count):
         answers = synthesize_answers(form, rng, float(rng.uniform(0.55, 0.92)))
         form.clean(dict(answers))  # raises if the synthetic answers were not valid
-        text = json.dumps({"entry": entries[i % len(entries)], "submission_id": "@SID@",
-                           "answers": answers, "paradata": {"device": "tablet",
-                                                            "total_seconds": 240.0}},
-                          ensure_ascii=False)
+        text = json.dumps(
+            {
+                "entry": entries[i % len(entries)],
+                "submission_id": "@SID@",
+                "answers": answers,
+                "paradata": {"device": "tablet", "total_seconds": 240.0},
+            },
+            ensure_ascii=False,
+        )
         before, after = text.split("@SID@")
         bodies.append((before, after))
     return bodies
@@ -221,18 +236,35 @@ def lua_string(text: str) -> str:
 
 
 def write_lua(path: Path, bodies, ids: Path, replay: bool) -> None:
-    table = "{" + ",\n".join("{" + lua_string(a) + ", " + lua_string(b) + "}"
-                             for a, b in bodies) + "}"
-    path.write_text(LUA.replace("{BODIES}", table).replace("{IDS}", str(ids))
-                    .replace("{REPLAY}", "true" if replay else "false"), encoding="utf-8")
+    table = (
+        "{" + ",\n".join("{" + lua_string(a) + ", " + lua_string(b) + "}" for a, b in bodies) + "}"
+    )
+    path.write_text(
+        LUA.replace("{BODIES}", table)
+        .replace("{IDS}", str(ids))
+        .replace("{REPLAY}", "true" if replay else "false"),
+        encoding="utf-8",
+    )
 
 
 def run_wrk(url: str, script: Path, seconds: int, clients: int) -> dict:
-    command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--timeout", "10s",
-               "-s", str(script), url]
+    command = [
+        "wrk",
+        "-t",
+        "2",
+        "-c",
+        str(clients),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+    ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(x for x in output.splitlines() if x.startswith("RESULT "))
-    return json.loads(line[len("RESULT "):])
+    return json.loads(line[len("RESULT ") :])
 
 
 def read_acked(ids: Path) -> dict[str, int]:
@@ -253,10 +285,11 @@ def count_stored(url: str, table: str, ids: list[str]) -> int:
     engine = create_engine(url)
     found = 0
     statement = text(f"SELECT count(*) FROM {table} WHERE submission_id IN :ids").bindparams(
-        bindparam("ids", expanding=True))
+        bindparam("ids", expanding=True)
+    )
     with engine.connect() as connection:
         for start in range(0, len(ids), 5000):
-            found += connection.execute(statement, {"ids": ids[start:start + 5000]}).scalar_one()
+            found += connection.execute(statement, {"ids": ids[start : start + 5000]}).scalar_one()
     engine.dispose()
     return found
 
@@ -270,16 +303,28 @@ class Server:
         self.port = free_port()
         if name == "par-survey":
             command = [PAR_SURVEY, "serve", "--port", str(self.port)] + (
-                ["--workers", str(args.workers)] if args.workers else [])
+                ["--workers", str(args.workers)] if args.workers else []
+            )
             self.table, self.db_url = "responses", setup.app_url
         else:
             workers = args.workers or min(2 * (os.cpu_count() or 1) + 1, 9)
-            command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-                       f"127.0.0.1:{self.port}", "--chdir", str(HERE), "intake_baseline:app"]
+            command = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--chdir",
+                str(HERE),
+                "intake_baseline:app",
+            ]
             self.table, self.db_url = "intake", setup.baseline_url
         self.log = open(setup.work / f"{name}.log", "ab")  # noqa: SIM115 - open while it runs
-        self.process = subprocess.Popen(command, env=setup.env, cwd=ROOT, stdout=self.log,
-                                        stderr=self.log)
+        self.process = subprocess.Popen(
+            command, env=setup.env, cwd=ROOT, stdout=self.log, stderr=self.log
+        )
         self.url = f"http://127.0.0.1:{self.port}/api/v1/submissions"
         self.ids = setup.work / f"ids-{name}"
         self.script = setup.work / f"post-{name}.lua"
@@ -349,10 +394,15 @@ def _wait_port(port: int, seconds: float = 300) -> None:
 def summarise(figures: dict, acked: dict[str, int]) -> dict:
     seconds = figures["duration_us"] / 1e6
     errors = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
-    return {"rate": figures["requests"] / seconds, "p50_ms": figures["p50_us"] / 1000,
-            "p99_ms": figures["p99_us"] / 1000, "errors": errors, "requests": figures["requests"],
-            "acked": len(acked),
-            "created": sum(1 for s in acked.values() if s == 201)}
+    return {
+        "rate": figures["requests"] / seconds,
+        "p50_ms": figures["p50_us"] / 1000,
+        "p99_ms": figures["p99_us"] / 1000,
+        "errors": errors,
+        "requests": figures["requests"],
+        "acked": len(acked),
+        "created": sum(1 for s in acked.values() if s == 201),
+    }
 
 
 def prefill(setup: Setup, manifest: dict, bodies, rows: int) -> float:
@@ -364,9 +414,15 @@ def prefill(setup: Setup, manifest: dict, bodies, rows: int) -> float:
     responses = setup.responses
     with engine.connect() as connection:
         template = connection.execute(
-            select(responses.c.round_id, responses.c.questionnaire_id, responses.c.rated_unit_id,
-                   responses.c.entry_point_id)
-            .where(responses.c.channel == "api_entry").limit(1)).one()
+            select(
+                responses.c.round_id,
+                responses.c.questionnaire_id,
+                responses.c.rated_unit_id,
+                responses.c.entry_point_id,
+            )
+            .where(responses.c.channel == "api_entry")
+            .limit(1)
+        ).one()
     baseline = create_engine(setup.baseline_url)
     answers = [json.loads(a + str(uuid.uuid4()) + b) for a, b in bodies]
     chunk = 20_000
@@ -376,15 +432,29 @@ def prefill(setup: Setup, manifest: dict, bodies, rows: int) -> float:
         for i in range(start, min(rows, start + chunk)):
             sid = str(uuid.uuid4())
             body = answers[i % len(answers)]
-            app_rows.append({
-                "submission_id": sid, "receipt": f"PF{i:012d}", "round_id": template.round_id,
-                "questionnaire_id": template.questionnaire_id, "rated_unit_id": template.rated_unit_id,
-                "respondent_group": "citizen", "channel": "api_entry",
-                "entry_point_id": template.entry_point_id, "answers": body["answers"],
-                "paradata": {"device": "tablet"}, "quality_flags": [], "quarantined": False,
-                "submitted_on": today})
-            base_rows.append({"submission_id": sid, "body": json.dumps(dict(body, submission_id=sid),
-                                                                     ensure_ascii=False)})
+            app_rows.append(
+                {
+                    "submission_id": sid,
+                    "receipt": f"PF{i:012d}",
+                    "round_id": template.round_id,
+                    "questionnaire_id": template.questionnaire_id,
+                    "rated_unit_id": template.rated_unit_id,
+                    "respondent_group": "citizen",
+                    "channel": "api_entry",
+                    "entry_point_id": template.entry_point_id,
+                    "answers": body["answers"],
+                    "paradata": {"device": "tablet"},
+                    "quality_flags": [],
+                    "quarantined": False,
+                    "submitted_on": today,
+                }
+            )
+            base_rows.append(
+                {
+                    "submission_id": sid,
+                    "body": json.dumps(dict(body, submission_id=sid), ensure_ascii=False),
+                }
+            )
         with engine.begin() as connection:
             connection.execute(insert(responses), app_rows)
         from intake_baseline import stored
@@ -405,31 +475,52 @@ def print_rows(database: str, label: str, runs: dict, replays: dict, found: dict
     for i, (base, app) in enumerate(zip(runs["baseline"], runs["par-survey"]), 1):
         ratios.append(app["rate"] / base["rate"])
         for name, figures in (("baseline (bare insert)", base), ("par-survey", app)):
-            print(f"{database:<10} {label:<14} {i:>3} {name:<22} {figures['rate']:>7.0f} "
-                  f"{figures['p50_ms']:>7.1f} {figures['p99_ms']:>7.1f} {figures['errors']:>6}")
+            print(
+                f"{database:<10} {label:<14} {i:>3} {name:<22} {figures['rate']:>7.0f} "
+                f"{figures['p50_ms']:>7.1f} {figures['p99_ms']:>7.1f} {figures['errors']:>6}"
+            )
         print(f"{'':<10} {label:<14} {i:>3} {'ratio':<22} {ratios[-1]:>7.2f}")
-    print(f"{database:<10} {label:<14} {'':>3} {'par-survey replays':<22} {replays['rate']:>7.0f} "
-          f"{replays['p50_ms']:>7.1f} {replays['p99_ms']:>7.1f} {replays['errors']:>6}")
-    print(f"{database:<10} {label:<14} median ratio {statistics.median(ratios):.2f}; "
-          + "; ".join(f"{name}: {stored:,} of {acked:,} acknowledged ids stored"
-                      for name, (stored, acked) in found.items()))
+    print(
+        f"{database:<10} {label:<14} {'':>3} {'par-survey replays':<22} {replays['rate']:>7.0f} "
+        f"{replays['p50_ms']:>7.1f} {replays['p99_ms']:>7.1f} {replays['errors']:>6}"
+    )
+    print(
+        f"{database:<10} {label:<14} median ratio {statistics.median(ratios):.2f}; "
+        + "; ".join(
+            f"{name}: {stored:,} of {acked:,} acknowledged ids stored"
+            for name, (stored, acked) in found.items()
+        )
+    )
     sys.stdout.flush()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--postgres-url", default=os.environ.get(
-        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per run")
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="alternating baseline / par-survey runs (each printed, median ratio)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="gunicorn workers for both apps (default: par-survey serve's)")
-    parser.add_argument("--prefill", type=int, default=0,
-                        help="then store this many responses and measure again")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternating baseline / par-survey runs (each printed, median ratio)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers for both apps (default: par-survey serve's)",
+    )
+    parser.add_argument(
+        "--prefill", type=int, default=0, help="then store this many responses and measure again"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder and databases")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -444,13 +535,18 @@ def main() -> None:
         def replay_bodies(acked: dict[str, int]) -> list[str]:
             """The bodies of (up to 20,000) acknowledged submissions, sent again as they were."""
             chosen = list(acked)[:20_000]
-            return [bodies[int(sid[-2:], 16)][0] + sid + bodies[int(sid[-2:], 16)][1]
-                    for sid in chosen]
+            return [
+                bodies[int(sid[-2:], 16)][0] + sid + bodies[int(sid[-2:], 16)][1] for sid in chosen
+            ]
 
-        print(f"{args.clients} clients, {args.duration} s a run, {args.rounds} runs each, "
-              f"wrk; {os.cpu_count()} cores; workers: {args.workers or 'default'}")
-        print(f"{'database':<10} {'stored':<14} {'run':>3} {'app':<22} {'req/s':>7} "
-              f"{'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
+        print(
+            f"{args.clients} clients, {args.duration} s a run, {args.rounds} runs each, "
+            f"wrk; {os.cpu_count()} cores; workers: {args.workers or 'default'}"
+        )
+        print(
+            f"{'database':<10} {'stored':<14} {'run':>3} {'app':<22} {'req/s':>7} "
+            f"{'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
+        )
         measure(setup, bodies, replay_bodies, "fresh round")
         if args.prefill:
             seconds = prefill(setup, manifest, bodies, args.prefill)

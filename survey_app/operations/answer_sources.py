@@ -1,6 +1,7 @@
 """What authorises an answer (a QR entry point or a personal invitation) and the questionnaire
 it serves, resolved in one query; published questionnaires built once per process.
 """
+
 from __future__ import annotations
 
 import threading
@@ -44,8 +45,11 @@ def built_questionnaire(row: QuestionnaireVersion):
 
 
 def unknown_source() -> Refused:
-    return Refused(N_("Không tìm thấy phiếu khảo sát này. Vui lòng kiểm tra lại đường dẫn hoặc mã QR."),
-                   status=404, code="unknown")
+    return Refused(
+        N_("Không tìm thấy phiếu khảo sát này. Vui lòng kiểm tra lại đường dẫn hoặc mã QR."),
+        status=404,
+        code="unknown",
+    )
 
 
 @dataclass
@@ -77,8 +81,11 @@ class Source:
         if self.invitation is not None and self.invitation.status == "used":
             return Refused(USED, status=409, code="used")
         if not self.round.accepts_answers:
-            return Refused(N_("Đợt khảo sát này đã đóng hoặc chưa mở. Cảm ơn Ông/Bà đã quan tâm."),
-                           status=410, code="closed")
+            return Refused(
+                N_("Đợt khảo sát này đã đóng hoặc chưa mở. Cảm ơn Ông/Bà đã quan tâm."),
+                status=410,
+                code="closed",
+            )
         return None
 
 
@@ -86,9 +93,15 @@ def _source_query(model, key_column, unit_relation):
     """One query for the source row, its round, its unit and its questionnaire's header (the
     questionnaire's content is loaded only when the built form is not cached yet). Built once:
     the key is a bound parameter, so a request pays for neither building nor compiling it."""
-    return (select(model).where(key_column == bindparam("key")).options(
-        joinedload(model.round), joinedload(unit_relation),
-        joinedload(model.questionnaire).defer(QuestionnaireVersion.content)))
+    return (
+        select(model)
+        .where(key_column == bindparam("key"))
+        .options(
+            joinedload(model.round),
+            joinedload(unit_relation),
+            joinedload(model.questionnaire).defer(QuestionnaireVersion.content),
+        )
+    )
 
 
 ENTRY_QUERY = _source_query(EntryPoint, EntryPoint.code, EntryPoint.unit)
@@ -102,23 +115,35 @@ def resolve_entry(code: str) -> Source:
     entry = db.session.scalar(ENTRY_QUERY, {"key": code})
     if entry is None:
         raise unknown_source()
-    return Source(round=entry.round, questionnaire_row=entry.questionnaire, rated_unit=entry.unit,
-                  respondent_group=entry.questionnaire.respondent_group, entry_point=entry)
+    return Source(
+        round=entry.round,
+        questionnaire_row=entry.questionnaire,
+        rated_unit=entry.unit,
+        respondent_group=entry.questionnaire.respondent_group,
+        entry_point=entry,
+    )
 
 
 def resolve_invitation(token: str) -> Source:
-    """The source behind an invitation token; raises ``Refused`` (404, "unknown") if there is none."""
+    """The source behind an invitation token; ``Refused`` (404, "unknown") if there is none."""
     if not isinstance(token, str) or not 0 < len(token) <= 200:
         raise unknown_source()
     invitation = db.session.scalar(INVITATION_QUERY, {"key": token_hash(token)})
     if invitation is None:
         raise unknown_source()
-    return Source(round=invitation.round, questionnaire_row=invitation.questionnaire,
-                  rated_unit=invitation.rated_unit, respondent_group=invitation.respondent_group,
-                  invitation=invitation)
+    return Source(
+        round=invitation.round,
+        questionnaire_row=invitation.questionnaire,
+        rated_unit=invitation.rated_unit,
+        respondent_group=invitation.respondent_group,
+        invitation=invitation,
+    )
 
 
 def find_published_questionnaire(form_key: str, version: str) -> QuestionnaireVersion | None:
     """The published questionnaire version with this id and version, or ``None``."""
-    return db.session.scalar(select(QuestionnaireVersion).filter_by(
-        form_key=form_key, version=version, status="published"))
+    return db.session.scalar(
+        select(QuestionnaireVersion).filter_by(
+            form_key=form_key, version=version, status="published"
+        )
+    )

@@ -1,4 +1,5 @@
 """Drafts of answers saved part-way, and the resume keys under which they are found again."""
+
 from __future__ import annotations
 
 import base64
@@ -54,8 +55,9 @@ def claim_draft(key: str | None, source: Source) -> str | None:
     """Move the draft kept under ``key`` for this source to a new key and return it (``None`` when
     there is no such draft). The old key stops working: a resume link opens the draft once, and
     whoever sent it cannot read what is answered after."""
-    if not isinstance(key, str) or not (is_issued_resume_key(key, source)
-                                        or LEGACY_RESUME_KEY_RE.match(key)):
+    if not isinstance(key, str) or not (
+        is_issued_resume_key(key, source) or LEGACY_RESUME_KEY_RE.match(key)
+    ):
         return None
     draft = load_draft(key, source)
     if draft is None:
@@ -76,22 +78,34 @@ def _draft_hash(resume_key: str) -> str:
 
 
 def load_draft(resume_key: str, source: Source) -> Draft | None:
-    """The draft kept under ``resume_key`` for this source's round and questionnaire, or ``None``."""
+    """The draft kept under ``resume_key`` for this source's round and form, or ``None``."""
     if not resume_key:
         return None
     draft = db.session.scalar(select(Draft).filter_by(resume_key_hash=_draft_hash(resume_key)))
-    if draft is None or draft.round_id != source.round.id or draft.questionnaire_id != source.questionnaire_row.id:
+    if (
+        draft is None
+        or draft.round_id != source.round.id
+        or draft.questionnaire_id != source.questionnaire_row.id
+    ):
         return None
     return draft
 
 
-def save_draft(resume_key: str, source: Source, answers: Mapping[str, Any], paradata: Mapping[str, Any],
-               page_index: int) -> Draft:
+def save_draft(
+    resume_key: str,
+    source: Source,
+    answers: Mapping[str, Any],
+    paradata: Mapping[str, Any],
+    page_index: int,
+) -> Draft:
     """Create or update the draft under ``resume_key``; answers are kept as typed, not validated."""
     draft = load_draft(resume_key, source)
     if draft is None:
-        draft = Draft(resume_key_hash=_draft_hash(resume_key), round_id=source.round.id,
-                      questionnaire_id=source.questionnaire_row.id)
+        draft = Draft(
+            resume_key_hash=_draft_hash(resume_key),
+            round_id=source.round.id,
+            questionnaire_id=source.questionnaire_row.id,
+        )
         db.session.add(draft)
     draft.answers = dict(answers)
     draft.paradata = dict(paradata)

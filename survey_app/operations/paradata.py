@@ -1,4 +1,5 @@
 """Paradata: what quality control keeps of how a questionnaire was answered, nothing more."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -9,7 +10,7 @@ MAX_PAGE_SECONDS = 6 * 3600
 
 
 def device_class(user_agent: str | None) -> str:
-    """``mobile``, ``tablet`` or ``desktop`` from a User-Agent header (nothing else is kept of it)."""
+    """``mobile``, ``tablet`` or ``desktop`` from a User-Agent header (nothing else is kept)."""
     agent = (user_agent or "").lower()
     if "ipad" in agent or "tablet" in agent or ("android" in agent and "mobile" not in agent):
         return "tablet"
@@ -28,13 +29,20 @@ def clean_paradata(paradata: Any, device: str | None = None) -> dict[str, Any]:
     pages = raw.get("page_seconds")
     if isinstance(pages, Mapping):
         page_seconds = {
-            str(name)[:64]: round(float(value), 1) for name, value in pages.items()
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= MAX_PAGE_SECONDS
+            str(name)[:64]: round(float(value), 1)
+            for name, value in pages.items()
+            if isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and 0 <= value <= MAX_PAGE_SECONDS
         }
         if page_seconds:
             kept["page_seconds"] = page_seconds
     total = raw.get("total_seconds")
-    if isinstance(total, (int, float)) and not isinstance(total, bool) and 0 <= total <= 10 * MAX_PAGE_SECONDS:
+    if (
+        isinstance(total, (int, float))
+        and not isinstance(total, bool)
+        and 0 <= total <= 10 * MAX_PAGE_SECONDS
+    ):
         kept["total_seconds"] = round(float(total), 1)
     elif "page_seconds" in kept:
         kept["total_seconds"] = round(sum(kept["page_seconds"].values()), 1)
