@@ -20,6 +20,16 @@ from survey_app.reports.document import (
     number,
 )
 from survey_app.reports.method import method_section, sipas_measure
+from survey_app.reports.ranking import (  # noqa: F401 (re-exported for the unit sheets and XLSX)
+    criterion_name,
+    BELOW_HEADERS,
+    LOST_HEADERS,
+    below_max_rows,
+    lost_rows,
+    ranked_units,
+    ranking_section,
+    shortfall_section,
+)
 
 FLAG_LABELS = {
     "small_cell": N_("ô nhỏ"),
@@ -30,13 +40,6 @@ FLAG_LABELS = {
 
 def flag_text(flags) -> str:
     return ", ".join(_(FLAG_LABELS.get(f, f)) for f in flags)
-
-
-def criterion_name(pack, code: str, lang: str) -> str:
-    try:
-        return pack.criterion(code).title.get(lang)
-    except KeyError:
-        return code
 
 
 def element_name(sources, code: str, lang: str) -> str:
@@ -190,172 +193,6 @@ def criteria_section(sources, lang: str) -> Section:
         )
     return Section(_("Điểm các tiêu chí chấm bằng điều tra xã hội học"), blocks)
 
-
-def _points_by_assessment(pack, unit) -> tuple[float, float]:
-    """(self-assessed, survey) points of a combined unit, by the pack's assessment of each node."""
-    self_points = survey = 0.0
-    for code, detail in unit.details.items():
-        if detail.points is None:
-            continue
-        if pack.criterion(code).assessment == "survey":
-            survey += detail.points
-        else:
-            self_points += detail.points
-    return self_points, survey
-
-
-RANK_HEADERS = (
-    N_("Hạng"),
-    N_("Đơn vị"),
-    N_("Điểm tự đánh giá"),
-    N_("Điểm điều tra XHH"),
-    N_("Tổng điểm"),
-    N_("Điểm tối đa áp dụng"),
-    N_("Chỉ số CCHC (%)"),
-    N_("Ghi chú"),
-)
-
-
-def ranked_units(combined, unit_type: str) -> list:
-    """The combiner's units of one type in ranking order (units without a rank last)."""
-    units = [u for u in combined.units if u.unit_type == unit_type]
-    return sorted(
-        units, key=lambda u: (u.rank is None, u.rank or 0, u.index is None, -(u.index or 0), u.name)
-    )
-
-
-def ranking_section(sources, lang: str) -> Section:
-    combined, pack = sources.combined, sources.pack
-    blocks: list = [
-        _(
-            "Chỉ số CCHC = tổng điểm đạt được ÷ tổng điểm tối đa của các tiêu chí áp dụng "
-            "× 100; điểm tự đánh giá đã thẩm định và điểm điều tra xã hội học ghi riêng."
-        )
-    ]
-    fields = [c.code for c in pack.criteria]
-    for unit_type in dict.fromkeys(u.unit_type for u in combined.units):
-        units = ranked_units(combined, unit_type)
-        rows = []
-        for u in units:
-            self_points, survey = _points_by_assessment(pack, u)
-            rows.append(
-                [
-                    "" if u.rank is None else str(u.rank),
-                    u.name,
-                    number(self_points, lang),
-                    number(survey, lang),
-                    number(u.points, lang),
-                    number(u.applicable_max, lang),
-                    number(u.index, lang),
-                    u.reason or "",
-                ]
-            )
-        blocks.append(
-            Table(
-                f"ranking-{unit_type}",
-                [_(h) for h in RANK_HEADERS],
-                rows,
-                caption=_("Xếp hạng Chỉ số CCHC: %(type)s", type=unit_type_label(unit_type)),
-            )
-        )
-        field_rows = [
-            [u.name] + [number(u.fields[f].index, lang) if f in u.fields else "—" for f in fields]
-            for u in units
-        ]
-        blocks.append(
-            Table(
-                f"fields-{unit_type}",
-                [_("Đơn vị")] + [criterion_name(pack, f, lang) for f in fields],
-                field_rows,
-                wide=True,
-                caption=_(
-                    "Chỉ số thành phần theo lĩnh vực (%%): %(type)s",
-                    type=unit_type_label(unit_type),
-                ),
-            )
-        )
-    return Section(_("Xếp hạng Chỉ số cải cách hành chính"), blocks)
-
-
-def below_max_rows(sources, lang: str, unit_code: str | None = None) -> list[list[str]]:
-    """Unit, criterion, points, maximum, shortfall: from the combiner when there is one (every
-    criterion), else from the contract's survey-assessed criteria."""
-    names = {u["code"]: u["name"] for u in sources.contract["units"]}
-    if sources.combined is not None:
-        from analysis.combiner import below_max_table
-
-        _headers, rows = below_max_table(sources.combined, unit_code)
-        return [
-            [
-                names.get(u, u),
-                criterion_name(sources.pack, c, lang),
-                number(p, lang),
-                number(m, lang),
-                number(s, lang),
-            ]
-            for u, c, p, m, s in rows
-        ]
-    return [
-        [
-            unit["name"],
-            criterion_name(sources.pack, c["code"], lang),
-            number(c["points"], lang),
-            number(c["max_points"], lang),
-            number(c["max_points"] - c["points"], lang),
-        ]
-        for unit in sources.contract["units"]
-        if unit_code in (None, unit["code"])
-        for c in unit["criteria"]
-        if c["points"] < c["max_points"]
-    ]
-
-
-def lost_rows(sources, lang: str, unit_code: str | None = None) -> list[list[str]]:
-    from analysis.combiner import points_lost_table
-
-    names = {u["code"]: u["name"] for u in sources.contract["units"]}
-    _headers, rows = points_lost_table(sources.changes, unit_code)
-    return [
-        [
-            names.get(u, u),
-            criterion_name(sources.pack, c, lang),
-            number(now, lang),
-            number(before, lang),
-            number(lost, lang),
-        ]
-        for u, c, now, before, _change, lost in rows
-    ]
-
-
-BELOW_HEADERS = (N_("Đơn vị"), N_("Tiêu chí"), N_("Điểm"), N_("Điểm tối đa"), N_("Điểm bị trừ"))
-LOST_HEADERS = (
-    N_("Đơn vị"),
-    N_("Tiêu chí"),
-    N_("Điểm năm nay"),
-    N_("Điểm năm trước"),
-    N_("Điểm bị mất"),
-)
-
-
-def shortfall_section(sources, lang: str) -> Section:
-    blocks: list = [
-        Table(
-            "below-max",
-            [_(h) for h in BELOW_HEADERS],
-            below_max_rows(sources, lang),
-            caption=_("Tiêu chí chưa đạt điểm tối đa"),
-        )
-    ]
-    if sources.changes is not None:
-        blocks.append(
-            Table(
-                "points-lost",
-                [_(h) for h in LOST_HEADERS],
-                lost_rows(sources, lang),
-                caption=_("Điểm bị mất so với năm trước"),
-            )
-        )
-    return Section(_("Tiêu chí chưa đạt điểm tối đa"), blocks)
 
 
 def quality_section(sources, lang: str) -> Section:
