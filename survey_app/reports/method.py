@@ -83,9 +83,10 @@ def method_section(sources, lang: str) -> Section:
         _(
             "Trọng số: mỗi phiếu mang trọng số bằng nghịch đảo xác suất được chọn (bằng 1 với "
             "phiếu ngoài mẫu, ví dụ quét mã QR), điều chỉnh cho người không trả lời trong từng "
-            "ô nhóm đối tượng × đơn vị × tầng; sai số được ước lượng theo thiết kế mẫu "
-            "(%(method)s).",
-            method=prov["weighting_method"],
+            "ô nhóm đối tượng × đơn vị × tầng × đơn vị mẫu cấp 1; không hiệu chỉnh hậu phân "
+            "tầng. Sai số chuẩn được ước lượng theo thiết kế mẫu (tuyến tính hoá Taylor, tầng "
+            "và đơn vị mẫu cấp 1 như khi chọn mẫu); khoảng tin cậy theo phân phối t với số bậc "
+            "tự do bằng số đơn vị mẫu cấp 1 trừ số tầng; phiếu bị cách ly không được tính."
         )
     )
     if sipas_measure(sources.pack) == "score":
@@ -109,7 +110,7 @@ def method_section(sources, lang: str) -> Section:
     forms = ", ".join(f"{q['code']} {q['version']}" for q in prov["questionnaires"]) or "—"
     blocks.append(
         _(
-            "Phiên bản: bộ tiêu chí %(pack)s %(version)s; phiếu khảo sát %(forms)s; "
+            "Phiên bản: %(pack)s, phiên bản %(version)s; phiếu khảo sát %(forms)s; "
             "phần mềm %(software)s.",
             pack=sources.pack.title.get(lang),
             version=prov["pack"]["version"],
