@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from analysis import calibration as cal
-from analysis.estimate import DomainTable, Estimate, check_level, t_critical
+from analysis.estimate import DomainTable, Estimate
+from analysis.intervals import check_level, critical_value, logit_interval
 from analysis.quantile import quantile_math
-from analysis.replicate import (ReplicateVariance, ReplicateWeights, make_replicates,
-                                user_replicates)
+from analysis.replicate import ReplicateVariance, ReplicateWeights, make_replicates, user_replicates
 from analysis.variance import LONELY_PSU, LinearisedVariance, build_pps_stage, build_stages
 
 __all__ = ["SurveyDesign"]
@@ -180,14 +180,54 @@ class SurveyDesign:
 
     # ------------------------------------------------------------------ weighting
     def poststratify(self, groups, totals: dict) -> "SurveyDesign":
-        """Post-stratify to population counts ``totals`` ({label: count}) of ``groups``."""
+        """Post-stratify to population counts of ``groups`` (R's ``postStratify``).
+
+        Parameters
+        ----------
+        groups : array_like (n,)
+            Post-stratum of each row.
+        totals : dict
+            ``{label: population count}`` for every post-stratum present.
+
+        Returns
+        -------
+        SurveyDesign
+            A new design; its variances use the post-strata residuals.
+
+        References
+        ----------
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 7.
+        R package ``survey``: ``?postStratify``.
+        """
         if self._replicates is not None:
             return self._recalibrate(lambda w: cal.poststratify_weights(w, groups, totals))
         new, step = cal.poststratify_weights(self._weights, groups, totals)
         return self._derive(weights=new, calibration=self._calibration + (step,))
 
     def rake(self, margins: dict, tol: float = 1e-10, maxit: int = 100) -> "SurveyDesign":
-        """Rake to several margins: ``{name: (groups, {label: count})}`` (R's ``rake``)."""
+        """Rake to several margins (iterative proportional fitting, R's ``rake``).
+
+        Parameters
+        ----------
+        margins : dict
+            ``{name: (groups, {label: population count})}``, one entry per margin.
+        tol : float
+            Convergence when no cell of the margins' cross-table moves by more than ``tol · Σw``.
+        maxit : int
+            Most rounds of fitting.
+
+        Returns
+        -------
+        SurveyDesign
+            A new design; its variances use the raking residuals.
+
+        References
+        ----------
+        Deming, W. E. and Stephan, F. F. (1940). On a least squares adjustment of a sampled
+        frequency table when the expected marginal totals are known. *Ann. Math. Statist.* 11.
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 7.
+        R package ``survey``: ``?rake``.
+        """
         group = len(self._calibration)
         if self._replicates is not None:
             return self._recalibrate(
@@ -199,8 +239,30 @@ class SurveyDesign:
                   maxit: int = 50, epsilon: float = 1e-7) -> "SurveyDesign":
         """Calibrate to population totals of the columns of ``X`` (R's ``calibrate``).
 
-        ``X`` is the model matrix (add a column of ones for the population size); ``calfun``
-        is ``"linear"`` or ``"raking"``; ``bounds=(lower, upper)`` bounds the g-weights.
+        Parameters
+        ----------
+        X : array_like (n, p)
+            The model matrix (add a column of ones for the population size).
+        population_totals : array_like (p,)
+            Population totals of the columns of ``X``.
+        calfun : {"linear", "raking"}
+            Distance function (GREG or raking ratio).
+        bounds : (float, float), optional
+            Bounds of the g-weights (new weight ÷ old weight).
+        maxit, epsilon
+            Iterations and tolerance of the Newton steps.
+
+        Returns
+        -------
+        SurveyDesign
+            A new design; its variances use the regression residuals.
+
+        References
+        ----------
+        Deville, J.-C. and Särndal, C.-E. (1992). Calibration estimators in survey sampling.
+        *JASA* 87, 376–382.
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 7.
+        R package ``survey``: ``?calibrate``.
         """
         def run(w):
             return cal.calibrate_weights(w, X, population_totals, calfun, bounds, maxit, epsilon)
@@ -212,7 +274,22 @@ class SurveyDesign:
     def trim(self, upper=np.inf, lower=-np.inf, strict: bool = False) -> "SurveyDesign":
         """Trim weights to ``[lower, upper]``, sharing the excess (R's ``trimWeights``).
 
-        The calibration records are kept, as R keeps them, so SEs still use the residuals.
+        Parameters
+        ----------
+        upper, lower : float
+            Bounds of the weights.
+        strict : bool
+            Repeat until no weight lies outside the bounds after the excess is shared.
+
+        Returns
+        -------
+        SurveyDesign
+            A new design; the calibration records are kept, as R keeps them, so SEs still
+            use the residuals.
+
+        References
+        ----------
+        R package ``survey``: ``?trimWeights``.
         """
         new = cal.trim_weights(self._weights, upper, lower, strict)
         if self._replicates is not None:
@@ -240,11 +317,32 @@ class SurveyDesign:
                   seed=None) -> "SurveyDesign":
         """A design whose estimators use replicate variance (R's ``as.svrepdesign``).
 
-        ``kind``: ``"JK1"`` (unstratified), ``"JKn"`` (stratified jackknife), ``"BRR"`` (two
-        PSUs per stratum; Sylvester Hadamard matrices), ``"bootstrap"`` (Rao-Wu rescaling as
-        R's ``bootweights``; ``replicates`` and ``seed``). First-stage fpc is used by the
-        jackknives; later stages are ignored, as in R. Calibrate after this call so that each
-        replicate is recalibrated.
+        Parameters
+        ----------
+        kind : {"JK1", "JKn", "BRR", "bootstrap"}
+            Unstratified or stratified jackknife, balanced repeated replication (two PSUs per
+            stratum; Sylvester Hadamard matrices), or the Rao–Wu rescaling bootstrap as R's
+            ``bootweights``. First-stage fpc is used by the jackknives; later stages are
+            ignored, as in R.
+        mse : bool
+            Centre the replicates at the full-sample estimate instead of their mean.
+        replicates : int
+            Number of bootstrap replicates.
+        seed : int, optional
+            Seed of the bootstrap draws.
+
+        Returns
+        -------
+        SurveyDesign
+            A new design; calibrate after this call so that each replicate is recalibrated.
+
+        References
+        ----------
+        Wolter, K. M. (2007). *Introduction to Variance Estimation*, 2nd ed. Springer.
+        Rao, J. N. K. and Wu, C. F. J. (1988). Resampling inference with complex survey data.
+        *JASA* 83, 231–241.
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
+        R package ``survey``: ``?as.svrepdesign``, ``?bootweights``.
         """
         if self._replicates is not None:
             raise ValueError("This design already uses replicate weights.")
@@ -264,8 +362,27 @@ class SurveyDesign:
                                mse: bool = False) -> "SurveyDesign":
         """A design given by replicate weights (R's ``svrepdesign(combined.weights=TRUE)``).
 
-        ``replicate_weights`` is ``(n, R)`` analysis weights; the variance is
-        ``scale · Σ_r rscales_r (θ_r − θ̄)²``.
+        Parameters
+        ----------
+        weights : array_like (n,)
+            Full-sample weights.
+        replicate_weights : array_like (n, R)
+            Replicate analysis weights.
+        scale : float
+            Overall multiplier of the variance.
+        rscales : array_like (R,), optional
+            Per-replicate multipliers (default 1).
+        mse : bool
+            Centre at the full-sample estimate instead of the replicates' mean.
+
+        Returns
+        -------
+        SurveyDesign
+            Its variance is ``scale · Σ_r rscales_r (θ_r − θ̄)²``.
+
+        References
+        ----------
+        R package ``survey``: ``?svrepdesign``.
         """
         design = cls(weights)
         reps = user_replicates(design._weights, replicate_weights, scale, rscales, mse)
@@ -273,31 +390,206 @@ class SurveyDesign:
 
     # ------------------------------------------------------------------ estimators
     def total(self, y, by=None, level: float = 0.95, deff: str = "wor"):
-        """Estimated population total of ``y`` (R's ``svytotal``; NaN rows excluded)."""
+        """Estimated population total of ``y`` (R's ``svytotal``).
+
+        Parameters
+        ----------
+        y : array_like (n,)
+            The variable; NaN rows are left out of this estimate only (R's ``na.rm=TRUE``).
+        by : array_like (n,), optional
+            Domain label of each row; the estimate is then given per domain, over the full
+            design (R's ``svyby``).
+        level : float
+            Confidence level of the interval (:mod:`analysis.intervals`: t on the design df).
+        deff : {"wor", "replace"}
+            Design effect against simple random sampling without (R's ``deff=TRUE``) or with
+            replacement.
+
+        Returns
+        -------
+        Estimate or dict
+            An :class:`~analysis.estimate.Estimate` (value, se, ci_low, ci_high, df, deff, n);
+            with ``by``, ``{label: Estimate}``.
+
+        References
+        ----------
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
+        R package ``survey``: ``?svytotal``, ``?svyby``, ``?degf``.
+        Kish, L. (1965). *Survey Sampling*. Wiley (design effect).
+        """
         return self._single("total", y, None, by, level, deff)
 
     def mean(self, y, by=None, level: float = 0.95, deff: str = "wor"):
-        """Estimated population mean of ``y`` (R's ``svymean``); ``by=``: domain means."""
+        """Estimated population mean of ``y`` (R's ``svymean``), a ratio to the weight total.
+
+        Parameters
+        ----------
+        y : array_like (n,)
+            The variable; NaN rows are left out of this estimate only (R's ``na.rm=TRUE``).
+        by : array_like (n,), optional
+            Domain label of each row; the estimate is then given per domain, over the full
+            design (R's ``svyby``).
+        level : float
+            Confidence level of the interval (:mod:`analysis.intervals`: t on the design df).
+        deff : {"wor", "replace"}
+            Design effect against simple random sampling without (R's ``deff=TRUE``) or with
+            replacement.
+
+        Returns
+        -------
+        Estimate or dict
+            An :class:`~analysis.estimate.Estimate` (value, se, ci_low, ci_high, df, deff, n);
+            with ``by``, ``{label: Estimate}``.
+
+        References
+        ----------
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2 and 3.
+        R package ``survey``: ``?svymean``, ``?svyby``, ``?confint.svystat``.
+        Kish, L. (1965). *Survey Sampling*. Wiley (design effect).
+        """
         return self._single("mean", y, None, by, level, deff)
 
     def proportion(self, y, by=None, level: float = 0.95, deff: str = "wor"):
-        """Proportion of a 0/1 (or boolean) variable with a logit interval (``svyciprop``)."""
+        """Proportion of a 0/1 (or boolean) variable with the logit interval of ``svyciprop``.
+
+        Parameters
+        ----------
+        y : array_like (n,)
+            0/1 or boolean values, NaN for missing.
+        by : array_like (n,), optional
+            Domain label of each row; the estimate is then given per domain, over the full
+            design (R's ``svyby``).
+        level : float
+            Confidence level of the interval (:mod:`analysis.intervals`: t on the design df).
+        deff : {"wor", "replace"}
+            Design effect against simple random sampling without (R's ``deff=TRUE``) or with
+            replacement.
+
+        Returns
+        -------
+        Estimate or dict
+            An :class:`~analysis.estimate.Estimate` (value, se, ci_low, ci_high, df, deff, n);
+            with ``by``, ``{label: Estimate}``.
+            The interval is ``expit(logit p ± t(df)·SE / (p(1 − p)))``.
+
+        References
+        ----------
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
+        R package ``survey``: ``?svyciprop`` (``method="logit"``, ``df=degf(design)``).
+        """
         return self._single("proportion", y, None, by, level, deff)
 
     def ratio(self, y, x, by=None, level: float = 0.95, deff: str = "wor"):
-        """Ratio of totals ``Σwy / Σwx`` (R's ``svyratio``); rows missing either are dropped."""
+        """Ratio of totals ``Σwy / Σwx`` (R's ``svyratio``), linearised.
+
+        Parameters
+        ----------
+        y, x : array_like (n,)
+            Numerator and denominator variables; a row missing either is left out.
+        by : array_like (n,), optional
+            Domain label of each row; the estimate is then given per domain, over the full
+            design (R's ``svyby``).
+        level : float
+            Confidence level of the interval (:mod:`analysis.intervals`: t on the design df).
+        deff : {"wor", "replace"}
+            Design effect against simple random sampling without (R's ``deff=TRUE``) or with
+            replacement.
+
+        Returns
+        -------
+        Estimate or dict
+            An :class:`~analysis.estimate.Estimate` (value, se, ci_low, ci_high, df, deff, n);
+            with ``by``, ``{label: Estimate}``.
+
+        References
+        ----------
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 5.
+        R package ``survey``: ``?svyratio``.
+        """
         return self._single("ratio", y, x, by, level, deff)
 
     def totals(self, Y, by=None, level: float = 0.95, deff: str = "wor") -> DomainTable:
-        """Totals of every column of ``Y`` (n, k) in every domain of ``by``."""
+        """Totals of every column of ``Y`` in every domain of ``by``, one pass per column.
+
+        Parameters
+        ----------
+        Y : array_like (n, k)
+            One column per variable, NaN for missing.
+        by : array_like (n,), optional
+            Domain label of each row; the estimate is then given per domain, over the full
+            design (R's ``svyby``).
+        level : float
+            Confidence level of the interval (:mod:`analysis.intervals`: t on the design df).
+        deff : {"wor", "replace"}
+            Design effect against simple random sampling without (R's ``deff=TRUE``) or with
+            replacement.
+
+        Returns
+        -------
+        DomainTable
+            Arrays of shape (domains, k): value, se, ci_low, ci_high, df, deff, n.
+
+        References
+        ----------
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
+        R package ``survey``: ``?svyby``, ``?svytotal``.
+        """
         return self._table("total", Y, None, by, level, deff)
 
     def means(self, Y, by=None, level: float = 0.95, deff: str = "wor") -> DomainTable:
-        """Means of every column of ``Y`` (n, k) in every domain of ``by``, in one pass each."""
+        """Means of every column of ``Y`` in every domain of ``by``, one pass per column.
+
+        Parameters
+        ----------
+        Y : array_like (n, k)
+            One column per variable, NaN for missing.
+        by : array_like (n,), optional
+            Domain label of each row; the estimate is then given per domain, over the full
+            design (R's ``svyby``).
+        level : float
+            Confidence level of the interval (:mod:`analysis.intervals`: t on the design df).
+        deff : {"wor", "replace"}
+            Design effect against simple random sampling without (R's ``deff=TRUE``) or with
+            replacement.
+
+        Returns
+        -------
+        DomainTable
+            Arrays of shape (domains, k): value, se, ci_low, ci_high, df, deff, n.
+
+        References
+        ----------
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
+        R package ``survey``: ``?svyby``, ``?svymean``.
+        """
         return self._table("mean", Y, None, by, level, deff)
 
     def proportions(self, Y, by=None, level: float = 0.95, deff: str = "wor") -> DomainTable:
-        """Proportions (logit intervals) of every 0/1 column of ``Y`` in every domain."""
+        """Proportions (logit intervals) of every 0/1 column of ``Y`` in every domain.
+
+        Parameters
+        ----------
+        Y : array_like (n, k)
+            One column per variable, NaN for missing.
+        by : array_like (n,), optional
+            Domain label of each row; the estimate is then given per domain, over the full
+            design (R's ``svyby``).
+        level : float
+            Confidence level of the interval (:mod:`analysis.intervals`: t on the design df).
+        deff : {"wor", "replace"}
+            Design effect against simple random sampling without (R's ``deff=TRUE``) or with
+            replacement.
+
+        Returns
+        -------
+        DomainTable
+            Arrays of shape (domains, k): value, se, ci_low, ci_high, df, deff, n.
+
+        References
+        ----------
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
+        R package ``survey``: ``?svyby``, ``?svyciprop``.
+        """
         return self._table("proportion", Y, None, by, level, deff)
 
     def _single(self, kind, y, x, by, level, deff):
@@ -407,9 +699,9 @@ class SurveyDesign:
         empty = out["n"] == 0
         for name in ("value", "se", "deff"):
             out[name][empty] = np.nan
-        crit = t_critical(out["df"], level)
+        crit = critical_value(out["df"], level)
         if kind == "proportion":
-            low, high = _logit_interval(out["value"], out["se"], crit)
+            low, high = logit_interval(out["value"], out["se"], out["df"], level)
         else:
             low, high = out["value"] - crit * out["se"], out["value"] + crit * out["se"]
         return DomainTable(labels, tuple(range(k)), out["value"], out["se"], low, high,
@@ -445,7 +737,28 @@ class SurveyDesign:
     def quantile(self, y, p: float = 0.5, by=None, level: float = 0.95):
         """Quantile with R's ``svyquantile`` defaults (qrule "math", Woodruff "mean" interval).
 
-        The SE is the interval's width over ``2 t(df)``, as R reports it.
+        Parameters
+        ----------
+        y : array_like (n,)
+            The variable, NaN for missing.
+        p : float
+            The probability, in [0, 1] (0.5: the median).
+        by : array_like (n,), optional
+            Domain label of each row.
+        level : float
+            Confidence level of the Woodruff interval.
+
+        Returns
+        -------
+        Estimate or dict
+            ``deff`` is NaN; the SE is the interval's width over ``2 t(df)``, as R reports it.
+
+        References
+        ----------
+        Woodruff, R. S. (1952). Confidence intervals for medians and other position measures.
+        *JASA* 47, 635–646.
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
+        R package ``survey``: ``?svyquantile`` (``qrule="math"``, ``interval.type="mean"``).
         """
         level = check_level(level)
         p = float(p)
@@ -466,7 +779,7 @@ class SurveyDesign:
                 q[i] = quantile_math(y[rows], w[rows], p)
         below = np.where(valid, (y <= np.nan_to_num(q)[domain]).astype(float), np.nan)
         prop = self._table("mean", below[:, None], None, by, level, "wor")
-        crit = t_critical(prop.df[:, 0], level)
+        crit = critical_value(prop.df[:, 0], level)
         p_low = prop.value[:, 0] - crit * prop.se[:, 0]
         p_high = prop.value[:, 0] + crit * prop.se[:, 0]
         results = {}
@@ -484,13 +797,3 @@ class SurveyDesign:
                                           int(prop.df[i, 0]), float("nan"), int(prop.n[i, 0]))
         return results[None] if by is None else results
 
-
-def _logit_interval(p, se, crit):
-    """``expit(logit p ± t · se / (p (1 − p)))`` (R's ``svyciprop(method="logit")``)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.log(p / (1 - p))
-        half = crit * se / (p * (1 - p))
-        low = 1 / (1 + np.exp(-(centre - half)))
-        high = 1 / (1 + np.exp(-(centre + half)))
-    edge = (p == 0) | (p == 1)
-    return np.where(edge, p, low), np.where(edge, p, high)

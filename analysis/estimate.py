@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-__all__ = ["Estimate", "DomainTable", "t_critical"]
+__all__ = ["DomainTable", "Estimate"]
 
 
 @dataclass(frozen=True)
@@ -28,9 +27,17 @@ class Estimate:
         carry this estimate (R's ``degf`` of the subset design).
     deff : float
         Design effect: the variance over the variance of simple random sampling of the same
-        number of respondents (without replacement unless ``deff="replace"`` was asked).
+        number of respondents (without replacement unless ``deff="replace"`` was asked); NaN
+        where none is reported (quantiles, SIPAS indices).
     n : int
-        Respondents (rows with a valid value and non-zero weight) behind the estimate.
+        Respondents (rows with a valid value and non-zero weight) behind the estimate; for a
+        SIPAS index, respondents with at least one valid answer among its items.
+
+    Notes
+    -----
+    One type for every estimate of the package: the design's estimators and the SIPAS indices
+    (:func:`analysis.indices.sipas_indices`, ``share`` and ``score`` on 0–100) return it; the
+    interval rule is that of :mod:`analysis.intervals`.
     """
 
     value: float
@@ -81,19 +88,3 @@ class DomainTable:
     def column(self, column=0) -> dict:
         """``{label: Estimate}`` for one column."""
         return {label: self.estimate(label, column) for label in self.labels}
-
-
-def t_critical(df, level: float) -> np.ndarray:
-    """Two-sided Student-t critical value on ``df`` degrees of freedom (NaN when ``df < 1``)."""
-    df = np.asarray(df, dtype=float)
-    with np.errstate(invalid="ignore"):
-        crit = stats.t.ppf(0.5 + level / 2.0, np.where(df >= 1, df, np.nan))
-    return np.asarray(crit, dtype=float)
-
-
-def check_level(level: float) -> float:
-    """Validate a confidence level in (0, 1)."""
-    level = float(level)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"The confidence level must lie strictly between 0 and 1, got {level}.")
-    return level

@@ -25,8 +25,10 @@ whose linearised domain-mean variance is therefore ``Var(Σ z_i)`` — so the va
 Within a unit, criteria nobody answered drop out and the remaining coefficients are rescaled
 (an element with no answered criterion drops out of the overall index the same way).
 
-Intervals: scores use ``θ ± t(df)·SE``; shares use the logit interval of R's
-``svyciprop(method = "logit")``: ``expit(logit p ± t(df)·SE / (p(1 − p)))``.
+Intervals (:mod:`analysis.intervals`, one rule for the package): scores use ``θ ± t(df)·SE``;
+shares use the logit interval of R's ``svyciprop(method = "logit")``:
+``expit(logit p ± t(df)·SE / (p(1 − p)))``; ``df`` is the design's PSUs − strata among the
+rows carrying the index (R's ``degf`` of the domain).
 """
 
 from __future__ import annotations
@@ -35,38 +37,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-__all__ = ["IndexValue", "SipasIndex", "SipasResult", "sipas_indices"]
+from analysis.estimate import Estimate
+from analysis.intervals import logit_interval, t_interval
+from analysis.points import SMALL_CELL_MIN_N, is_small_cell
+
+__all__ = ["SipasIndex", "SipasResult", "sipas_indices"]
 
 PROVINCE = None
+NAN = float("nan")  # no design effect is reported for an index
 _LEVELS = ("criterion", "element", "overall")
 
 
 @dataclass(frozen=True)
-class IndexValue:
-    """An index estimate with its standard error and 95 % confidence interval.
-
-    ``n`` is the number of respondents contributing at least one valid answer.
-    """
-
-    value: float
-    se: float
-    ci_low: float
-    ci_high: float
-    df: float
-    n: int
-
-
-@dataclass(frozen=True)
 class SipasIndex:
-    """One SIPAS index: ``level`` is "criterion", "element" or "overall"; ``unit`` None = province."""
+    """One SIPAS index: ``level`` is "criterion", "element" or "overall"; ``unit`` None = province.
+
+    ``small_cell`` is the small-cell rule of :func:`analysis.points.is_small_cell` applied to the
+    respondents behind the index (``share.n``, the same as ``score.n``).
+    """
 
     level: str
     code: str
     unit: str | None
-    share: IndexValue
-    score: IndexValue
+    share: Estimate
+    score: Estimate
+    small_cell: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,46 +81,6 @@ class SipasResult:
     def for_unit(self, unit: str | None) -> list[SipasIndex]:
         """Every index of one unit (None = province)."""
         return [index for index in self.indices if index.unit == unit]
-
-
-def _critical_value(df, level: float = 0.95):
-    """t quantile on ``df`` (normal when ``df`` is infinite or None, NaN when ``df`` ≤ 0)."""
-    q = 0.5 + level / 2
-    df = np.asarray(np.inf if df is None else df, dtype=float)
-    with np.errstate(invalid="ignore"):
-        crit = np.where(
-            np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(df > 0, df, np.nan))
-        )
-    return crit
-
-
-def _scalar(x):
-    return float(x) if np.ndim(x) == 0 else x
-
-
-def t_interval(value, se, df):
-    """Symmetric 95 % interval ``value ± t(df)·se`` (arrays allowed)."""
-    half = _critical_value(df) * np.asarray(se, dtype=float)
-    return _scalar(value - half), _scalar(value + half)
-
-
-def logit_interval(p, se, df):
-    """95 % logit interval for a proportion, as R's ``svyciprop(method = "logit")``.
-
-    At ``p`` = 0 or 1 the logit is undefined and the interval collapses to ``(p, p)``.
-    """
-    p = np.asarray(p, dtype=float)
-    se = np.asarray(se, dtype=float)
-    inside = (p > 0) & (p < 1)
-    q = np.where(inside, p, 0.5)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = np.log(q / (1 - q))
-        half = _critical_value(df) * se / (q * (1 - q))
-    low = np.where(inside, stats.logistic.cdf(centre - half), p)
-    high = np.where(inside, stats.logistic.cdf(centre + half), p)
-    bad = ~np.isfinite(p) | ~np.isfinite(se)
-    low, high = np.where(bad, np.nan, low), np.where(bad, np.nan, high)
-    return _scalar(low), _scalar(high)
 
 
 def _encode_units(units, n: int) -> tuple[list[str], np.ndarray]:
@@ -311,7 +267,8 @@ def _errors(design, scope: _Scope, y, top, answered, combined) -> tuple[np.ndarr
     return se[:, 0::2], se[:, 1::2], df[:, 0::2], count[:, 0::2]
 
 
-def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count) -> list[SipasIndex]:
+def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count,
+             min_n: int) -> list[SipasIndex]:
     """Index records of a scope, index by index, groups in label order."""
     score = 25.0 * (est.value_y - 1.0)
     score_se = 25.0 * se_y
@@ -341,8 +298,10 @@ def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count) -> li
                     level,
                     code,
                     scope.labels[g],
-                    share=IndexValue(sh[g], sh_se[g], sh_lo[g], sh_hi[g], dfs[g], counts[i][g]),
-                    score=IndexValue(sc[g], sc_se[g], lo[g], hi[g], dfs[g], counts[i][g]),
+                    share=Estimate(sh[g], sh_se[g], sh_lo[g], sh_hi[g], int(dfs[g]), NAN,
+                                   counts[i][g]),
+                    score=Estimate(sc[g], sc_se[g], lo[g], hi[g], int(dfs[g]), NAN, counts[i][g]),
+                    small_cell=is_small_cell(counts[i][g], min_n),
                 )
             )
     return out
@@ -357,6 +316,7 @@ def sipas_indices(
     *,
     exclude=None,
     satisfied_from: int = 4,
+    min_n: int = SMALL_CELL_MIN_N,
 ) -> SipasResult:
     """SIPAS criterion, element and overall indices for the province and each unit.
 
@@ -376,6 +336,9 @@ def sipas_indices(
         Responses left out (e.g. quarantined); they stay in the design as out-of-domain rows.
     satisfied_from : int
         Lowest rating counted as satisfied (4: Hài lòng and Rất hài lòng).
+    min_n : int
+        Indices resting on fewer respondents are flagged ``small_cell`` (the rule of the
+        criterion points, :func:`analysis.points.is_small_cell`).
 
     Returns
     -------
@@ -386,10 +349,20 @@ def sipas_indices(
     -----
     Unit labels are encoded once to integer codes; each scope (province, units) costs one
     pass of grouped sums per item and one ``design.means`` column per index and measure.
+    Element and overall SEs are Taylor linearisations of the combination (module docstring);
+    intervals follow :mod:`analysis.intervals`.
+
+    References
+    ----------
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
+    R package ``survey``: ``?svymean``, ``?svyciprop``, ``?svycontrast``, ``?svyby``.
+    Binder, D. A. (1983). On the variances of asymptotically normal estimators from complex
+    surveys. *International Statistical Review* 51, 279–292.
     """
     y, w = _check_inputs(answers, item_codes, item_elements, design, exclude)
     if satisfied_from not in (2, 3, 4, 5):
         raise ValueError("satisfied_from must be a rating between 2 and 5.")
+    is_small_cell(0, min_n)  # refuses a threshold below 1
     n, k = y.shape
     answered = ~np.isnan(y)
     top = np.asfortranarray(y >= satisfied_from)  # False where not answered
@@ -410,5 +383,5 @@ def sipas_indices(
         est = _Estimates(scope, y, top, answered, w, element_items)
         combined = est.influence_columns(y, top, answered, w)
         se_y, se_t, df, count = _errors(design, scope, y, top, answered, combined)
-        results.extend(_records(names, scope, est, se_y, se_t, df, count))
+        results.extend(_records(names, scope, est, se_y, se_t, df, count, min_n))
     return SipasResult(tuple(results))

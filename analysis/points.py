@@ -14,9 +14,11 @@ Notes
 -----
 Groups are separate samples, so they are independent: ``SE(C) = sqrt(Σ c_g² SE(m_g)²)`` with the
 normalised coefficients ``c_g``; the interval uses ``t`` on the Welch–Satterthwaite degrees of
-freedom ``(Σ c_g² s_g²)² / Σ (c_g² s_g²)² / df_g``. ``n`` counts valid answers; the effective n
-is Kish's ``(Σw)² / Σw²`` per group, combined as ``1 / Σ (c_g² / n_eff,g)`` (the n of a simple
-random sample giving the same variance for unit-variance answers).
+freedom ``(Σ c_g² s_g²)² / Σ (c_g² s_g²)² / df_g`` (:func:`analysis.intervals.satterthwaite_df`:
+a group whose SE rests on no degree of freedom leaves the cell without an interval). ``n``
+counts valid answers; the effective n is Kish's ``(Σw)² / Σw²`` per group, combined as
+``1 / Σ (c_g² / n_eff,g)`` (the n of a simple random sample giving the same variance for
+unit-variance answers).
 
 Each row of a group's data is one rating (a respondent × an assessed unit): a respondent rating
 several units appears in several rows carrying the same design variables.
@@ -27,17 +29,28 @@ no valid answer for this unit), ``quarantined_excluded`` (excluded responses fel
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .indices import t_interval
+from .intervals import satterthwaite_df, t_interval
 
-__all__ = ["GroupRatings", "GroupRule", "GroupMean", "CriterionPoints", "criterion_points",
-           "sipas_criterion_points"]
+__all__ = [
+    "SMALL_CELL_MIN_N",
+    "CriterionPoints",
+    "GroupMean",
+    "GroupRatings",
+    "GroupRule",
+    "criterion_points",
+    "is_small_cell",
+    "sipas_criterion_points",
+    "survey_part_se",
+    "survey_total_se",
+]
 
 MEAN_OF_GROUP_MEANS = "mean_of_group_means"
+SMALL_CELL_MIN_N = 30  # the default threshold of every small-cell flag (points and SIPAS indices)
 FIXED_WEIGHTS = "fixed_weights"
 
 
@@ -134,6 +147,18 @@ class CriterionPoints:
     measure: str | None = None  # "sipas_share" / "sipas_score": points = max × that index ÷ 100
 
 
+def is_small_cell(n: int, min_n: int = SMALL_CELL_MIN_N) -> bool:
+    """The small-cell rule of every result: fewer than ``min_n`` valid answers (or respondents).
+
+    Criterion points carry it as the flag ``small_cell``, SIPAS indices as
+    :attr:`analysis.indices.SipasIndex.small_cell`; pages and documents read the flag and never
+    apply a threshold of their own.
+    """
+    if min_n < 1:
+        raise ValueError("min_n must be a positive number of answers.")
+    return int(n) < min_n
+
+
 def _domain_means(design, y: np.ndarray, units: np.ndarray) -> dict:
     return design.mean(y, by=units)
 
@@ -198,7 +223,7 @@ def criterion_points(
     max_points: Mapping[str, float],
     rule: GroupRule | str | Mapping | None = None,
     *,
-    min_n: int = 30,
+    min_n: int = SMALL_CELL_MIN_N,
     expected_groups: Mapping[str, Sequence[str]] | None = None,
 ) -> list[CriterionPoints]:
     """Survey-assessed points per unit and criterion, groups combined by ``rule``.
@@ -222,10 +247,18 @@ def criterion_points(
     -------
     list of CriterionPoints
         Sorted by unit, then criterion in the order of ``max_points``.
+
+    References
+    ----------
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2 (domain
+    means); R package ``survey``: ``?svyby``, ``?degf``.
+    Satterthwaite, F. E. (1946). An approximate distribution of estimates of variance
+    components. *Biometrics Bulletin* 2(6), 110–114 (df of the combined groups).
+    Kish, L. (1992). Weighting for unequal P_i. *Journal of Official Statistics* 8(2), 183–200
+    (effective n).
     """
     rule = GroupRule.from_pack(rule)
-    if min_n < 1:
-        raise ValueError("min_n must be a positive number of answers.")
+    is_small_cell(0, min_n)  # refuses a threshold below 1 before any work
     groups = [r.group for r in ratings]
     if len(set(groups)) != len(groups):
         raise ValueError("Each respondent group may appear only once in ratings.")
@@ -263,15 +296,10 @@ def criterion_points(
         value = float(np.dot(c, [m.value for m in means]))
         parts = c**2 * np.array([m.se for m in means]) ** 2
         se = float(np.sqrt(parts.sum()))
-        dfs = np.array([m.df for m in means], dtype=float)
-        if len(means) == 1:
-            df = float(dfs[0])
-        else:
-            denom = np.sum(np.divide(parts**2, dfs, out=np.zeros_like(parts), where=dfs > 0))
-            df = float(parts.sum() ** 2 / denom) if denom > 0 else float("inf")
+        df = satterthwaite_df(parts, [m.df for m in means])
         n = int(sum(m.n for m in means))
         eff = float(1.0 / np.sum(c**2 / np.array([m.effective_n for m in means])))
-        if n < min_n:
+        if is_small_cell(n, min_n):
             flags.insert(0, "small_cell")
         if dropped:
             flags.append("quarantined_excluded")
@@ -289,7 +317,7 @@ def sipas_criterion_points(
     sipas,
     criteria: Mapping[str, tuple[float, str]],
     *,
-    min_n: int = 30,
+    min_n: int = SMALL_CELL_MIN_N,
     group: str = "citizen",
     excluded: Mapping[str, int] | None = None,
 ) -> list[CriterionPoints]:
@@ -318,6 +346,10 @@ def sipas_criterion_points(
     list of CriterionPoints
         Sorted by unit, then criterion in the order of ``criteria``. ``effective_n`` is NaN:
         the index averages several items, so no single Kish n describes it.
+
+    References
+    ----------
+    See :func:`analysis.indices.sipas_indices`.
     """
     for code, (mx, measure) in criteria.items():
         if not np.isfinite(mx) or mx <= 0:
@@ -332,7 +364,7 @@ def sipas_criterion_points(
         for code, (mx, measure) in criteria.items():
             estimate = getattr(index, measure)
             scale = float(mx) / 100.0
-            flags = ["small_cell"] if estimate.n < min_n else []
+            flags = ["small_cell"] if is_small_cell(estimate.n, min_n) else []
             if excluded.get(str(index.unit), 0):
                 flags.append("quarantined_excluded")
             out.append(CriterionPoints(
@@ -345,3 +377,106 @@ def sipas_criterion_points(
                 measure=f"sipas_{measure}",
             ))
     return out
+
+
+def survey_part_se(ses: Iterable[float | None]) -> float | None:
+    """Conservative SE of a sum of survey-assessed points (a unit's survey part): Σ SE_j.
+
+    The criteria of a unit are estimated from the same respondents and their covariances are not
+    kept, so the sum of the SEs is used: by Minkowski's inequality it bounds ``SE(Σ P_j)`` from
+    above for any correlation (equality under perfect positive correlation).
+
+    Parameters
+    ----------
+    ses : iterable of float or None
+        The standard errors of the criteria summed (None: unknown).
+
+    Returns
+    -------
+    float or None
+        ``Σ SE_j``, an upper bound of ``SE(Σ P_j)`` for any correlation between the criteria;
+        None when one SE is unknown; 0.0 for no criterion.
+    """
+    total = 0.0
+    for se in ses:
+        if se is None or not np.isfinite(se):
+            return None
+        total += float(se)
+    return total
+
+
+def survey_total_se(
+    ratings: Sequence[GroupRatings],
+    points: Sequence[CriterionPoints],
+    rule: GroupRule | str | Mapping | None = None,
+) -> dict[str, float]:
+    """Standard error of each unit's survey-assessed points summed, covariances included.
+
+    Within a respondent group the criteria are estimated from the same respondents, so their
+    covariances come from the group's design: the unit's part of group ``g`` is
+    ``L_g = Σ_j b_j m_gj`` with ``b_j = max_j × c_gj`` (the group's coefficient in the cell's
+    combination, as in :func:`criterion_points`) and its linearised influence is
+    ``z_i = Σ_j b_j r_ij (y_ij − m_gj) / N̂_gj`` over the unit's rows; ``Var(L_g)`` is the
+    design variance of the unit's domain total of ``z`` (R's ``svycontrast`` of ``svyby``
+    means). Groups are independent samples, so their variances add. The SIPAS criteria (their
+    points all scale one overall index) add their SEs, and that part is added to the rest's SE
+    (``SE(A + B) <= SE(A) + SE(B)``), since the contract keeps no covariance between the SIPAS
+    index and the groups' criteria.
+
+    Parameters
+    ----------
+    ratings : sequence of GroupRatings
+        The groups' data that gave ``points`` (same exclusions).
+    points : sequence of CriterionPoints
+        The criterion points summed per unit (e.g. the applicable ones of a round).
+    rule : GroupRule, str or mapping, optional
+        The group rule that gave ``points``.
+
+    Returns
+    -------
+    dict
+        Unit → SE of the sum of its points (NaN where a group's variance is undefined).
+
+    References
+    ----------
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2.
+    R package ``survey``: ``?svycontrast``, ``?svyby`` (``covmat=TRUE``).
+    """
+    rule = GroupRule.from_pack(rule)
+    by_group = {r.group: r for r in ratings}
+    coefficients: dict[str, dict[tuple[str, str], tuple[float, float]]] = {}
+    variance: dict[str, float] = {}
+    sipas_se: dict[str, float] = {}
+    for cp in points:
+        variance.setdefault(cp.unit, 0.0)
+        if cp.measure is not None:
+            sipas_se[cp.unit] = sipas_se.get(cp.unit, 0.0) + cp.se
+            continue
+        raw = np.array([1.0 if rule.kind == MEAN_OF_GROUP_MEANS else rule.weights[m.group]
+                        for m in cp.groups])
+        for mean, c in zip(cp.groups, raw / raw.sum()):
+            coefficients.setdefault(mean.group, {})[(cp.unit, cp.criterion)] = (
+                cp.max_points * c, mean.value)
+    for group, cells in coefficients.items():
+        for unit, var in _group_total_variances(by_group[group], cells).items():
+            variance[unit] += var
+    return {unit: float(np.sqrt(var) + sipas_se.get(unit, 0.0)) for unit, var in variance.items()}
+
+
+def _group_total_variances(ratings: GroupRatings, cells: Mapping) -> dict[str, float]:
+    """Unit → ``Var(Σ_j b_j m_gj)`` in one group (``cells``: (unit, criterion) → (b, m))."""
+    weights = np.asarray(ratings.design.weights, dtype=float)
+    units = np.asarray(ratings.units).astype(str)
+    exclude = (np.zeros(units.size, dtype=bool) if ratings.exclude is None
+               else np.asarray(ratings.exclude, dtype=bool))
+    z = np.zeros(units.size)
+    for criterion in dict.fromkeys(c for _, c in cells):
+        coef = np.array(ratings.coefficients[criterion], dtype=float)
+        valid = ~np.isnan(coef) & ~exclude
+        for unit in dict.fromkeys(u for u, c in cells if c == criterion):
+            b, m = cells[(unit, criterion)]
+            rows = valid & (units == unit)
+            z[rows] += b * (coef[rows] - m) / weights[rows].sum()
+    wanted = sorted({u for u, _ in cells})
+    table = ratings.design.totals(z[:, None], by=units)
+    return {unit: float(table.se[table.labels.index(unit), 0] ** 2) for unit in wanted}

@@ -17,13 +17,45 @@ def _weights(weights) -> np.ndarray:
 
 
 def kish_effective_n(weights) -> float:
-    """Kish's effective sample size ``(Σw)² / Σw²``."""
+    """Kish's effective sample size ``(Σw)² / Σw²``.
+
+    Parameters
+    ----------
+    weights : array_like (n,)
+        Non-negative weights, not all zero.
+
+    Returns
+    -------
+    float
+        The size of a simple random sample with the same precision for a mean, counting only the
+        loss from unequal weights (no clustering).
+
+    References
+    ----------
+    Kish, L. (1965). *Survey Sampling*. Wiley.
+    Kish, L. (1992). Weighting for unequal P_i. *Journal of Official Statistics* 8(2), 183–200.
+    """
     w = _weights(weights)
     return float(w.sum() ** 2 / np.sum(w * w))
 
 
 def kish_deff(weights) -> float:
-    """Kish's design effect due to unequal weighting, ``n Σw² / (Σw)²``."""
+    """Kish's design effect due to unequal weighting, ``n Σw² / (Σw)²``.
+
+    Parameters
+    ----------
+    weights : array_like (n,)
+        Non-negative weights, not all zero.
+
+    Returns
+    -------
+    float
+        ``1 + CV²`` of the weights: the variance inflation of a mean from weighting alone.
+
+    References
+    ----------
+    Kish, L. (1992). Weighting for unequal P_i. *Journal of Official Statistics* 8(2), 183–200.
+    """
     w = _weights(weights)
     return float(w.size * np.sum(w * w) / w.sum() ** 2)
 
@@ -46,6 +78,17 @@ def nonresponse_adjust(base_weights, responded, cells) -> np.ndarray:
     ndarray (n,)
         Adjusted weights: respondents' weights, 0 for non-respondents (keep
         ``weights[responded]`` for the design of the respondents).
+
+    Raises
+    ------
+    ValueError
+        When a cell has invitations but no response (merge it with a similar cell).
+
+    References
+    ----------
+    Kalton, G. and Flores-Cervantes, I. (2003). Weighting methods. *Journal of Official
+    Statistics* 19(2), 81–97.
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
     """
     w = _weights(base_weights)
     n = w.size

@@ -97,6 +97,16 @@ def check_json_value(value: Any) -> None:
                 stack.extend((child, depth + 1) for child in item)
 
 
+def _plainly_bounded(text: str | bytes) -> bool:
+    """True when a parsed JSON text cannot hold what :func:`check_json_value` looks for, so the
+    walk is skipped. UTF-8 bytes without a zero byte, a ``\\u`` escape or the lead byte 0xED (of
+    an encoded surrogate) hold no NUL and no lone surrogate once parsed (JSON refuses raw control
+    characters in strings); with at most ``MAX_JSON_DEPTH`` opening brackets, nesting is at most
+    that deep."""
+    return (isinstance(text, bytes) and b"\x00" not in text and b"\\u" not in text
+            and b"\xed" not in text and text.count(b"[") + text.count(b"{") <= MAX_JSON_DEPTH)
+
+
 class StrictJSONProvider(DefaultJSONProvider):
     """Flask's JSON provider whose ``loads`` refuses what the database or analysis cannot hold."""
 
@@ -114,7 +124,8 @@ class StrictJSONProvider(DefaultJSONProvider):
                 f"JSON lồng nhau quá {MAX_JSON_DEPTH} tầng.",
                 f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.",
             ) from None
-        check_json_value(value)
+        if not _plainly_bounded(s):
+            check_json_value(value)
         return value
 
 
@@ -202,9 +213,10 @@ def guard_request():
             request.max_content_length = limit
             if len(data) > limit:
                 return _too_large(limit)
-            if data.strip():
+            # Parsed once: get_json keeps the value for the view (and None when it fails).
+            if data.strip() and request.get_json(silent=True) is None:
                 try:
-                    current_app.json.loads(data)
+                    current_app.json.loads(data)  # again, only to say why it failed
                 except JSONRefused as refused:
                     return _refusal(400, "bad_request", refused.message_vi, refused.message_en)
                 except ValueError:

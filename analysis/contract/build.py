@@ -6,6 +6,8 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timezone
 
+from ..points import survey_part_se
+
 CONTRACT_VERSION = "1"
 SIPAS_LEVELS = ("element", "overall")
 
@@ -54,6 +56,19 @@ def _criterion(cp) -> dict:
     return out
 
 
+def _survey_total(criteria: list, se=None) -> dict:
+    """The unit's survey-assessed points summed, with the SE of the sum: ``se`` from the design
+    (:func:`analysis.points.survey_total_se`) when given, else the conservative sum of the
+    criteria's SEs (:func:`analysis.points.survey_part_se`)."""
+    design = se is not None and math.isfinite(float(se))
+    return {
+        "points": _number(sum(c["points"] for c in criteria)),
+        "max_points": _number(sum(c["max_points"] for c in criteria)),
+        "se": _number(se) if design else _number(survey_part_se(c["se"] for c in criteria)),
+        "se_method": "design" if design else "sum_of_criteria",
+    }
+
+
 def _estimate(e) -> dict:
     return {
         "value": _number(_field(e, "value")),
@@ -70,6 +85,7 @@ def _sipas(index) -> dict:
         "code": str(_field(index, "code")),
         "share": _estimate(_field(index, "share")),
         "score": _estimate(_field(index, "score")),
+        "flags": ["small_cell"] if _field(index, "small_cell", False) else [],
     }
 
 
@@ -92,6 +108,7 @@ def build_contract(
     sipas=None,
     response_counts: Sequence[Mapping] = (),
     generated_at=None,
+    survey_se: Mapping[str, float] | None = None,
 ) -> dict:
     """Assemble a contract v1 document (a plain ``dict`` ready for JSON).
 
@@ -114,6 +131,9 @@ def build_contract(
         ``quarantined``; ``response_rate`` is completed ÷ invited.
     generated_at : datetime or str, optional
         Time zone-aware; default now (UTC).
+    survey_se : mapping of str to float, optional
+        Unit → design-based SE of its survey points summed (:func:`analysis.points.
+        survey_total_se`); a unit without one gets the sum of its criteria's SEs.
 
     Returns
     -------
@@ -185,6 +205,8 @@ def build_contract(
                 "valid_from": _date(u.get("valid_from")),
                 "valid_to": _date(u.get("valid_to")),
                 "criteria": by_unit[str(u["code"])],
+                "survey_total": _survey_total(by_unit[str(u["code"])],
+                                              (survey_se or {}).get(str(u["code"]))),
                 "sipas": sipas_by_unit[str(u["code"])],
             }
             for u in units

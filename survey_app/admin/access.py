@@ -46,11 +46,6 @@ def commit_or_flash(change: Callable[[], object], success: str):
         for line in refused.lines():
             flash(line, "error")
         return None
-    except ValueError as exc:  # until every operation raises Refused (issue 11)
-        db.session.rollback()
-        for line in str(exc).splitlines() or [""]:
-            flash(line, "error")
-        return None
     db.session.commit()
     flash(success, "ok")
     return result

@@ -4,21 +4,16 @@ from __future__ import annotations
 from flask import request, url_for
 
 from survey_app.api import bp
-from survey_app.api.errors import error_body
-from survey_app.extensions import db
-from survey_app.models import QuestionnaireVersion
-from survey_app.operations.submissions import Refusal, resolve_entry
+from survey_app.operations.answer_sources import find_published_questionnaire, resolve_entry
+from survey_app.refusals import N_, Refused
 
 
 @bp.get("/entries/<code>")
 def entry(code: str):
-    try:
-        source = resolve_entry(code)
-    except Refusal as refusal:
-        return error_body(refusal.status, refusal.kind, refusal.message_vi, refusal.message_en)
+    source = resolve_entry(code)  # a Refused becomes the JSON error (survey_app.errors)
     refusal = source.refusal()
     if refusal is not None:
-        return error_body(refusal.status, refusal.kind, refusal.message_vi, refusal.message_en)
+        raise refusal
     row, survey_round, unit = source.questionnaire_row, source.round, source.rated_unit
     return {
         "code": source.entry_point.code,
@@ -36,11 +31,10 @@ def entry(code: str):
 
 @bp.get("/questionnaires/<form_key>/<version>")
 def questionnaire(form_key: str, version: str):
-    row = db.session.scalar(db.select(QuestionnaireVersion).filter_by(
-        form_key=form_key, version=version, status="published"))
+    row = find_published_questionnaire(form_key, version)
     if row is None:
-        return error_body(404, "unknown", "Không có phiếu khảo sát với mã và phiên bản này.",
-                          "There is no published questionnaire with this id and version.")
+        raise Refused(N_("Không có phiếu khảo sát với mã và phiên bản này."), status=404,
+                      code="unknown")
     etag = f'"{row.content_hash}"'
     if etag in request.headers.get("If-None-Match", ""):
         return "", 304, {"ETag": etag}

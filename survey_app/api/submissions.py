@@ -1,44 +1,46 @@
 """``POST /api/v1/submissions``: one submission, stored exactly once, for tablets and phone interviews."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import request
 
 from survey_app.api import bp
 from survey_app.api.errors import error_body
 from survey_app.extensions import db
-from survey_app.operations.submissions import (
-    Refusal, device_class, normalise_submission_id, resolve_entry, resolve_invitation, submit,
-)
+from survey_app.operations.answer_sources import resolve_entry, resolve_invitation
+from survey_app.operations.paradata import DEVICE_CLASSES, device_class
+from survey_app.operations.submissions import answer_errors, normalise_submission_id, submit
+from survey_app.refusals import N_, Refused
 
 
-def _bad_request(message_vi: str, message_en: str, field: str | None = None):
+def _bad_request(message_id: str, field: str | None = None, status: int = 400,
+                 code: str = "bad_request"):
+    refused = Refused(message_id, status=status, code=code)
     extra = {"field": field} if field else {}
-    return error_body(400, "bad_request", message_vi, message_en, **extra)
+    return error_body(status, code, refused.message("vi"), refused.message("en"), **extra)
 
 
-def _refused(refusal: Refusal):
-    extra: dict[str, Any] = {}
-    if refusal.errors:
-        extra["errors"] = [
-            {"question": e.question, "code": e.code, "message_vi": e.message_vi, "message_en": e.message_en}
-            for e in refusal.errors
-        ]
-    return error_body(refusal.status, refusal.kind if refusal.kind != "invalid" else "invalid_answers",
-                      refusal.message_vi, refusal.message_en, **extra)
+def _refused(refused: Refused):
+    """A refusal as the API's JSON error; invalid answers list each error in both languages."""
+    db.session.rollback()
+    extra = {}
+    errors = answer_errors(refused)
+    if errors:
+        extra["errors"] = [{"question": e.question, "code": e.code, "message_vi": e.message_vi,
+                            "message_en": e.message_en} for e in errors]
+    return error_body(refused.status, refused.code, refused.message("vi"), refused.message("en"),
+                      **extra)
 
 
-def _read_body() -> tuple[dict | None, Any]:
+def _read_body():
     """The JSON object of the request, or ``(None, error response)``."""
     if not request.is_json:
-        return None, error_body(415, "unsupported_media_type", "Nội dung phải là JSON (Content-Type: "
-                                "application/json).", "The body must be JSON (Content-Type: application/json).")
+        return None, _bad_request(N_("Nội dung phải là JSON (Content-Type: application/json)."),
+                                  status=415, code="unsupported_media_type")
     body = request.get_json(silent=True)
     if body is None:
-        return None, _bad_request("Nội dung không phải JSON hợp lệ.", "The body is not valid JSON.")
+        return None, _bad_request(N_("Nội dung không phải JSON hợp lệ."))
     if not isinstance(body, dict):
-        return None, _bad_request("Nội dung phải là một đối tượng JSON.", "The body must be a JSON object.")
+        return None, _bad_request(N_("Nội dung phải là một đối tượng JSON."))
     return body, None
 
 
@@ -49,31 +51,28 @@ def create_submission():
         return problem
     entry, token = body.get("entry"), body.get("token")
     if (entry is None) == (token is None):
-        return _bad_request("Cần đúng một trong hai trường 'entry' (mã QR) hoặc 'token' (lời mời).",
-                            "Give exactly one of 'entry' (a QR entry code) or 'token' (an invitation token).")
+        return _bad_request(N_("Cần đúng một trong hai trường 'entry' (mã QR) hoặc 'token' (lời mời)."))
     if not isinstance(entry if entry is not None else token, str):
-        return _bad_request("'entry' hoặc 'token' phải là chuỗi ký tự.", "'entry' or 'token' must be a string.")
+        return _bad_request(N_("'entry' hoặc 'token' phải là chuỗi ký tự."))
     try:
         submission_id = normalise_submission_id(body.get("submission_id"))
-    except ValueError:
-        return _bad_request("'submission_id' phải là một UUID, do thiết bị tạo một lần cho mỗi phiếu.",
-                            "'submission_id' must be a UUID, made once per questionnaire by the device.",
-                            field="submission_id")
+    except Refused as refused:
+        return _bad_request(refused.message_id, field="submission_id")
     answers = body.get("answers")
     if not isinstance(answers, dict):
-        return _bad_request("'answers' phải là một đối tượng: tên câu hỏi → câu trả lời.",
-                            "'answers' must be an object mapping question names to answers.", field="answers")
+        return _bad_request(N_("'answers' phải là một đối tượng: tên câu hỏi → câu trả lời."),
+                            field="answers")
     paradata = body.get("paradata", {})
     if not isinstance(paradata, dict):
-        return _bad_request("'paradata' phải là một đối tượng.", "'paradata' must be an object.", field="paradata")
+        return _bad_request(N_("'paradata' phải là một đối tượng."), field="paradata")
+    claimed_device = paradata.get("device")
+    device = (claimed_device if claimed_device in DEVICE_CLASSES
+              else device_class(request.headers.get("User-Agent")))
     try:
         source = resolve_entry(entry) if entry is not None else resolve_invitation(token)
-        receipt = submit(source, submission_id, answers, paradata=paradata,
-                         channel="api_entry" if entry is not None else "api_token",
-                         device=paradata.get("device") if paradata.get("device") in ("mobile", "tablet", "desktop")
-                         else device_class(request.headers.get("User-Agent")))
-    except Refusal as refusal:
-        db.session.rollback()
-        return _refused(refusal)
+        receipt = submit(source, submission_id, answers, paradata=paradata, device=device,
+                         channel="api_entry" if entry is not None else "api_token")
+    except Refused as refused:
+        return _refused(refused)
     db.session.commit()
     return receipt.to_json(), 201 if receipt.created else 200

@@ -26,3 +26,8 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(exports.bp)
     app.register_blueprint(results.bp)
+
+    from survey_app.reports import public, routes
+
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(public.bp)

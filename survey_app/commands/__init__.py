@@ -16,6 +16,7 @@ FEATURE_COMMANDS = [
     ("survey_app.commands.analyze", "analyze"),
     ("survey_app.commands.export", "export"),
     ("survey_app.commands.index", "index"),
+    ("survey_app.commands.report", "report"),
     ("survey_app.commands.audit", "audit_cli"),
 ]
 

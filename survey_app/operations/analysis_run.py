@@ -1,9 +1,10 @@
 """Analysing a round: responses and invitations from the database arranged as plain arrays, handed
 to ``analysis``, and the results handed back. No statistics here: only arranging arrays.
 
-Weighting: a response's base weight (1 when none was set, e.g. a QR response) is adjusted for
-non-response with :func:`analysis.nonresponse_adjust` within cells of respondent group × rated
-unit × stratum, the unused (issued, not revoked) invitations of a cell being its non-respondents.
+Weighting (``WEIGHTING_METHOD``, written into every contract, says the same): a response's base
+weight (1 when none was set, e.g. a QR response) is adjusted for non-response with
+:func:`analysis.nonresponse_adjust` within cells of respondent group × rated unit × stratum × PSU,
+the unused (issued, not revoked) invitations of a cell being its non-respondents.
 Responses are never deleted: quality flags only mark them (``Response.quarantined``), and every
 result exists with every response and with quarantined responses left out.
 """
@@ -22,9 +23,22 @@ from survey_app.operations.documents import load_questionnaire
 from survey_app.refusals import N_, Refused
 
 DEFAULT_MIN_N = 30
-WEIGHTING_METHOD = ("base weights (1 for unsampled entries), non-response adjusted within cells "
-                    "of respondent group x rated unit x stratum; Taylor linearisation, strata as "
-                    "sampled")
+# What gather_round, _adjusted_weights and _design do, in order (written into every contract).
+WEIGHTING_METHOD = (
+    "1. base weight of each response: the design weight of the invitation it came through "
+    "(inverse inclusion probability of the sample), 1 where none was set "
+    "(e.g. answers through an open QR code); "
+    "2. non-response adjustment within cells of respondent group x rated unit x stratum x PSU: "
+    "each respondent's weight is multiplied by the base weight of the cell's eligible sample "
+    "(respondents and issued, unused invitations; revoked invitations are out of the sample) "
+    "over that of its respondents; no post-stratification, raking or trimming; "
+    "3. variance by Taylor linearisation, one design per respondent group for the criterion "
+    "points (groups independent) and one over the SIPAS responses, strata and PSUs as sampled, "
+    "PSUs with replacement at the first stage, a response outside any PSU its own cluster, "
+    "a stratum with a single PSU centred at the population mean; intervals: t on PSUs minus "
+    "strata; "
+    "4. quarantined responses stay in the design as out-of-domain rows and are left out of "
+    "the estimates (the results with every response are kept beside them)")
 
 
 @dataclass(frozen=True)
@@ -250,6 +264,7 @@ class RoundAnalysis:
     responses: int
     quarantined: int
     min_n: int
+    survey_se: dict = field(default_factory=dict)  # unit → SE of its survey points summed
 
     def points_by_unit(self, every_response: bool = False) -> dict[str, list]:
         """Unit code → its criterion points (CriterionPoints), in pack order."""
@@ -330,7 +345,7 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
     """Survey-assessed criterion points and SIPAS indices of a round, with and without the
     quarantined responses (as stored on ``Response.quarantined``)."""
     from analysis.indices import sipas_indices
-    from analysis.points import criterion_points, sipas_criterion_points
+    from analysis.points import criterion_points, sipas_criterion_points, survey_total_se
 
     pack = load_round_pack(survey_round)
     data = data if data is not None else gather_round(survey_round)
@@ -356,16 +371,19 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
                 data.sipas_ratings, data.sipas_items.codes, data.sipas_items.elements,
                 _design(data.weights[rows], data.strata[rows], data.psus[rows]),
                 units=data.units[rows].astype(str),
-                exclude=data.quarantined[rows] if excluded else None,
+                exclude=data.quarantined[rows] if excluded else None, min_n=min_n,
             )
             dropped = Counter(data.units[rows][data.quarantined[rows]]) if excluded else {}
             points = sorted(points + sipas_criterion_points(
                 sipas, sipas_criteria, min_n=min_n, excluded=dropped), key=order)
-        results[excluded] = (_applicable(points, pack, unit_types, survey_round.year), sipas)
+        applicable = _applicable(points, pack, unit_types, survey_round.year)
+        results[excluded] = (applicable, sipas,
+                             survey_total_se(ratings, applicable, pack.group_rule))
     return RoundAnalysis(
         round_code=survey_round.code, pack=pack, points=results[True][0],
         points_all=results[False][0],
         sipas=results[True][1], sipas_all=results[False][1],
         counts=response_counts(survey_round, data),
         responses=data.size, quarantined=int(data.quarantined.sum()), min_n=min_n,
+        survey_se=results[True][2],
     )

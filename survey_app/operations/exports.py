@@ -161,6 +161,7 @@ def round_contract(survey_round: SurveyRound, *, allow_unpublished: bool = False
         provenance=provenance(survey_round, draft=draft),
         units=_units(survey_round, codes),
         criterion_points=analysis.points,
+        survey_se=analysis.survey_se,
         sipas=analysis.sipas,
         response_counts=analysis.counts,
         generated_at=None if draft else published_at(survey_round),

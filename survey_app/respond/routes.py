@@ -6,28 +6,30 @@ import time
 import uuid
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from survey_app.extensions import csrf, db
 from survey_app.i18n import current_lang
-from survey_app.models import Response
-from survey_app.operations.submissions import (
-    MAX_PAGE_SECONDS,
+from survey_app.operations.answer_sources import resolve_entry, resolve_invitation
+from survey_app.operations.drafts import (
     LEGACY_RESUME_KEY_RE,
-    Refusal,
     claim_draft,
-    device_class,
-    find_submission,
     invitation_resume_key,
     is_issued_resume_key,
     load_draft,
     new_resume_key,
-    normalise_submission_id,
-    resolve_entry,
-    resolve_invitation,
     save_draft,
+)
+from survey_app.operations.paradata import MAX_PAGE_SECONDS, device_class
+from survey_app.operations.submissions import (
+    answer_errors,
+    find_receipt,
+    find_submission,
+    normalise_submission_id,
     submit,
 )
+from survey_app.refusals import N_, Refused
 from survey_app.respond import bp
 from survey_app.respond.forms import (
     answer_names,
@@ -65,9 +67,9 @@ def invitation(token: str):
 
 @bp.get("/receipt/<receipt>")
 def done(receipt: str):
-    row = db.session.scalar(db.select(Response).filter_by(receipt=receipt))
+    row = find_receipt(receipt)
     if row is None:
-        return _refused(Refusal("unknown", "Không tìm thấy biên nhận này.", "This receipt was not found."))
+        return _refused(Refused(N_("Không tìm thấy biên nhận này."), status=404, code="unknown"))
     return render_template("respond/done.html", receipt=row.receipt, survey_round=row.round)
 
 
@@ -84,12 +86,9 @@ def _qr_resume_key(source, self_url: str):
         clean_url = self_url + (f"?lang={lang}" if lang in current_app.config["LANGUAGES"] else "")
         claimed = claim_draft(request.args.get("resume"), source)
         if claimed is None:
-            flash(_message(
-                "Đường dẫn làm tiếp này không còn dùng được: câu trả lời đã được chuyển sang "
-                "thiết bị khác hoặc đã được gửi, hoặc đường dẫn không đúng. Ông/Bà có thể bắt đầu "
-                "trả lời tại đây.",
-                "This link to continue can no longer be used: the answers were moved to another "
-                "device or sent, or the link is wrong. You can start answering here."), "warning")
+            flash(_("Đường dẫn làm tiếp này không còn dùng được: câu trả lời đã được chuyển sang "
+                    "thiết bị khác hoặc đã được gửi, hoặc đường dẫn không đúng. Ông/Bà có thể "
+                    "bắt đầu trả lời tại đây."), "warning")
             return redirect(clean_url, 303)
         db.session.commit()
         response = redirect(clean_url, 303)
@@ -113,20 +112,20 @@ def _set_resume_cookie(response, key: str, self_url: str) -> None:
                         httponly=True, samesite="Lax", secure=secure)
 
 
-def _refused(refusal: Refusal):
+def _refused(refusal: Refused):
     return render_template("respond/refused.html", refusal=refusal, lang=current_lang()), refusal.status
 
 
 def _respond(resolve, *, channel: str, self_url: str, resume_key):
     try:
         source = resolve()
-    except Refusal as refusal:
+    except Refused as refusal:
         return _refused(refusal)
     posted_sid = _posted_submission_id()
     if request.method == "POST" and posted_sid:
         try:
             earlier = find_submission(posted_sid, source)
-        except Refusal as refusal:
+        except Refused as refusal:
             return _refused(refusal)
         if earlier is not None:  # a retry of a submission already stored: the same receipt
             return redirect(url_for("respond.done", receipt=earlier.receipt), 303)
@@ -153,7 +152,7 @@ def _respond(resolve, *, channel: str, self_url: str, resume_key):
 def _posted_submission_id() -> str | None:
     try:
         return normalise_submission_id(request.form.get("_sid", ""))
-    except ValueError:
+    except Refused:
         return None
 
 
@@ -194,9 +193,8 @@ def _post(source, state, resume_key: str, self_url: str, channel: str):
     following = next_page(q, state["answers"], index)
     consent_missing = not state["paradata"].get("consent")
     if consent_missing and (index == notice_page or following is None):
-        errors.setdefault("_consent", []).append(_message(
-            "Vui lòng xác nhận Ông/Bà đã đọc thông báo và đồng ý tham gia.",
-            "Please confirm you have read the notice and agree to take part."))
+        errors.setdefault("_consent", []).append(
+            _("Vui lòng xác nhận Ông/Bà đã đọc thông báo và đồng ý tham gia."))
         if index != notice_page and not newly_shown and len(errors) == 1:
             # a later answer made an earlier page (now the first) visible: consent goes there
             index = first_page(q, state["answers"])
@@ -212,11 +210,11 @@ def _post(source, state, resume_key: str, self_url: str, channel: str):
         receipt = submit(source, state["paradata"]["submission_id"], state["answers"], channel=channel,
                          paradata=paradata, device=device_class(request.headers.get("User-Agent")),
                          resume_key=resume_key)
-    except Refusal as refusal:
+    except Refused as refusal:
         db.session.rollback()
-        if refusal.kind != "invalid":
+        errors = _errors(answer_errors(refusal))
+        if not errors:
             return _refused(refusal)
-        errors = _errors(refusal.errors)
         return _page(source, state, resume_key, self_url, channel,
                      index=first_error_page(q, set(errors)), errors=errors)
     db.session.commit()
@@ -242,10 +240,6 @@ def _add_page_time(paradata: dict, page_name: str) -> None:
         pages = paradata.setdefault("page_seconds", {})
         pages[page_name] = round(pages.get(page_name, 0) + seconds, 1)
         paradata["total_seconds"] = round(sum(pages.values()), 1)
-
-
-def _message(vi: str, en: str) -> str:
-    return en if current_lang() == "en" else vi
 
 
 def _errors(validation_errors) -> dict[str, list[str]]:

@@ -560,3 +560,46 @@ def test_round_units_missing_from_the_contract_get_no_data_instead_of_an_error()
     xb = result.unit("XB")
     assert (xb.status, xb.no_data, xb.index, xb.rank) == ("no_data", ("8.1", "8.2"), None, None)
     assert xb.points == pytest.approx(26) and result.unit("XA").rank == 1
+
+
+def test_index_se_from_the_contract_and_rank_intervals_in_every_output():
+    doc = contract()
+    # each unit has two survey criteria with SE 0.5: the survey part's SE is taken as 1.0
+    assert doc["units"][0]["survey_total"] == {"points": 42.5, "max_points": 54.0, "se": 1.0,
+                                               "se_method": "sum_of_criteria"}
+    result = combine(PACK, doc, SELF, rank_seed=11, rank_draws=500)
+    bdt, snv, stc = (result.unit(c) for c in ("BDT", "SNV", "STC"))
+    assert bdt.survey_se == pytest.approx(1.0)
+    assert bdt.index_se == pytest.approx(100 * 1.0 / 84)
+    assert stc.index_se == pytest.approx(100 * 1.0 / 94)
+    # BDT and SNV tie at 81.33 (SE 1.19): they share ranks 2-3; STC (85.11) stays first
+    assert bdt.rank_interval == snv.rank_interval == (2, 3)
+    assert stc.rank_interval[0] == 1
+    assert (result.rank_seed, result.rank_draws, result.rank_level) == (11, 500, 0.9)
+    again = combine(PACK, doc, SELF, rank_seed=11, rank_draws=500)
+    assert [u.rank_interval for u in again.units] == [u.rank_interval for u in result.units]
+    headers, rows = result_tables(result)["index"]
+    row = dict(zip(headers, next(r for r in rows if r[1] == "BDT")))
+    assert (row["rank_low"], row["rank_high"], row["index_se"]) == (2, 3, bdt.index_se)
+    document = result_json(result)
+    assert document["rank_uncertainty"]["seed"] == 11
+    assert next(u for u in document["units"] if u["unit_code"] == "BDT")["rank_high"] == 3
+
+
+def test_a_design_based_survey_se_in_the_contract_is_used_when_it_covers_the_unit():
+    doc = contract()
+    snv = next(u for u in doc["units"] if u["code"] == "SNV")
+    snv["survey_total"] = {**snv["survey_total"], "se": 0.8, "se_method": "design"}
+    result = combine(PACK, doc, SELF, rank_seed=3, rank_draws=200)
+    assert result.unit("SNV").survey_se == pytest.approx(0.8)
+    assert result.unit("BDT").survey_se == pytest.approx(1.0)  # sum of the criteria's SEs
+    # points of 8.2 given from a named outside source carry no sampling error
+    doc = contract(drop={("SNV", "8.2")})
+    snv = next(u for u in doc["units"] if u["code"] == "SNV")
+    assert snv["survey_total"]["se"] == pytest.approx(0.5)  # 8.1 alone
+    lines = SELF.strip().splitlines()
+    rows = [lines[0] + ",nguon"] + [line + "," for line in lines[1:]]
+    rows.append("SNV,8.2,18,,PAPI 2025")
+    result = combine(PACK, doc, "\n".join(rows) + "\n", rank_seed=3, rank_draws=200)
+    assert result.unit("SNV").details["8.2"].source == "PAPI 2025"
+    assert result.unit("SNV").survey_se == pytest.approx(0.5)

@@ -19,7 +19,8 @@ from analysis.contract import (
     contract_errors, contract_schema, contract_tables, csv_bytes, escape_cell, read_contract,
     respondent_table, validate_contract, verify_checksum, write_respondents_sav, write_xlsx,
 )
-from analysis.indices import IndexValue, SipasIndex, SipasResult
+from analysis.estimate import Estimate
+from analysis.indices import SipasIndex, SipasResult
 from analysis.points import CriterionPoints
 
 WHEN = datetime(2025, 11, 3, 8, 30, tzinfo=timezone.utc)
@@ -39,7 +40,7 @@ def small_doc(**overrides):
               "valid_from": "2020-01-01", "valid_to": None}]
     points = [CriterionPoints("SNV", "8.1", 1.5, 2.0, 0.1, 1.3, 1.7, 30.0, 45, 40.2,
                               ("small_cell",), ())]
-    value = IndexValue(80.5, 2.1, 76.2, 84.3, 30.0, 45)
+    value = Estimate(80.5, 2.1, 76.2, 84.3, df=30, deff=float("nan"), n=45)
     sipas = SipasResult((SipasIndex("overall", "overall", None, value, value),
                          SipasIndex("element", "E1", "SNV", value, value),
                          SipasIndex("criterion", "q1", "SNV", value, value)))
@@ -58,7 +59,18 @@ def test_schema_is_2020_12_and_a_built_document_validates():
     assert doc["provenance"]["generated_at"] == "2025-11-03T08:30:00Z"
     assert doc["response_counts"][0]["response_rate"] == 0.75
     assert [i["level"] for i in doc["units"][0]["sipas"]] == ["element"]  # criteria not exported
+    assert doc["units"][0]["sipas"][0]["flags"] == []
     assert len(doc["province_sipas"]) == 1
+
+
+def test_sipas_small_cell_flag_is_carried_and_validated():
+    value = Estimate(80.5, 2.1, 76.2, 84.3, df=30, deff=float("nan"), n=12)
+    sipas = SipasResult((SipasIndex("overall", "overall", "SNV", value, value, small_cell=True),))
+    doc = small_doc(sipas=sipas)
+    assert doc["units"][0]["sipas"][0]["flags"] == ["small_cell"]
+    assert validate_contract(doc) is doc
+    doc["units"][0]["sipas"][0]["flags"] = ["tiny"]
+    assert contract_errors(doc)
 
 
 def test_every_schema_error_is_listed():
@@ -133,8 +145,8 @@ def contracts(draw):
                            "ci_high": draw(maybe),
                            "flags": draw(st.lists(st.sampled_from(["small_cell", "missing_group"]),
                                                   unique=True))})
-    values = [IndexValue(draw(finite), draw(finite), draw(finite), draw(finite), 4.0,
-                         draw(st.integers(0, 1000))) for _ in unit_codes]
+    values = [Estimate(draw(finite), draw(finite), draw(finite), draw(finite), df=4,
+                       deff=float("nan"), n=draw(st.integers(0, 1000))) for _ in unit_codes]
     sipas = SipasResult(tuple(SipasIndex("overall", "overall", u, v, v)
                               for u, v in zip(unit_codes, values)))
     counts = [{"group": None, "unit": u, "invited": draw(st.integers(1, 5000)),

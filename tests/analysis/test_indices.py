@@ -24,7 +24,9 @@ import pytest
 from scipy import stats
 
 from analysis import SurveyDesign
-from analysis.indices import logit_interval, sipas_indices
+from analysis.indices import sipas_indices
+from analysis.intervals import logit_interval
+from analysis.points import is_small_cell
 
 FIXTURE = """id,stratum,psu,Npsu,wt,sex,q1,q2,q3
 1,North,N1,20,12.5,F,5,4,4
@@ -311,3 +313,21 @@ def test_units_of_wrong_length_raise():
     design = SurveyDesign(np.ones(4))
     with pytest.raises(ValueError, match="one unit label per respondent"):
         sipas_indices(np.full((4, 1), 3.0), ["a"], ["E"], design, units=["u"] * 3)
+
+
+def test_small_cell_flag_uses_the_points_rule(fixture):
+    data, design, answers = fixture
+    answers = answers.copy()
+    answers[data["sex"] == "M", 2] = np.nan  # item q3 answered by the 11 women only
+    result = sipas_indices(answers, ["q1", "q2", "q3"], ["E", "E", "F"], design,
+                           units=data["sex"], min_n=11)
+    women, men = result.get("element", "F", "F"), result.get("element", "E", "M")
+    assert (women.share.n, women.small_cell) == (11, False)  # 11 respondents: not below 11
+    assert (men.share.n, men.small_cell) == (10, True)
+    assert [i.small_cell for i in result.indices] == [
+        is_small_cell(i.share.n, 11) for i in result.indices]
+    province = sipas_indices(answers, ["q1", "q2", "q3"], ["E", "E", "F"], design, min_n=21)
+    assert [(i.code, i.small_cell) for i in province.indices if i.level != "criterion"] == [
+        ("E", False), ("F", True), ("overall", False)]  # 21 respondents; 11 answered q3
+    with pytest.raises(ValueError, match="min_n"):
+        sipas_indices(answers, ["q1", "q2", "q3"], ["E"] * 3, design, min_n=0)

@@ -148,3 +148,31 @@ def test_sipas_criterion_points_are_the_overall_index_in_the_chosen_measure():
     assert by[("U1", "8.1")].flags == ()
     with pytest.raises(ValueError, match="share' or 'score"):
         sipas_criterion_points(sipas, {"8.1": (10.0, "mean")})
+
+
+def test_survey_total_se_takes_the_covariance_of_criteria_from_the_design(likert):
+    """SE of a unit's points summed over two criteria, against R's svycontrast within each group
+    (``reference/r-intervals.R``, entries ``total.<group>.<unit>``), groups independent."""
+    import json
+    from pathlib import Path
+
+    from analysis.points import survey_part_se, survey_total_se
+
+    ref = json.loads((Path(__file__).parent / "reference" / "r-intervals.json").read_text())
+    data = likert.copy()
+    data.loc[[2, 7, 13], "q2"] = np.nan
+    ratings = []
+    for name in ("North", "South"):
+        d = data[data.stratum == name]
+        design = SurveyDesign(d.wt.to_numpy(), psu=d.psu.to_numpy(), fpc=d.Npsu.to_numpy())
+        ratings.append(GroupRatings(name, design, d.sex.to_numpy(), {
+            "1.1": (d.q1.to_numpy() - 1) / 4, "1.2": (d.q2.to_numpy() - 1) / 4}))
+    points = criterion_points(ratings, {"1.1": 2.0, "1.2": 3.0}, min_n=1)
+    se = survey_total_se(ratings, points)
+    for unit in ("F", "M"):
+        north, south = ref[f"total.North.{unit}"], ref[f"total.South.{unit}"]
+        assert sum(p.points for p in points if p.unit == unit) == pytest.approx(
+            north["est"] + south["est"], rel=1e-10)
+        assert se[unit] == pytest.approx(np.hypot(north["se"], south["se"]), rel=1e-9)
+        # below the conservative sum of the criteria's SEs, as the bound says
+        assert se[unit] <= survey_part_se(p.se for p in points if p.unit == unit)

@@ -172,3 +172,59 @@ def test_revoked_entry_is_410(client, entry):
     entry.revoked = True
     db.session.commit()
     assert client.get(f"/api/v1/entries/{entry.code}").status_code == 410
+
+
+def test_a_published_questionnaire_is_built_once_and_its_content_not_reloaded(client, entry,
+                                                                            monkeypatch):
+    from survey_app.operations import answer_sources
+
+    built = []
+    real = answer_sources.load_questionnaire
+    monkeypatch.setattr(answer_sources, "_built", type(answer_sources._built)())
+    monkeypatch.setattr(answer_sources, "load_questionnaire",
+                        lambda row: built.append(row.content_hash) or real(row))
+    for _ in range(3):
+        assert client.post("/api/v1/submissions", json=body(entry=entry.code)).status_code == 201
+    assert built == [entry.questionnaire.content_hash]
+    assert count_responses() == 3
+
+
+def test_a_new_submission_is_one_select_and_one_insert(client, entry, app):
+    """The source, its round, unit and form header in one query; no read-back of the new row."""
+    from sqlalchemy import event
+
+    client.post("/api/v1/submissions", json=body(entry=entry.code))  # the form is built now
+    payload = body(entry=entry.code)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        reply = client.post("/api/v1/submissions", json=payload)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert reply.status_code == 201
+    assert statements == ["SELECT", "INSERT"], statements
+    assert count_responses() == 2
+
+
+def test_a_retry_after_the_round_closed_with_answers_now_invalid_gets_its_receipt(client, entry):
+    payload = body(entry=entry.code)
+    first = client.post("/api/v1/submissions", json=payload).get_json()
+    entry.round.status = "closed"
+    db.session.commit()
+    again = client.post("/api/v1/submissions", json=dict(payload, answers={"age": "abc"}))
+    assert again.status_code == 200 and again.get_json() == first
+    assert count_responses() == 1
+
+
+def test_invalid_answers_read_in_english_through_the_catalogue(client, entry):
+    reply = client.post("/api/v1/submissions", json=body(entry=entry.code, answers={"age": "x"}))
+    error = reply.get_json()["error"]
+    assert error["code"] == "invalid_answers"
+    assert (error["message_vi"], error["message_en"]) == ("Một số câu trả lời chưa hợp lệ.",
+                                                          "Some answers are not valid.")

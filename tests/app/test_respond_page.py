@@ -11,7 +11,7 @@ from survey_app.extensions import db
 from survey_app.models import Draft
 from survey_app.operations.documents import publish_questionnaire
 from survey_app.operations.fieldwork_setup import create_entry_point
-from survey_app.operations.submissions import device_class
+from survey_app.operations.paradata import device_class
 
 PAGE_BUDGET_BYTES = 60 * 1024
 

@@ -22,8 +22,9 @@ APP = Path(survey_app.__file__).parent
 RESPONDENT_TEMPLATES = sorted((APP / "templates" / "respond").glob("*.html")) + [
     APP / "templates" / "base.html", APP / "templates" / "index.html"]
 RESPONDENT_FILES = RESPONDENT_TEMPLATES + [APP / "static" / "respond.js"] + sorted(
-    (APP / "respond").glob("*.py")) + [APP / "operations" / "submissions.py",
-                                      Path(qn.__file__).with_name("answers.py")]
+    (APP / "respond").glob("*.py")) + [
+    APP / "operations" / name for name in ("submissions.py", "answer_sources.py", "drafts.py")] + [
+    Path(qn.__file__).with_name("answers.py")]
 CATALOGUE = APP / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 
 # "bạn" as a pronoun; "bạn bè" (friends) is another word and is allowed (Câu 2 of the SIPAS form)

@@ -14,7 +14,8 @@ from survey_app.models import Invitation, Response
 from survey_app.operations import invitations as invitation_ops
 from survey_app.operations.analysis_run import _design
 from survey_app.operations.rounds import set_rating_cell
-from survey_app.operations.submissions import resolve_invitation, submit
+from survey_app.operations.answer_sources import resolve_invitation
+from survey_app.operations.submissions import submit
 from tests.app.test_admin_two_stage import draw, world  # noqa: F401  (the fixture is reused)
 
 

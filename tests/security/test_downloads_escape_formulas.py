@@ -229,7 +229,6 @@ def test_round_codes_use_a_safe_alphabet(client, staff, code):
 
 def test_a_safe_round_code_is_taken_and_the_operation_refuses_others(client, staff):
     from survey_app.operations.rounds import create_round as create_round_op
-    from survey_app.refusals import Refused
 
     province = create_province()
     db.session.commit()

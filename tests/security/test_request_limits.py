@@ -112,6 +112,22 @@ def test_bad_json_is_a_400_with_a_sentence(client, entry, raw):
     assert stored() == 0
 
 
+@pytest.mark.parametrize(
+    "encoded", [b"a\xed\xa0\x80b", "a\ud800b".encode("utf-16-le", "surrogatepass")]
+)
+def test_a_lone_surrogate_sent_as_raw_bytes_is_a_400(client, entry, encoded):
+    """Not only as a ``\\u`` escape: as UTF-8 bytes of a surrogate, or inside a UTF-16 body."""
+    head = (f'{{"entry": "{entry.code}", "submission_id": "{uuid.uuid4()}", '
+            f'"answers": {{"comment": "')
+    if encoded.startswith(b"a\x00"):  # the whole body in UTF-16
+        raw = (head.encode("utf-16-le") + encoded + '"}}'.encode("utf-16-le"))
+    else:
+        raw = head.encode() + encoded + b'"}}'
+    reply = client.post("/api/v1/submissions", data=raw, content_type="application/json")
+    assert_json_refusal(reply, 400)
+    assert stored() == 0
+
+
 def test_numbers_beyond_what_analysis_holds_are_refused_as_answers(client, entry):
     for age in (2**60, "1" * 5000, "9" * 17):
         reply = client.post("/api/v1/submissions", json=payload(entry, age=age))

@@ -12,7 +12,7 @@ from flask_babel import refresh
 from builders import invitation_for, open_round_with_entry
 from survey_app.extensions import db
 from survey_app.models import Draft
-from survey_app.operations.submissions import _draft_hash
+from survey_app.operations.drafts import _draft_hash
 
 CHOSEN_KEY = "attacker-chosen-resume-key-0123456789"
 

@@ -141,6 +141,10 @@ MATRIX = [
     Route("POST", "/results/<code>/index", "results.par_index", READERS),
     Route("POST", "/results/<code>/quality", "results.quality", ADMIN),
     Route("GET", "/results/<code>/units/<unit_code>", "results.unit_changes", READERS),
+    Route("GET", "/results/<code>/documents/<name>", "reports.document", READERS),
+    # --- the public results page of a published round and its report (no login)
+    Route("GET", "/cong-khai/<code>", "public.round_page", PUBLIC),
+    Route("GET", "/cong-khai/<code>/bao-cao.pdf", "public.round_report", PUBLIC),
     # --- fieldwork monitor: admins see every unit, a focal point only the unit of the account
     Route("GET", "/admin/monitor", "admin.monitor_rounds", access("admin", "focal_point")),
     Route("GET", f"{R}/monitor", "admin.monitor", MONITOR),
@@ -267,6 +271,7 @@ def _build_world(app) -> dict:
         "respond.entry": {"code": entry.code},
         "api.entry": {"code": entry.code},
         "admin.entry_point_revoke": {"entry_id": spare_entry.id},
+        "reports.document": {"name": "report.docx"},
     }
     return {"app": app, "users": users, "clients": clients, "args": args,
             "per_endpoint": per_endpoint, "draft_round_id": draft.id}

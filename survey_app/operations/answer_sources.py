@@ -1,0 +1,149 @@
+"""What authorises an answer (a QR entry point or a personal invitation) and the questionnaire
+it serves, resolved in one query; published questionnaires built once per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
+
+from survey_app.extensions import db
+from survey_app.models import EntryPoint, Invitation, QuestionnaireVersion, SurveyRound, Unit
+from survey_app.operations.documents import load_questionnaire
+from survey_app.refusals import N_, Refused
+from survey_app.tokens import token_hash
+
+USED = N_("Lời mời này đã được dùng để gửi phiếu. Mỗi lời mời chỉ gửi được một lần.")
+
+# A published questionnaire never changes, and its content hash names its content: the built
+# ``questionnaires.Questionnaire`` is kept per process under that hash (a few dozen forms at most).
+BUILT_LIMIT = 64
+_built: OrderedDict[str, Any] = OrderedDict()
+_built_lock = threading.Lock()
+
+
+def built_questionnaire(row: QuestionnaireVersion):
+    """The ``questionnaires.Questionnaire`` of ``row``; a published one is built once per process.
+
+    A draft version is built from its content each time (its content may still change).
+    """
+    if not row.is_published:
+        return load_questionnaire(row)
+    built = _built.get(row.content_hash)
+    if built is None:
+        built = load_questionnaire(row)  # loads the deferred content only now
+        with _built_lock:
+            _built[row.content_hash] = built
+            while len(_built) > BUILT_LIMIT:
+                _built.popitem(last=False)
+    return built
+
+
+def unknown_source() -> Refused:
+    return Refused(
+        N_("Không tìm thấy phiếu khảo sát này. Vui lòng kiểm tra lại đường dẫn hoặc mã QR."),
+        status=404,
+        code="unknown",
+    )
+
+
+@dataclass
+class Source:
+    """What authorises an answer: a QR entry point or a personal invitation, resolved."""
+
+    round: SurveyRound
+    questionnaire_row: QuestionnaireVersion
+    rated_unit: Unit
+    respondent_group: str
+    entry_point: EntryPoint | None = None
+    invitation: Invitation | None = None
+
+    @property
+    def kind(self) -> str:
+        return "invitation" if self.invitation is not None else "entry"
+
+    @property
+    def questionnaire(self):
+        """The ``questionnaires.Questionnaire`` this source serves."""
+        return built_questionnaire(self.questionnaire_row)
+
+    def refusal(self) -> Refused | None:
+        """The reason this source cannot take a new answer now, or ``None``."""
+        if self.entry_point is not None and self.entry_point.revoked:
+            return Refused(N_("Mã QR này đã ngừng sử dụng."), status=410, code="revoked")
+        if self.invitation is not None and self.invitation.status == "revoked":
+            return Refused(N_("Lời mời này đã bị thu hồi."), status=410, code="revoked")
+        if self.invitation is not None and self.invitation.status == "used":
+            return Refused(USED, status=409, code="used")
+        if not self.round.accepts_answers:
+            return Refused(
+                N_("Đợt khảo sát này đã đóng hoặc chưa mở. Cảm ơn Ông/Bà đã quan tâm."),
+                status=410,
+                code="closed",
+            )
+        return None
+
+
+def _source_query(model, key_column, unit_relation):
+    """One query for the source row, its round, its unit and its questionnaire's header (the
+    questionnaire's content is loaded only when the built form is not cached yet). Built once:
+    the key is a bound parameter, so a request pays for neither building nor compiling it."""
+    return (
+        select(model)
+        .where(key_column == bindparam("key"))
+        .options(
+            joinedload(model.round),
+            joinedload(unit_relation),
+            joinedload(model.questionnaire).defer(QuestionnaireVersion.content),
+        )
+    )
+
+
+ENTRY_QUERY = _source_query(EntryPoint, EntryPoint.code, EntryPoint.unit)
+INVITATION_QUERY = _source_query(Invitation, Invitation.token_hash, Invitation.rated_unit)
+
+
+def resolve_entry(code: str) -> Source:
+    """The source behind a QR code; raises ``Refused`` (404, "unknown") if there is none."""
+    if not isinstance(code, str) or not 0 < len(code) <= 40:
+        raise unknown_source()
+    entry = db.session.scalar(ENTRY_QUERY, {"key": code})
+    if entry is None:
+        raise unknown_source()
+    return Source(
+        round=entry.round,
+        questionnaire_row=entry.questionnaire,
+        rated_unit=entry.unit,
+        respondent_group=entry.questionnaire.respondent_group,
+        entry_point=entry,
+    )
+
+
+def resolve_invitation(token: str) -> Source:
+    """The source behind an invitation token; ``Refused`` (404, "unknown") if there is none."""
+    if not isinstance(token, str) or not 0 < len(token) <= 200:
+        raise unknown_source()
+    invitation = db.session.scalar(INVITATION_QUERY, {"key": token_hash(token)})
+    if invitation is None:
+        raise unknown_source()
+    return Source(
+        round=invitation.round,
+        questionnaire_row=invitation.questionnaire,
+        rated_unit=invitation.rated_unit,
+        respondent_group=invitation.respondent_group,
+        invitation=invitation,
+    )
+
+
+def find_published_questionnaire(form_key: str, version: str) -> QuestionnaireVersion | None:
+    """The published questionnaire version with this id and version, or ``None``."""
+    return db.session.scalar(
+        select(QuestionnaireVersion).filter_by(
+            form_key=form_key, version=version, status="published"
+        )
+    )
