@@ -42,8 +42,13 @@ def sheet_title(name: str) -> str:
     return _SHEET_UNSAFE.sub("_", str(name))[:31] or "sheet"
 
 
-def xlsx_bytes(tables: Mapping[str, Table], *, bold_header: bool = False) -> bytes:
-    """Tables as the sheets of one workbook (streamed, write-only), every cell escaped."""
+def xlsx_bytes(tables: Mapping[str, Table], *, bold_header: bool = False,
+               number_format: str | None = None, freeze_header: bool = False) -> bytes:
+    """Tables as the sheets of one workbook (streamed, write-only), every cell escaped.
+
+    ``number_format`` (e.g. ``"0.00"``) is applied to every float cell; ``freeze_header`` keeps
+    the header row in view while scrolling (the officials' workbook uses both).
+    """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -53,6 +58,8 @@ def xlsx_bytes(tables: Mapping[str, Table], *, bold_header: bool = False) -> byt
     workbook = Workbook(write_only=True)
     for name, (headers, rows) in tables.items():
         sheet = workbook.create_sheet(sheet_title(name))
+        if freeze_header:
+            sheet.freeze_panes = "A2"
         header = [xlsx_cell(h) for h in headers]
         if bold_header:
             header = [WriteOnlyCell(sheet, value=value) for value in header]
@@ -60,10 +67,22 @@ def xlsx_bytes(tables: Mapping[str, Table], *, bold_header: bool = False) -> byt
                 cell.font = Font(bold=True)
         sheet.append(header)
         for row in rows:
-            sheet.append([xlsx_cell(value) for value in row])
+            values = [xlsx_cell(value) for value in row]
+            if number_format is not None:
+                values = [_formatted(sheet, v, number_format) if isinstance(v, float) else v
+                          for v in values]
+            sheet.append(values)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _formatted(sheet, value: float, number_format: str):
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = number_format
+    return cell
 
 
 def send_file(content: bytes, filename: str, mimetype: str, *, no_store: bool = False,

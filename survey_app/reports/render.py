@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale
 
+from survey_app.spreadsheets import XLSX_MIMETYPE
+
 LANGUAGES = ("vi", "en")
 REPORT_FORMATS = ("docx", "pdf")
 MIMETYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX_MIMETYPE,
 }
 
 

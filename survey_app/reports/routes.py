@@ -2,15 +2,13 @@
 Word), the officials' workbook and the per-unit sheets; Vietnamese unless ``?lang=en``."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from survey_app.auth import login_required
-from survey_app.downloads import content_disposition
 from survey_app.operations.lookups import round_by_code
 from survey_app.operations.reports import report_sources
 from survey_app.refusals import Refused
+from survey_app.spreadsheets import send_file
 from survey_app.reports.render import (
     LANGUAGES,
     officials_xlsx_file,
@@ -43,6 +41,4 @@ def document(code: str, name: str):
             flash(line, "error")
         return redirect(url_for("results.round_results", code=code))
     result = DOCUMENTS[name](sources, lang)
-    reply = send_file(io.BytesIO(result.content), mimetype=result.mimetype)
-    reply.headers["Content-Disposition"] = content_disposition(result.filename)
-    return reply
+    return send_file(result.content, result.filename, result.mimetype)

@@ -6,17 +6,13 @@ criterion of every unit. The machine-readable contract XLSX stays as it is.
 Call inside ``flask_babel.force_locale(lang)``."""
 from __future__ import annotations
 
-import io
-
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from analysis.contract.tables import xlsx_cell
 from survey_app.labels import unit_type_label
 from survey_app.reports.content import criterion_name, overall, ranked_units, unit_types
 from survey_app.reports.document import published
 from survey_app.reports.method import sipas_measure
+from survey_app.spreadsheets import xlsx_bytes
 
 NUMBER_FORMAT = "0.00"
 
@@ -83,23 +79,9 @@ def _criteria_sheet(sources, lang: str) -> tuple[list, list[list]]:
 
 
 def officials_xlsx(sources, lang: str) -> bytes:
-    """The workbook's bytes: a sheet per unit group, then the criteria sheet."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    sheets = [(unit_type_label(t), _group_sheet(sources, t, lang))
-              for t in unit_types(sources.contract)]
-    sheets.append((_("Tiêu chí điều tra XHH"), _criteria_sheet(sources, lang)))
-    for title, (headers, rows) in sheets:
-        sheet = workbook.create_sheet(title=title[:31])
-        sheet.append([xlsx_cell(h) for h in headers])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([xlsx_cell(v) for v in row])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, float):
-                    cell.number_format = NUMBER_FORMAT
-        sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    """The workbook's bytes: a sheet per unit group, then the criteria sheet (through the one
+    spreadsheet writer, so every cell is escaped)."""
+    tables = {unit_type_label(t): _group_sheet(sources, t, lang)
+              for t in unit_types(sources.contract)}
+    tables[_("Tiêu chí điều tra XHH")] = _criteria_sheet(sources, lang)
+    return xlsx_bytes(tables, bold_header=True, number_format=NUMBER_FORMAT, freeze_header=True)

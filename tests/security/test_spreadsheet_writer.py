@@ -45,6 +45,7 @@ DOWNLOADS = {
     "exports.export_round",  # contract tables, respondent data, codebook
     "exports.export_job_download",  # the same files built in the background
     "results.unit_changes",  # points lost against last year
+    "reports.document",  # the officials' workbook (tables.xlsx) beside the report
 }
 SPREADSHEET_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml")
 
@@ -89,6 +90,7 @@ def world(app_ctx, client):
         "frame_id": frame.id, "plan_id": plan.id, "invitation_id": invitation.id,
         "job_id": job.id, "code": scored["round"].code, "unit_code": unit_a.code,
         "token": token, "receipt": "RC-NONE", "form_key": citizen.form_key,
+        "name": "tables.xlsx",
         "version": citizen.version, "filename": "site.css",
     }
 
@@ -160,6 +162,7 @@ ALLOWED = {
     "downloads.py": "content_disposition, used by the writer",
     "admin/entry_points.py": "QR codes as PNG and SVG images, not spreadsheets",
     "operations/demo.py": "the demo's own input files for `par-survey index`, never downloaded",
+    "reports/public.py": "the public report as a PDF (with its ETag), not a spreadsheet",
 }
 # Writers and responses that would bypass survey_app.spreadsheets.
 WRITERS = {"writer", "DictWriter", "Workbook", "send_file", "csv_bytes", "write_csv",
