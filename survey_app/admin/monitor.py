@@ -9,7 +9,6 @@ from survey_app.admin import bp
 from survey_app.admin.access import round_or_404
 from survey_app.auth import login_required
 from survey_app.operations import lookups, monitor_series
-from survey_app.operations import rounds as round_ops
 from survey_app.operations.round_progress import matrix_progress, unit_progress
 
 
@@ -23,10 +22,7 @@ def _visible_units() -> set[int] | None:
 @bp.get("/monitor")
 @login_required("admin", "focal_point")
 def monitor_rounds():
-    return render_template(
-        "admin/monitor_rounds.html", rounds=lookups.rounds_past_draft(),
-        labels=round_ops.STATUS_LABELS,
-    )
+    return render_template("admin/monitor_rounds.html", rounds=lookups.rounds_past_draft())
 
 
 @bp.get("/rounds/<int:round_id>/monitor")
@@ -43,7 +39,6 @@ def monitor(round_id: int):
         round=survey_round,
         rows=rows,
         cells=cells,
-        labels=round_ops.STATUS_LABELS,
         limited=visible is not None,
         days=monitor_series.responses_per_day(survey_round, visible),
         flags=monitor_series.quality_flag_counts(survey_round, visible),

@@ -27,8 +27,7 @@ def questionnaire_choices() -> list[tuple[int, str]]:
 @bp.get("/")
 @login_required("admin")
 def rounds_list():
-    return render_template("admin/rounds.html", rounds=lookups.all_rounds(),
-                           labels=round_ops.STATUS_LABELS)
+    return render_template("admin/rounds.html", rounds=lookups.all_rounds())
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
@@ -72,7 +71,6 @@ def render_round(survey_round: SurveyRound, cell_form: RatingCellForm, status: i
     return render_template(
         "admin/round_detail.html",
         round=survey_round,
-        labels=round_ops.STATUS_LABELS,
         next_statuses=sorted(ROUND_TRANSITIONS[survey_round.status]),
         progress=matrix_progress(survey_round),
         fit_problems=(

@@ -26,12 +26,6 @@ from survey_app.operations.audit import record_event
 from survey_app.operations.round_fit import check_round_fits
 from survey_app.refusals import N_, Refused
 
-STATUS_LABELS = {
-    "draft": "Nháp / draft",
-    "open": "Đang mở / open",
-    "closed": "Đã đóng / closed",
-    "published": "Đã công bố / published",
-}
 ROUND_CODE = r"[A-Za-z0-9_-]{1,40}"
 # Why a round cannot move to a status, by that status (the rule: ``ROUND_TRANSITIONS``).
 CANNOT_MOVE_TO = {
