@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from survey_app.labels import unit_type_label
 from survey_app.refusals import N_
-from survey_app.reports.document import Section, Table, number
+from survey_app.reports.document import Section, Table, count, number
 
 
 def criterion_name(pack, code: str, lang: str) -> str:
@@ -40,6 +40,8 @@ RANK_HEADERS = (
     N_("Tổng điểm"),
     N_("Điểm tối đa áp dụng"),
     N_("Chỉ số CCHC (%)"),
+    N_("Sai số chuẩn"),
+    N_("Khoảng hạng 90%"),
     N_("Ghi chú"),
 )
 
@@ -52,13 +54,29 @@ def ranked_units(combined, unit_type: str) -> list:
     )
 
 
+def _rank_interval_text(interval) -> str:
+    """``"2–4"`` for a rank interval, the rank alone when both ends agree, ``—`` without one."""
+    if interval is None:
+        return "—"
+    low, high = interval
+    return str(low) if low == high else f"{low}–{high}"
+
+
 def ranking_section(sources, lang: str) -> Section:
     combined, pack = sources.combined, sources.pack
     blocks: list = [
         _(
             "Chỉ số CCHC = tổng điểm đạt được ÷ tổng điểm tối đa của các tiêu chí áp dụng "
             "× 100; điểm tự đánh giá đã thẩm định và điểm điều tra xã hội học ghi riêng."
-        )
+        ),
+        _(
+            "Sai số chuẩn của chỉ số chỉ đến từ phần điểm điều tra xã hội học (điểm tự đánh giá "
+            "không có sai số chọn mẫu). Khoảng hạng 90%% lấy từ %(draws)s lần mô phỏng chỉ số "
+            "của các đơn vị theo sai số đó (hạt giống %(seed)s): hai đơn vị có khoảng hạng chồng "
+            "lên nhau thì chưa phân biệt được thứ hạng.",
+            draws=count(combined.rank_draws, lang),
+            seed=combined.rank_seed,
+        ),
     ]
     fields = [c.code for c in pack.criteria]
     for unit_type in dict.fromkeys(u.unit_type for u in combined.units):
@@ -75,6 +93,8 @@ def ranking_section(sources, lang: str) -> Section:
                     number(u.points, lang),
                     number(u.applicable_max, lang),
                     number(u.index, lang),
+                    "—" if u.index_se is None else number(u.index_se, lang),
+                    _rank_interval_text(u.rank_interval),
                     u.reason or "",
                 ]
             )

@@ -90,7 +90,7 @@ def _page_indices(client) -> dict[str, str]:
     table = html[html.index('id="sipas"') : html.index('id="points"')]
     return dict(
         re.findall(
-            r"<tr><td>([A-Z][A-Z0-9-]+)</td><td>overall</td><td>overall</td>\s*"
+            r"<tr><td>([A-Z][A-Z0-9-]+)</td><td>[^<]*</td><td data-code=\"overall\">[^<]*</td>\s*"
             r"<td>([0-9.,]+)</td>",
             table,
         )
@@ -119,6 +119,14 @@ def _ranking(runner, tmp_path, manifest, contract: Path) -> dict[str, list[str]]
     return order
 
 
+def _rank_intervals(index_json: Path) -> dict[str, str]:
+    """unit name → its 90 % rank interval as the report writes it, from ``par-survey index``."""
+    units = json.loads(index_json.read_text("utf-8"))["units"]
+    return {u["unit_name"]: (str(u["rank_low"]) if u["rank_low"] == u["rank_high"]
+                             else f"{u['rank_low']}–{u['rank_high']}")
+            for u in units if u["rank"] is not None}
+
+
 def test_demo_report_as_docx_and_pdf(published_demo, runner, client, tmp_path):
     from survey_app.operations.demo import AGENCIES, COMMUNES
 
@@ -131,6 +139,8 @@ def test_demo_report_as_docx_and_pdf(published_demo, runner, client, tmp_path):
     assert set(shown) == set(names)
     ranking = _ranking(runner, tmp_path, published_demo, contract)
     assert set(ranking) == {"agency", "commune"}
+    intervals = _rank_intervals(tmp_path / "index.json")
+    assert any("–" in shown for shown in intervals.values())  # some units cannot be told apart
 
     docx_text, tables = _docx_text_and_tables(_write(runner, tmp_path, "docx", published_demo))
     pdf_text = _pdf_text(_write(runner, tmp_path, "pdf", published_demo))
@@ -148,6 +158,9 @@ def test_demo_report_as_docx_and_pdf(published_demo, runner, client, tmp_path):
         [table] = [t for t in tables if t[0][:2] == ["Hạng", "Đơn vị"] and t[1][1] in order]
         assert [row[1] for row in table[1:] if row[0]] == order
         assert [row[0] for row in table[1:] if row[0]] == [str(k) for k in range(1, len(order) + 1)]
+        column = table[0].index("Khoảng hạng 90%")  # the combiner's rank intervals, as computed
+        assert {row[1]: row[column] for row in table[1:] if row[0]} == {
+            name: intervals[name] for name in order}
         position = flat_pdf.index("Xếp hạng Chỉ số CCHC: " + UNIT_TYPES[unit_type])
         for k, name in enumerate(order, start=1):  # in rank order in the PDF's ranking table
             position = flat_pdf.index(f"{k} {name} ", position)
