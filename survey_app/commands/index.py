@@ -50,6 +50,21 @@ def problem_line(problem) -> str:
     return f"  {where}: {problem.message_vi} / {problem.message_en}"
 
 
+def combination_refused_exit(refused: Refused) -> Exception:
+    """The exception a command raises for a refused combination: the combiner's problems each
+    with its file, row and column (printed here, exit status 1), any other refusal as usual."""
+    if refused.code != "combiner_problems":
+        return refused_exit(refused)
+    click.echo(
+        f"{len(refused.details)} lỗi, không tính chỉ số / {len(refused.details)} problems, "
+        "nothing combined:",
+        err=True,
+    )
+    for problem in refused.details:
+        click.echo(problem_line(problem), err=True)
+    return SystemExit(1)
+
+
 @click.command("index")
 @click.option(
     "--contract",
@@ -122,16 +137,7 @@ def index(
             units=assessed_units(contract),
         )
     except Refused as refused:
-        if refused.code != "combiner_problems":
-            raise refused_exit(refused) from None
-        click.echo(
-            f"{len(refused.details)} lỗi, không tính chỉ số / {len(refused.details)} problems, "
-            "nothing combined:",
-            err=True,
-        )
-        for problem in refused.details:
-            click.echo(problem_line(problem), err=True)
-        raise SystemExit(1) from None
+        raise combination_refused_exit(refused) from None
     extension = os.path.splitext(output)[1].lower()
     if extension == ".xlsx":
         content = spreadsheets.xlsx_bytes(combined_index_tables(result, changes))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from survey_app.commands import refused_exit
+from survey_app.commands.index import combination_refused_exit
 from survey_app.operations.lookups import round_by_code
 from survey_app.refusals import Refused
 
@@ -55,7 +55,7 @@ def report(round_code: str, fmt: str, lang: str, output: str | None, csv_path: s
             survey_round, self_assessment=_read(csv_path), previous=_read(previous_path),
             previous_name=os.path.basename(previous_path or ""), exclusions=_read(exclude_path))
     except Refused as refused:
-        raise refused_exit(refused) from None
+        raise combination_refused_exit(refused) from None
     if fmt == "xlsx":
         result = officials_xlsx_file(sources, lang)
     elif fmt == "unit-sheets":

@@ -182,6 +182,25 @@ def test_bad_exclusions_and_previous_are_listed_with_their_file(runner, contract
     assert not out.exists()
 
 
+def test_report_lists_the_combiners_problems_with_their_file(runner, contract_file, tmp_path):
+    """``par-survey report`` with a self-assessment says where each problem is, as ``index``."""
+    from survey_app.commands.report import report
+
+    sheet = tmp_path / "tda.csv"
+    sheet.write_text("unit_code,criterion_code,points\nSO-A,1.1,3\nXA-B,1.1,2\n", encoding="utf-8")
+    previous = tmp_path / "2024.csv"
+    previous.write_text("unit_code,criterion_code,points\nSO-A,1.1,nhiều\n", encoding="utf-8")
+    out = tmp_path / "report.docx"
+    result = runner.invoke(report, ["KQ-2025", "--format", "docx", "-o", str(out),
+                                    "--self-assessment", str(sheet), "--previous", str(previous)])
+    assert result.exit_code == 1
+    assert (
+        "kết quả năm trước / last year's results, dòng / row 2, cột / column points"
+        in result.output
+    )
+    assert not out.exists()
+
+
 def test_unit_nobody_answered_about_gets_no_data(runner, app_ctx, tmp_path):
     """XA-C is assessed by the round (its rating matrix covers communes) but has no answers, so
     the contract does not list it: the index names it "no data" and scores the others."""
