@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from analysis.points import is_small_cell
+
 from survey_app.labels import unit_type_label
 from survey_app.refusals import N_
 from survey_app.reports.document import (
@@ -68,7 +70,7 @@ def sipas_rows(sources, unit_type: str, lang: str, *, public: bool = False) -> l
         estimate = overall(unit["sipas"], measure) if unit["unit_type"] == unit_type else None
         if estimate is None:
             continue
-        small = estimate["n"] < sources.min_n
+        small = is_small_cell(estimate["n"], sources.min_n)
         hidden = public and small
         rows.append(
             (
@@ -202,7 +204,7 @@ def quality_section(sources, lang: str) -> Section:
     rows = []
     for unit in contract["units"]:
         estimate = overall(unit["sipas"], measure)
-        if estimate is not None and estimate["n"] < sources.min_n:
+        if estimate is not None and is_small_cell(estimate["n"], sources.min_n):
             rows.append([unit["name"], _("Chỉ số SIPAS chung"), count(estimate["n"], lang)])
         rows += [
             [unit["name"], criterion_name(sources.pack, c["code"], lang), count(c["n"], lang)]

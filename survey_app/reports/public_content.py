@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from analysis.points import is_small_cell
+
 from survey_app.labels import unit_type_label
 from survey_app.reports.content import overall, unit_types
 from survey_app.reports.document import count, interval, number
@@ -35,7 +37,7 @@ def public_rows(sources, unit_type: str, lang: str) -> list[PublicRow]:
         estimate = overall(unit["sipas"], measure) if unit["unit_type"] == unit_type else None
         if estimate is None:
             continue
-        small = estimate["n"] < sources.min_n
+        small = is_small_cell(estimate["n"], sources.min_n)
         rows.append(
             (
                 (small, -estimate["value"] if not small else 0, unit["name"]),
