@@ -57,11 +57,16 @@ def serve(port: int, host: str, workers: int | None) -> None:
     run_gunicorn(host, port, workers)
 
 
-def run_gunicorn(host: str, port: int, workers: int | None) -> None:
+def run_gunicorn(host: str, port: int, workers: int | None, *,
+                 public_base_url: str | None = None) -> None:
+    """Replace this process with gunicorn; ``public_base_url`` (the demo's own address) becomes the
+    workers' ``PUBLIC_BASE_URL``."""
     if workers is None:
         workers = min(2 * (os.cpu_count() or 1) + 1, 9)
     env = dict(os.environ)
     env.setdefault("PAR_SURVEY_INSTANCE", current_app.instance_path)
+    if public_base_url:
+        env["PUBLIC_BASE_URL"] = public_base_url
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
         "--timeout", "120", "--graceful-timeout", "30", "--access-logfile", "-",

@@ -7,9 +7,9 @@ from flask import Response, abort, redirect, render_template, url_for
 from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user, round_or_404
 from survey_app.admin.forms import ActionForm, EntryPointForm, options
-from survey_app.admin.rounds import questionnaire_choices
 from survey_app.auth import login_required
 from survey_app.downloads import content_disposition
+from survey_app.labels import cell_choice
 from survey_app.models import EntryPoint
 from survey_app.operations import rounds as round_ops
 from survey_app.operations.entry_points import (
@@ -18,6 +18,7 @@ from survey_app.operations.entry_points import (
     revoke_entry_point,
     round_entry_points,
 )
+from survey_app.operations.matrix import group_choices, matrix_groups
 from survey_app.operations.posters import entry_url, qr_inline_svg, qr_png, qr_svg
 from flask_babel import gettext as _
 
@@ -33,7 +34,7 @@ def _entry_form(survey_round) -> EntryPointForm:
     form = EntryPointForm()
     units = round_ops.round_units(survey_round)
     form.unit_id.choices = options([(u.id, f"{u.code} — {u.name}") for u in units])
-    form.questionnaire_id.choices = options(questionnaire_choices())
+    form.respondent_group.choices = options(group_choices(matrix_groups(survey_round)))
     return form
 
 
@@ -45,7 +46,7 @@ def entry_points(round_id: int):
     status = 200
     if form.validate_on_submit():
         created = commit_or_flash(
-            lambda: add_entry_point(survey_round, form.unit_id.data, form.questionnaire_id.data,
+            lambda: add_entry_point(survey_round, form.unit_id.data, form.respondent_group.data,
                                     form.counter.data or "", current_user()),
             _("Đã tạo điểm QR."),
         )
@@ -60,6 +61,8 @@ def entry_points(round_id: int):
         round=survey_round,
         form=form,
         entries=list(entries),
+        cells=[cell_choice(c) for c in sorted(survey_round.rating_cells,
+                                              key=lambda c: (c.respondent_group, c.unit_type))],
         action_form=ActionForm(),
         entry_url=entry_url,
     ), status

@@ -60,8 +60,9 @@ class RoundForm(FlaskForm):
 
 
 class RatingCellForm(FlaskForm):
-    respondent_group = StringField(
-        _("Nhóm người trả lời"), validators=[required(), at_most(32)]
+    # Choices: the round's groups by name (operations.matrix); an unknown group is refused there.
+    respondent_group = SelectField(
+        _("Nhóm người trả lời"), validate_choice=False, validators=[required()]
     )
     unit_type = SelectField(_("Loại đơn vị được đánh giá"), choices=UNIT_TYPE_CHOICES)
     questionnaire_id = SelectField(_("Phiếu khảo sát"), coerce=int, validators=[given()])
@@ -164,9 +165,14 @@ class InvitationForm(FlaskForm):
 
 
 class EntryPointForm(FlaskForm):
+    """The questionnaire is not chosen: the round's rating matrix gives it for the unit's type and
+    the respondent group (choices: the matrix's groups by name; an unknown one is refused)."""
+
     unit_id = SelectField(_("Đơn vị"), coerce=int, validators=[given()])
     counter = StringField(_("Quầy, điểm phục vụ"), validators=[at_most(200)])
-    questionnaire_id = SelectField(_("Phiếu khảo sát"), coerce=int, validators=[given()])
+    respondent_group = SelectField(
+        _("Nhóm người trả lời"), validate_choice=False, validators=[required()]
+    )
 
 
 class InvitationFilterForm(FlaskForm):

@@ -13,6 +13,7 @@ from survey_app.models.rounds import ROUND_TRANSITIONS
 from survey_app.operations import lookups
 from survey_app.operations import rounds as round_ops
 from survey_app.operations.frames import FRAME_KIND_LABELS
+from survey_app.operations.matrix import group_choices, pack_groups
 from survey_app.operations.round_fit import round_fit_problems
 from survey_app.operations.round_progress import matrix_progress
 from flask_babel import gettext as _
@@ -62,9 +63,15 @@ def round_new():
 @login_required("admin")
 def round_detail(round_id: int):
     survey_round = round_or_404(round_id)
-    cell_form = RatingCellForm()
-    cell_form.questionnaire_id.choices = options(questionnaire_choices())
-    return render_round(survey_round, cell_form)
+    return render_round(survey_round, matrix_form(survey_round))
+
+
+def matrix_form(survey_round: SurveyRound) -> RatingCellForm:
+    """The matrix form: the round's respondent groups by name, the published questionnaires."""
+    form = RatingCellForm()
+    form.respondent_group.choices = options(group_choices(pack_groups(survey_round)))
+    form.questionnaire_id.choices = options(questionnaire_choices())
+    return form
 
 
 def render_round(survey_round: SurveyRound, cell_form: RatingCellForm, status: int = 200):
@@ -104,8 +111,7 @@ def round_status(round_id: int):
 @login_required("admin")
 def matrix_set(round_id: int):
     survey_round = round_or_404(round_id)
-    form = RatingCellForm()
-    form.questionnaire_id.choices = options(questionnaire_choices())
+    form = matrix_form(survey_round)
     if form.validate_on_submit():
         questionnaire = lookups.get_questionnaire(form.questionnaire_id.data)
         commit_or_flash(

@@ -22,6 +22,7 @@ from survey_app.operations.demo import (
     fresh_unused_invitations,
     seed_demo,
 )
+from survey_app.operations.posters import entry_url, invitation_url
 from survey_app.schema import upgrade_schema
 
 MANIFEST_NAME = "demo-manifest.json"
@@ -49,7 +50,9 @@ def demo(port: int, no_serve: bool, workers: int) -> None:
         click.echo("Dữ liệu minh hoạ đã có; giữ nguyên / demo data already present, kept as it is.")
         unused = fresh_unused_invitations(survey_round)
     _, password = ensure_admin()
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = demo_base_url(port)
+    # The links, posters and cards of this process and of the server it starts use that address.
+    current_app.config["PUBLIC_BASE_URL"] = base_url
     manifest = build_manifest(survey_round, unused, password, base_url)
     manifest.update(write_index_inputs(survey_round, current_app.instance_path, base_url))
     db.session.commit()
@@ -60,7 +63,14 @@ def demo(port: int, no_serve: bool, workers: int) -> None:
     if not no_serve:
         from survey_app.cli import run_gunicorn
 
-        run_gunicorn("127.0.0.1", port, workers)
+        run_gunicorn("127.0.0.1", port, workers, public_base_url=base_url)
+
+
+def demo_base_url(port: int) -> str:
+    """The address the demo's links point to: ``PUBLIC_BASE_URL`` when the environment sets it (a
+    demo behind a proxy, as in production), otherwise the address the demo serves on."""
+    configured = os.environ.get("PUBLIC_BASE_URL", "").strip()
+    return configured.rstrip("/") if configured else f"http://127.0.0.1:{port}"
 
 
 def build_manifest(survey_round, unused: list[dict], password: str, base_url: str) -> dict:
@@ -77,13 +87,13 @@ def build_manifest(survey_round, unused: list[dict], password: str, base_url: st
                   "status": survey_round.status,
                   "responses": responses},
         "entry_points": [
-            {"url": f"{base_url}/s/{e.code}", "code": e.code, "unit_code": e.unit.code,
+            {"url": entry_url(e.code), "code": e.code, "unit_code": e.unit.code,
              "unit_name": e.unit.name,
              "questionnaire_id": forms[e.questionnaire_id].form_key,
              "questionnaire_version": forms[e.questionnaire_id].version}
             for e in entries
         ],
-        "invitations": [dict(item, url=f"{base_url}/i/{item['token']}") for item in unused],
+        "invitations": [dict(item, url=invitation_url(item["token"])) for item in unused],
     }
 
 

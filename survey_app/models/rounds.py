@@ -47,7 +47,7 @@ class SurveyRound(Base):
     )
 
     # What the round accepts in each status: the one place these rules live (no queries here).
-    # The status is the authority: the closing date is the plan, staff close the round.
+    # Staff close a round; answers also stop once its closing date has passed (Vietnam's date).
 
     @property
     def is_open(self) -> bool:
@@ -73,6 +73,11 @@ class SurveyRound(Base):
     def accepts_answers(self) -> bool:
         """A respondent may submit a form (QR code or invitation) only while the round is open."""
         return self.is_open
+
+    def accepts_answers_on(self, today: dt.date) -> bool:
+        """Open and not past its closing date on ``today`` (Vietnam's date): what respondents'
+        pages, drafts and API submissions check."""
+        return self.accepts_answers and not self.has_ended(today)
 
     @property
     def accepts_frames(self) -> bool:

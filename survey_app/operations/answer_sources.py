@@ -4,6 +4,7 @@ it serves, resolved in one query; published questionnaires built once per proces
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from survey_app.clock import vietnam_today
 from survey_app.extensions import db
 from survey_app.models import EntryPoint, Invitation, QuestionnaireVersion, SurveyRound, Unit
 from survey_app.operations.documents import load_questionnaire
@@ -72,15 +74,16 @@ class Source:
         """The ``questionnaires.Questionnaire`` this source serves."""
         return built_questionnaire(self.questionnaire_row)
 
-    def refusal(self) -> Refused | None:
-        """The reason this source cannot take a new answer now, or ``None``."""
+    def refusal(self, today: dt.date | None = None) -> Refused | None:
+        """The reason this source cannot take a new answer on ``today`` (Vietnam's date, default
+        now), or ``None``: revoked, used, or a round that is not open or past its closing date."""
         if self.entry_point is not None and self.entry_point.revoked:
             return Refused(N_("Mã QR này đã ngừng sử dụng."), status=410, code="revoked")
         if self.invitation is not None and self.invitation.status == "revoked":
             return Refused(N_("Lời mời này đã bị thu hồi."), status=410, code="revoked")
         if self.invitation is not None and self.invitation.status == "used":
             return Refused(USED, status=409, code="used")
-        if not self.round.accepts_answers:
+        if not self.round.accepts_answers_on(today or vietnam_today()):
             return Refused(
                 N_("Đợt khảo sát này đã đóng hoặc chưa mở. Cảm ơn Ông/Bà đã quan tâm."),
                 status=410,

@@ -12,6 +12,7 @@ import secrets
 import numpy as np
 from sqlalchemy import insert
 
+from survey_app.clock import vietnam_today
 from survey_app.extensions import db
 from survey_app.models import (
     FrameRow, Invitation, Province, RatingCell, Response, SampleFrame, SampleMember, SamplePlan,
@@ -28,6 +29,13 @@ DEMO_ROUND_CODE = "DEMO-2025"
 DEMO_SEED = 20250701
 DEMO_PACK = "province_default"
 TWO_TIER_START = dt.date(2025, 7, 1)
+# The round's fieldwork is placed around the seeding day, so that a demo seeded on any day is open
+# and takes answers: it opened this many days before, and closes this many days after.
+DEMO_OPENED_DAYS_AGO = 75
+DEMO_CLOSES_IN_DAYS = 90
+# Synthetic responses arrive over this many days, from two weeks after the round opened.
+DEMO_ANSWER_DAYS = 60
+DEMO_ANSWERS_START_DAY = 14
 
 AGENCIES = [
     ("SO-NV", "Sở Nội vụ"), ("SO-TP", "Sở Tư pháp"), ("SO-TC", "Sở Tài chính"),
@@ -59,9 +67,18 @@ def demo_round() -> SurveyRound | None:
     return db.session.scalar(db.select(SurveyRound).filter_by(code=DEMO_ROUND_CODE))
 
 
-def seed_demo() -> dict:
-    """Create the demo province and round; return what the manifest needs (tokens are only here)."""
+def demo_dates(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The demo round's opening and closing dates for a demo seeded on ``today``."""
+    return (today - dt.timedelta(days=DEMO_OPENED_DAYS_AGO),
+            today + dt.timedelta(days=DEMO_CLOSES_IN_DAYS))
+
+
+def seed_demo(today: dt.date | None = None) -> dict:
+    """Create the demo province and round, its fieldwork placed around ``today`` (Vietnam's
+    date by default); return what the manifest needs (tokens are only here)."""
     import questionnaires
+
+    opens_on, closes_on = demo_dates(today or vietnam_today())
 
     rng = np.random.default_rng(DEMO_SEED)
     province = Province(code="DEMO", name="Tỉnh Mẫu (dữ liệu minh hoạ)", valid_from=TWO_TIER_START)
@@ -80,8 +97,8 @@ def seed_demo() -> dict:
                                period="Năm 2025",
                                title="Khảo sát CCHC năm 2025 (minh hoạ)", status="open",
                                anonymous=True,
-                               methodology_pack_id=pack_row.id, opens_on=dt.date(2025, 9, 1),
-                               closes_on=dt.date(2025, 11, 30))
+                               methodology_pack_id=pack_row.id, opens_on=opens_on,
+                               closes_on=closes_on)
     db.session.add(survey_round)
     db.session.flush()
     for group, unit_type, form, quota in [("citizen", "agency", sipas, 150),
@@ -187,7 +204,7 @@ def _seed_sipas(survey_round, rated, sipas_row, quality, rng, unused) -> None:
                                   "minimum": 100,
                                   "replacements_per_stratum": REPLACEMENTS_PER_STRATUM},
                       allocation={str(k): int(v) for k, v in (selection.allocation or {}).items()},
-                      drawn_at=dt.datetime(2025, 9, 1))
+                      drawn_at=dt.datetime.combine(survey_round.opens_on, dt.time(9)))
     db.session.add(plan)
     db.session.flush()
     members = [{"plan_id": plan.id, "frame_row_id": row_ids[int(i)], "role": "selected",
@@ -244,7 +261,8 @@ class _Fieldwork:
         if self.rng.random() < response_rate:
             invitation.status = "used"
             # no day of use in an anonymous round: it could be matched with the response's day
-            invitation.used_on = None if self.survey_round.anonymous else dt.date(2025, 10, 1)
+            invitation.used_on = None if self.survey_round.anonymous else (
+                self.survey_round.opens_on + dt.timedelta(days=DEMO_ANSWERS_START_DAY))
             self.response_rows.append(_response_row(
                 self.survey_round, self.form_row, self.questionnaire, unit, self.group,
                 self.quality[unit.code], self.rng, stratum=stratum, base_weight=base_weight))
@@ -292,7 +310,8 @@ def _response_row(survey_round, form_row, questionnaire, unit, group, quality, r
     else:
         raise RuntimeError(f"synthetic answers to {questionnaire.id} keep failing validation: "
                            f"{questionnaire.validate(answers)[:3]}")
-    submitted = dt.date(2025, 9, 15) + dt.timedelta(days=int(rng.integers(0, 60)))
+    submitted = survey_round.opens_on + dt.timedelta(
+        days=DEMO_ANSWERS_START_DAY + int(rng.integers(0, DEMO_ANSWER_DAYS)))
     return {"submission_id": _uuid(rng), "receipt": secrets.token_hex(5).upper(),
             "round_id": survey_round.id,
             "questionnaire_id": form_row.id, "rated_unit_id": unit.id, "respondent_group": group,

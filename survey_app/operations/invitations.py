@@ -27,6 +27,7 @@ from survey_app.models import (
 from survey_app.models.fieldwork import INVITATION_STATUSES
 from survey_app.operations.fieldwork_setup import issue_invitation
 from survey_app.operations.frames import frame_spec
+from survey_app.operations.matrix import check_questionnaire_group
 from survey_app.operations.posters import invitation_url, qr_inline_svg
 from survey_app.operations.rounds import record_audit
 from survey_app.refusals import N_, Refused
@@ -123,7 +124,8 @@ def issue_plan_invitations(
     user: User | None = None,
 ) -> list[IssuedInvitation]:
     """One invitation per drawn member (rated unit = the member's frame unit) not yet invited,
-    for a rating-matrix ``cell`` (or its id).
+    for a rating-matrix ``cell`` (or its id), whose group and questionnaire it carries: staff pick
+    a cell, never a questionnaire.
 
     Tokens are returned once, for the download, and stored only as keyed hashes.
     """
@@ -135,6 +137,9 @@ def issue_plan_invitations(
     if not survey_round.accepts_invitations:
         raise Refused(N_("Đợt đã đóng, không phát thêm thư mời."), status=409,
                       code="round_closed")
+    # The questionnaire and the group come from the cell; a cell stored with another group's form
+    # (before the matrix checked it) issues nothing.
+    check_questionnaire_group(cell.questionnaire, cell.respondent_group)
     invited = set(
         db.session.scalars(
             db.select(Invitation.sample_member_id).where(

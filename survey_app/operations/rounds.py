@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from survey_app.clock import vietnam_today
 from survey_app.extensions import db
 from survey_app.models import (
     UNIT_TYPES,
@@ -23,6 +24,7 @@ from survey_app.models import (
 )
 from survey_app.models.rounds import ROUND_STATUSES
 from survey_app.operations.audit import record_event
+from survey_app.operations.matrix import check_pack_group, check_questionnaire_group
 from survey_app.operations.round_fit import check_round_fits
 from survey_app.refusals import N_, Refused
 
@@ -88,10 +90,12 @@ def create_round(
     return survey_round
 
 
-def change_status(survey_round: SurveyRound, status: str, user: User | None = None) -> None:
+def change_status(survey_round: SurveyRound, status: str, user: User | None = None, *,
+                  today: dt.date | None = None) -> None:
     """Move a round along draft → open → closed → published (a closed round may reopen).
 
-    A round opens only with a rating matrix that fits its methodology pack
+    A round opens only before its closing date has passed (``today``: Vietnam's date by default)
+    and with a rating matrix that fits its methodology pack
     (:func:`survey_app.operations.round_fit.check_round_fits`); otherwise the refusal lists
     every problem and nothing changes.
     """
@@ -100,6 +104,12 @@ def change_status(survey_round: SurveyRound, status: str, user: User | None = No
                       arguments={"status": status})
     if not survey_round.can_move_to(status):
         raise Refused(CANNOT_MOVE_TO[status], status=409, code="round_status")
+    today = today or vietnam_today()
+    if status == "open" and survey_round.closes_on is not None and survey_round.closes_on < today:
+        raise Refused(N_("Không mở được đợt %(code)s: ngày đóng của đợt (%(closes_on)s) đã qua, "
+                         "đợt không nhận thêm câu trả lời."), status=409, code="round_past_closing",
+                      arguments={"code": survey_round.code,
+                                 "closes_on": survey_round.closes_on.strftime("%d/%m/%Y")})
     if status == "open" and not survey_round.rating_cells:
         raise Refused(N_("Cần có ít nhất một ô trong ma trận đánh giá trước khi mở đợt."),
                       status=409, code="round_matrix_empty")
@@ -121,13 +131,11 @@ def set_rating_cell(
 ) -> RatingCell:
     """Create or update the cell (respondent group × unit type) with its questionnaire and quota.
 
-    ``quota`` is the number of forms wanted for each assessed unit of that type. A draft round's
-    matrix may be edited freely; once the round has opened, a change that would make the matrix
-    misfit its pack is refused.
+    ``quota`` is the number of forms wanted for each assessed unit of that type. The group must be
+    one of the round's groups (:func:`survey_app.operations.matrix.pack_groups`) and the
+    questionnaire written for it. A draft round's matrix may be edited freely; once the round has
+    opened, a change that would make the matrix misfit its pack is refused.
     """
-    respondent_group = respondent_group.strip()
-    if not respondent_group:
-        raise Refused(N_("Nhóm người trả lời không được để trống."), code="rating_cell")
     if unit_type not in UNIT_TYPES:
         raise Refused(N_("Loại đơn vị %(unit_type)s không hợp lệ."), code="rating_cell",
                       arguments={"unit_type": unit_type})
@@ -136,8 +144,10 @@ def set_rating_cell(
     if not survey_round.accepts_edits:
         raise Refused(N_("Đợt đã công bố, không sửa được ma trận."), status=409,
                       code="round_published")
+    respondent_group = check_pack_group(survey_round, respondent_group)
     if survey_round.has_opened:
         check_round_fits(survey_round, (respondent_group, unit_type, questionnaire))
+    check_questionnaire_group(questionnaire, respondent_group)
     cell = db.session.scalar(
         db.select(RatingCell).filter_by(
             round_id=survey_round.id, respondent_group=respondent_group, unit_type=unit_type

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from survey_app.clock import vietnam_today
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response
 from survey_app.operations.answer_sources import USED, Source
@@ -27,7 +28,6 @@ from survey_app.operations.paradata import clean_paradata
 from survey_app.refusals import N_, Refused
 
 # Vietnam keeps UTC+7 all year; the day a response arrives is the day there.
-VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7))
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
 CHANNELS = ("qr", "invitation", "api_entry", "api_token", "demo")
 SUBMISSION_ID_RE = re.compile(r"[0-9a-fA-F-]{32,36}")
@@ -178,8 +178,9 @@ def submit(source: Source, submission_id: str, answers: Mapping[str, Any], *, ch
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {', '.join(CHANNELS)}; not {channel!r}")
     submission_id = normalise_submission_id(submission_id)
+    today = today or vietnam_today()
     try:
-        refusal = source.refusal()
+        refusal = source.refusal(today)
         if refusal is not None:
             raise refusal
         cleaned = _cleaned_answers(source, answers)
@@ -188,7 +189,6 @@ def submit(source: Source, submission_id: str, answers: Mapping[str, Any], *, ch
         if earlier is not None:
             return earlier
         raise
-    today = today or dt.datetime.now(VIETNAM_TIME).date()
     invitation = source.invitation
     # In an anonymous round the day of use is not recorded: matched with the response's day it
     # could single out who sent which answers.
