@@ -21,6 +21,7 @@ from builders import (
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, EntryPoint
 from survey_app.operations.posters import qr_matrix, qr_png
+from survey_app.operations.rounds import set_rating_cell
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -31,13 +32,14 @@ def world(app_ctx, client):
     unit = create_unit(province, code="BPMC", name="Bộ phận Một cửa Sở Tư pháp")
     survey_round = create_round(status="open", province=province)
     questionnaire = create_questionnaire()
+    set_rating_cell(survey_round, "citizen", "agency", questionnaire, 30)
     admin = create_user("admin")
     db.session.commit()
     log_in(client, admin)
     base = f"/admin/rounds/{survey_round.id}/entry-points"
-    reply = client.post(
+    reply = client.post(  # the questionnaire comes from the matrix
         base,
-        data={"unit_id": unit.id, "counter": "Quầy số 3", "questionnaire_id": questionnaire.id},
+        data={"unit_id": unit.id, "counter": "Quầy số 3", "respondent_group": "citizen"},
     )
     assert reply.status_code == 302, reply.get_data(as_text=True)
     entry = db.session.scalar(db.select(EntryPoint))
@@ -111,7 +113,7 @@ def test_revoked_entry_points_leave_the_poster_sheet(client, world, app_ctx):
         data={
             "unit_id": world.unit.id,
             "counter": "Quầy số 4",
-            "questionnaire_id": world.entry.questionnaire_id,
+            "respondent_group": "citizen",
         },
     )
     assert second.status_code == 302
@@ -133,7 +135,7 @@ def test_entry_point_for_another_province_is_refused(client, world, app_ctx):
         data={
             "unit_id": stranger.id,
             "counter": "",
-            "questionnaire_id": world.entry.questionnaire_id,
+            "respondent_group": "citizen",
         },
     )
     assert reply.status_code == 400

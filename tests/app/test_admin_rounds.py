@@ -133,6 +133,8 @@ def test_status_moves_forward_with_audit_events(client, world):
 
 
 def test_matrix_cells_show_progress_against_quota(client, world):
+    leader_form = create_questionnaire(form_id="bm02", group="commune_leader")
+    db.session.commit()
     log_in(client, world.admin)
     url = f"/admin/rounds/{world.round.id}/matrix"
     assert (
@@ -151,9 +153,9 @@ def test_matrix_cells_show_progress_against_quota(client, world):
         client.post(
             url,
             data={
-                "respondent_group": "leader",
+                "respondent_group": "commune_leader",
                 "unit_type": "commune",
-                "questionnaire_id": world.questionnaire.id,
+                "questionnaire_id": leader_form.id,
                 "quota": 5,
             },
         ).status_code
@@ -171,15 +173,15 @@ def test_matrix_cells_show_progress_against_quota(client, world):
     )
     cells = db.session.scalars(db.select(RatingCell).filter_by(round_id=world.round.id)).all()
     assert sorted((c.respondent_group, c.unit_type, c.quota) for c in cells) == [
+        ("commune_leader", "commune", 5),
         ("delegate", "agency", 4),
-        ("leader", "commune", 5),
     ]
     for unit in (world.units[0], world.units[0], world.units[1]):
         create_response(world.round, unit, world.questionnaire, group="delegate")
     create_response(
         world.round, world.units[2], world.questionnaire, group="delegate", quarantined=True
     )
-    create_response(world.round, world.commune, world.questionnaire, group="leader")
+    create_response(world.round, world.commune, leader_form, group="commune_leader")
     db.session.commit()
     from survey_app.operations.round_progress import matrix_progress
 
@@ -192,7 +194,7 @@ def test_matrix_cells_show_progress_against_quota(client, world):
         12,
         3,
     )  # quarantined not counted
-    leader = progress[("leader", "commune")]
+    leader = progress[("commune_leader", "commune")]
     assert (leader.units, leader.target, leader.responses) == (1, 5, 1)
     html = client.get(f"/admin/rounds/{world.round.id}").get_data(as_text=True)
     assert "25 %" in html and "20 %" in html

@@ -258,7 +258,9 @@ def test_opening_a_round_past_its_closing_date_is_refused(client, world, lang, s
 
 def test_demo_links_posters_and_cards_use_the_demo_port(app, runner, client, monkeypatch):
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
-    result = runner.invoke(args=["demo", "--no-serve", "--port", "5123"])
+    from survey_app.commands.demo import demo
+
+    result = runner.invoke(demo, ["--no-serve", "--port", "5123"])
     assert result.exit_code == 0, result.output
     with open(f"{app.instance_path}/demo-manifest.json", encoding="utf-8") as handle:
         manifest = json.load(handle)

@@ -34,5 +34,7 @@ def test_a_round_has_ended_when_closed_or_past_its_closing_date():
     assert survey_round.has_ended(closes + dt.timedelta(days=1))
     assert not SurveyRound(status="open", closes_on=None).has_ended(dt.date(2099, 1, 1))
     assert SurveyRound(status="closed", closes_on=None).has_ended(dt.date(2000, 1, 1))
-    # the closing date is the plan: an open round past it still takes answers until staff close it
+    # its status still says open, but past its closing date it takes no answers
     assert survey_round.accepts_answers
+    assert survey_round.accepts_answers_on(closes)
+    assert not survey_round.accepts_answers_on(closes + dt.timedelta(days=1))
