@@ -95,8 +95,20 @@ def round_results(code: str):
     units = lookups.units_by_code()
     every = {(cp.unit, cp.criterion): cp for cp in result.points_all}
     return render_template("results/round.html", survey_round=survey_round, result=result,
-                           units=units,
+                           units=units, per_unit=_changes_per_unit(survey_round, result),
                            every=every, quality_form=QualityForm(), export_form=ExportForm())
+
+
+def _changes_per_unit(survey_round: SurveyRound, result) -> list:
+    """Each unit's survey points against the latest published round of an earlier year (none
+    without one), summed by ``analysis.combiner.unit_changes``."""
+    before = previous_round(survey_round)
+    if before is None:
+        return []
+    from analysis.combiner import unit_changes as changes_per_unit
+
+    prior = analyze_round(before, min_n=result.min_n)
+    return changes_per_unit(survey_points_changes(result, prior))
 
 
 @bp.post("/<code>/exports")

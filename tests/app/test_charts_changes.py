@@ -113,3 +113,28 @@ def test_combined_index_page_draws_each_units_change_from_last_year(app_ctx, cli
     this_year = 3 + now["SO-A", "1.2"]
     assert cells[1:3] == [f"{this_year:.2f}".replace(".", ","), "3,75"]
     assert [a.get("href") for a in chart.iter("a")] == ["/results/KQ-2025/units/SO-A"]
+
+
+def test_results_page_draws_each_units_change_from_the_last_published_round(app_ctx, client):
+    from survey_app.extensions import db
+
+    last = create_scored_round(status="published", code="KQ-2024", year=2024,
+                               delegate_answers=(("A", "A", False), ("A", "A", False),
+                                                 ("A", "A", False), ("B", "A", False),
+                                                 ("B", "D", False)))
+    create_scored_round(status="published", code="KQ-2025", year=2025, province=last["province"],
+                        units=last["units"])
+    db.session.commit()
+    _login(client, "council")
+    html = client.get("/results/KQ-2025?min_n=3").get_data(as_text=True)
+    chart = figure(html, "chart-unit-changes")
+    to_value = axis_map(chart)
+    rows = {r.get("data-label"): r for r in rows_of(chart)}
+    assert set(rows) == {"Sở A", "Xã B"}
+    # Sở A: criterion 1.2 fell from 2,00 to 1,20 (tests/app/test_charts_pages.py), SIPAS the same
+    [loss] = marks(rows["Sở A"], "rect", "loss")
+    assert to_value(float(loss.get("x"))) == pytest.approx(-0.8, abs=0.001)
+    assert to_value(float(loss.get("x")) + float(loss.get("width"))) == pytest.approx(0, abs=1e-3)
+    assert 'href="#unit-changes"' in html
+    alone = client.get("/results/KQ-2024?min_n=3").get_data(as_text=True)
+    assert 'id="chart-unit-changes"' not in alone            # no earlier round to compare with
