@@ -30,6 +30,8 @@ class Config:
     # CSRF tokens must outlive a long questionnaire left open for hours.
     WTF_CSRF_TIME_LIMIT = int(os.environ.get("WTF_CSRF_TIME_LIMIT", str(24 * 3600)))
     BABEL_DEFAULT_LOCALE = "vi"
+    # Times are stored in UTC and shown to people in Vietnam's time (UTC+7 all year).
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     SMALL_CELL_N = int(os.environ.get("SMALL_CELL_N", "30"))

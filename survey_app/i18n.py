@@ -60,18 +60,20 @@ def format_share(value, digits: int = 1) -> str:
 
 
 def format_day(value) -> str:
-    """A date (or a datetime's date) in the page's locale: 15/06/2025 (vi), Jun 15, 2025 (en)."""
-    from flask_babel import format_date
+    """A date in the page's locale: 15/06/2025 (vi), Jun 15, 2025 (en); of a stored (naive UTC)
+    datetime, its day in the app's time zone (Vietnam: 20:30 UTC is already the next day)."""
+    from flask_babel import format_date, to_user_timezone
 
     if value is None:
         return NO_VALUE
     if isinstance(value, dt.datetime):
-        value = value.date()
+        value = to_user_timezone(value).date()
     return format_date(value, format=DATE_FORMATS.get(current_lang(), "medium"))
 
 
 def format_moment(value) -> str:
-    """A stored (naive UTC) datetime in the page's locale and the app's time zone."""
+    """A stored (naive UTC) datetime in the page's locale and the app's time zone
+    (``BABEL_DEFAULT_TIMEZONE``, Asia/Ho_Chi_Minh): 2026-06-15 20:30 UTC is 16/06/2026 03:30."""
     from flask_babel import format_datetime
 
     if value is None:

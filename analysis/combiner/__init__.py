@@ -71,10 +71,11 @@ from .model import (
     FieldScore,
     Problem,
     SelfAssessmentRow,
+    UnitChange,
     UnitScore,
     scoring_nodes,
 )
-from .previous import compare, read_previous
+from .previous import compare, read_previous, unit_changes
 from .scoring import combine
 from .tables import (
     below_max_table,
@@ -97,6 +98,7 @@ __all__ = [
     "FieldScore",
     "Problem",
     "SelfAssessmentRow",
+    "UnitChange",
     "UnitScore",
     "below_max_table",
     "combine",
@@ -108,5 +110,6 @@ __all__ = [
     "result_json",
     "result_tables",
     "scoring_nodes",
+    "unit_changes",
     "write_points_lost_xlsx",
 ]

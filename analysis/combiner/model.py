@@ -173,6 +173,20 @@ class CriterionChange:
 
 
 @dataclass(frozen=True)
+class UnitChange:
+    """One unit's points against last year, summed over the scoring nodes that have points in
+    both years (``criteria`` of them): ``change`` = ``points`` − ``previous``; ``lost`` sums the
+    nodes' points lost (a gain elsewhere does not cancel a loss)."""
+
+    unit: str
+    points: float
+    previous: float
+    change: float
+    lost: float
+    criteria: int
+
+
+@dataclass(frozen=True)
 class SelfAssessmentRow:
     """One data row of the self-assessment CSV (``points`` None = "không áp dụng")."""
 

@@ -7,7 +7,7 @@ import io
 import json
 import math
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from .inputs import _columns, _contract, _csv_rows, _number
@@ -19,6 +19,7 @@ from .model import (
     CombinedIndex,
     CriterionChange,
     Problem,
+    UnitChange,
 )
 
 
@@ -65,6 +66,23 @@ def compare(
             lost = max(0.0, -change) if change is not None else None
             out.append(CriterionChange(unit.code, criterion, now, before, change, lost))
     return out
+
+
+def unit_changes(changes: Sequence[CriterionChange]) -> list[UnitChange]:
+    """Per unit (in the order of ``changes``), its points this year and last year summed over the
+    nodes known in both years, the change and the points lost. Units with no node known in both
+    years (e.g. communes formed since) are left out: their change is unknown, not zero."""
+    sums: dict[str, list[float]] = {}
+    for c in changes:
+        if c.points is None or c.previous is None:
+            continue
+        total = sums.setdefault(c.unit, [0.0, 0.0, 0.0, 0])
+        total[0] += c.points
+        total[1] += c.previous
+        total[2] += c.lost or 0.0
+        total[3] += 1
+    return [UnitChange(unit, now, before, now - before, lost, int(count))
+            for unit, (now, before, lost, count) in sums.items()]
 
 
 def read_previous(

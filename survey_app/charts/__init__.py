@@ -23,6 +23,8 @@ def init_app(app) -> None:
         sipas_ranking_chart=pages.sipas_ranking,
         sipas_elements_chart=pages.sipas_elements,
         criterion_points_chart=pages.criterion_points,
+        criterion_overview_chart=pages.criterion_overview,
+        unit_changes_chart=pages.unit_changes,
         points_changes_chart=pages.points_changes,
         quota_chart=pages.quota_progress,
         daily_responses_chart=pages.responses_per_day,

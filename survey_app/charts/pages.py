@@ -132,6 +132,53 @@ def criterion_points(result, unit_code: str) -> str:
         table_summary=_("Bảng số liệu"))
 
 
+def criterion_overview(result, units: dict) -> str:
+    """Round page: for each survey-assessed criterion and unit type, the units' mean points (bar)
+    and the lowest to highest unit (whisker) against the criterion's maximum
+    (:func:`analysis.criterion_spread.criterion_spread`)."""
+    from analysis.criterion_spread import criterion_spread
+
+    from survey_app.labels import unit_type_label
+
+    types = {code: unit.unit_type for code, unit in units.items()}
+    spread = criterion_spread(result.points, types)
+    if not spread:
+        return ""
+    several = len({s.unit_type for s in spread}) > 1
+    rows = [Row((f"{unit_type_label(s.unit_type)}: " if several else "")
+                + _criterion_name(result.pack, s.criterion), s.mean, s.low, s.high,
+                maximum=s.max_points) for s in spread]
+    return bars_against_maximum(
+        rows, chart_id="chart-criterion-overview", locale=current_lang(), digits=2,
+        title=_("Điểm tiêu chí chấm bằng điều tra của các đơn vị so với điểm tối đa"),
+        caption=_("Thanh đậm: điểm trung bình của các đơn vị cùng loại (mỗi đơn vị tính một lần); "
+                  "thanh nhạt: điểm tối đa; vạch: từ đơn vị thấp nhất đến đơn vị cao nhất."),
+        headers=(_("Tiêu chí"), _("Trung bình các đơn vị"), _("Tối đa"),
+                 _("Thấp nhất – cao nhất")),
+        table_summary=_("Bảng số liệu"))
+
+
+def unit_changes(per_unit, units: dict, round_code: str | None = None) -> str:
+    """Each unit's points against last year (``per_unit`` from
+    :func:`analysis.combiner.unit_changes`), summed over the criteria known in both years."""
+    if not per_unit:
+        return ""
+    rows = []
+    for change in per_unit:
+        unit = units.get(change.unit)
+        href = (url_for("results.unit_changes", code=round_code, unit_code=change.unit)
+                if round_code else None)
+        rows.append(Row(unit.name if unit is not None else change.unit, change.change,
+                        maximum=change.points, reference=change.previous, href=href))
+    return change_bars(
+        rows, chart_id="chart-unit-changes", locale=current_lang(),
+        title=_("Thay đổi điểm của từng đơn vị so với năm trước"),
+        caption=_("Cộng trên các tiêu chí có điểm cả hai năm. Thanh xanh: tăng điểm; thanh đỏ: "
+                  "giảm điểm. Đơn vị không có kết quả năm trước không được vẽ."),
+        headers=(_("Đơn vị"), _("Điểm năm nay"), _("Điểm năm trước"), _("Thay đổi")),
+        table_summary=_("Bảng số liệu"))
+
+
 def points_changes(changes, pack) -> str:
     """Unit page: each criterion's change in points from last year's round."""
     rows = [Row(_criterion_name(pack, c.criterion), c.change, maximum=c.points,

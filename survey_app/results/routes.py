@@ -95,8 +95,20 @@ def round_results(code: str):
     units = lookups.units_by_code()
     every = {(cp.unit, cp.criterion): cp for cp in result.points_all}
     return render_template("results/round.html", survey_round=survey_round, result=result,
-                           units=units,
+                           units=units, per_unit=_changes_per_unit(survey_round, result),
                            every=every, quality_form=QualityForm(), export_form=ExportForm())
+
+
+def _changes_per_unit(survey_round: SurveyRound, result) -> list:
+    """Each unit's survey points against the latest published round of an earlier year (none
+    without one), summed by ``analysis.combiner.unit_changes``."""
+    before = previous_round(survey_round)
+    if before is None:
+        return []
+    from analysis.combiner import unit_changes as changes_per_unit
+
+    prior = analyze_round(before, min_n=result.min_n)
+    return changes_per_unit(survey_points_changes(result, prior))
 
 
 @bp.post("/<code>/exports")
@@ -187,7 +199,7 @@ def par_index(code: str):
     self-assessment, optional exclusions from the ranking and last year's results."""
     survey_round = _round_or_404(code)
     form = SelfAssessmentForm()
-    problems, tables, compared = [], None, False
+    problems, tables, compared, per_unit = [], None, False, []
     if form.validate_on_submit():
         exclusions, _name = _upload(form.exclusions_file)
         previous, previous_name = _upload(form.previous_file)
@@ -198,6 +210,10 @@ def par_index(code: str):
                 exclusions=exclusions, previous=previous, previous_name=previous_name,
                 units=assessed_units(contract))
             tables, compared = combined_index_tables(result, changes), changes is not None
+            if compared:
+                from analysis.combiner import unit_changes as changes_per_unit
+
+                per_unit = changes_per_unit(changes)
         except Refused as refused:
             if refused.code == "combiner_problems":
                 problems = refused.details
@@ -207,4 +223,5 @@ def par_index(code: str):
         flash(_("Hãy chọn tệp CSV tự đánh giá."), "error")
     return render_template("results/index.html", survey_round=survey_round, form=form,
                            problems=problems, tables=tables, compared=compared,
+                           per_unit=per_unit, units=lookups.units_by_code() if per_unit else {},
                            draft=not survey_round.is_published, user=g.user)

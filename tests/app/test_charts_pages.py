@@ -72,7 +72,7 @@ def test_demo_results_and_unit_pages_draw_the_analysis(demo, client):
     for section, table in (("response-rates-section", "response-rates"), ("sipas-section", "sipas"),
                            ("points-section", "points")):
         opened = html.index(f'<details id="{section}"')
-        assert opened < html.index(f'<table id="{table}">') < html.index("</details>", opened)
+        assert opened < html.index(f'<table id="{table}"') < html.index("</details>", opened)
 
     unit_html = client.get("/results/DEMO-2025/units/SO-NV").get_data(as_text=True)
     elements = figure(unit_html, "chart-sipas-elements")

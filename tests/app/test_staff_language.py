@@ -127,10 +127,11 @@ def test_numbers_and_dates_follow_the_page_locale(demo, admin_client):
     vi, en = render(admin_client, url, "vi"), render(admin_client, url, "en")
     assert n >= 1000  # the demo draws 3,300: a thousands separator is needed
     assert f"{n:,}".replace(",", ".") in vi and f"{n:,}" in en
-    drawn = demo["plan_drawn_at"]
-    assert drawn.strftime("%d/%m/%Y") in vi and drawn.strftime("%b %-d, %Y") in en
+    vietnam = dt.timedelta(hours=7)   # stored in UTC, shown in Vietnam's time
+    drawn = demo["plan_drawn_at"] + vietnam
+    assert drawn.strftime("%d/%m/%Y %H:%M") in vi and drawn.strftime("%b %-d, %Y") in en
     invitations = render(admin_client, demo["pages"]["admin.invitations"], "vi")
-    assert demo["invitation_issued_at"].strftime("%d/%m/%Y") in invitations
+    assert (demo["invitation_issued_at"] + vietnam).strftime("%d/%m/%Y") in invitations
 
 
 def test_share_and_decimal_filters(demo):

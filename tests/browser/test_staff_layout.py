@@ -3,7 +3,9 @@
 Chromium opens each page of ``staff_pages`` (the same list the language test renders) at both
 widths, logged in as the admin: the document may not be wider than the window (a wide table
 scrolls inside its own box), and every link, button and form field standing on its own is at
-least 24 × 24 px (WCAG 2.5.8; a link inside a sentence is exempt, as WCAG exempts it).
+least 24 × 24 px (WCAG 2.5.8; a link inside a sentence is exempt, as WCAG exempts it). On the
+phone, the main lists (rounds, units on the results page, the monitor's units) are cards: one
+box per row, each value named by its column.
 """
 from __future__ import annotations
 
@@ -44,6 +46,29 @@ OVERFLOW = """() => {
   return `${page} px > ${width} px: ${wide.join(', ')}`;
 }"""
 
+# The main lists become cards on a phone: every row of a table.cards (inside <details> too, opened
+# here) fits the window, its head is hidden and every cell shows its column's name before it.
+CARDS = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const found = [];
+  const tables = [...document.querySelectorAll('table.cards')];
+  for (const table of tables) {
+    if (table.querySelector('thead').getBoundingClientRect().height > 1) found.push('head shown');
+    for (const row of [...table.querySelectorAll('tbody tr')].slice(0, 5)) {
+      const box = row.getBoundingClientRect();
+      if (box.right > window.innerWidth + 1 || getComputedStyle(row).display !== 'block') {
+        found.push(`row ${Math.round(box.width)} px wide, ${getComputedStyle(row).display}`);
+      }
+      for (const cell of row.querySelectorAll('td[data-label]')) {
+        const label = getComputedStyle(cell, '::before').content;
+        if (label !== `"${cell.dataset.label}"`) found.push(`cell without its label ${label}`);
+      }
+    }
+  }
+  return {tables: tables.length, found: found.slice(0, 4)};
+}"""
+CARD_PAGES = {"admin.rounds_list", "results.rounds", "results.round_results", "admin.monitor"}
+
 
 def test_every_staff_page_fits_a_phone_and_a_laptop(app, chromium, live_server):
     with app.app_context():
@@ -70,6 +95,11 @@ def test_every_staff_page_fits_a_phone_and_a_laptop(app, chromium, live_server):
                 if overflow:
                     found.append(overflow)
                 found += page.evaluate(SMALL_TARGETS, MIN_TARGET)
+                if width == WIDTHS[0]:
+                    cards = page.evaluate(CARDS)
+                    found += cards["found"]
+                    if endpoint in CARD_PAGES and not cards["tables"]:
+                        found.append("no list shown as cards")
                 if found:
                     problems[f"{endpoint} @ {width}px"] = found[:6]
         finally:
