@@ -74,7 +74,7 @@ from .model import (
     UnitScore,
     scoring_nodes,
 )
-from .previous import compare, read_previous
+from .previous import compare, previous_ranks, read_previous
 from .scoring import combine
 from .tables import (
     below_max_table,
@@ -102,6 +102,7 @@ __all__ = [
     "combine",
     "compare",
     "points_lost_table",
+    "previous_ranks",
     "read_exclusions",
     "read_previous",
     "read_self_assessment",
