@@ -267,7 +267,7 @@ def test_points_by_respondent_group_and_change_of_rank(published_demo, runner, t
                           published_demo["self_assessment"]["path"], "-o", str(index_json)])
     result = json.loads(index_json.read_text("utf-8"))
     maximum = {(c["unit_code"], c["criterion_code"]): c["max_points"]
-               for c in result["criteria"]}
+               for u in result["units"] for c in u["criteria"]}
     before: dict[str, list[float]] = {}
     for row in _csv_rows(published_demo["previous_results"]["path"]):
         if (row["unit_code"], row["criterion_code"]) in maximum and row["points"]:
