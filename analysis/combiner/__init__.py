@@ -75,7 +75,7 @@ from .model import (
     UnitScore,
     scoring_nodes,
 )
-from .previous import compare, read_previous, unit_changes
+from .previous import compare, previous_ranks, read_previous, unit_changes
 from .scoring import combine
 from .tables import (
     below_max_table,
@@ -104,6 +104,7 @@ __all__ = [
     "combine",
     "compare",
     "points_lost_table",
+    "previous_ranks",
     "read_exclusions",
     "read_previous",
     "read_self_assessment",

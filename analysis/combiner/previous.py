@@ -265,3 +265,33 @@ def _previous_json(raw: bytes) -> tuple[dict, list[Problem]]:
             "The JSON file is neither an export contract nor a PAR Index result.",
         )
     ]
+
+
+def previous_ranks(current: CombinedIndex, changes) -> dict[str, int]:
+    """Last year's rank of each unit with last year's points, from :func:`compare`'s changes.
+
+    Last year's index of a unit is its previous points summed over the scoring nodes that had
+    points, ÷ the same nodes' maximum (this year's pack) × 100; units are ranked within their
+    type, among this year's units with previous points, by competition ranking on the index
+    rounded to two decimals (as this year's ranks). A unit without previous points has none.
+    """
+    points: dict[str, float] = {}
+    maximum: dict[str, float] = {}
+    for change in changes:
+        if change.previous is None:
+            continue
+        try:
+            detail = current.unit(change.unit).details.get(change.criterion)
+        except KeyError:
+            continue
+        if detail is None or not detail.max_points:
+            continue
+        points[change.unit] = points.get(change.unit, 0.0) + change.previous
+        maximum[change.unit] = maximum.get(change.unit, 0.0) + detail.max_points
+    index = {code: round(100.0 * points[code] / maximum[code], 2) for code in points}
+    types = {u.code: u.unit_type for u in current.units}
+    return {
+        code: 1 + sum(1 for other, value in index.items()
+                      if types[other] == types[code] and value > mine)
+        for code, mine in index.items()
+    }

@@ -53,7 +53,22 @@ def _criterion(cp) -> dict:
         points, max_points = out["points"], out["max_points"]
         value = None if points is None or not max_points else 100.0 * points / max_points
         out["measure"] = {"name": str(measure), "value": _number(value)}
+    groups = _field(cp, "groups") or ()
+    if groups and out["max_points"] is not None:  # each respondent group's own points
+        out["groups"] = [_group_points(g, out["max_points"]) for g in groups]
     return out
+
+
+def _group_points(mean, max_points: float) -> dict:
+    """One respondent group's part of a criterion cell: its weighted mean coefficient times the
+    criterion's maximum (the points the unit would get from that group alone), SE and n."""
+    value, se = _field(mean, "value"), _field(mean, "se")
+    return {
+        "group": str(_field(mean, "group")),
+        "points": _number(None if value is None else max_points * float(value)),
+        "se": _number(None if se is None else max_points * float(se)),
+        "n": int(_field(mean, "n")),
+    }
 
 
 def _survey_total(criteria: list, se=None) -> dict:

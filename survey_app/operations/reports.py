@@ -78,3 +78,25 @@ def report_sources(survey_round: SurveyRound, *, self_assessment: bytes | None =
 def published_round(code: str) -> SurveyRound | None:
     """The published round with this code, or None (a draft is never public)."""
     return db.session.scalar(db.select(SurveyRound).filter_by(code=code, status="published"))
+
+
+@dataclass(frozen=True)
+class PublishedRound:
+    """What the public list shows of a published round: no staff text, no figures."""
+
+    code: str
+    year: int
+    province: str
+
+
+def published_rounds() -> list[PublishedRound]:
+    """Every published round, newest year first, then by province and code."""
+    from survey_app.models import Province
+
+    rows = db.session.execute(
+        db.select(SurveyRound.code, SurveyRound.year, Province.name)
+        .join(Province, SurveyRound.province_id == Province.id)
+        .where(SurveyRound.status == "published")
+        .order_by(SurveyRound.year.desc(), Province.name, SurveyRound.code)
+    ).all()
+    return [PublishedRound(code, year, province) for code, year, province in rows]

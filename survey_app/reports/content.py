@@ -21,6 +21,7 @@ from survey_app.reports.document import (
     interval,
     number,
 )
+from survey_app.reports.groups import groups_section
 from survey_app.reports.method import method_section, sipas_measure
 from survey_app.reports.ranking import (  # noqa: F401 (re-exported for the unit sheets and XLSX)
     criterion_name,
@@ -196,7 +197,6 @@ def criteria_section(sources, lang: str) -> Section:
     return Section(_("Điểm các tiêu chí chấm bằng điều tra xã hội học"), blocks)
 
 
-
 def quality_section(sources, lang: str) -> Section:
     """Small cells and quarantined responses, stated."""
     contract, measure = sources.contract, sipas_measure(sources.pack)
@@ -271,6 +271,9 @@ def build_report(sources, lang: str) -> Document:
         sipas_section(sources, lang),
         criteria_section(sources, lang),
     ]
+    by_group = groups_section(sources, lang, unit_types(sources.contract))
+    if by_group is not None:
+        sections.append(by_group)
     if sources.combined is not None:
         sections.append(ranking_section(sources, lang))
     sections += [shortfall_section(sources, lang), quality_section(sources, lang)]

@@ -32,6 +32,28 @@ def _units_by_type(contract: dict, lang: str) -> str:
     return "; ".join(f"{unit_type_label(t)}: {count(n, lang)}" for t, n in counts.items())
 
 
+def weighting_text(method: str) -> str:
+    """The contract's weighting method in the report's language: the paragraph that says in plain
+    words what this software's ``WEIGHTING_METHOD`` says, when the contract's is that one; else a
+    sentence pointing to the contract's own (English) description, never quoted in the report."""
+    from survey_app.operations.analysis_run import WEIGHTING_METHOD
+
+    if method != WEIGHTING_METHOD:
+        return _(
+            "Trọng số và sai số chuẩn: theo phương pháp ghi trong tài liệu kết quả (mục "
+            "provenance.weighting_method của tệp JSON), khác với phương pháp của phiên bản phần "
+            "mềm đang dùng để lập báo cáo này."
+        )
+    return _(
+        "Trọng số: mỗi phiếu mang trọng số bằng nghịch đảo xác suất được chọn (bằng 1 với "
+        "phiếu ngoài mẫu, ví dụ quét mã QR), điều chỉnh cho người không trả lời trong từng "
+        "ô nhóm đối tượng × đơn vị × tầng × đơn vị mẫu cấp 1; không hiệu chỉnh hậu phân "
+        "tầng. Sai số chuẩn được ước lượng theo thiết kế mẫu (tuyến tính hoá Taylor, tầng "
+        "và đơn vị mẫu cấp 1 như khi chọn mẫu); khoảng tin cậy theo phân phối t với số bậc "
+        "tự do bằng số đơn vị mẫu cấp 1 trừ số tầng; phiếu bị cách ly không được tính."
+    )
+
+
 def method_section(sources, lang: str) -> Section:
     """Purpose, scope, sample, weighting, how to read an index and its margin, versions."""
     contract = sources.contract
@@ -79,16 +101,7 @@ def method_section(sources, lang: str) -> Section:
             completed=count(completed, lang),
         )
     )
-    blocks.append(
-        _(
-            "Trọng số: mỗi phiếu mang trọng số bằng nghịch đảo xác suất được chọn (bằng 1 với "
-            "phiếu ngoài mẫu, ví dụ quét mã QR), điều chỉnh cho người không trả lời trong từng "
-            "ô nhóm đối tượng × đơn vị × tầng × đơn vị mẫu cấp 1; không hiệu chỉnh hậu phân "
-            "tầng. Sai số chuẩn được ước lượng theo thiết kế mẫu (tuyến tính hoá Taylor, tầng "
-            "và đơn vị mẫu cấp 1 như khi chọn mẫu); khoảng tin cậy theo phân phối t với số bậc "
-            "tự do bằng số đơn vị mẫu cấp 1 trừ số tầng; phiếu bị cách ly không được tính."
-        )
-    )
+    blocks.append(weighting_text(prov["weighting_method"]))
     if sipas_measure(sources.pack) == "score":
         blocks.append(_("Cách đọc: chỉ số SIPAS là điểm hài lòng trung bình quy về thang 0–100."))
     else:

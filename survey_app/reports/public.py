@@ -1,4 +1,5 @@
-"""The public results page of a published round, without login, in Vietnamese or English
+"""The list of published rounds (``/cong-khai/``) and the public results page of a published
+round, without login, in Vietnamese or English
 (``?lang=en``): each unit's SIPAS index with its 95 % interval (bar and table), its number of
 responses, the method in plain words and the results report as a PDF.
 
@@ -101,6 +102,20 @@ def _page(survey_round, lang: str) -> tuple[bytes, str]:
 def _pdf(survey_round, lang: str) -> tuple[bytes, str, str]:
     result = report_file(_sources(survey_round), "pdf", lang)
     return result.content, result.filename, hashlib.sha256(result.content).hexdigest()[:32]
+
+
+@bp.get("/")
+def rounds():
+    """The published rounds, each linking to its page (no figures, nothing cached per round)."""
+    from survey_app.operations.reports import published_rounds
+
+    lang = _language()
+    with force_locale(lang):
+        html = render_template("reports/public_rounds.html", rounds=published_rounds(), lang=lang)
+    body = html.encode("utf-8")
+    reply = _reply(body, "text/html", hashlib.sha256(body).hexdigest()[:32])
+    reply.headers["Cache-Control"] = f"public, max-age={CHECK_SECONDS}"
+    return reply
 
 
 @bp.get("/<code>")

@@ -62,6 +62,16 @@ def _rank_interval_text(interval) -> str:
     return str(low) if low == high else f"{low}–{high}"
 
 
+def rank_change(rank: int | None, previous: int | None) -> list[str]:
+    """Last year's rank and the change (``+2`` up, ``−1`` down, ``0``); dashes where unknown."""
+    if previous is None:
+        return ["—", "—"]
+    if rank is None:
+        return [str(previous), "—"]
+    moved = previous - rank
+    return [str(previous), f"+{moved}" if moved > 0 else ("0" if moved == 0 else f"−{-moved}")]
+
+
 def ranking_section(sources, lang: str) -> Section:
     combined, pack = sources.combined, sources.pack
     blocks: list = [
@@ -78,6 +88,21 @@ def ranking_section(sources, lang: str) -> Section:
             seed=combined.rank_seed,
         ),
     ]
+    before = None
+    if sources.changes is not None:
+        from analysis.combiner import previous_ranks
+
+        before = previous_ranks(combined, sources.changes)
+        blocks.append(
+            _(
+                "Hạng năm trước: xếp theo chỉ số năm trước của các đơn vị có kết quả năm trước "
+                "(điểm năm trước ÷ điểm tối đa của các tiêu chí có điểm năm trước × 100); thay "
+                "đổi hạng = hạng năm trước − hạng năm nay (số dương: tăng hạng)."
+            )
+        )
+    headers = [_(h) for h in RANK_HEADERS]
+    if before is not None:
+        headers[2:2] = [_("Hạng năm trước"), _("Thay đổi hạng")]
     fields = [c.code for c in pack.criteria]
     for unit_type in dict.fromkeys(u.unit_type for u in combined.units):
         units = ranked_units(combined, unit_type)
@@ -88,6 +113,7 @@ def ranking_section(sources, lang: str) -> Section:
                 [
                     "" if u.rank is None else str(u.rank),
                     u.name,
+                    *([] if before is None else rank_change(u.rank, before.get(u.code))),
                     number(self_points, lang),
                     number(survey, lang),
                     number(u.points, lang),
@@ -101,7 +127,7 @@ def ranking_section(sources, lang: str) -> Section:
         blocks.append(
             Table(
                 f"ranking-{unit_type}",
-                [_(h) for h in RANK_HEADERS],
+                headers,
                 rows,
                 caption=_("Xếp hạng Chỉ số CCHC: %(type)s", type=unit_type_label(unit_type)),
             )

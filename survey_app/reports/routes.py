@@ -42,3 +42,23 @@ def document(code: str, name: str):
         return redirect(url_for("results.round_results", code=code))
     result = DOCUMENTS[name](sources, lang)
     return send_file(result.content, result.filename, result.mimetype)
+
+
+def combined_document(survey_round, name: str, self_assessment: bytes, *, exclusions=None,
+                      previous=None, previous_name: str = "", min_n: int):
+    """One document of a round combined with an uploaded self-assessment (and last year's
+    results), in the page's language, for the PAR Index page's form; None when the files are
+    refused (the page then shows why, as when it computes the index)."""
+    from survey_app.i18n import current_lang
+
+    if name not in DOCUMENTS:
+        abort(404)
+    try:
+        sources = report_sources(survey_round, self_assessment=self_assessment,
+                                 previous=previous, previous_name=previous_name,
+                                 exclusions=exclusions, min_n=min_n)
+    except Refused:
+        return None
+    lang = current_lang() if current_lang() in LANGUAGES else "vi"
+    result = DOCUMENTS[name](sources, lang)
+    return send_file(result.content, result.filename, result.mimetype)

@@ -41,10 +41,17 @@ def _group_sheet(sources, unit_type: str, lang: str) -> tuple[list, list[list]]:
     units = _order(sources, unit_type)
     criteria = list(dict.fromkeys(c["code"] for u in units for c in u["criteria"]))
     combined = {u.code: u for u in sources.combined.units} if sources.combined is not None else {}
+    before = None
+    if combined and sources.changes is not None:
+        from analysis.combiner import previous_ranks
+
+        before = previous_ranks(sources.combined, sources.changes)
     headers = [_("Mã đơn vị"), _("Tên đơn vị")]
     if combined:
         headers = [_("Hạng")] + headers + [_("Chỉ số CCHC (%)"), _("Tổng điểm"),
                                            _("Điểm tối đa áp dụng")]
+    if before is not None:
+        headers += [_("Hạng năm trước"), _("Thay đổi hạng")]
     headers += [_("Chỉ số SIPAS"), _("KTC 95% – cận dưới"), _("KTC 95% – cận trên"),
                 _("Số phiếu (n)")]
     headers += [f"{code} – {criterion_name(pack, code, lang)}" for code in criteria]
@@ -56,6 +63,10 @@ def _group_sheet(sources, unit_type: str, lang: str) -> tuple[list, list[list]]:
             row = [None if score is None else score.rank] + row + (
                 [None] * 3 if score is None else
                 [_rounded(score.index), _rounded(score.points), _rounded(score.applicable_max)])
+        if before is not None:
+            previous = before.get(unit["code"])
+            rank = None if score is None else score.rank
+            row += [previous, None if previous is None or rank is None else previous - rank]
         estimate = overall(unit["sipas"], measure) or {}
         row += [_rounded(estimate.get("value")), _rounded(estimate.get("ci_low")),
                 _rounded(estimate.get("ci_high")), estimate.get("n")]
@@ -78,10 +89,31 @@ def _criteria_sheet(sources, lang: str) -> tuple[list, list[list]]:
     return headers, rows
 
 
+def _groups_sheet(sources, lang: str) -> tuple[list, list[list]]:
+    """Every survey-assessed criterion of every unit, one row per respondent group."""
+    from analysis.points import is_small_cell
+
+    from survey_app.labels import group_label
+    from survey_app.reports.groups import group_cells
+
+    headers = [_("Mã đơn vị"), _("Tên đơn vị"), _("Mã tiêu chí"), _("Tiêu chí"),
+               _("Nhóm đối tượng"), _("Điểm của nhóm"), _("Điểm tối đa"), _("Sai số chuẩn"),
+               _("Số phiếu (n)"), _("Điểm chung của tiêu chí"), _("Ghi chú")]
+    rows = [[u["code"], u["name"], c["code"], criterion_name(sources.pack, c["code"], lang),
+             group_label(g["group"]), _rounded(g["points"]), _rounded(c["max_points"]),
+             _rounded(g["se"]), g["n"], _rounded(c["points"]),
+             _("ô nhỏ") if is_small_cell(g["n"], sources.min_n) else ""]
+            for u, c, g in group_cells(sources.contract)]
+    return headers, rows
+
+
 def officials_xlsx(sources, lang: str) -> bytes:
     """The workbook's bytes: a sheet per unit group, then the criteria sheet (through the one
     spreadsheet writer, so every cell is escaped)."""
     tables = {unit_type_label(t): _group_sheet(sources, t, lang)
               for t in unit_types(sources.contract)}
     tables[_("Tiêu chí điều tra XHH")] = _criteria_sheet(sources, lang)
+    headers, rows = _groups_sheet(sources, lang)
+    if rows:
+        tables[_("Theo nhóm đối tượng")] = (headers, rows)
     return xlsx_bytes(tables, bold_header=True, number_format=NUMBER_FORMAT, freeze_header=True)

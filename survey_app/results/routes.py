@@ -199,17 +199,28 @@ def par_index(code: str):
     self-assessment, optional exclusions from the ranking and last year's results."""
     survey_round = _round_or_404(code)
     form = SelfAssessmentForm()
-    problems, tables, compared, per_unit = [], None, False, []
+    problems, tables, compared, per_unit, rank_note = [], None, False, [], None
     if form.validate_on_submit():
         exclusions, _name = _upload(form.exclusions_file)
         previous, previous_name = _upload(form.previous_file)
+        self_assessment = form.csv_file.data.read()
+        if request.form.get("document"):  # the report (or another document) with these files
+            from survey_app.reports.routes import combined_document
+
+            reply = combined_document(survey_round, request.form["document"],
+                                      self_assessment, exclusions=exclusions,
+                                      previous=previous, previous_name=previous_name,
+                                      min_n=_min_n())
+            if reply is not None:
+                return reply
         try:
             contract = round_contract(survey_round, allow_unpublished=True, min_n=_min_n())
             result, changes = combine_with_previous(
-                load_round_pack(survey_round), contract, form.csv_file.data.read(),
+                load_round_pack(survey_round), contract, self_assessment,
                 exclusions=exclusions, previous=previous, previous_name=previous_name,
                 units=assessed_units(contract))
             tables, compared = combined_index_tables(result, changes), changes is not None
+            rank_note = {"draws": result.rank_draws, "seed": result.rank_seed}
             if compared:
                 from analysis.combiner import unit_changes as changes_per_unit
 
@@ -224,4 +235,5 @@ def par_index(code: str):
     return render_template("results/index.html", survey_round=survey_round, form=form,
                            problems=problems, tables=tables, compared=compared,
                            per_unit=per_unit, units=lookups.units_by_code() if per_unit else {},
+                           rank_note=rank_note,
                            draft=not survey_round.is_published, user=g.user)

@@ -143,6 +143,7 @@ MATRIX = [
     Route("GET", "/results/<code>/units/<unit_code>", "results.unit_changes", READERS),
     Route("GET", "/results/<code>/documents/<name>", "reports.document", READERS),
     # --- the public results page of a published round and its report (no login)
+    Route("GET", "/cong-khai/", "public.rounds", PUBLIC),
     Route("GET", "/cong-khai/<code>", "public.round_page", PUBLIC),
     Route("GET", "/cong-khai/<code>/bao-cao.pdf", "public.round_report", PUBLIC),
     # --- fieldwork monitor: admins see every unit, a focal point only the unit of the account
