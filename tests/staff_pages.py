@@ -95,7 +95,7 @@ def staff_pages(world: dict) -> dict[str, str]:
         "auth.change_password": "/auth/password",
         "admin.questionnaires": "/admin/questionnaires",
         "admin.questionnaire_import": "/admin/questionnaires/import",
-        "admin.questionnaire_preview": "/admin/questionnaires/bundled/sipas_2025",
+        "admin.questionnaire_preview": "/admin/questionnaires/bundled/delegate_rates_agency_2025",
         "admin.questionnaire_publish":
             f"/admin/questionnaires/stored/{world['draft_questionnaire_id']}/publish",
     }
