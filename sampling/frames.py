@@ -497,14 +497,16 @@ SIPAS_DOSSIERS = FrameSpec(
     title_vi="Danh sách hồ sơ TTHC đã trả kết quả (khung mẫu SIPAS)",
     title_en="Completed administrative-procedure dossiers (SIPAS frame)",
     columns=(
-        Column("dossier_id", unique=True, aliases=("ma_ho_so", "mã hồ sơ", "số hồ sơ")),
+        Column("dossier_id", unique=True,
+               aliases=("ma_ho_so", "mã hồ sơ", "số hồ sơ", "mã số hồ sơ")),
         Column("unit_code", unit_code=True, aliases=("ma_don_vi", "mã đơn vị")),
-        Column("procedure", aliases=("thu_tuc", "thủ tục", "tên thủ tục")),
+        Column("procedure", aliases=("thu_tuc", "thủ tục", "tên thủ tục", "tên thủ tục hành chính",
+                                      "tên tthc")),
         Column("completed_date", type="date",
-               aliases=("ngay_tra_ket_qua", "ngày trả kết quả")),
+               aliases=("ngay_tra_ket_qua", "ngày trả kết quả", "ngày trả kq")),
         Column("name", required=False, personal=True, aliases=("ho_ten", "họ và tên", "họ tên")),
         Column("phone", required=False, personal=True,
-               aliases=("so_dien_thoai", "số điện thoại")),
+               aliases=("so_dien_thoai", "số điện thoại", "điện thoại", "sđt")),
     ),
 )
 
@@ -515,11 +517,11 @@ OFFICIALS = FrameSpec(
     columns=(
         Column("person_id", unique=True, aliases=("ma_nguoi", "mã người", "mã cán bộ")),
         Column("unit_code", unit_code=True, aliases=("ma_don_vi", "mã đơn vị")),
-        Column("group", aliases=("nhom", "nhóm", "nhóm đối tượng")),
+        Column("group", aliases=("nhom", "nhóm", "nhóm đối tượng", "đối tượng")),
         Column("name", required=False, personal=True, aliases=("ho_ten", "họ và tên", "họ tên")),
         Column("phone", required=False, personal=True,
-               aliases=("so_dien_thoai", "số điện thoại")),
-        Column("email", required=False, personal=True, aliases=("thư điện tử",)),
+               aliases=("so_dien_thoai", "số điện thoại", "điện thoại", "sđt")),
+        Column("email", required=False, personal=True, aliases=("thư điện tử", "e-mail")),
     ),
 )
 
@@ -529,7 +531,7 @@ COMMUNES = FrameSpec(
     title_en="Communes with population",
     columns=(
         Column("unit_code", unit_code=True, unique=True, aliases=("ma_don_vi", "mã đơn vị")),
-        Column("name", aliases=("ten", "tên", "tên đơn vị")),
+        Column("name", aliases=("ten", "tên", "tên đơn vị", "tên xã, phường, đặc khu")),
         Column("population", type="int", minimum=0, aliases=("dan_so", "dân số")),
     ),
 )

@@ -13,7 +13,9 @@ from builders import STAFF_PASSWORD, create_user
 from survey_app.extensions import db
 
 # Routes that answer with a file, not a page (QR images, the members workbook), or JSON.
-NOT_PAGES = {"admin.entry_point_png", "admin.entry_point_svg", "admin.plan_members_xlsx"}
+NOT_PAGES = {"admin.entry_point_png", "admin.entry_point_svg", "admin.plan_members_xlsx",
+             "admin.frame_template", "admin.questionnaire_download",
+             "results.self_assessment_xlsx"}
 STAFF_BLUEPRINTS = ("admin.", "results.")
 STAFF_ONLY = {"auth.change_password"}
 
@@ -43,13 +45,30 @@ def seed_demo_world() -> dict:
                                  .order_by(model.id))
 
     plan, invitation = first(SamplePlan), first(Invitation)
+    draft = _draft_questionnaire()
     return {
         "round_id": survey_round.id, "round_code": survey_round.code, "job_id": job.id,
         "users": {role: (u.username, u.display_name) for role, u in users.items()},
         "frame_id": first(SampleFrame).id, "plan_id": plan.id, "entry_id": first(EntryPoint).id,
         "plan_n": plan.n, "plan_drawn_at": plan.drawn_at,
-        "invitation_issued_at": invitation.issued_at,
+        "invitation_issued_at": invitation.issued_at, "draft_questionnaire_id": draft.id,
     }
+
+
+def _draft_questionnaire():
+    """A stored draft (an imported questionnaire not yet published), for its publish page."""
+    import questionnaires
+
+    from survey_app.models import QuestionnaireVersion
+
+    form = questionnaires.load_bundled("delegate_rates_agency_2025")
+    draft = QuestionnaireVersion(
+        form_key="ban_nhap_dai_bieu", version="1", title=form.title.get("vi"),
+        respondent_group=form.respondent_group, content=form.to_dict(),
+        content_hash=form.content_hash, status="draft")
+    db.session.add(draft)
+    db.session.commit()
+    return draft
 
 
 def staff_pages(world: dict) -> dict[str, str]:
@@ -74,6 +93,11 @@ def staff_pages(world: dict) -> dict[str, str]:
         "results.par_index": f"/results/{code}/index",
         "results.unit_changes": f"/results/{code}/units/SO-NV",
         "auth.change_password": "/auth/password",
+        "admin.questionnaires": "/admin/questionnaires",
+        "admin.questionnaire_import": "/admin/questionnaires/import",
+        "admin.questionnaire_preview": "/admin/questionnaires/bundled/delegate_rates_agency_2025",
+        "admin.questionnaire_publish":
+            f"/admin/questionnaires/stored/{world['draft_questionnaire_id']}/publish",
     }
 
 

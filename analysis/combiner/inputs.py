@@ -46,7 +46,54 @@ def _columns(header: Sequence[str], wanted: Sequence[str]) -> dict[str, int]:
     return found
 
 
+XLSX_MAX_ROWS = 200_000  # rows read from a self-assessment workbook
+
+
+def _xlsx_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_rows(data: bytes, file: str) -> tuple[list[list[str]] | None, list[Problem]]:
+    """The first sheet of a workbook as rows of text, cut to the header's width (cells beyond it
+    are kept only when they hold something, so that the row is reported)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        return None, [Problem(None, None, f"Không đọc được tệp Excel ({type(exc).__name__}).",
+                              f"The Excel file cannot be read ({type(exc).__name__}).", file)]
+    try:
+        raw = [[_xlsx_text(v).strip() for v in row]
+               for row in book.worksheets[0].iter_rows(values_only=True, max_row=XLSX_MAX_ROWS)]
+    finally:
+        book.close()
+    if not raw or not any(raw[0]):
+        return None, [Problem(1, None, "Trang tính trống.", "The sheet is empty.", file)]
+    header = list(raw[0])
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    rows = [header]
+    for row in raw[1:]:
+        row = list(row) + [""] * (width - len(row))
+        while len(row) > width and not row[-1]:
+            row.pop()
+        rows.append(row)
+    return rows, []
+
+
 def _csv_rows(text: str | bytes, file: str) -> tuple[list[list[str]] | None, list[Problem]]:
+    if isinstance(text, bytes) and text[:4] == b"PK\x03\x04":
+        return _xlsx_rows(text, file)
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
@@ -81,7 +128,8 @@ def _csv_rows(text: str | bytes, file: str) -> tuple[list[list[str]] | None, lis
 def read_self_assessment(
     text: str | bytes, *, file: str = SELF_FILE
 ) -> tuple[list[SelfAssessmentRow], list[Problem]]:
-    """Parse the self-assessment CSV into :class:`SelfAssessmentRow` and problems.
+    """Parse the self-assessment CSV (or the first sheet of an XLSX workbook, given as bytes, such
+    as the template of the PAR Index page) into :class:`SelfAssessmentRow` and problems.
 
     Columns (any order, extra columns ignored): ``unit_code``, ``criterion_code``, ``points``
     (Vietnamese names ``ma_don_vi``, ``ma_tieu_chi``, ``diem`` also accepted), optional

@@ -14,5 +14,6 @@ from survey_app.admin import (  # noqa: E402, F401 (the routes need bp)
     invitations,
     monitor,
     plans,
+    questionnaires,
     rounds,
 )

@@ -3,7 +3,7 @@ its sample design (preview of n per stratum, then draw), personal-data purge."""
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user, frame_or_404, round_or_404
@@ -12,6 +12,11 @@ from survey_app.admin.plan_form import plan_form, plan_options
 from survey_app.auth import login_required
 from survey_app.extensions import db
 from survey_app.operations import sample_plans
+from survey_app.operations.frame_templates import (
+    frame_template_filename,
+    frame_template_tables,
+    template_columns,
+)
 from survey_app.operations.frames import (
     FRAME_KIND_LABELS,
     frame_columns,
@@ -23,6 +28,7 @@ from survey_app.refusals import Refused
 from flask_babel import gettext as _
 from survey_app.i18n import format_number
 from survey_app.labels import frame_kind_choices
+from survey_app.spreadsheets import send_xlsx
 
 PREVIEW_ROWS = 20
 
@@ -66,10 +72,23 @@ def frame_upload(round_id: int):
             "admin/_frame_errors.html", errors=errors, problem=problem, more=more
         )
         return jsonify(ok=False, html=html), status
+    kinds = [(code, label, template_columns(code)) for code, label in frame_kind_choices()]
     return render_template(
         "admin/frame_upload.html", round=survey_round, form=form, errors=errors, problem=problem,
-        more=more,
+        more=more, kinds=kinds,
     ), status
+
+
+@bp.get("/rounds/<int:round_id>/frames/template/<kind>.xlsx")
+@login_required("admin")
+def frame_template(round_id: int, kind: str):
+    """An empty frame of ``kind`` as XLSX: headings the upload accepts back, and a guide sheet."""
+    round_or_404(round_id)
+    try:
+        tables = frame_template_tables(kind)
+    except Refused:
+        abort(404)
+    return send_xlsx(frame_template_filename(kind), tables, bold_header=True)
 
 
 @bp.get("/rounds/<int:round_id>/frames/<int:frame_id>")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 import yaml
+from flask.cli import with_appcontext
 
 import questionnaires
 from questionnaires import Problem, QuestionnaireError
@@ -98,6 +99,44 @@ def import_xlsform_command(xlsform: str, out: str, respondent_group: str | None,
                f"questions={summary['questions']} pages={summary['pages']} "
                f"languages={','.join(summary['languages'])} rules={summary['rules']} "
                f"notes={len(imported.notes)}")
+
+
+@questionnaire_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--respondent-group", default=None,
+              type=click.Choice(list(questionnaires.RESPONDENT_GROUPS)),
+              help="The respondent group when the form does not name it.")
+@click.option("--language", default=None, type=click.Choice(["vi", "en"]),
+              help="The language of untagged labels when the form has no default_language.")
+@click.option("--publish", is_flag=True, help="Publish the imported version at once.")
+@with_appcontext
+def import_command(file: str, respondent_group: str | None, language: str | None,
+                   publish: bool) -> None:
+    """Store FILE (XLSForm .xlsx/.xls or YAML) in the database as a draft questionnaire (the
+    staff page's import: same checks, same problems); nothing is stored on error."""
+    from survey_app.extensions import db
+    from survey_app.operations.questionnaire_library import import_questionnaire, publish_draft
+    from survey_app.refusals import Refused
+
+    path = Path(file)
+    try:
+        row, notes = import_questionnaire(path.name, path.read_bytes(), respondent_group,
+                                          language)
+        if publish:
+            publish_draft(row)
+    except Refused as refused:
+        db.session.rollback()
+        if refused.code == "questionnaire_invalid":
+            _print_problems(refused.details)
+            raise SystemExit(1) from None
+        from survey_app.commands import refused_exit
+
+        raise refused_exit(refused) from None
+    db.session.commit()
+    for note in notes:
+        click.echo(str(note))
+    state = "đã công bố / published" if row.is_published else "bản nháp / draft"
+    click.echo(f"{row.form_key} {row.version} ({row.content_hash[:12]}): {state}")
 
 
 @questionnaire_cli.command("export-xlsform")

@@ -65,13 +65,21 @@ def combined_index_tables(result, changes=None) -> dict[str, tuple[tuple[str, ..
 def round_units(survey_round) -> list:
     """The units a round assesses: its province's units of the types in its rating matrix that
     are valid during the round, by type and code."""
-    import datetime as dt
-
-    from survey_app.models import RatingCell, Unit
+    from survey_app.models import RatingCell
 
     types = set(
         db.session.scalars(db.select(RatingCell.unit_type).filter_by(round_id=survey_round.id))
     )
+    return _province_units(survey_round, types)
+
+
+def _province_units(survey_round, types) -> list:
+    """The round's province's units of ``types`` valid during the round, by type and code."""
+    import datetime as dt
+
+    from survey_app.models import Unit
+
+    types = set(types)
     start = survey_round.opens_on or dt.date(survey_round.year, 1, 1)
     end = survey_round.closes_on or dt.date(survey_round.year, 12, 31)
     units = db.session.scalars(
@@ -208,3 +216,29 @@ def survey_points_changes(current, previous=None) -> list:
         }
     )
     return compare(combined, prior, successor_codes())
+
+
+# The self-assessment template's headings: each an alias ``analysis.combiner.read_self_assessment``
+# accepts (Mã đơn vị, Mã tiêu chí, Điểm, Lý do); the name and maximum columns are read past.
+SELF_ASSESSMENT_HEADINGS = ("Mã đơn vị", "Tên đơn vị", "Mã tiêu chí", "Tên tiêu chí",
+                            "Điểm tối đa", "Điểm", "Lý do")
+
+
+def self_assessment_template(survey_round, language: str = "vi") -> tuple[tuple, list[list]]:
+    """Headings and one row per unit of the round (of the pack's unit types when the round has no
+    rating matrix yet) and self-assessed criterion of its pack that applies to the unit's type in
+    the round's year, with the criterion's maximum and the points left empty; read back, filled,
+    by the page's upload (``combine_with_previous``)."""
+    from analysis.combiner import scoring_nodes
+    from survey_app.operations.analysis_run import load_round_pack
+
+    pack = load_round_pack(survey_round)
+    nodes = [node for node in scoring_nodes(pack) if node.assessment == "self"]
+    rows = [
+        [unit.code, unit.name, node.code, node.source.title.get(language), node.max_points,
+         None, None]
+        for unit in round_units(survey_round) or _province_units(survey_round, pack.unit_types)
+        for node in nodes
+        if node.applies(unit.unit_type, survey_round.year)
+    ]
+    return SELF_ASSESSMENT_HEADINGS, rows

@@ -9,6 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField
 
 from survey_app.auth import login_required
+from survey_app.i18n import current_lang
 from survey_app.extensions import db
 from survey_app.models import SurveyRound
 from survey_app.operations import lookups
@@ -23,10 +24,12 @@ from survey_app.operations.combined_index import (
     combine_with_previous,
     combined_index_tables,
     previous_round,
+    self_assessment_template,
     survey_points_changes,
 )
 from survey_app.operations.export_jobs import job_status, request_export, start_export_job
 from survey_app.operations.exports import round_contract
+from survey_app.operations.frames import check_unpacked_size, upload_limits
 from survey_app.refusals import N_, Refused
 from survey_app.results import bp
 from survey_app.spreadsheets import send_xlsx
@@ -35,7 +38,7 @@ READERS = ("admin", "council")
 
 
 class SelfAssessmentForm(FlaskForm):
-    csv_file = FileField("Tệp CSV tự đánh giá", validators=[FileRequired()])
+    csv_file = FileField("Tệp tự đánh giá", validators=[FileRequired()])
     exclusions_file = FileField("Tệp CSV đơn vị không xếp hạng")
     previous_file = FileField("Kết quả năm trước")
 
@@ -214,6 +217,9 @@ def par_index(code: str):
             if reply is not None:
                 return reply
         try:
+            self_assessment = form.csv_file.data.read()
+            if self_assessment[:4] == b"PK\x03\x04":  # a workbook: bounded before it is read
+                check_unpacked_size(self_assessment, upload_limits()[0])
             contract = round_contract(survey_round, allow_unpublished=True, min_n=_min_n())
             result, changes = combine_with_previous(
                 load_round_pack(survey_round), contract, self_assessment,
@@ -231,9 +237,24 @@ def par_index(code: str):
             else:
                 _flash(refused)
     elif request.method == "POST":
-        flash(_("Hãy chọn tệp CSV tự đánh giá."), "error")
+        flash(_("Hãy chọn tệp tự đánh giá (CSV hoặc XLSX)."), "error")
     return render_template("results/index.html", survey_round=survey_round, form=form,
                            problems=problems, tables=tables, compared=compared,
                            per_unit=per_unit, units=lookups.units_by_code() if per_unit else {},
                            rank_note=rank_note,
                            draft=not survey_round.is_published, user=g.user)
+
+
+@bp.get("/<code>/index/self-assessment.xlsx")
+@login_required(*READERS)
+def self_assessment_xlsx(code: str):
+    """The self-assessment template of a round: every self-assessed criterion of its pack for
+    every unit, ready to fill in and upload on the index page."""
+    survey_round = _round_or_404(code)
+    try:
+        headings, rows = self_assessment_template(survey_round, current_lang())
+    except Refused as refused:
+        _flash(refused)
+        return redirect(url_for("results.par_index", code=code))
+    return send_xlsx(f"tu-danh-gia-{survey_round.code}.xlsx",
+                     {"tu-danh-gia": (headings, rows)}, bold_header=True)

@@ -66,7 +66,10 @@ def admin_client(demo):
 
 
 def visible_text(page: str) -> str:
-    """The text a reader sees (charts' text included): no scripts, styles, tags or attributes."""
+    """The text a reader sees (charts' text included): no scripts, styles, tags or attributes;
+    nor a questionnaire's own wording in its preview (its labels, in both of its languages, are
+    the form's content, not the page's; marked ``<!-- form content -->``)."""
+    page = re.sub(r"<!-- form content -->.*?<!-- /form content -->", " ", page, flags=re.DOTALL)
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
     return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", page)))
 

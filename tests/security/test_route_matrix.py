@@ -179,6 +179,20 @@ MATRIX = [
         "POST", f"{R}/invitations/<int:invitation_id>/revoke", "admin.invitation_revoke", ADMIN
     ),
     Route("POST", f"{R}/invitations/revoke-unit", "admin.invitation_revoke_unit", ADMIN),
+    Route("GET", f"{R}/frames/template/<kind>.xlsx", "admin.frame_template", ADMIN),
+    Route("GET", "/results/<code>/index/self-assessment.xlsx", "results.self_assessment_xlsx",
+          READERS),
+    # --- the questionnaire library: admins only
+    Route("GET", "/admin/questionnaires", "admin.questionnaires", ADMIN),
+    Route("GET", "/admin/questionnaires/import", "admin.questionnaire_import", ADMIN),
+    Route("POST", "/admin/questionnaires/import", "admin.questionnaire_import", ADMIN),
+    Route("GET", "/admin/questionnaires/<origin>/<key>", "admin.questionnaire_preview", ADMIN),
+    Route("GET", "/admin/questionnaires/<origin>/<key>/download.<fmt>",
+          "admin.questionnaire_download", ADMIN),
+    Route("GET", "/admin/questionnaires/stored/<int:questionnaire_id>/publish",
+          "admin.questionnaire_publish", ADMIN),
+    Route("POST", "/admin/questionnaires/stored/<int:questionnaire_id>/publish",
+          "admin.questionnaire_publish", ADMIN),
 ]
 
 
@@ -264,7 +278,9 @@ def _build_world(app) -> dict:
         "frame_id": frame.id, "plan_id": plan.id, "invitation_id": spare_invitation.id,
         "job_id": job.id, "code": scored["round"].code, "unit_code": UNIT_A[0],
         "token": token, "receipt": response.receipt, "form_key": citizen.form_key,
-        "version": citizen.version, "filename": "site.css",
+        "version": citizen.version, "filename": "site.css", "kind": "sipas_dossiers",
+        "origin": "stored", "key": str(citizen.id), "fmt": "yaml",
+        "questionnaire_id": citizen.id,
     }
     # Routes that change what they name act on spare objects, so that the other routes keep
     # working whatever order the tests run in.
