@@ -4,8 +4,7 @@ and ``/i/<token>/finish`` submits what the respondent has, after saying which un
 """
 from __future__ import annotations
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import current_app, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from survey_app.extensions import csrf, db
@@ -38,8 +37,10 @@ def bundle_overview(token: str):
     if refusal is not None:
         return _refused(refusal)
     units = bundle_units(bundle, token)
+    sent = request.args.get("sent", type=int)
+    sent = next((u.unit for u in units if u.unit.id == sent and u.state == "done"), None)
     return _no_store(render_template(
-        "respond/multi_unit/overview.html", bundle=bundle, units=units, token=token,
+        "respond/multi_unit/overview.html", bundle=bundle, units=units, token=token, sent=sent,
         q=_questionnaire(bundle), lang=current_lang(),
         remaining=[u for u in units if u.open]))
 
@@ -53,9 +54,9 @@ def _questionnaire(bundle):
 @bp.route("/i/<token>/u/<int:unit_id>", methods=["GET", "POST"])
 def invitation_unit(token: str, unit_id: int):
     def back_to_list(source, receipt):
-        flash(_("Đã ghi nhận phiếu đánh giá %(unit)s. Mã biên nhận: %(receipt)s.",
-                unit=source.rated_unit.name, receipt=receipt.receipt), "info")
-        return redirect(url_for("respond.invitation", token=token), 303)
+        # The unit goes in the address, not in a flash: respond.js follows the redirect with
+        # fetch, then loads the page again, which would have used the flash up.
+        return redirect(url_for("respond.invitation", token=token, sent=source.rated_unit.id), 303)
 
     return _respond(lambda: unit_source(token, unit_id), channel="invitation",
                     self_url=url_for("respond.invitation_unit", token=token, unit_id=unit_id),

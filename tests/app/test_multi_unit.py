@@ -76,8 +76,9 @@ def test_three_units_across_two_visits_store_three_responses_and_use_the_invitat
     assert "Sở Xây dựng" not in html and "SO-NV" not in html  # names, never codes
     assert "Đã đánh giá 0/3 đơn vị" in html
     reply = answer_unit(first_visit, token, units[0])
-    assert reply.headers["Location"].endswith(f"/i/{token}")  # back to the list, not a receipt
-    html = first_visit.get(f"/i/{token}").get_data(as_text=True)
+    # back to the list, not a receipt
+    assert reply.headers["Location"].endswith(f"/i/{token}?sent={units[0].id}")
+    html = first_visit.get(reply.headers["Location"]).get_data(as_text=True)
     assert "Đã ghi nhận phiếu đánh giá Sở Nội vụ" in html and "Đã đánh giá 1/3 đơn vị" in html
     answer_unit(first_visit, token, units[1], pages=PAGE_ANSWERS[:1])  # part of unit 2
     assert count(Response) == 1 and count(Draft) == 1
