@@ -6,7 +6,8 @@ from flask import request
 from survey_app.api import bp
 from survey_app.api.errors import error_body
 from survey_app.extensions import db
-from survey_app.operations.answer_sources import resolve_entry, resolve_invitation
+from survey_app.operations.answer_sources import resolve_entry
+from survey_app.operations.invitation_bundles import resolve_token
 from survey_app.operations.paradata import DEVICE_CLASSES, device_class
 from survey_app.operations.submissions import answer_errors, normalise_submission_id, submit
 from survey_app.refusals import N_, Refused
@@ -69,7 +70,8 @@ def create_submission():
     device = (claimed_device if claimed_device in DEVICE_CLASSES
               else device_class(request.headers.get("User-Agent")))
     try:
-        source = resolve_entry(entry) if entry is not None else resolve_invitation(token)
+        source = (resolve_entry(entry) if entry is not None
+                  else resolve_token(token, body.get("unit")))
         receipt = submit(source, submission_id, answers, paradata=paradata, device=device,
                          channel="api_entry" if entry is not None else "api_token")
     except Refused as refused:

@@ -20,6 +20,7 @@ from survey_app.operations.demo import (
     demo_self_assessment,
     ensure_admin,
     fresh_unused_invitations,
+    issue_demo_bundle,
     seed_demo,
 )
 from survey_app.operations.posters import entry_url, invitation_url
@@ -53,7 +54,8 @@ def demo(port: int, no_serve: bool, workers: int) -> None:
     base_url = demo_base_url(port)
     # The links, posters and cards of this process and of the server it starts use that address.
     current_app.config["PUBLIC_BASE_URL"] = base_url
-    manifest = build_manifest(survey_round, unused, password, base_url)
+    manifest = build_manifest(survey_round, unused, password, base_url,
+                              multi_unit=issue_demo_bundle(survey_round))
     manifest.update(write_index_inputs(survey_round, current_app.instance_path, base_url))
     db.session.commit()
     path = os.path.join(current_app.instance_path, MANIFEST_NAME)
@@ -73,7 +75,8 @@ def demo_base_url(port: int) -> str:
     return configured.rstrip("/") if configured else f"http://127.0.0.1:{port}"
 
 
-def build_manifest(survey_round, unused: list[dict], password: str, base_url: str) -> dict:
+def build_manifest(survey_round, unused: list[dict], password: str, base_url: str, *,
+                   multi_unit: dict | None = None) -> dict:
     entries = db.session.scalars(db.select(EntryPoint)
                                  .filter_by(round_id=survey_round.id, revoked=False)
                                  .order_by(EntryPoint.id)).all()
@@ -94,6 +97,13 @@ def build_manifest(survey_round, unused: list[dict], password: str, base_url: st
             for e in entries
         ],
         "invitations": [dict(item, url=invitation_url(item["token"])) for item in unused],
+        **({"multi_unit_invitation": dict(
+            multi_unit, url=invitation_url(multi_unit["token"]),
+            description="Một đường dẫn để đại biểu HĐND đánh giá lần lượt mọi sở (một phiếu cho "
+                        "mỗi sở, lưu dần, có thể kết thúc giữa chừng) / one link with which a "
+                        "People's Council delegate rates every agency in turn (one response "
+                        "per agency, saved as they go, may finish part-way).")}
+           if multi_unit else {}),
     }
 
 
@@ -140,5 +150,9 @@ def _print_summary(manifest: dict, path: str) -> None:
         click.echo(f"Mã QR / QR entry ({entry['unit_name']}): {entry['url']}")
     for invitation in manifest["invitations"][:3]:
         click.echo(f"Thư mời / invitation ({invitation['respondent_group']}): {invitation['url']}")
+    if "multi_unit_invitation" in manifest:
+        bundle = manifest["multi_unit_invitation"]
+        click.echo(f"Thư mời nhiều đơn vị / multi-unit invitation ({len(bundle['units'])} sở / "
+                   f"agencies): {bundle['url']}")
     click.echo(f"Tự đánh giá / self-assessment: {manifest['self_assessment']['path']}")
     click.echo(f"Tệp mô tả / manifest: {path}")

@@ -7,7 +7,7 @@ from survey_app.models.documents import (
     PublishedDocumentError,
     QuestionnaireVersion,
 )
-from survey_app.models.fieldwork import Draft, Invitation, Response
+from survey_app.models.fieldwork import Draft, Invitation, InvitationBundle, Response
 from survey_app.models.immutability import ImmutableRecordError
 from survey_app.models.geography import UNIT_TYPES, Province, Unit, UnitSuccession
 from survey_app.models.rounds import EntryPoint, RatingCell, SurveyRound
@@ -16,7 +16,8 @@ from survey_app.models.sessions import LoginFailure, StaffSession
 
 __all__ = [
     "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "Draft", "EntryPoint",
-    "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "LoginFailure",
+    "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "InvitationBundle",
+    "LoginFailure",
     "MethodologyPack",
     "Province", "PublishedDocumentError", "QuestionnaireVersion", "RatingCell", "Response",
     "SampleFrame", "SampleMember", "SamplePlan", "StaffSession", "SurveyRound", "Unit",

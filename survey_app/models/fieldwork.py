@@ -16,6 +16,32 @@ from survey_app.models.rounds import SurveyRound
 INVITATION_STATUSES = ("issued", "used", "revoked")
 
 
+class InvitationBundle(Base):
+    """One link for several units rated with one questionnaire (a delegate rating every agency).
+
+    Each unit keeps its own :class:`Invitation` (``bundle_id`` set, its ``token_hash`` derived
+    from the bundle's token and the unit), consumed per unit as any invitation is, so response
+    rates and non-response weights per unit stay as they are. The bundle is used up
+    (``issued`` → ``used``) when every unit is answered or the respondent finishes.
+    """
+
+    __tablename__ = "invitation_bundles"
+    __table_args__ = (
+        CheckConstraint("status IN ('issued', 'used', 'revoked')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    respondent_group: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="issued")
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    round: Mapped[SurveyRound] = relationship()
+    questionnaire: Mapped[QuestionnaireVersion] = relationship()
+
+
 class Invitation(Base):
     """A personal invitation. Only a keyed hash of its token is stored.
 
@@ -44,6 +70,8 @@ class Invitation(Base):
     status: Mapped[str] = mapped_column(String(16), default="issued")
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     used_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Set when this invitation is one unit of a multi-unit invitation (one link, several units).
+    bundle_id: Mapped[int | None] = mapped_column(ForeignKey("invitation_bundles.id"), index=True)
 
     round: Mapped[SurveyRound] = relationship()
     rated_unit: Mapped[Unit] = relationship()

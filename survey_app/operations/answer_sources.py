@@ -15,12 +15,19 @@ from sqlalchemy.orm import joinedload
 
 from survey_app.clock import vietnam_today
 from survey_app.extensions import db
-from survey_app.models import EntryPoint, Invitation, QuestionnaireVersion, SurveyRound, Unit
+from survey_app.models import (
+    EntryPoint, Invitation, InvitationBundle, QuestionnaireVersion, SurveyRound, Unit,
+)
 from survey_app.operations.documents import load_questionnaire
 from survey_app.refusals import N_, Refused
 from survey_app.tokens import token_hash
 
 USED = N_("Lời mời này đã được dùng để gửi phiếu. Mỗi lời mời chỉ gửi được một lần.")
+# A multi-unit invitation (``invitation_bundles``): used up as a whole, or one unit answered.
+BUNDLE_USED = N_("Lời mời này đã dùng xong: Ông/Bà đã đánh giá mọi đơn vị hoặc đã kết thúc. "
+                 "Mỗi lời mời chỉ dùng được một lần.")
+UNIT_ANSWERED = N_("Ông/Bà đã gửi phiếu đánh giá đơn vị này. Mỗi đơn vị chỉ được đánh giá một "
+                   "lần.")
 
 # A published questionnaire never changes, and its content hash names its content: the built
 # ``questionnaires.Questionnaire`` is kept per process under that hash (a few dozen forms at most).
@@ -64,6 +71,8 @@ class Source:
     respondent_group: str
     entry_point: EntryPoint | None = None
     invitation: Invitation | None = None
+    # Set when the invitation is one unit of a multi-unit invitation.
+    bundle: InvitationBundle | None = None
 
     @property
     def kind(self) -> str:
@@ -79,10 +88,15 @@ class Source:
         now), or ``None``: revoked, used, or a round that is not open or past its closing date."""
         if self.entry_point is not None and self.entry_point.revoked:
             return Refused(N_("Mã QR này đã ngừng sử dụng."), status=410, code="revoked")
+        if self.bundle is not None and self.bundle.status == "revoked":
+            return Refused(N_("Lời mời này đã bị thu hồi."), status=410, code="revoked")
+        if self.bundle is not None and self.bundle.status == "used":
+            return Refused(BUNDLE_USED, status=409, code="used")
         if self.invitation is not None and self.invitation.status == "revoked":
             return Refused(N_("Lời mời này đã bị thu hồi."), status=410, code="revoked")
         if self.invitation is not None and self.invitation.status == "used":
-            return Refused(USED, status=409, code="used")
+            return Refused(UNIT_ANSWERED if self.bundle is not None else USED, status=409,
+                           code="used")
         if not self.round.accepts_answers_on(today or vietnam_today()):
             return Refused(
                 N_("Đợt khảo sát này đã đóng hoặc chưa mở. Cảm ơn Ông/Bà đã quan tâm."),

@@ -63,7 +63,7 @@ def claim_draft(key: str | None, source: Source) -> str | None:
     if draft is None:
         return None
     fresh = new_resume_key(source)
-    draft.resume_key_hash = _draft_hash(fresh)
+    draft.resume_key_hash = draft_hash(fresh)
     db.session.flush()
     return fresh
 
@@ -73,7 +73,7 @@ def invitation_resume_key(token: str) -> str:
     return "invitation:" + token
 
 
-def _draft_hash(resume_key: str) -> str:
+def draft_hash(resume_key: str) -> str:
     return token_hash("draft:" + resume_key)
 
 
@@ -81,7 +81,7 @@ def load_draft(resume_key: str, source: Source) -> Draft | None:
     """The draft kept under ``resume_key`` for this source's round and form, or ``None``."""
     if not resume_key:
         return None
-    draft = db.session.scalar(select(Draft).filter_by(resume_key_hash=_draft_hash(resume_key)))
+    draft = db.session.scalar(select(Draft).filter_by(resume_key_hash=draft_hash(resume_key)))
     if (
         draft is None
         or draft.round_id != source.round.id
@@ -102,7 +102,7 @@ def save_draft(
     draft = load_draft(resume_key, source)
     if draft is None:
         draft = Draft(
-            resume_key_hash=_draft_hash(resume_key),
+            resume_key_hash=draft_hash(resume_key),
             round_id=source.round.id,
             questionnaire_id=source.questionnaire_row.id,
         )
@@ -116,4 +116,4 @@ def save_draft(
 
 
 def delete_draft(resume_key: str) -> None:
-    db.session.execute(delete(Draft).where(Draft.resume_key_hash == _draft_hash(resume_key)))
+    db.session.execute(delete(Draft).where(Draft.resume_key_hash == draft_hash(resume_key)))

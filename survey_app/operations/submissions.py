@@ -21,8 +21,8 @@ from sqlalchemy import insert, select, update
 
 from survey_app.clock import vietnam_today
 from survey_app.extensions import db
-from survey_app.models import Invitation, Response
-from survey_app.operations.answer_sources import USED, Source
+from survey_app.models import Invitation, InvitationBundle, Response
+from survey_app.operations.answer_sources import BUNDLE_USED, UNIT_ANSWERED, USED, Source
 from survey_app.operations.drafts import delete_draft
 from survey_app.operations.paradata import clean_paradata
 from survey_app.refusals import N_, Refused
@@ -122,6 +122,29 @@ def _consume_invitation(invitation_id: int, used_on: dt.date | None) -> bool:
     return consumed is not None
 
 
+def _hold_open_bundle(bundle_id: int) -> bool:
+    """Lock a multi-unit invitation's row while it is open (an UPDATE that changes nothing):
+    answers to its units and its finish then take turns, so a unit is never answered after the
+    bundle is used up and the last unit's answer sees every other one. False once used up."""
+    held = db.session.execute(
+        update(InvitationBundle)
+        .where(InvitationBundle.id == bundle_id, InvitationBundle.status == "issued")
+        .values(status="issued").returning(InvitationBundle.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    return held is not None
+
+
+def _close_bundle_if_complete(bundle_id: int) -> None:
+    """Use up a multi-unit invitation once none of its units is left to answer."""
+    left = (select(Invitation.id)
+            .where(Invitation.bundle_id == bundle_id, Invitation.status == "issued").exists())
+    db.session.execute(
+        update(InvitationBundle)
+        .where(InvitationBundle.id == bundle_id, InvitationBundle.status == "issued", ~left)
+        .values(status="used").execution_options(synchronize_session=False))
+
+
 def _insert_statement(dialect: str):
     """``INSERT … ON CONFLICT (submission_id) DO NOTHING RETURNING id`` on the responses table,
     built once per dialect (Core, so that a submission pays no ORM bookkeeping for it)."""
@@ -193,12 +216,18 @@ def submit(source: Source, submission_id: str, answers: Mapping[str, Any], *, ch
     # In an anonymous round the day of use is not recorded: matched with the response's day it
     # could single out who sent which answers.
     anonymous = source.round.anonymous
+    bundle_id = invitation.bundle_id if invitation is not None else None
+    if bundle_id is not None and not _hold_open_bundle(bundle_id):
+        earlier = find_submission(submission_id, source)
+        if earlier is not None:
+            return earlier
+        raise Refused(BUNDLE_USED, status=409, code="used")
     if invitation is not None and not _consume_invitation(invitation.id, None if anonymous else today):
         # Another request consumed it; if that was this very submission, answer with its receipt.
         earlier = find_submission(submission_id, source)
         if earlier is not None:
             return earlier
-        raise Refused(USED, status=409, code="used")
+        raise Refused(UNIT_ANSWERED if bundle_id is not None else USED, status=409, code="used")
     receipt = _new_receipt()
     response_id = _insert_response({
         "submission_id": submission_id, "receipt": receipt, "round_id": source.round.id,
@@ -218,6 +247,8 @@ def submit(source: Source, submission_id: str, answers: Mapping[str, Any], *, ch
             return earlier
         raise Refused(N_("Không lưu được phiếu, vui lòng gửi lại."),  # pragma: no cover
                       status=409, code="conflict")
+    if bundle_id is not None:
+        _close_bundle_if_complete(bundle_id)
     if resume_key:
         delete_draft(resume_key)
     return _receipt(source, receipt=receipt, submission_id=submission_id, response_id=response_id,

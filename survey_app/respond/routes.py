@@ -60,6 +60,11 @@ def entry(code: str):
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
 def invitation(token: str):
+    from survey_app.respond.multi_unit import bundle_overview
+
+    overview = bundle_overview(token)  # a multi-unit invitation lists its units
+    if overview is not None:
+        return overview
     return _respond(lambda: resolve_invitation(token), channel="invitation",
                     self_url=url_for("respond.invitation", token=token),
                     resume_key=invitation_resume_key(token))
@@ -116,7 +121,7 @@ def _refused(refusal: Refused):
     return render_template("respond/refused.html", refusal=refusal, lang=current_lang()), refusal.status
 
 
-def _respond(resolve, *, channel: str, self_url: str, resume_key):
+def _respond(resolve, *, channel: str, self_url: str, resume_key, after_submit=None):
     try:
         source = resolve()
     except Refused as refusal:
@@ -128,6 +133,8 @@ def _respond(resolve, *, channel: str, self_url: str, resume_key):
         except Refused as refusal:
             return _refused(refusal)
         if earlier is not None:  # a retry of a submission already stored: the same receipt
+            if after_submit is not None:
+                return after_submit(source, earlier)
             return redirect(url_for("respond.done", receipt=earlier.receipt), 303)
     refusal = source.refusal()
     if refusal is not None:
@@ -146,7 +153,7 @@ def _respond(resolve, *, channel: str, self_url: str, resume_key):
     state["paradata"].setdefault("submission_id", posted_sid or str(uuid.uuid4()))
     if request.method == "GET":
         return _page(source, state, resume_key, self_url, channel)
-    return _post(source, state, resume_key, self_url, channel)
+    return _post(source, state, resume_key, self_url, channel, after_submit)
 
 
 def _posted_submission_id() -> str | None:
@@ -156,7 +163,7 @@ def _posted_submission_id() -> str | None:
         return None
 
 
-def _post(source, state, resume_key: str, self_url: str, channel: str):
+def _post(source, state, resume_key: str, self_url: str, channel: str, after_submit=None):
     q = source.questionnaire
     try:
         index = min(max(int(request.form.get("_page", state["page"])), 0), len(q.pages) - 1)
@@ -218,6 +225,8 @@ def _post(source, state, resume_key: str, self_url: str, channel: str):
         return _page(source, state, resume_key, self_url, channel,
                      index=first_error_page(q, set(errors)), errors=errors)
     db.session.commit()
+    if after_submit is not None:
+        return after_submit(source, receipt)
     response = redirect(url_for("respond.done", receipt=receipt.receipt), 303)
     if channel == "qr":
         response.delete_cookie(RESUME_COOKIE, path=self_url)

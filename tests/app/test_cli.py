@@ -54,6 +54,9 @@ def test_demo_seeds_embedded_database_and_writes_manifest(demo_instance):
         assert invitation["url"].endswith("/i/" + invitation["token"])
         assert len(invitation["token"]) >= 22  # at least 128 random bits
     assert manifest["entry_points"][0]["url"] in result.stdout
+    bundle = manifest["multi_unit_invitation"]  # one link, every agency (issue 17)
+    assert bundle["url"].endswith("/i/" + bundle["token"]) and bundle["url"] in result.stdout
+    assert len(bundle["units"]) >= 3 and bundle["respondent_group"] == "delegate"
     for key in ("self_assessment", "previous_results"):   # files to try the PAR Index with
         path = manifest[key]["path"]
         header = Path(path).read_text(encoding="utf-8").splitlines()[0]
@@ -72,6 +75,7 @@ def test_demo_twice_is_safe(demo_instance):
     assert [e["code"] for e in second["entry_points"]] == [e["code"] for e in first["entry_points"]]
     first_tokens = {i["token"] for i in first["invitations"]}
     assert {i["token"] for i in second["invitations"]}.isdisjoint(first_tokens)
+    assert second["multi_unit_invitation"]["token"] != first["multi_unit_invitation"]["token"]
 
 
 def test_serve_runs_gunicorn_and_answers_in_vietnamese(demo_instance):
@@ -103,6 +107,10 @@ def test_serve_runs_gunicorn_and_answers_in_vietnamese(demo_instance):
             token = invitation["token"]
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/i/{token}", timeout=60) as reply:
                 assert reply.status == 200
+        bundle = manifest["multi_unit_invitation"]  # the multi-unit link lists the agencies
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/i/{bundle['token']}",
+                                    timeout=60) as reply:
+            assert reply.status == 200 and bundle["units"][0]["name"] in reply.read().decode()
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -12,7 +12,7 @@ from flask_babel import refresh
 from builders import invitation_for, open_round_with_entry
 from survey_app.extensions import db
 from survey_app.models import Draft
-from survey_app.operations.drafts import _draft_hash
+from survey_app.operations.drafts import draft_hash
 
 CHOSEN_KEY = "attacker-chosen-resume-key-0123456789"
 
@@ -60,7 +60,7 @@ def test_a_chosen_resume_key_is_refused_and_never_stored(app, url):
     answer_first_page(victim, url, "41")
     assert resume_cookie(victim, url) != CHOSEN_KEY
     assert (
-        db.session.scalar(db.select(Draft).filter_by(resume_key_hash=_draft_hash(CHOSEN_KEY)))
+        db.session.scalar(db.select(Draft).filter_by(resume_key_hash=draft_hash(CHOSEN_KEY)))
         is None
     )
 
@@ -113,7 +113,7 @@ def test_a_sent_link_moves_the_draft_so_its_sender_cannot_read_the_answers(app, 
         assert attempt.status_code == 200
         assert 'value="41"' not in text and "Trang 1/3" in text
     assert (
-        db.session.scalar(db.select(Draft).filter_by(resume_key_hash=_draft_hash(planted))) is None
+        db.session.scalar(db.select(Draft).filter_by(resume_key_hash=draft_hash(planted))) is None
     )
 
 
@@ -130,7 +130,7 @@ def test_a_key_of_another_entry_point_is_not_accepted(app, url):
     # the draft stays where it was, still readable by its owner only
     assert 'value="58"' in first.get(other_url).get_data(as_text=True)
     assert (
-        db.session.scalar(db.select(Draft).filter_by(resume_key_hash=_draft_hash(foreign)))
+        db.session.scalar(db.select(Draft).filter_by(resume_key_hash=draft_hash(foreign)))
         is not None
     )
 
@@ -153,7 +153,7 @@ def test_a_key_posted_by_another_sites_form_is_ignored(app, url):
     assert draft_count() == drafts + 1  # the victim's own draft, under the victim's own key
     db.session.expire_all()
     planted_draft = db.session.scalar(
-        db.select(Draft).filter_by(resume_key_hash=_draft_hash(planted))
+        db.select(Draft).filter_by(resume_key_hash=draft_hash(planted))
     )
     assert planted_draft.answers["age"] == "99"  # untouched by the victim's post
 

@@ -48,6 +48,7 @@ from survey_app.models.accounts import ROLES
 from survey_app.operations import rounds as round_ops
 from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
 from survey_app.operations.frames import import_frame
+from survey_app.operations.invitation_bundles import issue_bundle
 from survey_app.operations.sample_plans import PlanOptions, draw_plan
 
 ANONYMOUS = "anonymous"
@@ -122,6 +123,10 @@ MATRIX = [
     Route("POST", "/s/<code>", "respond.entry", PUBLIC),
     Route("GET", "/i/<token>", "respond.invitation", PUBLIC),
     Route("POST", "/i/<token>", "respond.invitation", PUBLIC),
+    Route("GET", "/i/<token>/u/<int:unit_id>", "respond.invitation_unit", PUBLIC),
+    Route("POST", "/i/<token>/u/<int:unit_id>", "respond.invitation_unit", PUBLIC),
+    Route("GET", "/i/<token>/finish", "respond.invitation_finish", PUBLIC),
+    Route("POST", "/i/<token>/finish", "respond.invitation_finish", PUBLIC),
     Route("GET", "/receipt/<receipt>", "respond.done", PUBLIC),
     Route("GET", "/api/v1/entries/<code>", "api.entry", PUBLIC),
     Route("GET", "/api/v1/questionnaires/<form_key>/<version>", "api.questionnaire", PUBLIC),
@@ -254,6 +259,7 @@ def _build_world(app) -> dict:
     spare_entry = create_entry_point(fieldwork, unit_b, citizen, counter="Quầy 2")
     _, token = issue_invitation(fieldwork, citizen, unit_a, "citizen")
     spare_invitation, _ = issue_invitation(fieldwork, citizen, unit_b, "citizen")
+    _, bundle_token = issue_bundle(fieldwork, delegate, [unit_a, unit_b], "delegate")
     response = create_response(fieldwork, unit_a, citizen)
     create_response(fieldwork, unit_b, citizen)
     frame = import_frame(fieldwork, "sipas_dossiers", "khung.csv",
@@ -286,6 +292,8 @@ def _build_world(app) -> dict:
     # working whatever order the tests run in.
     per_endpoint = {
         "respond.entry": {"code": entry.code},
+        "respond.invitation_unit": {"token": bundle_token, "unit_id": unit_a.id},
+        "respond.invitation_finish": {"token": bundle_token},
         "api.entry": {"code": entry.code},
         "admin.entry_point_revoke": {"entry_id": spare_entry.id},
         "reports.document": {"name": "report.docx"},

@@ -1,0 +1,265 @@
+"""Multi-unit invitations: one link, several units rated one after another with one
+questionnaire, one response per unit, the invitation used once (issue 17)."""
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections import Counter
+
+import pytest
+
+from builders import (
+    GOOD_ANSWERS,
+    create_questionnaire,
+    create_round,
+    create_unit,
+    small_questionnaire_dict,
+)
+from survey_app.extensions import db
+from survey_app.models import Draft, Invitation, InvitationBundle, Response
+from survey_app.operations.invitation_bundles import issue_bundle
+
+PAGE_ANSWERS = [{"age": "51", "gender": "m"}, {"used_online": "no", "counter_rating": "4"},
+                {"comment": "Tốt"}]
+
+
+@pytest.fixture
+def bundle(app_ctx):
+    survey_round = create_round()
+    units = [create_unit(survey_round.province, code=code, name=name) for code, name in
+             (("SO-NV", "Sở Nội vụ"), ("SO-TP", "Sở Tư pháp"), ("SO-YT", "Sở Y tế"))]
+    outsider = create_unit(survey_round.province, code="SO-XD", name="Sở Xây dựng")
+    form = create_questionnaire(small_questionnaire_dict(group="delegate"))
+    bundle, token = issue_bundle(survey_round, form, units, "delegate", stratum="delegate",
+                                 base_weight=1.0)
+    db.session.commit()
+    return {"bundle": bundle, "token": token, "units": units, "outsider": outsider}
+
+
+def hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match, f"no hidden field {name}"
+    return match.group(1)
+
+
+def answer_page(client, url: str, answers: dict):
+    """Post the page the respondent sees at ``url`` with ``answers`` (consent on the first)."""
+    html = client.get(url).get_data(as_text=True)
+    data = {key: hidden(html, key) for key in ("_page", "_sid", "_shown", "_shown_at")}
+    if hidden(html, "_page") == "0":
+        data["_consent"] = "yes"
+    data["_action"] = "next"
+    data.update(answers)
+    return client.post(url, data=data)
+
+
+def answer_unit(client, token: str, unit, pages=PAGE_ANSWERS):
+    url = f"/i/{token}/u/{unit.id}"
+    reply = None
+    for answers in pages:
+        reply = answer_page(client, url, answers)
+        assert reply.status_code == 303, reply.get_data(as_text=True)
+    return reply
+
+
+def count(model) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def test_three_units_across_two_visits_store_three_responses_and_use_the_invitation_once(
+        app, bundle):
+    token, units = bundle["token"], bundle["units"]
+    first_visit = app.test_client()
+    html = first_visit.get(f"/i/{token}").get_data(as_text=True)
+    assert all(name in html for name in ("Sở Nội vụ", "Sở Tư pháp", "Sở Y tế"))
+    assert "Sở Xây dựng" not in html and "SO-NV" not in html  # names, never codes
+    assert "Đã đánh giá 0/3 đơn vị" in html
+    reply = answer_unit(first_visit, token, units[0])
+    # back to the list, not a receipt
+    assert reply.headers["Location"].endswith(f"/i/{token}?sent={units[0].id}")
+    html = first_visit.get(reply.headers["Location"]).get_data(as_text=True)
+    assert "Đã ghi nhận phiếu đánh giá Sở Nội vụ" in html and "Đã đánh giá 1/3 đơn vị" in html
+    answer_unit(first_visit, token, units[1], pages=PAGE_ANSWERS[:1])  # part of unit 2
+    assert count(Response) == 1 and count(Draft) == 1
+
+    second_visit = app.test_client()  # another day, another device: the link alone
+    html = second_visit.get(f"/i/{token}").get_data(as_text=True)
+    assert re.search(r'data-state="done"><strong>Sở Nội vụ', html)
+    assert re.search(r'data-state="started"><strong>Sở Tư pháp', html)
+    assert re.search(r'data-state="todo"><strong>Sở Y tế', html)
+    html = second_visit.get(f"/i/{token}/u/{units[1].id}").get_data(as_text=True)
+    assert "Trang 2/3" in html and "Sở Tư pháp" in html  # the draft resumes where it stopped
+    answer_unit(second_visit, token, units[1], pages=PAGE_ANSWERS[1:])
+    answer_unit(second_visit, token, units[2])
+
+    db.session.expire_all()
+    responses = db.session.scalars(db.select(Response).order_by(Response.id)).all()
+    assert [r.rated_unit_id for r in responses] == [u.id for u in units]
+    assert {(r.respondent_group, r.stratum, r.base_weight, r.channel, r.invitation_id)
+            for r in responses} == {("delegate", "delegate", 1.0, "invitation", None)}
+    assert responses[1].answers["age"] == 51  # the first visit's page of unit 2 was kept
+    assert db.session.get(InvitationBundle, bundle["bundle"].id).status == "used"
+    assert [i.status for i in db.session.scalars(db.select(Invitation))] == ["used"] * 3
+    assert count(Draft) == 0
+    html = second_visit.get(f"/i/{token}").get_data(as_text=True)
+    assert "Lời mời này đã hoàn tất" in html and "Đánh giá:" not in html
+
+
+def test_a_unit_not_listed_or_after_the_invitation_is_used_up_is_refused_and_nothing_stored(
+        app, bundle):
+    token, units, outsider = bundle["token"], bundle["units"], bundle["outsider"]
+    client = app.test_client()
+    for reply in (client.get(f"/i/{token}/u/{outsider.id}"),
+                  client.post(f"/i/{token}/u/{outsider.id}",
+                              data={"_page": "2", "_consent": "yes", **GOOD_ANSWERS})):
+        assert reply.status_code == 404
+        assert "Đơn vị này không có trong danh sách đơn vị của lời mời này." in reply.get_data(
+            as_text=True)
+    assert count(Response) == 0 and count(Draft) == 0
+
+    for unit in units:
+        answer_unit(client, token, unit)
+    assert count(Response) == 3
+    again = client.post(f"/i/{token}/u/{units[0].id}",
+                        data={"_page": "2", "_sid": str(uuid.uuid4()), **GOOD_ANSWERS})
+    assert again.status_code == 409
+    assert "Lời mời này đã dùng xong" in again.get_data(as_text=True)
+    assert client.post(f"/i/{token}/finish").status_code == 409
+    assert count(Response) == 3 and count(Draft) == 0
+
+
+def test_finish_names_the_units_left_then_uses_the_invitation_up(app, bundle):
+    token, units = bundle["token"], bundle["units"]
+    client = app.test_client()
+    answer_unit(client, token, units[0])
+    answer_unit(client, token, units[1], pages=PAGE_ANSWERS[:1])
+    page = client.get(f"/i/{token}/finish").get_data(as_text=True)
+    assert "Ông/Bà chưa đánh giá 2 đơn vị sau:" in page
+    assert "Sở Tư pháp" in page and "Sở Y tế" in page and "phần đã trả lời sẽ bị xoá" in page
+    assert "Sở Nội vụ" not in page
+    # the confirmation page changes nothing
+    assert count(InvitationBundle) == 1 and bundle["bundle"].status == "issued"
+
+    assert client.post(f"/i/{token}/finish").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(InvitationBundle, bundle["bundle"].id).status == "used"
+    # the units left unanswered stay non-respondents (issued), as the analysis counts them
+    assert [i.status for i in db.session.scalars(db.select(Invitation).order_by(Invitation.id))] \
+        == ["used", "issued", "issued"]
+    assert count(Response) == 1 and count(Draft) == 0
+    assert client.get(f"/i/{token}/u/{units[2].id}").status_code == 409
+    refused = client.post(f"/i/{token}/u/{units[2].id}", data={"_page": "2", **GOOD_ANSWERS})
+    assert refused.status_code == 409 and count(Response) == 1
+
+
+def test_english_page_lists_the_units(app, bundle):
+    html = app.test_client().get(f"/i/{bundle['token']}?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Rated 0 of 3 units" in html
+    assert "Sở Nội vụ" in html and "Đã đánh giá" not in html
+
+
+# --- the JSON API ---------------------------------------------------------------------------------
+
+def api_post(client, token: str, unit: str | None, submission_id: str | None = None):
+    body = {"token": token, "submission_id": submission_id or str(uuid.uuid4()),
+            "answers": GOOD_ANSWERS}
+    if unit is not None:
+        body["unit"] = unit
+    reply = client.post("/api/v1/submissions", json=body)
+    return reply.status_code, reply.get_json()
+
+
+def test_api_answers_each_unit_by_code_and_refuses_what_the_invitation_does_not_allow(
+        client, bundle):
+    token = bundle["token"]
+    assert api_post(client, token, None)[1]["error"]["code"] == "unit_required"
+    status, body = api_post(client, token, "SO-XD")
+    assert (status, body["error"]["code"]) == (404, "unit_not_invited")
+    assert count(Response) == 0
+    for code in ("SO-NV", "SO-TP", "SO-YT"):
+        assert api_post(client, token, code)[0] == 201
+    status, body = api_post(client, token, "SO-NV")
+    assert (status, body["error"]["code"]) == (409, "used")
+    assert count(Response) == 3
+    assert db.session.get(InvitationBundle, bundle["bundle"].id).status == "used"
+
+
+def post_together(app, payloads: list[dict]) -> list:
+    barrier = threading.Barrier(len(payloads))
+    replies: list = [None] * len(payloads)
+
+    def worker(i: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        reply = client.post("/api/v1/submissions", json=payloads[i])
+        replies[i] = (reply.status_code, reply.get_json())
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(payloads))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(reply is not None for reply in replies), "a request did not finish"
+    return replies
+
+
+def test_concurrent_submissions_for_one_unit_store_one_response(app, bundle):
+    payloads = [{"token": bundle["token"], "unit": "SO-TP", "submission_id": str(uuid.uuid4()),
+                 "answers": GOOD_ANSWERS} for _ in range(20)]
+    statuses = Counter(status for status, _ in post_together(app, payloads))
+    assert statuses == {201: 1, 409: 19}, statuses
+    db.session.expire_all()
+    assert count(Response) == 1
+    assert db.session.get(InvitationBundle, bundle["bundle"].id).status == "issued"
+
+
+def test_the_last_units_answered_at_once_use_the_invitation_up(app, bundle):
+    """Every unit answered at the same moment (several each): three responses, and the last
+    one to commit sees the others, so the invitation is used up."""
+    first = bundle["bundle"]
+    bundles = [(first, bundle["token"])] + [  # a race is tried several times
+        issue_bundle(first.round, first.questionnaire, bundle["units"], "delegate")
+        for _ in range(2)]
+    db.session.commit()
+    for attempt, (each, token) in enumerate(bundles, start=1):
+        payloads = [{"token": token, "unit": code, "submission_id": str(uuid.uuid4()),
+                     "answers": GOOD_ANSWERS} for code in ("SO-NV", "SO-TP", "SO-YT") * 4]
+        statuses = Counter(status for status, _ in post_together(app, payloads))
+        assert statuses == {201: 3, 409: 9}, statuses
+        db.session.expire_all()
+        assert count(Response) == 3 * attempt
+        assert db.session.get(InvitationBundle, each.id).status == "used"
+
+
+def test_a_finish_racing_the_answers_never_lets_an_answer_in_after_it(app, bundle):
+    """A finish and answers to the two remaining units at once: whatever order they take, no
+    response is stored once the invitation is used up, and the invitation ends used."""
+    token = bundle["token"]
+    barrier = threading.Barrier(3)
+    results: dict = {}
+
+    def finish() -> None:
+        client = app.test_client()
+        barrier.wait()
+        results["finish"] = client.post(f"/i/{token}/finish").status_code
+
+    def answer(code: str) -> None:
+        client = app.test_client()
+        barrier.wait()
+        results[code] = api_post(client, token, code)[0]
+
+    threads = [threading.Thread(target=finish)] + [
+        threading.Thread(target=answer, args=(code,)) for code in ("SO-NV", "SO-TP")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    db.session.expire_all()
+    stored = count(Response)
+    assert stored == sum(1 for code in ("SO-NV", "SO-TP") if results[code] == 201)
+    assert db.session.get(InvitationBundle, bundle["bundle"].id).status == "used"
+    assert results["finish"] == 303
+    # an answer after the finish is refused and stores nothing
+    assert api_post(app.test_client(), token, "SO-YT")[0] == 409
+    assert count(Response) == stored
