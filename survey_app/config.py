@@ -35,6 +35,8 @@ class Config:
     LANGUAGES = ("vi", "en")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     SMALL_CELL_N = int(os.environ.get("SMALL_CELL_N", "30"))
+    # Invitation files (PDF cards, XLSX lists) hold live links; kept this many days, then deleted.
+    INVITATION_FILE_DAYS = int(os.environ.get("INVITATION_FILE_DAYS", "7"))
     # Request bodies: uploads (frames, self-assessment CSV) and everything else (survey_app.guards).
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(64 * 1024 * 1024)))
     MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(512 * 1024)))

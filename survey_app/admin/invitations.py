@@ -1,5 +1,6 @@
 """A round's invitations: filtered, paginated list (no tokens: only their hashes exist) and
-revocation of one invitation or of every unused invitation of a rated unit."""
+revocation of one invitation or of every unused invitation of a rated unit, each confirmed on a
+page that says how many links stop working."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user, round_or_404
+from survey_app.admin.confirm import confirmation_page, confirmed
 from survey_app.admin.forms import ActionForm, InvitationFilterForm, RevokeUnitForm, options
 from survey_app.auth import login_required
 from survey_app.operations import invitations as invitation_ops
+from survey_app.operations.confirmations import unused_invitation_count
 from flask_babel import gettext as _
 from survey_app.i18n import format_number
-
 
 
 def _list_url(round_id: int, source) -> str:
@@ -63,19 +65,88 @@ def _render(survey_round, filters, units, listing, unit_id):
     )
 
 
+def _invitation_or_404(survey_round, invitation_id: int):
+    invitation = invitation_ops.round_invitation(survey_round, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.get("/rounds/<int:round_id>/invitations/<int:invitation_id>/revoke")
+@login_required("admin")
+def invitation_revoke_confirm(round_id: int, invitation_id: int):
+    survey_round = round_or_404(round_id)
+    invitation = _invitation_or_404(survey_round, invitation_id)
+    possible = invitation.status == "issued"
+    consequences = [
+        _("Thư mời #%(id)s (đơn vị %(unit)s) bị thu hồi: liên kết của nó không còn dùng được, "
+          "người nhận sẽ thấy trang từ chối.", id=invitation.id,
+          unit=invitation.rated_unit.name),
+        _("Không thể hoàn tác; muốn mời lại phải phát thư mời mới."),
+    ]
+    if not possible:
+        consequences = [_("Thư mời #%(id)s không còn ở trạng thái chưa dùng, không thu hồi được.",
+                          id=invitation.id)]
+    return confirmation_page(
+        survey_round, kind="revoke", heading=_("Thu hồi thư mời #%(id)s", id=invitation.id),
+        consequences=consequences,
+        action_url=url_for("admin.invitation_revoke", round_id=round_id,
+                           invitation_id=invitation_id),
+        hidden=_filters(request.args), button=_("Xác nhận thu hồi"),
+        cancel_url=_list_url(round_id, request.args), possible=possible,
+    )
+
+
+def _filters(source) -> dict:
+    return {key: source.get(key) for key in ("status", "unit", "page") if source.get(key)}
+
+
 @bp.post("/rounds/<int:round_id>/invitations/<int:invitation_id>/revoke")
 @login_required("admin")
 def invitation_revoke(round_id: int, invitation_id: int):
     survey_round = round_or_404(round_id)
+    _invitation_or_404(survey_round, invitation_id)
+    if not confirmed():
+        return redirect(url_for("admin.invitation_revoke_confirm", round_id=round_id,
+                                invitation_id=invitation_id, **_filters(request.form)))
     invitation = invitation_ops.round_invitation(survey_round, invitation_id)
-    if invitation is None:
-        abort(404)
     if ActionForm().validate_on_submit():
         commit_or_flash(
             lambda: invitation_ops.revoke_invitation(invitation, current_user()),
             _("Đã thu hồi thư mời #%(id)s; liên kết của nó không còn dùng được.", id=invitation_id),
         )
     return redirect(_list_url(round_id, request.form))
+
+
+def _invited_unit(survey_round, source):
+    """The invited unit ``source['unit_id']`` names, or None."""
+    units = {str(u.id): u for u in invitation_ops.invited_units(survey_round)}
+    return units.get(source.get("unit_id", ""))
+
+
+@bp.get("/rounds/<int:round_id>/invitations/revoke-unit")
+@login_required("admin")
+def invitation_revoke_unit_confirm(round_id: int):
+    survey_round = round_or_404(round_id)
+    unit = _invited_unit(survey_round, request.args)
+    if unit is None:
+        flash(_("Hãy chọn một đơn vị có thư mời."), "error")
+        return redirect(_list_url(round_id, request.args))
+    count = unused_invitation_count(survey_round, unit)
+    consequences = [
+        _("%(n)s thư mời chưa dùng của %(unit)s bị thu hồi: liên kết của chúng không còn dùng "
+          "được.", n=format_number(count), unit=unit.name),
+        _("Thư mời đã dùng và phiếu đã nhận không đổi. Không thể hoàn tác."),
+    ]
+    return confirmation_page(
+        survey_round, kind="revoke_unit",
+        heading=_("Thu hồi thư mời chưa dùng của %(unit)s", unit=unit.name),
+        consequences=consequences,
+        action_url=url_for("admin.invitation_revoke_unit", round_id=round_id),
+        hidden={"unit_id": unit.id, **_filters(request.args)},
+        button=_("Xác nhận thu hồi %(n)s thư mời", n=format_number(count)),
+        cancel_url=_list_url(round_id, request.args), possible=count > 0,
+    )
 
 
 @bp.post("/rounds/<int:round_id>/invitations/revoke-unit")
@@ -88,6 +159,9 @@ def invitation_revoke_unit(round_id: int):
     if not form.validate_on_submit():
         flash(_("Hãy chọn một đơn vị có thư mời."), "error")
         return redirect(_list_url(round_id, request.form))
+    if not confirmed():
+        return redirect(url_for("admin.invitation_revoke_unit_confirm", round_id=round_id,
+                                unit_id=form.unit_id.data, **_filters(request.form)))
     unit = units[form.unit_id.data]
     count = commit_or_flash(
         lambda: invitation_ops.revoke_unused_invitations(survey_round, unit, current_user()),

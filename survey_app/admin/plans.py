@@ -1,9 +1,10 @@
-"""The plan page: members, redraw to verify, back-check, the member list download, invitations
-(issued once, as a CSV, XLSX or printable cards)."""
+"""The plan page: members (personal data masked unless shown on request, audited), redraw to
+verify, back-check, the member list download, invitations (issued once, as a CSV, XLSX or
+printable cards, and kept as PDF and XLSX files for a limited time)."""
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext
 
 from survey_app.admin import bp
@@ -11,7 +12,10 @@ from survey_app.admin.access import commit_or_flash, current_user, plan_or_404, 
 from survey_app.admin.forms import ActionForm, BackcheckForm, InvitationForm, options
 from survey_app.auth import login_required
 from survey_app.operations import invitations, sample_plans
+from survey_app.extensions import db
 from survey_app.operations.frames import FRAME_KIND_LABELS
+from survey_app.operations.invitation_files import store_issue_files
+from survey_app.operations.personal_data import PERSONAL_DATA_ROLES, mask, may_see, record_showing
 from survey_app.refusals import Refused
 from survey_app.spreadsheets import send_csv, send_xlsx
 from survey_app.labels import cell_choice
@@ -32,13 +36,42 @@ def _invitation_form(survey_round) -> InvitationForm:
 def plan_detail(round_id: int, plan_id: int):
     survey_round = round_or_404(round_id)
     plan = plan_or_404(survey_round, plan_id)
+    return _render_plan(survey_round, plan)
+
+
+@bp.post("/rounds/<int:round_id>/plans/<int:plan_id>/personal")
+@login_required(*PERSONAL_DATA_ROLES)
+def plan_personal_show(round_id: int, plan_id: int):
+    """The plan page with its members' personal data in full, audited; never cached."""
+    survey_round = round_or_404(round_id)
+    plan = plan_or_404(survey_round, plan_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("admin.plan_detail", round_id=round_id, plan_id=plan_id))
+    html = _render_plan(survey_round, plan, reveal=True, user=current_user())
+    db.session.commit()
+    return html, 200, {"Cache-Control": "no-store"}
+
+
+def _render_plan(survey_round, plan, reveal: bool = False, user=None):
+    """The plan page; the members' personal columns masked unless ``reveal`` (then audited)."""
     members = invitations.member_table(plan)
+    rows = [list(row) for row in members.rows[:MEMBERS_SHOWN]]
+    personal_headers = members.headers[members.personal]
+    if reveal:
+        record_showing(user, plan.frame, len(rows), page="plan", plan_id=plan.id)
+    else:
+        for row in rows:
+            row[members.personal] = [mask(column, value)
+                                     for column, value in zip(personal_headers,
+                                                              row[members.personal])]
     return render_template(
         "admin/plan_detail.html",
         round=survey_round,
         plan=plan,
+        reveal=reveal,
+        may_reveal=may_see(g.get("user")) and bool(personal_headers),
         headers=members.headers,
-        rows=members.rows[:MEMBERS_SHOWN],
+        rows=rows,
         hidden=max(0, len(members.rows) - MEMBERS_SHOWN),
         personal_start=members.personal.start,
         personal_end=members.personal.stop,
@@ -92,6 +125,10 @@ def plan_members_xlsx(round_id: int, plan_id: int):
     survey_round = round_or_404(round_id)
     plan = plan_or_404(survey_round, plan_id)
     members = invitations.member_table(plan)
+    if members.headers[members.personal]:
+        record_showing(current_user(), plan.frame, len(members.rows), page="members.xlsx",
+                       plan_id=plan.id)
+        db.session.commit()
     return send_xlsx(f"mau-{survey_round.code}-{plan.id}.xlsx",
                      {"mau": (members.headers, members.rows)}, bold_header=True)
 
@@ -106,11 +143,17 @@ def plan_invitations(round_id: int, plan_id: int):
     if not form.validate_on_submit():
         flash(gettext("Hãy chọn ô ma trận."), "error")
         return redirect(url_for("admin.plan_detail", round_id=round_id, plan_id=plan_id))
-    issued = commit_or_flash(
-        lambda: invitations.issue_plan_invitations(
+    def issue():
+        issued = invitations.issue_plan_invitations(
             plan, form.cell_id.data, form.include_replacements.data, current_user()
-        ),
-        gettext("Đã phát thư mời; liên kết chỉ hiển thị một lần."),
+        )
+        store_issue_files(survey_round, issued, plan=plan, user=current_user())
+        return issued
+
+    issued = commit_or_flash(
+        issue,
+        gettext("Đã phát thư mời; tệp PDF và XLSX được giữ trong trang Tệp thư mời %(days)s "
+                "ngày.", days=current_app.config["INVITATION_FILE_DAYS"]),
     )
     if issued is None:
         return redirect(url_for("admin.plan_detail", round_id=round_id, plan_id=plan_id))

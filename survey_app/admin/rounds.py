@@ -6,17 +6,20 @@ from flask import abort, redirect, render_template, request, url_for
 
 from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user, round_or_404
+from survey_app.admin.confirm import confirmation_page, confirmed
 from survey_app.admin.forms import ActionForm, RatingCellForm, RoundForm, options
 from survey_app.auth import login_required
 from survey_app.models import SurveyRound
 from survey_app.models.rounds import ROUND_TRANSITIONS
 from survey_app.operations import lookups
 from survey_app.operations import rounds as round_ops
+from survey_app.operations.confirmations import publish_summary
 from survey_app.operations.frames import FRAME_KIND_LABELS
 from survey_app.operations.matrix import group_choices, pack_groups
 from survey_app.operations.round_fit import round_fit_problems
 from survey_app.operations.round_progress import matrix_progress
 from flask_babel import gettext as _
+from survey_app.i18n import format_number
 from survey_app.labels import questionnaire_choice
 
 
@@ -100,11 +103,41 @@ def round_status(round_id: int):
     survey_round = round_or_404(round_id)
     if ActionForm().validate_on_submit():
         status = request.form.get("status", "")
+        if status == "published" and not confirmed():
+            return redirect(url_for("admin.round_publish", round_id=round_id))
         commit_or_flash(
             lambda: round_ops.change_status(survey_round, status, current_user()),
             _("Đã chuyển trạng thái đợt."),
         )
     return redirect(url_for("admin.round_detail", round_id=round_id))
+
+
+@bp.get("/rounds/<int:round_id>/publish")
+@login_required("admin")
+def round_publish(round_id: int):
+    """What publishing freezes, and the confirming form (which posts to ``round_status``)."""
+    survey_round = round_or_404(round_id)
+    summary = publish_summary(survey_round)
+    possible = "published" in ROUND_TRANSITIONS[survey_round.status]
+    consequences = [
+        _("%(n)s phiếu trả lời về %(units)s đơn vị được chốt làm kết quả của đợt.",
+          n=format_number(summary.responses), units=format_number(summary.units)),
+        _("Sau khi công bố, đợt không thể sửa nữa (trạng thái, ma trận, khung, kết quả); "
+          "muốn sửa phải tạo một đợt mới."),
+    ]
+    if summary.open_invitations:
+        consequences.append(_("%(n)s thư mời chưa dùng sẽ không bao giờ dùng được nữa.",
+                              n=format_number(summary.open_invitations)))
+    if not possible:
+        consequences.insert(0, _("Đợt ở trạng thái này không công bố được; hãy đóng đợt trước."))
+    return confirmation_page(
+        survey_round, kind="publish",
+        heading=_("Công bố đợt %(code)s", code=survey_round.code),
+        consequences=consequences,
+        action_url=url_for("admin.round_status", round_id=round_id),
+        hidden={"status": "published"}, button=_("Xác nhận công bố"),
+        cancel_url=url_for("admin.round_detail", round_id=round_id), possible=possible,
+    )
 
 
 @bp.post("/rounds/<int:round_id>/matrix")

@@ -9,6 +9,7 @@ from survey_app.models.documents import (
 )
 from survey_app.models.fieldwork import Draft, Invitation, InvitationBundle, Response
 from survey_app.models.immutability import ImmutableRecordError
+from survey_app.models.invitation_files import InvitationFile
 from survey_app.models.geography import UNIT_TYPES, Province, Unit, UnitSuccession
 from survey_app.models.rounds import EntryPoint, RatingCell, SurveyRound
 from survey_app.models.sampling import FrameRow, SampleFrame, SampleMember, SamplePlan
@@ -17,7 +18,7 @@ from survey_app.models.sessions import LoginFailure, StaffSession
 __all__ = [
     "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "Draft", "EntryPoint",
     "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "InvitationBundle",
-    "LoginFailure",
+    "InvitationFile", "LoginFailure",
     "MethodologyPack",
     "Province", "PublishedDocumentError", "QuestionnaireVersion", "RatingCell", "Response",
     "SampleFrame", "SampleMember", "SamplePlan", "StaffSession", "SurveyRound", "Unit",

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, update
+from sqlalchemy import delete, insert, update
 
 from sampling.frames import (
     COMMUNES,
@@ -257,5 +257,31 @@ def purge_personal_data(frame: SampleFrame, user: User | None = None) -> int:
     )
     frame.personal_data_purged_at = utcnow()
     record_audit(user, "frame.purge_personal", frame, {"rows": result.rowcount})
+    db.session.flush()
+    return result.rowcount
+
+
+def delete_frame(frame: SampleFrame, user: User | None = None) -> int:
+    """Delete a frame and its rows; returns the rows deleted. Refused once a sample was drawn from
+    it (the plan's redraw check needs the frame) or when the round no longer takes frames."""
+    from survey_app.models import SamplePlan
+
+    survey_round = db.session.get(SurveyRound, frame.round_id)
+    if not survey_round.accepts_frames:
+        raise Refused(N_("Đợt không còn nhận khung mẫu, không xoá được khung."), status=409,
+                      code="round_closed")
+    plans = db.session.scalar(
+        db.select(db.func.count(SamplePlan.id)).where(SamplePlan.frame_id == frame.id))
+    if plans:
+        raise Refused(N_("Đã rút %(n)s mẫu từ khung này, không xoá được khung."), status=409,
+                      code="frame_has_plans", arguments={"n": plans})
+    result = db.session.execute(
+        delete(FrameRow).where(FrameRow.frame_id == frame.id)
+        .execution_options(synchronize_session=False)
+    )
+    record_audit(user, "frame.delete", frame, {"rows": result.rowcount, "file": frame.filename,
+                                               "content_hash": frame.content_hash})
+    db.session.expire(frame, ["rows"])
+    db.session.delete(frame)
     db.session.flush()
     return result.rowcount

@@ -141,7 +141,7 @@ def test_purging_personal_data_keeps_design_columns(client, world):
     log_in(client, world.admin)
     reply = upload(client, world, sipas_frame_csv(["SNV"], 2))
     frame_url = reply.headers["Location"]
-    client.post(frame_url + "/purge")
+    client.post(frame_url + "/purge", data={"confirm": "yes"})
     db.session.expire_all()
     rows = db.session.scalars(db.select(FrameRow)).all()
     assert all(r.personal is None for r in rows) and all(

@@ -96,7 +96,8 @@ def test_filters_by_status_and_unit(client, world):
 def test_revoking_one_invitation_audits_it_and_its_link_is_refused(client, world):
     assert client.get(f"/i/{world.first_token}").status_code == 200
     reply = client.post(
-        f"{world.url}/{world.first.id}/revoke", data={"status": "issued", "page": "1"}
+        f"{world.url}/{world.first.id}/revoke",
+        data={"status": "issued", "page": "1", "confirm": "yes"},
     )
     assert reply.status_code == 302
     assert reply.headers["Location"].endswith(f"{world.url}?status=issued&page=1")
@@ -108,7 +109,8 @@ def test_revoking_one_invitation_audits_it_and_its_link_is_refused(client, world
     assert client.get(f"/i/{world.second_token}").status_code == 200
     # A used or already revoked invitation cannot be revoked: a sentence, nothing changes.
     for invitation, word in ((world.used, "được dùng"), (world.first, "bị thu hồi")):
-        again = client.post(f"{world.url}/{invitation.id}/revoke", follow_redirects=True)
+        again = client.post(f"{world.url}/{invitation.id}/revoke", data={"confirm": "yes"},
+                            follow_redirects=True)
         assert f"Thư mời #{invitation.id} đã {word}" in again.get_data(as_text=True)
     assert status_of(world.used) == "used"
     assert client.post(f"{world.url}/{world.elsewhere.id}/revoke").status_code == 404
@@ -117,7 +119,8 @@ def test_revoking_one_invitation_audits_it_and_its_link_is_refused(client, world
 
 def test_revoking_every_unused_invitation_of_a_unit(client, world):
     reply = client.post(
-        f"{world.url}/revoke-unit", data={"unit_id": world.unit.id}, follow_redirects=True
+        f"{world.url}/revoke-unit", data={"unit_id": world.unit.id, "confirm": "yes"},
+        follow_redirects=True,
     )
     html = reply.get_data(as_text=True)
     assert "2 thư mời đã bị thu hồi" in html
@@ -128,12 +131,13 @@ def test_revoking_every_unused_invitation_of_a_unit(client, world):
     assert event.detail["invitations"] == sorted([world.first.id, world.unused_same_unit.id])
     assert client.get(f"/i/{world.first_token}").status_code == 410
     again = client.post(
-        f"{world.url}/revoke-unit", data={"unit_id": world.unit.id}, follow_redirects=True
+        f"{world.url}/revoke-unit", data={"unit_id": world.unit.id, "confirm": "yes"},
+        follow_redirects=True,
     )
     assert "không còn thư mời chưa dùng" in again.get_data(as_text=True)
     foreign = client.post(
         f"{world.url}/revoke-unit",
-        data={"unit_id": world.elsewhere.rated_unit_id},
+        data={"unit_id": world.elsewhere.rated_unit_id, "confirm": "yes"},
         follow_redirects=True,
     )
     assert "Hãy chọn một đơn vị có thư mời" in foreign.get_data(as_text=True)
@@ -156,14 +160,16 @@ def test_only_admins_see_or_revoke(client, world):
 
 def test_revoke_needs_a_csrf_token(app, client, world):
     app.config["WTF_CSRF_ENABLED"] = True
-    assert client.post(f"{world.url}/{world.first.id}/revoke").status_code == 400
-    assert (
-        client.post(f"{world.url}/revoke-unit", data={"unit_id": world.unit.id}).status_code == 400
-    )
+    confirm = {"confirm": "yes"}
+    assert client.post(f"{world.url}/{world.first.id}/revoke", data=confirm).status_code == 400
+    assert client.post(f"{world.url}/revoke-unit",
+                       data={"unit_id": world.unit.id, **confirm}).status_code == 400
     assert status_of(world.first) == "issued"
-    page = client.get(world.url).get_data(as_text=True)
+    # The confirmation page carries the token.
+    page = client.get(f"{world.url}/{world.first.id}/revoke").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
-    reply = client.post(f"{world.url}/{world.first.id}/revoke", data={"csrf_token": token})
+    reply = client.post(f"{world.url}/{world.first.id}/revoke",
+                        data={"csrf_token": token, **confirm})
     assert reply.status_code == 302 and status_of(world.first) == "revoked"
 
 
@@ -204,7 +210,8 @@ def test_large_round_is_paginated(client, world):
     assert zero.status_code == 400 and "Giá trị phải từ 1 trở lên" in zero.get_data(as_text=True)
     # Revoking all unused invitations of the unit is one statement and counts 2,250.
     reply = client.post(
-        f"{world.url}/revoke-unit", data={"unit_id": unit.id}, follow_redirects=True
+        f"{world.url}/revoke-unit", data={"unit_id": unit.id, "confirm": "yes"},
+        follow_redirects=True,
     )
     assert "2.250 thư mời đã bị thu hồi" in reply.get_data(as_text=True)
     assert status_of(world.first) == "issued"

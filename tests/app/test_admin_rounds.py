@@ -112,7 +112,7 @@ def test_status_moves_forward_with_audit_events(client, world):
         },
     )
     for status in ("open", "closed", "published"):
-        client.post(url, data={"status": status})
+        client.post(url, data={"status": status, "confirm": "yes"})
         db.session.expire_all()
         assert db.session.get(SurveyRound, world.round.id).status == status
     backwards = client.post(url, data={"status": "draft"}, follow_redirects=True)
