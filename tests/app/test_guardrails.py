@@ -168,6 +168,22 @@ def test_an_unknown_group_for_a_qr_point_is_refused(client, world):
     assert _count(EntryPoint) == 0
 
 
+def test_a_pack_that_weighs_groups_names_the_rounds_groups(world):
+    import questionnaires
+
+    from survey_app.operations.documents import publish_pack
+    from survey_app.operations.matrix import pack_groups
+
+    pack = questionnaires.load_bundled_pack("national_2023")  # weighs four officials' groups
+    world.round.methodology_pack_id = publish_pack(pack, pack.to_dict()).id
+    db.session.flush()
+    db.session.expire(world.round, ["methodology_pack"])
+    assert pack_groups(world.round) == ["delegate"]  # weighed, and a form is published for it
+    with pytest.raises(Refused) as refused:  # citizens have a form but no weight in this pack
+        set_rating_cell(world.round, "citizen", "commune", world.citizen, 5)
+    assert refused.value.code == "unknown_group"
+
+
 def test_a_matrix_cell_with_another_groups_questionnaire_is_refused(world):
     cells = _count(RatingCell)
     with pytest.raises(Refused) as refused:
