@@ -207,19 +207,18 @@ def par_index(code: str):
         exclusions, _name = _upload(form.exclusions_file)
         previous, previous_name = _upload(form.previous_file)
         self_assessment = form.csv_file.data.read()
-        if request.form.get("document"):  # the report (or another document) with these files
-            from survey_app.reports.routes import combined_document
-
-            reply = combined_document(survey_round, request.form["document"],
-                                      self_assessment, exclusions=exclusions,
-                                      previous=previous, previous_name=previous_name,
-                                      min_n=_min_n())
-            if reply is not None:
-                return reply
         try:
-            self_assessment = form.csv_file.data.read()
             if self_assessment[:4] == b"PK\x03\x04":  # a workbook: bounded before it is read
                 check_unpacked_size(self_assessment, upload_limits()[0])
+            if request.form.get("document"):  # the report (or another document) with these files
+                from survey_app.reports.routes import combined_document
+
+                reply = combined_document(survey_round, request.form["document"],
+                                          self_assessment, exclusions=exclusions,
+                                          previous=previous, previous_name=previous_name,
+                                          min_n=_min_n())
+                if reply is not None:
+                    return reply
             contract = round_contract(survey_round, allow_unpublished=True, min_n=_min_n())
             result, changes = combine_with_previous(
                 load_round_pack(survey_round), contract, self_assessment,
