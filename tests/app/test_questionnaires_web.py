@@ -181,6 +181,16 @@ def test_a_too_large_upload_is_refused_by_its_name_or_by_the_body_limit(
     assert stored() == []
 
 
+def test_a_pack_is_not_taken_for_a_questionnaire(client, admin):
+    from questionnaires.bundled import bundled_packs
+
+    data = bundled_packs()["province_default"].read_bytes()
+    reply = upload(client, data, "bo-tieu-chi.yaml")
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 400 and "bo-tieu-chi.yaml là một bộ tiêu chí" in html
+    assert stored() == []
+
+
 def test_downloads_give_xlsform_and_yaml_that_read_back(client, admin, tmp_path):
     sipas = questionnaires.load_bundled("sipas_2025")
     xlsx = client.get("/admin/questionnaires/bundled/sipas_2025/download.xlsx")
