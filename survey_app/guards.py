@@ -33,6 +33,10 @@ ID_MAX = 2**31 - 1  # id columns are SQL INTEGER (32-bit on PostgreSQL)
 MAX_JSON_DEPTH = 32
 # Endpoints that take file uploads and so may receive MAX_UPLOAD_BYTES.
 UPLOAD_ENDPOINTS = frozenset({"admin.frame_upload", "results.par_index"})
+# Questionnaire files are small: their upload may send a 5 MiB file and its form, no more
+# (``operations.questionnaire_library.MAX_FORM_BYTES`` refuses a larger file by its name).
+FORM_UPLOAD_ENDPOINTS = frozenset({"admin.questionnaire_import"})
+FORM_UPLOAD_BYTES = 6 * 1024 * 1024
 
 
 class JSONRefused(ValueError):
@@ -149,6 +153,8 @@ def body_limit() -> int:
     config = current_app.config
     if request.endpoint in UPLOAD_ENDPOINTS:
         return config["MAX_UPLOAD_BYTES"]
+    if request.endpoint in FORM_UPLOAD_ENDPOINTS:
+        return max(config["MAX_REQUEST_BYTES"], FORM_UPLOAD_BYTES)
     return config["MAX_REQUEST_BYTES"]
 
 

@@ -75,8 +75,12 @@ def questionnaire_import():
     if form.validate_on_submit():
         upload = form.file.data
         try:
+            data = upload.read()
+        finally:
+            upload.close()  # a large upload is a temporary file
+        try:
             row, notes = import_questionnaire(
-                upload.filename or "", upload.read(), form.respondent_group.data or None,
+                upload.filename or "", data, form.respondent_group.data or None,
                 form.language.data or None, current_user())
         except Refused as refused:
             db.session.rollback()

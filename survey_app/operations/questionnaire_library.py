@@ -72,6 +72,12 @@ def read_questionnaire_file(filename: str, data: bytes, respondent_group: str | 
             _refuse(name, [Problem(name, None, None, None,
                                    f"Tệp {name} không phải văn bản UTF-8.",
                                    f"The file {name} is not UTF-8 text.")])
+        if _is_pack(text):
+            _refuse(name, [Problem(name, None, None, None,
+                                   f"Tệp {name} là một bộ tiêu chí, không phải phiếu khảo sát; "
+                                   "bộ tiêu chí chưa nhập được ở đây.",
+                                   f"The file {name} is a criteria set (methodology pack), not a "
+                                   "questionnaire; packs cannot be imported here yet.")])
         text = _with_group(text, respondent_group)
     elif suffix not in XLSFORM_SUFFIXES:
         _refuse(name, [Problem(name, None, None, None,
@@ -91,6 +97,18 @@ def read_questionnaire_file(filename: str, data: bytes, respondent_group: str | 
         except yaml.YAMLError as error:  # the loader reports most; a stray one is still named
             _refuse(name, [Problem(name, None, None, None, f"YAML không hợp lệ: {error}",
                                    f"Invalid YAML: {error}")])
+
+
+def _is_pack(text: str) -> bool:
+    """Whether YAML ``text`` is a methodology pack (criteria, no pages), as the CLI's
+    ``questionnaire validate`` tells them apart."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return isinstance(data, dict) and "criteria" in data and "pages" not in data
 
 
 def _with_group(text: str, group: str | None) -> str:

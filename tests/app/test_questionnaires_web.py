@@ -164,12 +164,30 @@ def test_a_file_that_is_not_a_workbook_is_refused_with_its_name(client, admin, d
     assert stored() == []
 
 
-def test_a_too_large_upload_is_refused(client, admin, monkeypatch):
+def test_a_too_large_upload_is_refused_by_its_name_or_by_the_body_limit(
+        client, admin, app, monkeypatch):
+    """A file over ``MAX_FORM_BYTES`` is refused naming it; a body over the route's limit is a 413
+    before it is read (both limits made small here, so the test sends kilobytes)."""
+    from survey_app import guards
     from survey_app.operations import questionnaire_library
 
     monkeypatch.setattr(questionnaire_library, "MAX_FORM_BYTES", 1000)
-    reply = upload(client, b"x" * 2000, "lon.xlsx")
+    reply = upload(client, b"PK\x03\x04" + b"x" * 2000, "lon.xlsx")
     assert reply.status_code == 400 and "lon.xlsx" in reply.get_data(as_text=True)
+    monkeypatch.setattr(guards, "FORM_UPLOAD_BYTES", 4000)
+    monkeypatch.setitem(app.config, "MAX_REQUEST_BYTES", 4000)
+    huge = upload(client, b"x" * 8000, "rat-lon.xlsx")
+    assert huge.status_code == 413
+    assert stored() == []
+
+
+def test_a_pack_is_not_taken_for_a_questionnaire(client, admin):
+    from questionnaires.bundled import bundled_packs
+
+    data = bundled_packs()["province_default"].read_bytes()
+    reply = upload(client, data, "bo-tieu-chi.yaml")
+    html = reply.get_data(as_text=True)
+    assert reply.status_code == 400 and "bo-tieu-chi.yaml là một bộ tiêu chí" in html
     assert stored() == []
 
 
