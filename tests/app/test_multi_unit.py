@@ -263,3 +263,26 @@ def test_a_finish_racing_the_answers_never_lets_an_answer_in_after_it(app, bundl
     # an answer after the finish is refused and stores nothing
     assert api_post(app.test_client(), token, "SO-YT")[0] == 409
     assert count(Response) == stored
+
+
+def test_api_lists_the_units_of_an_invitation_and_what_is_answered(client, bundle):
+    from builders import invitation_for
+    from survey_app.logmask import mask_path
+
+    token = bundle["token"]
+    listed = client.get(f"/api/v1/i/{token}").get_json()
+    assert listed["multi_unit"] is True and listed["status"] == "issued"
+    assert [(u["code"], u["name"], u["status"]) for u in listed["units"]] == [
+        ("SO-NV", "Sở Nội vụ", "open"), ("SO-TP", "Sở Tư pháp", "open"),
+        ("SO-YT", "Sở Y tế", "open")]
+    assert listed["questionnaire"]["url"].startswith("/api/v1/questionnaires/")
+    assert api_post(client, token, "SO-TP")[0] == 201
+    listed = client.get(f"/api/v1/i/{token}").get_json()
+    assert [u["status"] for u in listed["units"]] == ["open", "answered", "open"]
+
+    _, single = invitation_for()
+    db.session.commit()
+    one = client.get(f"/api/v1/i/{single}").get_json()
+    assert one["multi_unit"] is False and len(one["units"]) == 1
+    assert client.get("/api/v1/i/khong-co-thu-moi-nay").status_code == 404
+    assert mask_path(f"/api/v1/i/{token}") == "/api/v1/i/…"  # the token never reaches a log

@@ -129,6 +129,7 @@ MATRIX = [
     Route("POST", "/i/<token>/finish", "respond.invitation_finish", PUBLIC),
     Route("GET", "/receipt/<receipt>", "respond.done", PUBLIC),
     Route("GET", "/api/v1/entries/<code>", "api.entry", PUBLIC),
+    Route("GET", "/api/v1/i/<token>", "api.invitation", PUBLIC),
     Route("GET", "/api/v1/questionnaires/<form_key>/<version>", "api.questionnaire", PUBLIC),
     Route("POST", "/api/v1/submissions", "api.create_submission", PUBLIC),
     Route("GET", "/api/v1/openapi.json", "api.openapi_json", PUBLIC),
