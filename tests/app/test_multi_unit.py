@@ -17,8 +17,9 @@ from builders import (
     small_questionnaire_dict,
 )
 from survey_app.extensions import db
-from survey_app.models import Draft, Invitation, InvitationBundle, Response
+from survey_app.models import Draft, Invitation, InvitationBundle, RatingCell, Response
 from survey_app.operations.invitation_bundles import issue_bundle
+from survey_app.refusals import Refused
 
 PAGE_ANSWERS = [{"age": "51", "gender": "m"}, {"used_online": "no", "counter_rating": "4"},
                 {"comment": "Tốt"}]
@@ -31,6 +32,8 @@ def bundle(app_ctx):
              (("SO-NV", "Sở Nội vụ"), ("SO-TP", "Sở Tư pháp"), ("SO-YT", "Sở Y tế"))]
     outsider = create_unit(survey_round.province, code="SO-XD", name="Sở Xây dựng")
     form = create_questionnaire(small_questionnaire_dict(group="delegate"))
+    db.session.add(RatingCell(round_id=survey_round.id, respondent_group="delegate",
+                              unit_type="agency", questionnaire_id=form.id, quota=20))
     bundle, token = issue_bundle(survey_round, form, units, "delegate", stratum="delegate",
                                  base_weight=1.0)
     db.session.commit()
@@ -286,3 +289,40 @@ def test_api_lists_the_units_of_an_invitation_and_what_is_answered(client, bundl
     assert one["multi_unit"] is False and len(one["units"]) == 1
     assert client.get("/api/v1/i/khong-co-thu-moi-nay").status_code == 404
     assert mask_path(f"/api/v1/i/{token}") == "/api/v1/i/…"  # the token never reaches a log
+
+
+def test_only_units_the_rating_matrix_gives_the_group_are_bundled_and_nothing_is_stored(
+        app_ctx, bundle):
+    first = bundle["bundle"]
+    commune = create_unit(first.round.province, code="XA-A", name="Xã A", unit_type="commune")
+    before = count(Invitation), count(InvitationBundle)
+    for units, code in (([bundle["units"][0], commune], "not_in_matrix"),
+                        ([bundle["units"][0]], "too_few_units"),
+                        ([bundle["units"][0]] * 2, "too_few_units")):
+        with pytest.raises(Refused) as refused:
+            issue_bundle(first.round, first.questionnaire, units, "delegate")
+        assert refused.value.code == code
+    with pytest.raises(Refused) as refused:  # another questionnaire than the matrix's
+        issue_bundle(first.round, create_questionnaire(small_questionnaire_dict(
+            form_id="khac", group="delegate")), bundle["units"], "delegate")
+    assert "Sở Nội vụ" in refused.value.message("vi") and refused.value.code == "not_in_matrix"
+    db.session.rollback()
+    assert (count(Invitation), count(InvitationBundle)) == before
+
+
+def test_a_unit_withdrawn_by_staff_is_not_waited_for(client, bundle):
+    from survey_app.operations.invitations import revoke_invitation
+
+    withdrawn = db.session.scalar(db.select(Invitation).filter_by(
+        bundle_id=bundle["bundle"].id, rated_unit_id=bundle["units"][2].id))
+    revoke_invitation(withdrawn)
+    db.session.commit()
+    html = client.get(f"/i/{bundle['token']}").get_data(as_text=True)
+    assert re.search(r'data-state="withdrawn"><strong>Sở Y tế', html)
+    status, body = api_post(client, bundle["token"], "SO-YT")
+    assert (status, body["error"]["code"]) == (410, "revoked")
+    for code in ("SO-NV", "SO-TP"):
+        assert api_post(client, bundle["token"], code)[0] == 201
+    db.session.expire_all()
+    assert db.session.get(InvitationBundle, bundle["bundle"].id).status == "used"
+    assert count(Response) == 2

@@ -245,7 +245,7 @@ def _build_world(app) -> dict:
     spare_entry = create_entry_point(fieldwork, unit_b, citizen, counter="Quầy 2")
     _, token = issue_invitation(fieldwork, citizen, unit_a, "citizen")
     spare_invitation, _ = issue_invitation(fieldwork, citizen, unit_b, "citizen")
-    _, bundle_token = issue_bundle(fieldwork, delegate, [unit_a, unit_b], "delegate")
+    _, bundle_token = issue_bundle(fieldwork, citizen, [unit_a, unit_b], "citizen")
     response = create_response(fieldwork, unit_a, citizen)
     create_response(fieldwork, unit_b, citizen)
     frame = import_frame(fieldwork, "sipas_dossiers", "khung.csv",
