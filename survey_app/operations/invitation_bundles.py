@@ -90,6 +90,24 @@ def issue_bundle(survey_round: SurveyRound, questionnaire: QuestionnaireVersion,
     return bundle, token
 
 
+def issue_matrix_bundle(survey_round: SurveyRound, respondent_group: str, unit_type: str,
+                        **design) -> tuple[InvitationBundle, str, list[Unit]]:
+    """A multi-unit invitation for every current unit of ``unit_type`` in the round's province,
+    with the questionnaire its rating-matrix cell gives ``respondent_group`` (``design``: the
+    keywords of :func:`issue_bundle`); returns the bundle, its token and the units."""
+    cell = db.session.scalar(select(RatingCell).filter_by(
+        round_id=survey_round.id, respondent_group=respondent_group, unit_type=unit_type))
+    if cell is None:
+        raise Refused(N_("Ma trận đánh giá của đợt không có ô cho nhóm và loại đơn vị này."),
+                      code="no_cell")
+    units = [unit for unit in db.session.scalars(select(Unit).filter_by(
+        province_id=survey_round.province_id, unit_type=unit_type).order_by(Unit.id))
+        if unit.valid_to is None]
+    bundle, token = issue_bundle(survey_round, cell.questionnaire, units, respondent_group,
+                                 **design)
+    return bundle, token, units
+
+
 BUNDLE_QUERY = (
     select(InvitationBundle)
     .options(joinedload(InvitationBundle.round),

@@ -18,7 +18,7 @@ from builders import (
 )
 from survey_app.extensions import db
 from survey_app.models import Draft, Invitation, InvitationBundle, RatingCell, Response
-from survey_app.operations.invitation_bundles import issue_bundle
+from survey_app.operations.invitation_bundles import issue_bundle, issue_matrix_bundle
 from survey_app.refusals import Refused
 
 PAGE_ANSWERS = [{"age": "51", "gender": "m"}, {"used_online": "no", "counter_rating": "4"},
@@ -306,8 +306,14 @@ def test_only_units_the_rating_matrix_gives_the_group_are_bundled_and_nothing_is
         issue_bundle(first.round, create_questionnaire(small_questionnaire_dict(
             form_id="khac", group="delegate")), bundle["units"], "delegate")
     assert "Sở Nội vụ" in refused.value.message("vi") and refused.value.code == "not_in_matrix"
+    with pytest.raises(Refused) as refused:  # no cell of the matrix for citizens
+        issue_matrix_bundle(first.round, "citizen", "agency")
+    assert refused.value.code == "no_cell"
     db.session.rollback()
     assert (count(Invitation), count(InvitationBundle)) == before
+    bundled, _, units = issue_matrix_bundle(first.round, "delegate", "agency")
+    assert [u.code for u in units] == ["SO-NV", "SO-TP", "SO-YT", "SO-XD"]  # not the commune
+    assert bundled.questionnaire_id == first.questionnaire_id
 
 
 def test_a_unit_withdrawn_by_staff_is_not_waited_for(client, bundle):
