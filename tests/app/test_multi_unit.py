@@ -332,3 +332,36 @@ def test_a_unit_withdrawn_by_staff_is_not_waited_for(client, bundle):
     db.session.expire_all()
     assert db.session.get(InvitationBundle, bundle["bundle"].id).status == "used"
     assert count(Response) == 2
+
+
+def test_the_grid_saves_each_units_ratings_into_its_own_draft(app_ctx, client):
+    import questionnaires
+    from survey_app.operations.documents import publish_questionnaire
+    from survey_app.respond.unit_grid import grid_items
+
+    survey_round = create_round()
+    units = [create_unit(survey_round.province, name=name) for name in ("Sở A", "Sở B")]
+    form = publish_questionnaire(questionnaires.load_bundled("delegate_rates_agency_2025"))
+    db.session.add(RatingCell(round_id=survey_round.id, respondent_group="delegate",
+                              unit_type="agency", questionnaire_id=form.id, quota=20))
+    _, token = issue_bundle(survey_round, form, units, "delegate")
+    db.session.commit()
+    items = [q.name for q in grid_items(questionnaires.load_bundled("delegate_rates_agency_2025"))]
+    assert "c1_5" in items and "position" not in items and "comments" not in items
+    assert "Đánh giá dạng bảng" in client.get(f"/i/{token}").get_data(as_text=True)
+    grid = client.get(f"/i/{token}/grid").get_data(as_text=True)
+    assert grid.count("<select") == 2 * len(items) and 'aria-label="Sở B: ' in grid
+    reply = client.post(f"/i/{token}/grid", data={
+        f"u{units[0].id}.c1_5": "a", f"u{units[1].id}.c1_5": "c",
+        f"u{units[1].id}.c2_3": "not-a-choice"})
+    assert reply.status_code == 303 and reply.headers["Location"].endswith("grid=saved")
+    drafts = {d.answers.get("c1_5") for d in db.session.scalars(db.select(Draft))}
+    assert drafts == {"a", "c"} and count(Response) == 0
+    assert all("c2_3" not in d.answers for d in db.session.scalars(db.select(Draft)))
+    assert 'value="c" selected' in client.get(f"/i/{token}/grid").get_data(as_text=True)
+    url = f"/i/{token}/u/{units[1].id}"
+    assert answer_page(client, url, {"position": "member", "familiarity": "often"}).status_code \
+        == 303
+    rating_page = client.get(url).get_data(as_text=True)  # the unit's own page, filled in
+    assert "Sở B" in rating_page and 'name="c1_5" value="c" checked' in rating_page
+    assert count(Response) == 0
