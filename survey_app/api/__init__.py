@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from survey_app.api import errors, openapi, resources, submissions  # noqa: E402,F401  (register routes)
+from survey_app.api import errors, invitations, openapi, resources, submissions  # noqa: E402,F401  (register routes)

@@ -16,14 +16,13 @@ from survey_app.clock import vietnam_today
 from survey_app.extensions import db
 from survey_app.models import (
     FrameRow, Invitation, Province, RatingCell, Response, SampleFrame, SampleMember, SamplePlan,
-    SurveyRound, Unit,
-    UnitSuccession, User,
+    SurveyRound, Unit, UnitSuccession, User,
 )
 from survey_app.operations.analysis_run import load_round_pack
 from survey_app.operations.combined_index import round_units
 from survey_app.operations.documents import load_questionnaire, publish_pack, publish_questionnaire
 from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
-from survey_app.operations.invitation_bundles import issue_bundle
+from survey_app.operations.invitation_bundles import issue_matrix_bundle
 from survey_app.operations.synthetic import synthesize_answers, synthesize_paradata
 
 DEMO_ROUND_CODE = "DEMO-2025"
@@ -300,17 +299,12 @@ def fresh_unused_invitations(survey_round) -> list[dict]:
 
 
 def issue_demo_bundle(survey_round) -> dict:
-    """One multi-unit invitation: a People's Council delegate rates every agency of the round's
-    province with the delegates' form, through one link. Issued anew on every demo run (its
-    token is known only here); returned as the manifest tells it."""
-    cell = db.session.scalar(db.select(RatingCell).filter_by(
-        round_id=survey_round.id, respondent_group="delegate", unit_type="agency"))
-    units = db.session.scalars(db.select(Unit).filter_by(
-        province_id=survey_round.province_id, unit_type="agency").order_by(Unit.id)).all()
-    _, token = issue_bundle(survey_round, cell.questionnaire, units, "delegate",
-                            stratum="delegate", base_weight=1.0)
-    return {"token": token, "questionnaire_id": cell.questionnaire.form_key,
-            "questionnaire_version": cell.questionnaire.version, "respondent_group": "delegate",
+    """A new multi-unit invitation (a delegate rates every agency through one link) on each demo
+    run, as the manifest tells it (its token is known only here)."""
+    bundle, token, units = issue_matrix_bundle(survey_round, "delegate", "agency",
+                                               stratum="delegate", base_weight=1.0)
+    return {"token": token, "questionnaire_id": bundle.questionnaire.form_key,
+            "questionnaire_version": bundle.questionnaire.version, "respondent_group": "delegate",
             "units": [{"code": unit.code, "name": unit.name} for unit in units]}
 
 

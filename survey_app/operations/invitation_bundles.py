@@ -23,6 +23,7 @@ from survey_app.models import (
     Invitation,
     InvitationBundle,
     QuestionnaireVersion,
+    RatingCell,
     SurveyRound,
     Unit,
 )
@@ -40,6 +41,8 @@ UNIT_NOT_INVITED = N_("Đơn vị này không có trong danh sách đơn vị c�
 UNIT_REQUIRED = N_("Lời mời này dành cho nhiều đơn vị: cần trường 'unit' (mã đơn vị được "
                    "đánh giá).")
 TOO_FEW_UNITS = N_("Lời mời nhiều đơn vị cần ít nhất hai đơn vị khác nhau.")
+NOT_IN_MATRIX = N_("Ma trận đánh giá của đợt không giao đơn vị %(unit)s cho nhóm người trả lời "
+                   "này đánh giá bằng phiếu này.")
 
 
 def unit_token_hash(token: str, unit_id: int) -> str:
@@ -57,10 +60,20 @@ def issue_bundle(survey_round: SurveyRound, questionnaire: QuestionnaireVersion,
                  psu: str | None = None, base_weight: float | None = None,
                  sample_member_id: int | None = None) -> tuple[InvitationBundle, str]:
     """A new multi-unit invitation (one per unit inside, in the order given) and its token,
-    returned once and stored only as keyed hashes."""
+    returned once and stored only as keyed hashes. Every unit must be one the round's rating
+    matrix gives this group to rate with this questionnaire."""
     ids = [unit.id for unit in units]
     if len(set(ids)) < 2 or len(set(ids)) != len(ids):
         raise Refused(TOO_FEW_UNITS, code="too_few_units")
+    if not survey_round.accepts_invitations:
+        raise Refused(N_("Đợt đã đóng, không phát thêm thư mời."), status=409,
+                      code="round_closed")
+    matrix = set(db.session.scalars(select(RatingCell.unit_type).where(
+        RatingCell.round_id == survey_round.id, RatingCell.respondent_group == respondent_group,
+        RatingCell.questionnaire_id == questionnaire.id)))
+    for unit in units:
+        if unit.unit_type not in matrix:
+            raise Refused(NOT_IN_MATRIX, code="not_in_matrix", arguments={"unit": unit.name})
     token = new_token()
     bundle = InvitationBundle(round_id=survey_round.id, token_hash=token_hash(token),
                               questionnaire_id=questionnaire.id,
@@ -76,6 +89,24 @@ def issue_bundle(survey_round: SurveyRound, questionnaire: QuestionnaireVersion,
         for unit in units])
     db.session.flush()
     return bundle, token
+
+
+def issue_matrix_bundle(survey_round: SurveyRound, respondent_group: str, unit_type: str,
+                        **design) -> tuple[InvitationBundle, str, list[Unit]]:
+    """A multi-unit invitation for every current unit of ``unit_type`` in the round's province,
+    with the questionnaire its rating-matrix cell gives ``respondent_group`` (``design``: the
+    keywords of :func:`issue_bundle`); returns the bundle, its token and the units."""
+    cell = db.session.scalar(select(RatingCell).filter_by(
+        round_id=survey_round.id, respondent_group=respondent_group, unit_type=unit_type))
+    if cell is None:
+        raise Refused(N_("Ma trận đánh giá của đợt không có ô cho nhóm và loại đơn vị này."),
+                      code="no_cell")
+    units = [unit for unit in db.session.scalars(select(Unit).filter_by(
+        province_id=survey_round.province_id, unit_type=unit_type).order_by(Unit.id))
+        if unit.valid_to is None]
+    bundle, token = issue_bundle(survey_round, cell.questionnaire, units, respondent_group,
+                                 **design)
+    return bundle, token, units
 
 
 BUNDLE_QUERY = (

@@ -3,10 +3,11 @@
 Pages are built from the questionnaire definition (``forms.py``), skip logic and validation run on
 the server (``navigation.py``) so the form works with JavaScript off; ``static/respond.js`` only adds
 a local draft and offline retry. A multi-unit invitation (``multi_unit.py``) lists its units
-under ``/i/<token>`` and answers each with the same flow under ``/i/<token>/u/<unit id>``. Submission goes through ``operations.submissions.submit``.
+under ``/i/<token>`` and answers each with the same flow under ``/i/<token>/u/<unit id>``
+(``unit_grid.py``: the same units' scale items as one table, saved into each unit's draft). Submission goes through ``operations.submissions.submit``.
 """
 from flask import Blueprint
 
 bp = Blueprint("respond", __name__)
 
-from survey_app.respond import multi_unit, routes  # noqa: E402,F401  (register routes)
+from survey_app.respond import multi_unit, routes, unit_grid  # noqa: E402,F401  (register routes)

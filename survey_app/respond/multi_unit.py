@@ -39,8 +39,12 @@ def bundle_overview(token: str):
     units = bundle_units(bundle, token)
     sent = request.args.get("sent", type=int)
     sent = next((u.unit for u in units if u.unit.id == sent and u.state == "done"), None)
+    from survey_app.respond.unit_grid import grid_items
+
     return _no_store(render_template(
         "respond/multi_unit/overview.html", bundle=bundle, units=units, token=token, sent=sent,
+        has_grid=bool(grid_items(_questionnaire(bundle))),
+        grid_saved=request.args.get("grid") == "saved",
         q=_questionnaire(bundle), lang=current_lang(),
         remaining=[u for u in units if u.open]))
 

@@ -17,8 +17,9 @@ from builders import (
     small_questionnaire_dict,
 )
 from survey_app.extensions import db
-from survey_app.models import Draft, Invitation, InvitationBundle, Response
-from survey_app.operations.invitation_bundles import issue_bundle
+from survey_app.models import Draft, Invitation, InvitationBundle, RatingCell, Response
+from survey_app.operations.invitation_bundles import issue_bundle, issue_matrix_bundle
+from survey_app.refusals import Refused
 
 PAGE_ANSWERS = [{"age": "51", "gender": "m"}, {"used_online": "no", "counter_rating": "4"},
                 {"comment": "Tốt"}]
@@ -31,6 +32,8 @@ def bundle(app_ctx):
              (("SO-NV", "Sở Nội vụ"), ("SO-TP", "Sở Tư pháp"), ("SO-YT", "Sở Y tế"))]
     outsider = create_unit(survey_round.province, code="SO-XD", name="Sở Xây dựng")
     form = create_questionnaire(small_questionnaire_dict(group="delegate"))
+    db.session.add(RatingCell(round_id=survey_round.id, respondent_group="delegate",
+                              unit_type="agency", questionnaire_id=form.id, quota=20))
     bundle, token = issue_bundle(survey_round, form, units, "delegate", stratum="delegate",
                                  base_weight=1.0)
     db.session.commit()
@@ -263,3 +266,102 @@ def test_a_finish_racing_the_answers_never_lets_an_answer_in_after_it(app, bundl
     # an answer after the finish is refused and stores nothing
     assert api_post(app.test_client(), token, "SO-YT")[0] == 409
     assert count(Response) == stored
+
+
+def test_api_lists_the_units_of_an_invitation_and_what_is_answered(client, bundle):
+    from builders import invitation_for
+    from survey_app.logmask import mask_path
+
+    token = bundle["token"]
+    listed = client.get(f"/api/v1/i/{token}").get_json()
+    assert listed["multi_unit"] is True and listed["status"] == "issued"
+    assert [(u["code"], u["name"], u["status"]) for u in listed["units"]] == [
+        ("SO-NV", "Sở Nội vụ", "open"), ("SO-TP", "Sở Tư pháp", "open"),
+        ("SO-YT", "Sở Y tế", "open")]
+    assert listed["questionnaire"]["url"].startswith("/api/v1/questionnaires/")
+    assert api_post(client, token, "SO-TP")[0] == 201
+    listed = client.get(f"/api/v1/i/{token}").get_json()
+    assert [u["status"] for u in listed["units"]] == ["open", "answered", "open"]
+
+    _, single = invitation_for()
+    db.session.commit()
+    one = client.get(f"/api/v1/i/{single}").get_json()
+    assert one["multi_unit"] is False and len(one["units"]) == 1
+    assert client.get("/api/v1/i/khong-co-thu-moi-nay").status_code == 404
+    assert mask_path(f"/api/v1/i/{token}") == "/api/v1/i/…"  # the token never reaches a log
+
+
+def test_only_units_the_rating_matrix_gives_the_group_are_bundled_and_nothing_is_stored(
+        app_ctx, bundle):
+    first = bundle["bundle"]
+    commune = create_unit(first.round.province, code="XA-A", name="Xã A", unit_type="commune")
+    before = count(Invitation), count(InvitationBundle)
+    for units, code in (([bundle["units"][0], commune], "not_in_matrix"),
+                        ([bundle["units"][0]], "too_few_units"),
+                        ([bundle["units"][0]] * 2, "too_few_units")):
+        with pytest.raises(Refused) as refused:
+            issue_bundle(first.round, first.questionnaire, units, "delegate")
+        assert refused.value.code == code
+    with pytest.raises(Refused) as refused:  # another questionnaire than the matrix's
+        issue_bundle(first.round, create_questionnaire(small_questionnaire_dict(
+            form_id="khac", group="delegate")), bundle["units"], "delegate")
+    assert "Sở Nội vụ" in refused.value.message("vi") and refused.value.code == "not_in_matrix"
+    with pytest.raises(Refused) as refused:  # no cell of the matrix for citizens
+        issue_matrix_bundle(first.round, "citizen", "agency")
+    assert refused.value.code == "no_cell"
+    db.session.rollback()
+    assert (count(Invitation), count(InvitationBundle)) == before
+    bundled, _, units = issue_matrix_bundle(first.round, "delegate", "agency")
+    assert [u.code for u in units] == ["SO-NV", "SO-TP", "SO-YT", "SO-XD"]  # not the commune
+    assert bundled.questionnaire_id == first.questionnaire_id
+
+
+def test_a_unit_withdrawn_by_staff_is_not_waited_for(client, bundle):
+    from survey_app.operations.invitations import revoke_invitation
+
+    withdrawn = db.session.scalar(db.select(Invitation).filter_by(
+        bundle_id=bundle["bundle"].id, rated_unit_id=bundle["units"][2].id))
+    revoke_invitation(withdrawn)
+    db.session.commit()
+    html = client.get(f"/i/{bundle['token']}").get_data(as_text=True)
+    assert re.search(r'data-state="withdrawn"><strong>Sở Y tế', html)
+    status, body = api_post(client, bundle["token"], "SO-YT")
+    assert (status, body["error"]["code"]) == (410, "revoked")
+    for code in ("SO-NV", "SO-TP"):
+        assert api_post(client, bundle["token"], code)[0] == 201
+    db.session.expire_all()
+    assert db.session.get(InvitationBundle, bundle["bundle"].id).status == "used"
+    assert count(Response) == 2
+
+
+def test_the_grid_saves_each_units_ratings_into_its_own_draft(app_ctx, client):
+    import questionnaires
+    from survey_app.operations.documents import publish_questionnaire
+    from survey_app.respond.unit_grid import grid_items
+
+    survey_round = create_round()
+    units = [create_unit(survey_round.province, name=name) for name in ("Sở A", "Sở B")]
+    form = publish_questionnaire(questionnaires.load_bundled("delegate_rates_agency_2025"))
+    db.session.add(RatingCell(round_id=survey_round.id, respondent_group="delegate",
+                              unit_type="agency", questionnaire_id=form.id, quota=20))
+    _, token = issue_bundle(survey_round, form, units, "delegate")
+    db.session.commit()
+    items = [q.name for q in grid_items(questionnaires.load_bundled("delegate_rates_agency_2025"))]
+    assert "c1_5" in items and "position" not in items and "comments" not in items
+    assert "Đánh giá dạng bảng" in client.get(f"/i/{token}").get_data(as_text=True)
+    grid = client.get(f"/i/{token}/grid").get_data(as_text=True)
+    assert grid.count("<select") == 2 * len(items) and 'aria-label="Sở B: ' in grid
+    reply = client.post(f"/i/{token}/grid", data={
+        f"u{units[0].id}.c1_5": "a", f"u{units[1].id}.c1_5": "c",
+        f"u{units[1].id}.c2_3": "not-a-choice"})
+    assert reply.status_code == 303 and reply.headers["Location"].endswith("grid=saved")
+    drafts = {d.answers.get("c1_5") for d in db.session.scalars(db.select(Draft))}
+    assert drafts == {"a", "c"} and count(Response) == 0
+    assert all("c2_3" not in d.answers for d in db.session.scalars(db.select(Draft)))
+    assert 'value="c" selected' in client.get(f"/i/{token}/grid").get_data(as_text=True)
+    url = f"/i/{token}/u/{units[1].id}"
+    assert answer_page(client, url, {"position": "member", "familiarity": "often"}).status_code \
+        == 303
+    rating_page = client.get(url).get_data(as_text=True)  # the unit's own page, filled in
+    assert "Sở B" in rating_page and 'name="c1_5" value="c" checked' in rating_page
+    assert count(Response) == 0

@@ -7,7 +7,7 @@ import pytest
 import questionnaires
 from builders import create_round, create_unit
 from survey_app.extensions import db
-from survey_app.models import Invitation, InvitationBundle, Response
+from survey_app.models import Invitation, InvitationBundle, RatingCell, Response
 from survey_app.operations.documents import publish_questionnaire
 from survey_app.operations.invitation_bundles import issue_bundle
 from test_respond_browser import answer_page, next_button
@@ -37,6 +37,8 @@ def test_delegate_rates_one_agency_then_finishes_naming_the_other(app, app_ctx, 
     units = [create_unit(survey_round.province, code="SO-NV", name="Sở Nội vụ"),
              create_unit(survey_round.province, code="SO-TP", name="Sở Tư pháp")]
     form = publish_questionnaire(questionnaires.load_bundled("delegate_rates_agency_2025"))
+    db.session.add(RatingCell(round_id=survey_round.id, respondent_group="delegate",
+                              unit_type="agency", questionnaire_id=form.id, quota=20))
     bundle, token = issue_bundle(survey_round, form, units, "delegate", stratum="HĐND")
     db.session.commit()
     list_path = f"/i/{token}"

@@ -126,9 +126,12 @@ MATRIX = [
     Route("GET", "/i/<token>/u/<int:unit_id>", "respond.invitation_unit", PUBLIC),
     Route("POST", "/i/<token>/u/<int:unit_id>", "respond.invitation_unit", PUBLIC),
     Route("GET", "/i/<token>/finish", "respond.invitation_finish", PUBLIC),
+    Route("GET", "/i/<token>/grid", "respond.invitation_grid", PUBLIC),
+    Route("POST", "/i/<token>/grid", "respond.invitation_grid", PUBLIC),
     Route("POST", "/i/<token>/finish", "respond.invitation_finish", PUBLIC),
     Route("GET", "/receipt/<receipt>", "respond.done", PUBLIC),
     Route("GET", "/api/v1/entries/<code>", "api.entry", PUBLIC),
+    Route("GET", "/api/v1/i/<token>", "api.invitation", PUBLIC),
     Route("GET", "/api/v1/questionnaires/<form_key>/<version>", "api.questionnaire", PUBLIC),
     Route("POST", "/api/v1/submissions", "api.create_submission", PUBLIC),
     Route("GET", "/api/v1/openapi.json", "api.openapi_json", PUBLIC),
@@ -259,7 +262,7 @@ def _build_world(app) -> dict:
     spare_entry = create_entry_point(fieldwork, unit_b, citizen, counter="Quầy 2")
     _, token = issue_invitation(fieldwork, citizen, unit_a, "citizen")
     spare_invitation, _ = issue_invitation(fieldwork, citizen, unit_b, "citizen")
-    _, bundle_token = issue_bundle(fieldwork, delegate, [unit_a, unit_b], "delegate")
+    _, bundle_token = issue_bundle(fieldwork, citizen, [unit_a, unit_b], "citizen")
     response = create_response(fieldwork, unit_a, citizen)
     create_response(fieldwork, unit_b, citizen)
     frame = import_frame(fieldwork, "sipas_dossiers", "khung.csv",
@@ -294,6 +297,7 @@ def _build_world(app) -> dict:
         "respond.entry": {"code": entry.code},
         "respond.invitation_unit": {"token": bundle_token, "unit_id": unit_a.id},
         "respond.invitation_finish": {"token": bundle_token},
+        "respond.invitation_grid": {"token": bundle_token},
         "api.entry": {"code": entry.code},
         "admin.entry_point_revoke": {"entry_id": spare_entry.id},
         "reports.document": {"name": "report.docx"},
