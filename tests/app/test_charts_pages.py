@@ -134,12 +134,35 @@ def test_demo_monitor_draws_days_quotas_and_flags(demo, client):
         bars = marks(column, "rect", "value")
         assert to_value(float(bars[0].get("y"))) == pytest.approx(expected, abs=0.01)
 
+    from survey_app.operations.monitor_series import quality_flag_counts
+    from survey_app.operations.round_progress import unit_progress
+
     quota = figure(html, "chart-quota")
-    assert len(rows_of(quota)) == 22
+    to_value = axis_map(quota)
+    progress = {p.unit.name: p for p in unit_progress(demo)}
+    assert len(rows_of(quota)) == len(progress) == 22
+    kept = db.session.scalar(db.select(db.func.count(Response.id))
+                             .where(Response.quarantined.is_(False)))
+    assert sum(p.responses for p in progress.values()) == kept
+    for row in rows_of(quota):    # each unit's bar ends at its responses, the pale one at quota
+        unit = progress[row.get("data-label")]
+        [received] = marks(row, "rect", "value")
+        [target] = marks(row, "rect", "maximum")
+        assert to_value(float(received.get("x")) + float(received.get("width"))) == (
+            pytest.approx(unit.responses, abs=0.01))
+        assert to_value(float(target.get("x")) + float(target.get("width"))) == (
+            pytest.approx(unit.target, abs=0.01))
     flags = figure(html, "chart-flags")
     speeders = sum("speeder" in (f or []) for _, f in stored)
     [speeder_row] = [r for r in table_rows(flags) if r[0] == "Trả lời quá nhanh"]
     assert int(speeder_row[1].replace(".", "")) == speeders
+    to_value = axis_map(flags)
+    shares = [share * 100 for _name, _count, share in quality_flag_counts(demo).rows()]
+    assert len(rows_of(flags)) == len(shares)
+    for row, share in zip(rows_of(flags), shares):     # each flag's bar ends at its percentage
+        for bar in marks(row, "rect", "value"):
+            end = to_value(float(bar.get("x")) + float(bar.get("width")))
+            assert end == pytest.approx(share, abs=0.01)
 
 
 def test_unit_page_draws_the_change_from_last_year(app_ctx, client):

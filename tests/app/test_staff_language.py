@@ -25,6 +25,12 @@ RAW_CODES = re.compile(
     r"pps_systematic|two_stage|proportional|cochran|sipas_dossiers|sipas_share)"
     r"(?![\w-])"
 )
+# English code words that a Vietnamese page must name (unit types, statuses, SIPAS levels,
+# methods); checked on Vietnamese pages only, where no English word is expected.
+RAW_CODES_VI = re.compile(
+    r"(?<![\w-])(agency|commune|district|draft|open|closed|published|issued|revoked|overall|"
+    r"element|neyman|slovin|systematic)(?![\w-])"
+)
 JSON = re.compile(r"\{\s*(\"|&#34;|&quot;|')")
 VIETNAMESE = re.compile(
     "[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.IGNORECASE
@@ -94,6 +100,8 @@ def test_no_staff_page_shows_a_language_pair_a_raw_code_or_json(demo, admin_clie
         problems = ([text[max(m.start() - 25, 0):m.end() + 10].strip() for m in PAIR.finditer(text)]
                     + [m.group(0) for m in RAW_CODES.finditer(text)]
                     + [m.group(0) for m in JSON.finditer(text)])
+        if lang == "vi":
+            problems += [m.group(0) for m in RAW_CODES_VI.finditer(text)]
         if lang == "en":
             problems += [
                 visible_text(m.group(2)).strip() for m in INTERFACE_TEXT.finditer(page)
@@ -110,6 +118,8 @@ def test_the_checks_would_see_a_pair_a_code_and_json():
     assert not PAIR.search(visible_text("<p>Trang 1 / 25</p>"))
     assert not PAIR.search("Tỷ lệ phản hồi = thư mời đã dùng / thư mời đã phát")
     assert not RAW_CODES.search("Citizens and organisations; Provincial People's Council delegates")
+    assert RAW_CODES_VI.search("Loại đơn vị: agency") and RAW_CODES_VI.search("Trạng thái: open")
+    assert not RAW_CODES_VI.search("Mở đợt; open-source; Phương pháp Neyman")
 
 
 def test_codes_are_named_in_the_page_language(demo, admin_client):

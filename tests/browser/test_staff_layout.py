@@ -70,9 +70,16 @@ CARDS = """() => {
 CARD_PAGES = {"admin.rounds_list", "results.rounds", "results.round_results", "admin.monitor"}
 
 
-def test_every_staff_page_fits_a_phone_and_a_laptop(app, chromium, live_server):
+def test_every_staff_page_fits_a_phone_and_a_laptop(app, chromium, live_server, tmp_path):
+    from survey_app.operations.demo import demo_previous_results, demo_round, demo_self_assessment
+
     with app.app_context():
         world = seed_demo_world()
+        uploads = {"#csv_file": tmp_path / "tu-danh-gia.csv",
+                   "#previous_file": tmp_path / "ket-qua-nam-truoc.csv"}
+        uploads["#csv_file"].write_text(demo_self_assessment(demo_round()), encoding="utf-8")
+        uploads["#previous_file"].write_text(demo_previous_results(demo_round()),
+                                             encoding="utf-8")
         db.session.remove()
     pages = staff_pages(world)
     _, browser = chromium
@@ -102,6 +109,16 @@ def test_every_staff_page_fits_a_phone_and_a_laptop(app, chromium, live_server):
                         found.append("no list shown as cards")
                 if found:
                     problems[f"{endpoint} @ {width}px"] = found[:6]
+            # the combined index with its tables and the change chart, as the upload shows it
+            page.goto(f"{live_server}{pages['results.par_index']}")
+            for field, path in uploads.items():
+                page.set_input_files(field, str(path))
+            page.click("main form button[type=submit]")
+            page.wait_for_selector("#chart-unit-changes")
+            found = [page.evaluate(OVERFLOW)] if page.evaluate(OVERFLOW) else []
+            found += page.evaluate(SMALL_TARGETS, MIN_TARGET)
+            if found:
+                problems[f"results.par_index (uploaded) @ {width}px"] = found[:6]
         finally:
             context.close()
     assert not problems, problems
