@@ -15,7 +15,7 @@ from survey_app.extensions import db
 # Routes that answer with a file, not a page (QR images, the members workbook), or JSON.
 NOT_PAGES = {"admin.entry_point_png", "admin.entry_point_svg", "admin.plan_members_xlsx",
              "admin.frame_template", "admin.questionnaire_download",
-             "results.self_assessment_xlsx"}
+             "results.self_assessment_xlsx", "admin.invitation_file_download"}
 STAFF_BLUEPRINTS = ("admin.", "results.")
 STAFF_ONLY = {"auth.change_password"}
 
@@ -52,6 +52,7 @@ def seed_demo_world() -> dict:
         "frame_id": first(SampleFrame).id, "plan_id": plan.id, "entry_id": first(EntryPoint).id,
         "plan_n": plan.n, "plan_drawn_at": plan.drawn_at,
         "invitation_issued_at": invitation.issued_at, "draft_questionnaire_id": draft.id,
+        "invitation_id": invitation.id, "invited_unit_id": invitation.rated_unit_id,
     }
 
 
@@ -85,6 +86,15 @@ def staff_pages(world: dict) -> dict[str, str]:
         "admin.frame_detail": f"{base}/frames/{world['frame_id']}",
         "admin.plan_detail": f"{base}/plans/{world['plan_id']}",
         "admin.invitations": f"{base}/invitations",
+        "admin.round_publish": f"{base}/publish",
+        "admin.frame_purge_confirm": f"{base}/frames/{world['frame_id']}/purge",
+        "admin.frame_delete_confirm": f"{base}/frames/{world['frame_id']}/delete",
+        "admin.invitation_revoke_confirm": f"{base}/invitations/{world['invitation_id']}/revoke",
+        "admin.invitation_revoke_unit_confirm":
+            f"{base}/invitations/revoke-unit?unit_id={world['invited_unit_id']}",
+        "admin.invitation_files": f"{base}/invitations/files",
+        "admin.invitation_reissue_confirm":
+            f"{base}/invitations/reissue?unit_id={world['invited_unit_id']}",
         "admin.monitor_rounds": "/admin/monitor",
         "admin.monitor": f"{base}/monitor",
         "results.rounds": "/results/",

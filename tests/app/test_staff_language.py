@@ -81,7 +81,8 @@ def visible_text(page: str) -> str:
 
 
 def render(client, url: str, lang: str) -> str:
-    reply = client.get(url, query_string={"lang": lang})
+    # Some pages (confirmation pages) name what they act on in their own query string.
+    reply = client.get(url + ("&" if "?" in url else "?") + f"lang={lang}")
     assert reply.status_code == 200, (url, lang, reply.status_code)
     return reply.get_data(as_text=True)
 

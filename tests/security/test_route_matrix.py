@@ -43,7 +43,7 @@ from builders import (
 from sqlalchemy import select
 
 from survey_app.extensions import db
-from survey_app.models import Base, ExportJob
+from survey_app.models import Base, ExportJob, InvitationFile
 from survey_app.models.accounts import ROLES
 from survey_app.operations import rounds as round_ops
 from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
@@ -163,6 +163,7 @@ MATRIX = [
     Route("POST", "/admin/rounds/new", "admin.round_new", ADMIN),
     Route("GET", R, "admin.round_detail", ADMIN),
     Route("POST", f"{R}/status", "admin.round_status", ADMIN),
+    Route("GET", f"{R}/publish", "admin.round_publish", ADMIN),
     Route("POST", f"{R}/matrix", "admin.matrix_set", ADMIN),
     Route("POST", f"{R}/matrix/<int:cell_id>/delete", "admin.matrix_remove", ADMIN),
     Route("GET", f"{R}/entry-points", "admin.entry_points", ADMIN),
@@ -177,6 +178,11 @@ MATRIX = [
     Route("GET", f"{R}/frames/<int:frame_id>", "admin.frame_detail", ADMIN),
     Route("POST", f"{R}/frames/<int:frame_id>/plan", "admin.plan_design", ADMIN),
     Route("POST", f"{R}/frames/<int:frame_id>/purge", "admin.frame_purge", ADMIN),
+    Route("GET", f"{R}/frames/<int:frame_id>/purge", "admin.frame_purge_confirm", ADMIN),
+    Route("GET", f"{R}/frames/<int:frame_id>/delete", "admin.frame_delete_confirm", ADMIN),
+    Route("POST", f"{R}/frames/<int:frame_id>/delete", "admin.frame_delete", ADMIN),
+    Route("POST", f"{R}/frames/<int:frame_id>/personal", "admin.frame_personal_show", ADMIN),
+    Route("POST", f"{R}/plans/<int:plan_id>/personal", "admin.plan_personal_show", ADMIN),
     Route("GET", f"{R}/plans/<int:plan_id>", "admin.plan_detail", ADMIN),
     Route("POST", f"{R}/plans/<int:plan_id>/verify", "admin.plan_verify", ADMIN),
     Route("POST", f"{R}/plans/<int:plan_id>/backcheck", "admin.plan_backcheck", ADMIN),
@@ -201,6 +207,14 @@ MATRIX = [
           "admin.questionnaire_publish", ADMIN),
     Route("POST", "/admin/questionnaires/stored/<int:questionnaire_id>/publish",
           "admin.questionnaire_publish", ADMIN),
+    Route("GET", f"{R}/invitations/<int:invitation_id>/revoke",
+          "admin.invitation_revoke_confirm", ADMIN),
+    Route("GET", f"{R}/invitations/revoke-unit", "admin.invitation_revoke_unit_confirm", ADMIN),
+    Route("GET", f"{R}/invitations/files", "admin.invitation_files", ADMIN),
+    Route("GET", f"{R}/invitations/files/<int:file_id>", "admin.invitation_file_download",
+          ADMIN),
+    Route("GET", f"{R}/invitations/reissue", "admin.invitation_reissue_confirm", ADMIN),
+    Route("POST", f"{R}/invitations/reissue", "admin.invitation_reissue", ADMIN),
 ]
 
 
@@ -275,6 +289,11 @@ def _build_world(app) -> dict:
                     filename="hop-dong.json", mimetype="application/json", sha256="0" * 64,
                     size_bytes=2)
     db.session.add(job)
+    invitation_file = InvitationFile(
+        round_id=fieldwork.id, batch="quyen", kind="xlsx", filename="thu-moi.xlsx",
+        mimetype="application/octet-stream", invitation_count=1, content=b"x",
+        expires_at=dt.datetime(2100, 1, 1))
+    db.session.add(invitation_file)
     db.session.commit()
 
     clients = {}
@@ -285,7 +304,8 @@ def _build_world(app) -> dict:
     args = {
         "round_id": fieldwork.id, "cell_id": spare_cell.id, "entry_id": entry.id,
         "frame_id": frame.id, "plan_id": plan.id, "invitation_id": spare_invitation.id,
-        "job_id": job.id, "code": scored["round"].code, "unit_code": UNIT_A[0],
+        "job_id": job.id, "file_id": invitation_file.id, "code": scored["round"].code,
+        "unit_code": UNIT_A[0],
         "token": token, "receipt": response.receipt, "form_key": citizen.form_key,
         "version": citizen.version, "filename": "site.css", "kind": "sipas_dossiers",
         "origin": "stored", "key": str(citizen.id), "fmt": "yaml",
