@@ -286,6 +286,13 @@ def test_points_by_respondent_group_and_change_of_rank(published_demo, runner, t
         moved = expected[name] - int(rank)
         assert change == (f"+{moved}" if moved > 0 else "0" if moved == 0 else f"−{-moved}")
     assert any(row[3] != "0" for row in table[1:])  # some units moved
+    import pypdf
+
+    sheets = pypdf.PdfReader(str(_write(runner, tmp_path, "unit-sheets", published_demo)))
+    pages = [re.sub(r"\s+", " ", page.extract_text()) for page in sheets.pages]
+    for name, previous in expected.items():  # each agency's sheet gives its last year's rank
+        assert any(name in page and f"Hạng năm trước: {previous} (thay đổi:" in page
+                   for page in pages), name
 
 
 ENGLISH_WORDS = re.compile(r"\b(the|of|and|weight|weights|response|responses|with|by)\b")
