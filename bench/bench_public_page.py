@@ -5,7 +5,8 @@ Set-up (a throw-away SQLite instance): the demo province and its round DEMO-2025
 an open round of the same province with a QR entry point for the SIPAS form. The page is
 requested once to build its cache, then for ``--seconds`` by ``--clients`` threads while one
 thread submits SIPAS answers as fast as the worker takes them. Prints page requests per second,
-median and 95th-percentile latency, and submissions accepted per second.
+median and 95th-percentile latency, and submissions accepted per second; then, as a baseline in
+the same run and load, the same for ``/healthz`` (a JSON reply after one database ping).
 
 Run: ``python bench/bench_public_page.py [--seconds 20 --clients 4 --port 8765]``.
 """
@@ -111,47 +112,57 @@ def main() -> None:
             status, first = request(args.port, "GET", "/cong-khai/DEMO-2025")
             assert status == 200, status
             print(f"first request (builds the contract and the page): {first:.2f} s")
-            latencies: list[float] = []
-            accepted: list[int] = []
-            stop = time.perf_counter() + args.seconds
-
-            def read_page() -> None:
-                while time.perf_counter() < stop:
-                    status, seconds = request(args.port, "GET", "/cong-khai/DEMO-2025")
-                    assert status == 200, status
-                    latencies.append(seconds)
-
-            def submit() -> None:
-                k = 0
-                while time.perf_counter() < stop:
-                    body = {"submission_id": str(uuid.uuid4()), "entry": code,
-                            "answers": answer_sets[k % len(answer_sets)]}
-                    status, _seconds = request(args.port, "POST", "/api/v1/submissions", body)
-                    accepted.append(status)
-                    k += 1
-
-            threads = [threading.Thread(target=read_page) for _ in range(args.clients)]
-            threads.append(threading.Thread(target=submit))
-            began = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.perf_counter() - began
+            latencies, accepted, elapsed = run(args, code, answer_sets, "/cong-khai/DEMO-2025")
+            base, _accepted, base_elapsed = run(args, code, answer_sets, "/healthz")
         finally:
             server.terminate()
             server.wait(timeout=30)
-    latencies.sort()
     print(f"load average during the run (other processes share the machine): "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    report(f"public page on 1 worker, {args.clients} clients", latencies, elapsed)
     created = sum(1 for s in accepted if s == 201)
-    print(f"public page on 1 worker, {args.clients} clients, {elapsed:.1f} s: "
-          f"{len(latencies) / elapsed:.0f} requests/s, median "
-          f"{statistics.median(latencies) * 1000:.1f} ms, p95 "
-          f"{latencies[int(0.95 * (len(latencies) - 1))] * 1000:.1f} ms")
     print(f"submissions meanwhile: {created / elapsed:.1f} accepted/s "
           f"({created} of {len(accepted)}; other statuses {sorted(set(accepted) - {201})})")
+    report("baseline: /healthz (JSON after one database ping) the same way", base, base_elapsed)
+    print(f"page ÷ baseline: {len(latencies) / elapsed / (len(base) / base_elapsed):.2f}")
 
+
+def report(label: str, latencies: list[float], elapsed: float) -> None:
+    latencies.sort()
+    print(f"{label}, {elapsed:.1f} s: {len(latencies) / elapsed:.0f} requests/s, median "
+          f"{statistics.median(latencies) * 1000:.1f} ms, p95 "
+          f"{latencies[int(0.95 * (len(latencies) - 1))] * 1000:.1f} ms")
+
+
+def run(args, code: str, answer_sets: list[dict], path: str) -> tuple[list, list, float]:
+    """``args.clients`` threads GET ``path`` for ``args.seconds`` while one thread submits."""
+    latencies: list[float] = []
+    accepted: list[int] = []
+    stop = time.perf_counter() + args.seconds
+
+    def read_page() -> None:
+        while time.perf_counter() < stop:
+            status, seconds = request(args.port, "GET", path)
+            assert status == 200, status
+            latencies.append(seconds)
+
+    def submit() -> None:
+        k = 0
+        while time.perf_counter() < stop:
+            body = {"submission_id": str(uuid.uuid4()), "entry": code,
+                    "answers": answer_sets[k % len(answer_sets)]}
+            status, _seconds = request(args.port, "POST", "/api/v1/submissions", body)
+            accepted.append(status)
+            k += 1
+
+    threads = [threading.Thread(target=read_page) for _ in range(args.clients)]
+    threads.append(threading.Thread(target=submit))
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, accepted, time.perf_counter() - began
 
 if __name__ == "__main__":
     main()

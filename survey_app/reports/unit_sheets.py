@@ -21,6 +21,7 @@ from survey_app.reports.content import (
 )
 from survey_app.reports.document import Section, Table, count, interval, number
 from survey_app.reports.method import sipas_measure
+from survey_app.reports.ranking import rank_change
 
 
 def _rank_text(sources, code: str, lang: str) -> str | None:
@@ -39,7 +40,7 @@ def _rank_text(sources, code: str, lang: str) -> str | None:
     peers = sum(
         1 for u in sources.combined.units if u.unit_type == unit.unit_type and u.rank is not None
     )
-    return _(
+    text = _(
         "Chỉ số CCHC: %(index)s (%(points)s / %(max)s điểm); xếp hạng %(rank)s / %(of)s.",
         index=number(unit.index, lang),
         points=number(unit.points, lang),
@@ -47,6 +48,15 @@ def _rank_text(sources, code: str, lang: str) -> str | None:
         rank=unit.rank,
         of=peers,
     )
+    if sources.changes is not None:
+        from analysis.combiner import previous_ranks
+
+        previous = previous_ranks(sources.combined, sources.changes).get(code)
+        if previous is not None:
+            _previous, change = rank_change(unit.rank, previous)
+            text += " " + _("Hạng năm trước: %(previous)s (thay đổi: %(change)s).",
+                            previous=previous, change=change)
+    return text
 
 
 def unit_section(sources, unit: dict, lang: str) -> Section:

@@ -603,3 +603,27 @@ def test_a_design_based_survey_se_in_the_contract_is_used_when_it_covers_the_uni
     result = combine(PACK, doc, "\n".join(rows) + "\n", rank_seed=3, rank_draws=200)
     assert result.unit("SNV").details["8.2"].source == "PAPI 2025"
     assert result.unit("SNV").survey_se == pytest.approx(0.5)
+
+
+def test_previous_ranks_from_last_years_points_within_each_unit_type():
+    """Last year's index = previous points ÷ the same nodes' maximum; ties share a rank; a unit
+    without previous points has none; unit types are ranked apart."""
+    from analysis.combiner import CombinedIndex, CriterionChange, CriterionScore, UnitScore
+    from analysis.combiner import previous_ranks
+
+    def unit(code, unit_type):
+        details = {c: CriterionScore(c, "1", m, m / 2, "scored", "self_assessment")
+                   for c, m in (("1.1", 10.0), ("1.2", 30.0))}
+        return UnitScore(code, code, unit_type, 20.0, 40.0, 50.0, 1, {}, {c: 5.0 for c in details},
+                         details)
+
+    current = CombinedIndex("R", 2025, "p", "1", (unit("A", "agency"), unit("B", "agency"),
+                                                  unit("C", "agency"), unit("D", "agency"),
+                                                  unit("X", "commune")))
+    previous = {"A": {"1.1": 5.0, "1.2": 15.0},  # 20 / 40 = 50 %
+                "B": {"1.1": 10.0, "1.2": None},  # only 1.1 applied: 10 / 10 = 100 %
+                "C": {"1.1": 2.5, "1.2": 17.5},  # 20 / 40 = 50 %, tied with A
+                "X": {"1.1": 1.0, "1.2": 1.0}}  # the only commune
+    changes = [CriterionChange(u, c, 5.0, p, None, None)
+               for u, criteria in previous.items() for c, p in criteria.items()]
+    assert previous_ranks(current, changes) == {"B": 1, "A": 2, "C": 2, "X": 1}

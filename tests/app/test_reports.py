@@ -161,6 +161,16 @@ def test_demo_report_as_docx_and_pdf(published_demo, runner, client, tmp_path):
         column = table[0].index("Khoảng hạng 90%")  # the combiner's rank intervals, as computed
         assert {row[1]: row[column] for row in table[1:] if row[0]} == {
             name: intervals[name] for name in order}
+        combined = {u["unit_name"]: u for u in json.loads(
+            (tmp_path / "index.json").read_text("utf-8"))["units"]}
+        for row in table[1:]:  # the combiner's numbers at the published rounding
+            cells = dict(zip(table[0], row))
+            unit = combined[row[1]]
+            assert (cells["Tổng điểm"], cells["Điểm tối đa áp dụng"]) == (
+                _number(unit["points"]), _number(unit["applicable_max"]))
+            if unit["index"] is not None:
+                assert cells["Chỉ số CCHC (%)"] == _number(unit["index"])
+                assert cells["Sai số chuẩn"] == _number(unit["index_se"])
         position = flat_pdf.index("Xếp hạng Chỉ số CCHC: " + UNIT_TYPES[unit_type])
         for k, name in enumerate(order, start=1):  # in rank order in the PDF's ranking table
             position = flat_pdf.index(f"{k} {name} ", position)
@@ -190,6 +200,14 @@ def test_every_number_equals_the_contract_at_the_published_rounding(
         assert value == _number(share["value"])
         assert ci == f"{_number(share['ci_low'])}–{_number(share['ci_high'])}"
         assert n == f"{share['n']:,}".replace(",", ".")
+
+    [elements] = [t for t in tables if t[0][0] == "Đơn vị" and len(t[0]) > 3
+                  and all("(" in cell for cell in t[1][1:])]
+    for name, *cells in elements[1:]:  # each element's index and 95 % interval
+        estimates = [i["share"] for i in units[name]["sipas"] if i["level"] == "element"]
+        assert sorted(cells) == sorted(
+            f"{_number(e['value'])} ({_number(e['ci_low'])}–{_number(e['ci_high'])})"
+            for e in estimates)
 
     criteria_rows = [
         row
@@ -286,6 +304,13 @@ def test_points_by_respondent_group_and_change_of_rank(published_demo, runner, t
         moved = expected[name] - int(rank)
         assert change == (f"+{moved}" if moved > 0 else "0" if moved == 0 else f"−{-moved}")
     assert any(row[3] != "0" for row in table[1:])  # some units moved
+    import pypdf
+
+    sheets = pypdf.PdfReader(str(_write(runner, tmp_path, "unit-sheets", published_demo)))
+    pages = [re.sub(r"\s+", " ", page.extract_text()) for page in sheets.pages]
+    for name, previous in expected.items():  # each agency's sheet gives its last year's rank
+        assert any(name in page and f"Hạng năm trước: {previous} (thay đổi:" in page
+                   for page in pages), name
 
 
 ENGLISH_WORDS = re.compile(r"\b(the|of|and|weight|weights|response|responses|with|by)\b")

@@ -70,7 +70,17 @@ def test_results_page_links_the_documents_and_they_open(demo_round, client):
     book = openpyxl.load_workbook(
         io.BytesIO(client.get(f"/results/{demo_round.code}/documents/tables.xlsx").data)
     )
-    assert book.sheetnames == ["Sở, ban, ngành", "UBND cấp xã", "Tiêu chí điều tra XHH"]
+    assert book.sheetnames == ["Sở, ban, ngành", "UBND cấp xã", "Tiêu chí điều tra XHH",
+                               "Theo nhóm đối tượng"]
+    by_group = list(book["Theo nhóm đối tượng"].iter_rows(values_only=True))
+    assert by_group[0][4:7] == ("Nhóm đối tượng", "Điểm của nhóm", "Điểm tối đa")
+    parts = [(u["code"], c, g) for u in contract["units"] for c in u["criteria"]
+             for g in c["groups"]]
+    assert len(by_group) - 1 == len(parts)
+    for row, (code, cell, part) in zip(by_group[1:], parts):  # the contract's order, 2 decimals
+        assert (row[0], row[2]) == (code, cell["code"])
+        assert row[5] == round(part["points"], 2) and row[8] == part["n"]
+        assert row[9] == round(cell["points"], 2)
     rows = list(book["Sở, ban, ngành"].iter_rows(values_only=True))
     header = rows[0]
     assert header[:3] == ("Mã đơn vị", "Tên đơn vị", "Chỉ số SIPAS")
