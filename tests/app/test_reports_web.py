@@ -151,5 +151,6 @@ def test_public_page_shows_indices_and_hides_small_cells_text_and_people(demo_ro
     assert again.status_code == 304
     english = client.get(f"/cong-khai/{demo_round.code}?lang=en").get_data(as_text=True)
     assert "Download the results report (PDF)" in english and "Set-Cookie" not in reply.headers
+    assert 'href="/cong-khai/?lang=en"' in english  # back to the list of published rounds
     pdf = client.get(f"/cong-khai/{demo_round.code}/bao-cao.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
