@@ -2,6 +2,7 @@
 may still be reminded (the same job as the monitor's button), from cron."""
 from __future__ import annotations
 
+import sys
 from collections import Counter
 
 import click
@@ -48,7 +49,7 @@ def remind(round_code: str, dry_run: bool) -> None:
                f"({settings.security}), tối đa / at most {settings.per_minute}/min: "
                f"{job.progress_total}", err=True)
     with click.progressbar(length=job.progress_total, label="Đang gửi / sending",
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         mail_jobs.run_mail_job(current_app._get_current_object(), job_id,
                                progress=lambda j: bar.update(1))
     db.session.expire_all()
