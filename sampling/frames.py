@@ -505,6 +505,8 @@ SIPAS_DOSSIERS = FrameSpec(
         Column("name", required=False, personal=True, aliases=("ho_ten", "họ và tên", "họ tên")),
         Column("phone", required=False, personal=True,
                aliases=("so_dien_thoai", "số điện thoại")),
+        # for invitations and reminders by e-mail (survey_app/operations/mail.py)
+        Column("email", required=False, personal=True, aliases=("thư điện tử",)),
     ),
 )
 

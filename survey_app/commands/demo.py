@@ -22,6 +22,7 @@ from survey_app.operations.demo import (
     fresh_unused_invitations,
     seed_demo,
 )
+from survey_app.operations.reminders import select_candidates
 from survey_app.schema import upgrade_schema
 
 MANIFEST_NAME = "demo-manifest.json"
@@ -84,6 +85,21 @@ def build_manifest(survey_round, unused: list[dict], password: str, base_url: st
             for e in entries
         ],
         "invitations": [dict(item, url=f"{base_url}/i/{item['token']}") for item in unused],
+        "reminders": reminder_entry(survey_round, base_url),
+    }
+
+
+def reminder_entry(survey_round, base_url: str) -> dict:
+    """How to send the demo's reminders: unanswered invitations of citizens with an e-mail
+    address on example.org, to the SMTP server the environment names."""
+    selection = select_candidates(survey_round)
+    return {
+        "command": f"par-survey remind {survey_round.code}",
+        "dry_run": f"par-survey remind {survey_round.code} --dry-run",
+        "unanswered_with_email": sum(1 for c in selection.candidates if c.email),
+        "environment": ["SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USERNAME",
+                        "SMTP_PASSWORD", "MAIL_FROM", "MAIL_PER_MINUTE"],
+        "page": f"{base_url}/admin/rounds/{survey_round.id}/fieldwork",
     }
 
 

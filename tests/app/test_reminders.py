@@ -164,3 +164,19 @@ def test_remind_without_an_smtp_server_is_refused(runner, world):
     result = runner.invoke(remind, [world.round.code])
     assert result.exit_code == 1 and "SMTP_HOST" in result.output
     assert reminders_stored() == []
+
+
+def test_the_demo_frame_gives_some_citizens_an_example_org_address():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from sampling.frames import SIPAS_DOSSIERS, validate_frame
+    from survey_app.operations.demo import DEMO_EMAIL_EVERY, _demo_dossiers
+
+    rows = _demo_dossiers([SimpleNamespace(code="SO-A")], np.random.default_rng(1))
+    check = validate_frame(rows, SIPAS_DOSSIERS, known_unit_codes={"SO-A": 1})
+    emails = [row["email"] for row in check.rows if row.get("email")]
+    assert "email" in check.personal_columns
+    assert len(emails) == -(-len(rows) // DEMO_EMAIL_EVERY)
+    assert all(address.endswith("@example.org") for address in emails)
