@@ -121,6 +121,15 @@ class MailJob(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
+    def effective_status(self, now: dt.datetime | None = None) -> str:
+        """``failed`` for a job whose progress stopped moving long ago (its worker died)."""
+        from survey_app.models.exports import STALE_AFTER
+
+        now = now or utcnow()
+        if self.status in ("queued", "running") and now - self.updated_at > STALE_AFTER:
+            return "failed"
+        return self.status
+
     @property
     def percent(self) -> int:
         if self.status == "done":

@@ -147,6 +147,9 @@ def job_round(job: MailJob) -> SurveyRound:
 
 def mail_job_status(job: MailJob) -> dict:
     """The job as its progress page and JSON report it."""
-    return {"id": job.id, "status": job.status, "percent": job.percent,
+    status = job.effective_status()
+    message = job.message or ("Tác vụ bị gián đoạn; hãy gửi lại (thư đã gửi được ghi ở từng thư "
+                              "mời, không gửi trùng quá giới hạn)." if status == "failed" else None)
+    return {"id": job.id, "status": status, "percent": job.percent,
             "step": job.progress_step, "total": job.progress_total, "sent": job.sent,
-            "failed": job.failed, "message": job.message}
+            "failed": job.failed, "message": message}

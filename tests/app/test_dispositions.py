@@ -96,6 +96,9 @@ def test_staff_record_a_refusal_with_a_history(client, staffed):
     listing = client.get(f"/admin/rounds/{invitation.round_id}/fieldwork").get_data(as_text=True)
     assert f'data-invitation="{invitation.id}"' in listing
     assert 'data-disposition="refusal"' in listing
+    invitations = client.get(f"/admin/rounds/{invitation.round_id}/invitations")
+    assert 'data-disposition="refusal"' in invitations.get_data(as_text=True)
+    assert f"/invitations/{invitation.id}/disposition" in invitations.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("code, sentence", [

@@ -235,3 +235,17 @@ def _answer(client, token: str) -> None:
     from test_dispositions import answer_all
 
     answer_all(client, token)
+
+
+def test_a_job_whose_worker_died_is_reported_failed(app_ctx):
+    import datetime as dt
+
+    from builders import create_round
+
+    survey_round = create_round()
+    job = MailJob(round_id=survey_round.id, status="running", invitation_ids="1,2",
+                  progress_total=2, updated_at=dt.datetime(2025, 1, 1))
+    db.session.add(job)
+    db.session.commit()
+    status = mail_jobs.mail_job_status(job)
+    assert status["status"] == "failed" and "gửi lại" in status["message"]
