@@ -7,6 +7,8 @@ from flask import abort, g, render_template
 
 from survey_app.admin import bp
 from survey_app.admin.access import round_or_404
+from survey_app.admin.fieldwork_forms import UnitChoiceForm
+from survey_app.admin.forms import ActionForm
 from survey_app.auth import login_required
 from survey_app.operations import lookups, monitor_series
 from survey_app.operations.deadlines import behind_schedule
@@ -48,4 +50,5 @@ def monitor(round_id: int):
         behind={s.unit.id: s for s in behind_schedule(survey_round, today_in_vietnam(), visible)},
         unit_rates={r.key: r.rates for r in round_outcome_rates(survey_round, visible)
                     if r.level == "unit"},
+        action_form=ActionForm(), unit_form=UnitChoiceForm(),
     )

@@ -55,6 +55,7 @@ def test_units_past_their_due_date_short_of_quota_are_listed_and_marked(client, 
         not in page
     monitor = client.get(f"{base}/monitor").get_data(as_text=True)
     assert 'data-behind="SO-A"' in monitor and 'data-behind="SO-B"' not in monitor
+    assert "fieldwork/remind-mail" in monitor and "unanswered.xlsx" in monitor
 
 
 def test_a_published_round_refuses_new_deadlines(client, world):
