@@ -507,6 +507,8 @@ SIPAS_DOSSIERS = FrameSpec(
         Column("name", required=False, personal=True, aliases=("ho_ten", "họ và tên", "họ tên")),
         Column("phone", required=False, personal=True,
                aliases=("so_dien_thoai", "số điện thoại", "điện thoại", "sđt")),
+        # for invitations and reminders by e-mail (survey_app/operations/mail.py)
+        Column("email", required=False, personal=True, aliases=("thư điện tử",)),
     ),
 )
 

@@ -46,6 +46,19 @@ class Config:
                                                    str(100 * 1024 * 1024)))
     UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", "500000"))
 
+    # Fieldwork (survey_app/operations/reminders.py, mail.py): tokens sealed for reminders under
+    # their own key; reminders per invitation at most; SMTP server and e-mails sent per minute.
+    TOKEN_SEAL_KEY = os.environ.get("TOKEN_SEAL_KEY")
+    REMINDER_MAX_PER_INVITATION = int(os.environ.get("REMINDER_MAX_PER_INVITATION", "3"))
+    SMTP_HOST = os.environ.get("SMTP_HOST")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "0"))  # 0: 25, 587 (starttls) or 465 (tls)
+    SMTP_SECURITY = os.environ.get("SMTP_SECURITY", "starttls")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    MAIL_FROM = os.environ.get("MAIL_FROM")
+    MAIL_PER_MINUTE = int(os.environ.get("MAIL_PER_MINUTE", "60"))
+    SMTP_TIMEOUT_SECONDS = float(os.environ.get("SMTP_TIMEOUT_SECONDS", "30"))
+
     # Staff sessions (survey_app/auth.py): kept on the server, ended by log-out, idle and absolute
     # time-outs; the session cookie is Secure in production and never sent by other sites' forms.
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))

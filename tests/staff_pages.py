@@ -26,7 +26,9 @@ def seed_demo_world() -> dict:
     Returns plain values (ids, codes, numbers), usable once the app context has ended: requests
     must run outside it, each in its own context, or Flask-Babel keeps the first page's locale.
     """
-    from survey_app.models import EntryPoint, ExportJob, Invitation, SampleFrame, SamplePlan, Unit
+    from survey_app.models import (
+        EntryPoint, ExportJob, Invitation, MailJob, SampleFrame, SamplePlan, Unit,
+    )
     from survey_app.operations.demo import seed_demo
 
     seeded = seed_demo()
@@ -38,6 +40,9 @@ def seed_demo_world() -> dict:
                     filename="hop-dong.json", mimetype="application/json", sha256="0" * 64,
                     size_bytes=2)
     db.session.add(job)
+    mail_job = MailJob(round_id=survey_round.id, status="done", invitation_ids="",
+                       progress_total=0)
+    db.session.add(mail_job)
     db.session.commit()
 
     def first(model):
@@ -53,6 +58,7 @@ def seed_demo_world() -> dict:
         "plan_n": plan.n, "plan_drawn_at": plan.drawn_at,
         "invitation_issued_at": invitation.issued_at, "draft_questionnaire_id": draft.id,
         "invitation_id": invitation.id, "invited_unit_id": invitation.rated_unit_id,
+        "mail_job_id": mail_job.id,
     }
 
 
@@ -97,6 +103,11 @@ def staff_pages(world: dict) -> dict[str, str]:
             f"{base}/invitations/reissue?unit_id={world['invited_unit_id']}",
         "admin.monitor_rounds": "/admin/monitor",
         "admin.monitor": f"{base}/monitor",
+        "admin.fieldwork": f"{base}/fieldwork",
+        "admin.fieldwork_mail_job": f"{base}/fieldwork/mail-jobs/{world['mail_job_id']}",
+        "admin.invitation_disposition":
+            f"{base}/invitations/{world['invitation_id']}/disposition",
+        "admin.schedule": f"{base}/schedule",
         "results.rounds": "/results/",
         "results.round_results": f"/results/{code}",
         "results.export_job": f"/results/{code}/exports/{world['job_id']}",

@@ -124,6 +124,7 @@ def build_contract(
     response_counts: Sequence[Mapping] = (),
     generated_at=None,
     survey_se: Mapping[str, float] | None = None,
+    outcome_rates: Mapping | None = None,
 ) -> dict:
     """Assemble a contract v1 document (a plain ``dict`` ready for JSON).
 
@@ -149,6 +150,9 @@ def build_contract(
     survey_se : mapping of str to float, optional
         Unit → design-based SE of its survey points summed (:func:`analysis.points.
         survey_total_se`); a unit without one gets the sum of its criteria's SEs.
+    outcome_rates : mapping, optional
+        ``{"reference", "rows"}``: AAPOR rates per round, unit, stratum and group (optional within
+        v1, left out when not given).
 
     Returns
     -------
@@ -189,7 +193,7 @@ def build_contract(
             "response_rate": completed / invited if invited else None,
         })
     sampling = provenance.get("sampling") or {}
-    return {
+    doc = {
         "contract_version": CONTRACT_VERSION,
         "round": {
             "code": str(round["code"]),
@@ -229,3 +233,7 @@ def build_contract(
         "province_sipas": province_sipas,
         "response_counts": counts,
     }
+    if outcome_rates is not None:
+        doc["outcome_rates"] = {"reference": str(outcome_rates["reference"]),
+                                "rows": [dict(row) for row in outcome_rates["rows"]]}
+    return doc

@@ -7,8 +7,13 @@ from flask import abort, g, render_template
 
 from survey_app.admin import bp
 from survey_app.admin.access import round_or_404
+from survey_app.admin.fieldwork_forms import UnitChoiceForm
+from survey_app.admin.forms import ActionForm
 from survey_app.auth import login_required
 from survey_app.operations import lookups, monitor_series
+from survey_app.operations.deadlines import behind_schedule
+from survey_app.operations.dispositions import round_outcome_rates
+from survey_app.operations.reminders import today_in_vietnam
 from survey_app.operations.round_progress import matrix_progress, unit_progress
 
 
@@ -42,4 +47,8 @@ def monitor(round_id: int):
         limited=visible is not None,
         days=monitor_series.responses_per_day(survey_round, visible),
         flags=monitor_series.quality_flag_counts(survey_round, visible),
+        behind={s.unit.id: s for s in behind_schedule(survey_round, today_in_vietnam(), visible)},
+        unit_rates={r.key: r.rates for r in round_outcome_rates(survey_round, visible)
+                    if r.level == "unit"},
+        action_form=ActionForm(), unit_form=UnitChoiceForm(),
     )

@@ -18,6 +18,7 @@ FEATURE_COMMANDS = [
     ("survey_app.commands.index", "index"),
     ("survey_app.commands.report", "report"),
     ("survey_app.commands.audit", "audit_cli"),
+    ("survey_app.commands.remind", "remind"),
 ]
 
 

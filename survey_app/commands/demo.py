@@ -24,6 +24,7 @@ from survey_app.operations.demo import (
     seed_demo,
 )
 from survey_app.operations.posters import entry_url, invitation_url
+from survey_app.operations.reminders import select_candidates
 from survey_app.schema import upgrade_schema
 
 MANIFEST_NAME = "demo-manifest.json"
@@ -104,6 +105,21 @@ def build_manifest(survey_round, unused: list[dict], password: str, base_url: st
                         "People's Council delegate rates every agency in turn (one response "
                         "per agency, saved as they go, may finish part-way).")}
            if multi_unit else {}),
+        "reminders": reminder_entry(survey_round, base_url),
+    }
+
+
+def reminder_entry(survey_round, base_url: str) -> dict:
+    """How to send the demo's reminders: unanswered invitations of citizens with an e-mail
+    address on example.org, to the SMTP server the environment names."""
+    selection = select_candidates(survey_round)
+    return {
+        "command": f"par-survey remind {survey_round.code}",
+        "dry_run": f"par-survey remind {survey_round.code} --dry-run",
+        "unanswered_with_email": sum(1 for c in selection.candidates if c.email),
+        "environment": ["SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USERNAME",
+                        "SMTP_PASSWORD", "MAIL_FROM", "MAIL_PER_MINUTE"],
+        "page": f"{base_url}/admin/rounds/{survey_round.id}/fieldwork",
     }
 
 

@@ -10,13 +10,17 @@ from survey_app.models.documents import (
 from survey_app.models.fieldwork import Draft, Invitation, InvitationBundle, Response
 from survey_app.models.immutability import ImmutableRecordError
 from survey_app.models.invitation_files import InvitationFile
+from survey_app.models.outcomes import (
+    DispositionEvent, MailJob, Reminder, RoundDeadline, UnitTask,
+)
 from survey_app.models.geography import UNIT_TYPES, Province, Unit, UnitSuccession
 from survey_app.models.rounds import EntryPoint, RatingCell, SurveyRound
 from survey_app.models.sampling import FrameRow, SampleFrame, SampleMember, SamplePlan
 from survey_app.models.sessions import LoginFailure, StaffSession
 
 __all__ = [
-    "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "Draft", "EntryPoint",
+    "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "DispositionEvent", "Draft",
+    "EntryPoint", "MailJob", "Reminder", "RoundDeadline", "UnitTask",
     "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "InvitationBundle",
     "InvitationFile", "LoginFailure",
     "MethodologyPack",

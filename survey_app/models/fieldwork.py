@@ -4,13 +4,14 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String,
+    JSON, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.models.base import Base, utcnow
 from survey_app.models.documents import QuestionnaireVersion
 from survey_app.models.geography import Unit
+from survey_app.models.outcomes import DISPOSITION_CHECK
 from survey_app.models.rounds import SurveyRound
 
 INVITATION_STATUSES = ("issued", "used", "revoked")
@@ -52,6 +53,7 @@ class Invitation(Base):
     __tablename__ = "invitations"
     __table_args__ = (
         CheckConstraint("status IN ('issued', 'used', 'revoked')", name="status"),
+        CheckConstraint(DISPOSITION_CHECK, name="disposition"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +74,13 @@ class Invitation(Base):
     used_on: Mapped[dt.date | None] = mapped_column(Date)
     # Set when this invitation is one unit of a multi-unit invitation (one link, several units).
     bundle_id: Mapped[int | None] = mapped_column(ForeignKey("invitation_bundles.id"), index=True)
+    # AAPOR disposition (models.outcomes.DISPOSITIONS); its history is in disposition_events.
+    disposition: Mapped[str] = mapped_column(String(16), default="unknown",
+                                             server_default="unknown")
+    # The token sealed under TOKEN_SEAL_KEY (survey_app.sealing) so reminders carry a working
+    # link; emptied once the invitation is used or revoked.
+    sealed_token: Mapped[str | None] = mapped_column(Text)
+    reminder_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     round: Mapped[SurveyRound] = relationship()
     rated_unit: Mapped[Unit] = relationship()

@@ -21,6 +21,7 @@ _TABLE_NAMES = {
     "survey_rounds": ("đợt khảo sát", "survey round"),
     "rating_cells": ("ô ma trận đánh giá", "rating-matrix cell"),
     "audit_events": ("nhật ký kiểm toán", "audit log"),
+    "disposition_events": ("lịch sử kết quả liên hệ", "disposition history"),
 }
 # The database's sentence (migrations/record_triggers.py) as a catalogue message, by table.
 _MESSAGE_IDS = {
@@ -35,6 +36,7 @@ _MESSAGE_IDS = {
         "lý do."),
     "rating_cells": N_("Ma trận đánh giá của đợt đã công bố không sửa được."),
     "audit_events": N_("Nhật ký kiểm toán chỉ được ghi thêm, không sửa hay xoá."),
+    "disposition_events": N_("Lịch sử kết quả liên hệ chỉ được ghi thêm, không sửa hay xoá."),
 }
 UNCHANGEABLE = N_("Bản ghi này đã khoá, không sửa được.")
 

@@ -97,6 +97,9 @@ class SampleMember(Base):
     inclusion_probability: Mapped[float | None] = mapped_column(Float)
     base_weight: Mapped[float | None] = mapped_column(Float)
     backcheck: Mapped[bool] = mapped_column(Boolean, default=False)
+    # AAPOR disposition, kept equal to its latest invitation's (models.outcomes.DISPOSITIONS).
+    disposition: Mapped[str] = mapped_column(String(16), default="unknown",
+                                             server_default="unknown")
 
     plan: Mapped[SamplePlan] = relationship(back_populates="members")
     frame_row: Mapped[FrameRow] = relationship()

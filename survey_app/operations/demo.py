@@ -10,7 +10,7 @@ import io
 import secrets
 
 import numpy as np
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from survey_app.clock import vietnam_today
 from survey_app.extensions import db
@@ -58,6 +58,9 @@ DISTRICTS = [("HUYEN-DONG", "Huyện Đông", ["XA-AN-BINH", "XA-BINH-MINH", "XA
              ("TP-TRUNG-TAM", "Thành phố Trung Tâm",
               ["PH-DONG-HAI", "PH-TAY-HO", "PH-NAM-THANH", "PH-BAC-SON"])]
 
+# One dossier in this many has an e-mail address on example.org, so `par-survey remind` has a few
+# unanswered invitations to write to.
+DEMO_EMAIL_EVERY = 40
 SIPAS_RESPONSE_RATE = 0.62
 OFFICIAL_RESPONSE_RATE = 0.7
 OFFICIAL_INVITATIONS_PER_UNIT = 24
@@ -163,6 +166,8 @@ def _demo_dossiers(rated, rng) -> list[dict]:
                          "procedure": PROCEDURES[int(rng.integers(len(PROCEDURES)))],
                          "completed_date": completed.isoformat(),
                          "phone": f"09{int(rng.integers(10**7, 10**8))}"})
+            if i % DEMO_EMAIL_EVERY == 0:  # a few citizens left an e-mail address (reserved domain)
+                rows[-1]["email"] = f"cong-dan-{unit.code.lower()}-{i + 1}@example.org"
     return rows
 
 
@@ -259,7 +264,8 @@ class _Fieldwork:
                                              stratum=stratum, base_weight=base_weight,
                                              sample_member_id=sample_member_id)
         if self.rng.random() < response_rate:
-            invitation.status = "used"
+            invitation.status, invitation.disposition = "used", "complete"
+            invitation.sealed_token = None
             # no day of use in an anonymous round: it could be matched with the response's day
             invitation.used_on = None if self.survey_round.anonymous else (
                 self.survey_round.opens_on + dt.timedelta(days=DEMO_ANSWERS_START_DAY))
@@ -272,6 +278,12 @@ class _Fieldwork:
 
     def store_responses(self) -> None:
         db.session.execute(insert(Response), self.response_rows)
+        db.session.flush()  # the sampled members who answered are complete too (AAPOR 1.1)
+        db.session.execute(
+            update(SampleMember).where(SampleMember.id.in_(
+                db.select(Invitation.sample_member_id).where(
+                    Invitation.round_id == self.survey_round.id, Invitation.status == "used")))
+            .values(disposition="complete").execution_options(synchronize_session=False))
 
 
 def unused_invitation_entry(invitation, token: str) -> dict:

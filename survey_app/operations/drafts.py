@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from survey_app.extensions import db
 from survey_app.models import Draft
 from survey_app.models.base import utcnow
+from survey_app.operations.dispositions import record_draft
 from survey_app.tokens import new_token, token_hash
 
 if TYPE_CHECKING:
@@ -111,6 +112,9 @@ def save_draft(
     draft.paradata = dict(paradata)
     draft.page_index = int(page_index)
     draft.updated_at = utcnow()
+    if source.invitation is not None and source.invitation.disposition in ("unknown",
+                                                                            "non_contact"):
+        record_draft(source.invitation, source.round.anonymous)  # AAPOR partial
     db.session.flush()
     return draft
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from survey_app import spreadsheets
 from survey_app.extensions import db
+from survey_app.operations.dispositions import contract_outcome_rates
 from survey_app.models import (
     AuditEvent,
     QuestionnaireVersion,
@@ -165,6 +166,7 @@ def round_contract(survey_round: SurveyRound, *, allow_unpublished: bool = False
         sipas=analysis.sipas,
         response_counts=analysis.counts,
         generated_at=None if draft else published_at(survey_round),
+        outcome_rates=contract_outcome_rates(survey_round),
     )
     return validate_contract(doc)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from survey_app.extensions import db
 from survey_app.models import EntryPoint, Invitation, QuestionnaireVersion, SurveyRound, Unit
+from survey_app.sealing import seal
 from survey_app.tokens import new_entry_code, new_token, token_hash
 
 
@@ -31,6 +32,7 @@ def issue_invitation(survey_round: SurveyRound, questionnaire: QuestionnaireVers
     )
     db.session.add(invitation)
     db.session.flush()
+    invitation.sealed_token = seal(token, invitation.id)  # for reminders (survey_app/sealing.py)
     return invitation, token
 
 

@@ -229,6 +229,7 @@ class InvitationRow:
     respondent_group: str
     status: str
     issued_at: dt.datetime
+    disposition: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,7 @@ def invitation_page(
             Invitation.respondent_group,
             Invitation.status,
             Invitation.issued_at,
+            Invitation.disposition,
         )
         .join(Unit, Unit.id == Invitation.rated_unit_id)
         .where(*where)
@@ -328,7 +330,7 @@ def revoke_invitation(invitation: Invitation, user: User | None = None) -> None:
     result = db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.status == "issued")
-        .values(status="revoked")
+        .values(status="revoked", sealed_token=None)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -362,7 +364,7 @@ def revoke_unused_invitations(
                 Invitation.rated_unit_id == unit.id,
                 Invitation.status == "issued",
             )
-            .values(status="revoked")
+            .values(status="revoked", sealed_token=None)
             .returning(Invitation.id)
             .execution_options(synchronize_session=False)
         )

@@ -25,6 +25,7 @@ from survey_app.models import Invitation, InvitationBundle, Response
 from survey_app.operations.answer_sources import BUNDLE_USED, UNIT_ANSWERED, USED, Source
 from survey_app.operations.drafts import delete_draft
 from survey_app.operations.paradata import clean_paradata
+from survey_app.operations.dispositions import record_submission
 from survey_app.refusals import N_, Refused
 
 # Vietnam keeps UTC+7 all year; the day a response arrives is the day there.
@@ -113,10 +114,12 @@ def find_submission(submission_id: str, source: Source) -> Receipt | None:
 
 
 def _consume_invitation(invitation_id: int, used_on: dt.date | None) -> bool:
-    """One conditional UPDATE: True only for the single transaction that turns 'issued' into 'used'."""
+    """One conditional UPDATE: True only for the single transaction that turns 'issued' into 'used'
+    (AAPOR disposition ``complete``; the token sealed for reminders is emptied)."""
     consumed = db.session.execute(
         update(Invitation).where(Invitation.id == invitation_id, Invitation.status == "issued")
-        .values(status="used", used_on=used_on).returning(Invitation.id)
+        .values(status="used", used_on=used_on, disposition="complete", sealed_token=None)
+        .returning(Invitation.id)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     return consumed is not None
@@ -228,6 +231,8 @@ def submit(source: Source, submission_id: str, answers: Mapping[str, Any], *, ch
         if earlier is not None:
             return earlier
         raise Refused(UNIT_ANSWERED if bundle_id is not None else USED, status=409, code="used")
+    if invitation is not None:
+        record_submission(invitation, invitation.disposition, anonymous)
     receipt = _new_receipt()
     response_id = _insert_response({
         "submission_id": submission_id, "receipt": receipt, "round_id": source.round.id,

@@ -125,6 +125,6 @@ def test_spec_declarations_are_checked():
         Column("x", "bool")
     with pytest.raises(ValueError, match="twice"):
         FrameSpec("t", (Column("a"), Column("b", aliases=("A",))))
-    assert SIPAS_DOSSIERS.personal_columns == ("name", "phone")
+    assert SIPAS_DOSSIERS.personal_columns == ("name", "phone", "email")
     assert OFFICIALS.personal_columns == ("name", "phone", "email")
     assert COMMUNES.personal_columns == ()

@@ -43,7 +43,7 @@ from builders import (
 from sqlalchemy import select
 
 from survey_app.extensions import db
-from survey_app.models import Base, ExportJob, InvitationFile
+from survey_app.models import Base, ExportJob, InvitationFile, MailJob
 from survey_app.models.accounts import ROLES
 from survey_app.operations import rounds as round_ops
 from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
@@ -73,10 +73,12 @@ class Access:
     allowed: frozenset[str]
     unit_scoped: bool = False
     ends_session: bool = False
+    # The URL names one object of unit A (an invitation): the focal point of unit B gets a 404.
+    own_unit: bool = False
 
     def allows(self, requester: str) -> bool:
         if requester == OTHER_FOCAL_POINT:
-            return "focal_point" in self.allowed
+            return "focal_point" in self.allowed and not self.own_unit
         return requester in self.allowed
 
 
@@ -215,6 +217,21 @@ MATRIX = [
           ADMIN),
     Route("GET", f"{R}/invitations/reissue", "admin.invitation_reissue_confirm", ADMIN),
     Route("POST", f"{R}/invitations/reissue", "admin.invitation_reissue", ADMIN),
+    # --- fieldwork outcomes, deadlines and reminders: a focal point only for the own unit
+    # (its rows are the round's invitations, which other routes here revoke: unit scope is
+    # checked in tests/app/test_reminders.py)
+    Route("GET", f"{R}/fieldwork", "admin.fieldwork", access("admin", "focal_point")),
+    Route("POST", f"{R}/fieldwork/remind-mail", "admin.fieldwork_remind_mail", ADMIN),
+    Route("GET", f"{R}/fieldwork/mail-jobs/<int:job_id>", "admin.fieldwork_mail_job", ADMIN),
+    Route("POST", f"{R}/fieldwork/unanswered.xlsx", "admin.fieldwork_unanswered_xlsx",
+          access("admin", "focal_point")),
+    Route("GET", f"{R}/invitations/<int:invitation_id>/disposition",
+          "admin.invitation_disposition", access("admin", "focal_point", own_unit=True)),
+    Route("POST", f"{R}/invitations/<int:invitation_id>/disposition",
+          "admin.invitation_disposition", access("admin", "focal_point", own_unit=True)),
+    Route("GET", f"{R}/schedule", "admin.schedule", MONITOR),
+    Route("POST", f"{R}/schedule/deadlines", "admin.schedule_deadlines", ADMIN),
+    Route("POST", f"{R}/schedule/unit-due", "admin.schedule_unit_due", ADMIN),
 ]
 
 
@@ -275,6 +292,7 @@ def _build_world(app) -> dict:
     entry = create_entry_point(fieldwork, unit_a, citizen, counter="Quầy 1")
     spare_entry = create_entry_point(fieldwork, unit_b, citizen, counter="Quầy 2")
     _, token = issue_invitation(fieldwork, citizen, unit_a, "citizen")
+    invitation_a, _ = issue_invitation(fieldwork, citizen, unit_a, "citizen")
     spare_invitation, _ = issue_invitation(fieldwork, citizen, unit_b, "citizen")
     _, bundle_token = issue_bundle(fieldwork, citizen, [unit_a, unit_b], "citizen")
     response = create_response(fieldwork, unit_a, citizen)
@@ -294,6 +312,8 @@ def _build_world(app) -> dict:
         mimetype="application/octet-stream", invitation_count=1, content=b"x",
         expires_at=dt.datetime(2100, 1, 1))
     db.session.add(invitation_file)
+    mail_job = MailJob(round_id=fieldwork.id, status="done", invitation_ids="", progress_total=0)
+    db.session.add(mail_job)
     db.session.commit()
 
     clients = {}
@@ -321,6 +341,8 @@ def _build_world(app) -> dict:
         "api.entry": {"code": entry.code},
         "admin.entry_point_revoke": {"entry_id": spare_entry.id},
         "reports.document": {"name": "report.docx"},
+        "admin.fieldwork_mail_job": {"job_id": mail_job.id},
+        "admin.invitation_disposition": {"invitation_id": invitation_a.id},
     }
     return {"app": app, "users": users, "clients": clients, "args": args,
             "per_endpoint": per_endpoint, "draft_round_id": draft.id}
@@ -380,6 +402,8 @@ def refusal_problem(route: Route, requester: str, reply) -> str | None:
         return None
     if requester == ANONYMOUS:
         return None if is_login_redirect(reply) else f"wanted a redirect to login, got {status}"
+    if route.access.own_unit and requester == OTHER_FOCAL_POINT:
+        return None if status == 404 else f"wanted 404 (another unit's object), got {status}"
     return None if status == 403 else f"wanted 403, got {status}"
 
 
