@@ -5,6 +5,7 @@ its unused links and makes new ones (with new files) in one step.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ from survey_app.models import (
 )
 from survey_app.models.base import utcnow
 from survey_app.operations.fieldwork_setup import issue_invitation
-from survey_app.operations.invitations import IssuedInvitation, issued_cards, issued_table
+from survey_app.operations.invitations import IssuedInvitation, issued_table
+from survey_app.operations.posters import qr_png
 from survey_app.operations.rounds import record_audit
 from survey_app.refusals import N_, Refused
 from survey_app.spreadsheets import xlsx_bytes
@@ -36,11 +38,18 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def cards_pdf(survey_round: SurveyRound, issued: list[IssuedInvitation]) -> bytes:
-    """The printable A4 cards of ``issued`` (QR code, unit, link as a clickable address)."""
+    """The printable A4 cards of ``issued`` (QR code, unit, link as a clickable address).
+
+    The QR codes go in as PNG images: WeasyPrint lays out an inline SVG QR code some hundred
+    times slower (see bench/README.md)."""
     from weasyprint import CSS, HTML
 
-    html = render_template("admin/invitation_cards_pdf.html", round=survey_round,
-                           cards=issued_cards(issued))
+    cards = [
+        {"unit": item.unit, "link": item.link, "name": item.personal.get("name"),
+         "qr": "data:image/png;base64," + base64.b64encode(qr_png(item.link, 4)).decode()}
+        for item in issued
+    ]
+    html = render_template("admin/invitation_cards_pdf.html", round=survey_round, cards=cards)
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PRINT_CSS))])
 
 
