@@ -1,9 +1,12 @@
 """Form fields built from a questionnaire page: what a template needs to render each question."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from questionnaires.answers import TEXT_MAX_LENGTH, text_limit
@@ -16,6 +19,32 @@ class ChoiceView:
     name: str
     label: str
     checked: bool
+
+
+@dataclass
+class LevelView:
+    """One level of a compact scale: ``mark`` is shown in its cell, ``label`` read to everyone
+    else (screen readers get the full text; ``mark_in_label`` when the label already starts with
+    the mark, as in "A. Rất tốt")."""
+
+    name: str
+    mark: str
+    label: str
+    checked: bool
+    mark_in_label: bool = False
+
+
+@dataclass
+class ScaleView:
+    """A single choice shown as one row of large cells: its ordered levels, the two ends'
+    labels under the row (every label when there are three levels or fewer), and the choices
+    left out of the scale ("Không biết / không trả lời") as cells of their own after it."""
+
+    levels: list[LevelView]
+    extra: list[ChoiceView]
+    low: str
+    high: str
+    all_labels: bool
 
 
 @dataclass
@@ -36,6 +65,8 @@ class FieldView:
     max_length: int = TEXT_MAX_LENGTH
     errors: list[str] = field(default_factory=list)
     children: list["FieldView"] = field(default_factory=list)
+    scale: ScaleView | None = None
+    inline: bool = False
 
 
 def page_questions(page) -> list:
@@ -86,6 +117,9 @@ def read_page_answers(page, form: MultiDict, shown: set[str]) -> dict[str, Any]:
         if question.type == "multiple":
             values = [value for value in form.getlist(question.name) if value]
             answers[question.name] = values or None
+        elif question.type == "date":
+            typed = form.get(question.name, "").strip()
+            answers[question.name] = (parse_typed_date(typed) or typed) or None
         else:
             value = form.get(question.name, "").strip()
             answers[question.name] = value or None
@@ -115,6 +149,14 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
                 chosen = set(given.split())
             item.choices = [ChoiceView(choice.name, choice.label.get(language), choice.name in chosen)
                             for choice in questionnaire.choice_order(question.name, seed)]
+            if is_scale(question):
+                item.scale = scale_view(question, item.choices)
+            item.inline = not question.other_specify and is_short(item.choices)
+        if question.type == "date":
+            item.value = shown_date(item.value)
+            if item.errors and item.value and parse_typed_date(item.value) is None:
+                item.errors = [_("Ngày không hợp lệ. Vui lòng nhập ngày theo dạng ngày/tháng/năm, "
+                                 "ví dụ 15/06/2025.")]
         if question.other_specify:
             item.other_name = question.other_name
             item.other_value = answers.get(question.other_name) or ""
@@ -123,3 +165,110 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
         return item
 
     return [view(question) for question in page.questions if question.name in relevant]
+
+
+# ------------------------------------------------------------------ dates typed as dd/mm/yyyy
+
+_TYPED_DATE = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_typed_date(text: str) -> str | None:
+    """The ISO date of a date typed day first (15/06/2025, 15.6.2025, 15-06-2025, 15062025) or
+    already ISO (2025-06-15); ``None`` when it is not a real date, whatever the browser's locale."""
+    text = (text or "").strip()
+    if _ISO_DATE.fullmatch(text):
+        day, month, year = text[8:10], text[5:7], text[0:4]
+    elif text.isdigit() and len(text) == 8:
+        day, month, year = text[0:2], text[2:4], text[4:8]
+    elif match := _TYPED_DATE.fullmatch(text):
+        day, month, year = match.groups()
+    else:
+        return None
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def shown_date(value) -> str:
+    """A stored ISO date as the respondent types it (dd/mm/yyyy); anything else unchanged."""
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value) and parse_typed_date(value):
+        return f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
+    return value or ""
+
+
+# ------------------------------------------------------------------ compact choices
+
+INLINE_CHOICES = 3
+INLINE_LABEL_LENGTH = 22
+
+
+def is_short(choices: list[ChoiceView]) -> bool:
+    """Few short options (yes / no), shown side by side instead of stacked."""
+    return len(choices) <= INLINE_CHOICES and all(len(c.label) <= INLINE_LABEL_LENGTH for c in choices)
+
+
+
+_MARK = re.compile(r"([A-ZĐ]|\d{1,2})[.)]\s")
+SCALE_LEVELS = range(3, 8)
+
+
+def is_scale(question) -> bool:
+    """A single choice read as an ordered scale: marked ``likert``, or every option that is not
+    left out of scores carries a coefficient; 3 to 7 levels, not shuffled, no "other" text."""
+    if question.type != "single" or question.other_specify or question.randomize:
+        return False
+    levels = [choice for choice in question.choices if not choice.excluded]
+    if len(levels) not in SCALE_LEVELS:
+        return False
+    likert = "likert" in (question.appearance or "").split()
+    return likert or all(choice.coefficient is not None for choice in levels)
+
+
+def scale_view(question, choices: list[ChoiceView]) -> ScaleView:
+    """The row of cells for a scale question, from its choice views in display order."""
+    excluded = {choice.name for choice in question.choices if choice.excluded}
+    levels = []
+    for position, choice in enumerate((c for c in choices if c.name not in excluded), start=1):
+        match = _MARK.match(choice.label)
+        mark = match.group(1) if match else str(position)
+        levels.append(LevelView(choice.name, mark, choice.label, choice.checked, bool(match)))
+    return ScaleView(levels=levels, extra=[c for c in choices if c.name in excluded],
+                     low=levels[0].label, high=levels[-1].label, all_labels=len(levels) <= 3)
+
+
+# ------------------------------------------------------------------ titles
+
+_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9-]{1,11})\)\s*$")
+SHORT_TITLE_MAX = 48
+
+
+def short_title(title: str) -> str:
+    """The title later pages carry: the form's name before a colon ("Phiếu 03"), the acronym a
+    long title ends with ("Phiếu SIPAS"), else the title itself (never cut)."""
+    head, colon, _rest = title.partition(":")
+    if colon and len(head.strip()) <= SHORT_TITLE_MAX:
+        return head.strip()
+    match = _ACRONYM.search(title)
+    if match and len(title) > SHORT_TITLE_MAX:
+        return _("Phiếu %(name)s", name=match.group(1))
+    return title
+
+
+def error_links(fields: list[FieldView]) -> list[tuple[str, str, str]]:
+    """``(control id, question, message)`` for every field in error, in page order: the error
+    summary's links (a choice question's first option, another question's own control)."""
+    links: list[tuple[str, str, str]] = []
+
+    def walk(items) -> None:
+        for item in items:
+            if item.errors:
+                target = f"{item.name}-1" if item.type in ("single", "multiple") else item.name
+                links.append((target, item.label, " ".join(item.errors)))
+            walk(item.children)
+
+    walk(fields)
+    return links

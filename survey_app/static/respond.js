@@ -1,9 +1,13 @@
 /* Progressive enhancement of the survey form (it works without this file):
    - keeps what is typed on this page in localStorage for QR respondents, restored after a reload;
+   - moves the focus to the error summary, whose links lead to each field in error;
    - sends the form with fetch and, when the network is gone, keeps retrying until it is back.
    The submission id in the form makes a retry harmless: the server answers it with the same receipt. */
 (function () {
   "use strict";
+  /* an error summary takes the focus, so screen readers read it and the keyboard starts there */
+  var summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
   var form = document.querySelector("form.survey");
   if (!form) {
     if (document.querySelector(".receipt")) {

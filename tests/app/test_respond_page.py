@@ -47,7 +47,7 @@ def test_first_sipas_page_is_under_the_weight_budget(client, app_ctx):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
-    assert {a.split("/")[-1] for a in assets} == {"site.css", "respond.js"}
+    assert {a.split("/")[-1] for a in assets} == {"site.css", "respond.css", "respond.js"}
     assert not re.search(r'(?:href|src)="(?:https?:)?//', html)  # no CDN, no web font
     total = len(page.data)
     for asset in assets:
