@@ -11,6 +11,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from survey_app.admin import (  # noqa: E402, F401 (the routes need bp)
     entry_points,
     frames,
+    invitation_bundles,
     invitation_files,
     invitations,
     monitor,

@@ -215,6 +215,11 @@ MATRIX = [
           ADMIN),
     Route("GET", f"{R}/invitations/reissue", "admin.invitation_reissue_confirm", ADMIN),
     Route("POST", f"{R}/invitations/reissue", "admin.invitation_reissue", ADMIN),
+    Route("POST", f"{R}/invitations/bundles", "admin.invitation_bundle_issue", ADMIN),
+    Route("GET", f"{R}/invitations/bundles/<int:bundle_id>/revoke",
+          "admin.invitation_bundle_revoke_confirm", ADMIN),
+    Route("POST", f"{R}/invitations/bundles/<int:bundle_id>/revoke",
+          "admin.invitation_bundle_revoke", ADMIN),
 ]
 
 
@@ -276,7 +281,7 @@ def _build_world(app) -> dict:
     spare_entry = create_entry_point(fieldwork, unit_b, citizen, counter="Quầy 2")
     _, token = issue_invitation(fieldwork, citizen, unit_a, "citizen")
     spare_invitation, _ = issue_invitation(fieldwork, citizen, unit_b, "citizen")
-    _, bundle_token = issue_bundle(fieldwork, citizen, [unit_a, unit_b], "citizen")
+    bundle, bundle_token = issue_bundle(fieldwork, citizen, [unit_a, unit_b], "citizen")
     response = create_response(fieldwork, unit_a, citizen)
     create_response(fieldwork, unit_b, citizen)
     frame = import_frame(fieldwork, "sipas_dossiers", "khung.csv",
@@ -309,7 +314,7 @@ def _build_world(app) -> dict:
         "token": token, "receipt": response.receipt, "form_key": citizen.form_key,
         "version": citizen.version, "filename": "site.css", "kind": "sipas_dossiers",
         "origin": "stored", "key": str(citizen.id), "fmt": "yaml",
-        "questionnaire_id": citizen.id,
+        "questionnaire_id": citizen.id, "bundle_id": bundle.id,
     }
     # Routes that change what they name act on spare objects, so that the other routes keep
     # working whatever order the tests run in.
