@@ -119,11 +119,11 @@ def test_index_upload_with_exclusions_and_last_years_results(client, two_years):
     so_a = so_a[:so_a.index("</tr>")]
     assert "58,75" in so_a and "Phát hiện thiếu trung thực" in so_a
     lost = html[html.index('id="points-lost"'):]
-    assert ('<td>SO-A</td><td data-code="1.1">1.1 Kế hoạch</td><td>3,00</td><td>4,00</td>'
-            '<td>-1,00</td><td>1,00</td>') in lost
+    assert ('<td data-code="SO-A">Sở A (SO-A)</td><td data-code="1.1">1.1 Kế hoạch</td>'
+            '<td>3,00</td><td>4,00</td><td>-1,00</td><td>1,00</td>') in lost
     below = html[html.index('id="below-max"'):html.index('id="points-lost"')]
-    assert ('<td>XA-B</td><td data-code="1.1">1.1 Kế hoạch</td><td>2,50</td><td>4,00</td>'
-            '<td>1,50</td>') in below
+    assert ('<td data-code="XA-B">Xã B (XA-B)</td><td data-code="1.1">1.1 Kế hoạch</td>'
+            '<td>2,50</td><td>4,00</td><td>1,50</td>') in below
     bad = client.post("/results/KQ-2025/index", content_type="multipart/form-data",
                       data={"csv_file": (io.BytesIO(good), "tda.csv"),
                             "exclusions_file": (io.BytesIO(b"unit_code,reason\nSO-A,\n"),
