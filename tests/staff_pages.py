@@ -27,12 +27,14 @@ def seed_demo_world() -> dict:
     must run outside it, each in its own context, or Flask-Babel keeps the first page's locale.
     """
     from survey_app.models import (
-        EntryPoint, ExportJob, Invitation, MailJob, SampleFrame, SamplePlan, Unit,
+        EntryPoint, ExportJob, Invitation, InvitationBundle, MailJob, SampleFrame, SamplePlan,
+        Unit,
     )
-    from survey_app.operations.demo import seed_demo
+    from survey_app.operations.demo import issue_demo_bundle, seed_demo
 
     seeded = seed_demo()
     survey_round = seeded["round"]
+    issue_demo_bundle(survey_round)  # as `par-survey demo` does: its revoke page is a staff page
     focal_unit = db.session.scalar(db.select(Unit).filter_by(code="SO-NV"))
     users = {role: create_user(role, unit=focal_unit if role == "focal_point" else None)
              for role in ("admin", "focal_point", "council")}
@@ -59,6 +61,7 @@ def seed_demo_world() -> dict:
         "invitation_issued_at": invitation.issued_at, "draft_questionnaire_id": draft.id,
         "invitation_id": invitation.id, "invited_unit_id": invitation.rated_unit_id,
         "mail_job_id": mail_job.id,
+        "bundle_id": first(InvitationBundle).id,
     }
 
 
@@ -96,6 +99,8 @@ def staff_pages(world: dict) -> dict[str, str]:
         "admin.frame_purge_confirm": f"{base}/frames/{world['frame_id']}/purge",
         "admin.frame_delete_confirm": f"{base}/frames/{world['frame_id']}/delete",
         "admin.invitation_revoke_confirm": f"{base}/invitations/{world['invitation_id']}/revoke",
+        "admin.invitation_bundle_revoke_confirm":
+            f"{base}/invitations/bundles/{world['bundle_id']}/revoke",
         "admin.invitation_revoke_unit_confirm":
             f"{base}/invitations/revoke-unit?unit_id={world['invited_unit_id']}",
         "admin.invitation_files": f"{base}/invitations/files",

@@ -12,6 +12,7 @@ from survey_app.admin import (  # noqa: E402, F401 (the routes need bp)
     entry_points,
     fieldwork,
     frames,
+    invitation_bundles,
     invitation_files,
     invitations,
     monitor,

@@ -11,6 +11,8 @@ from survey_app.admin.access import commit_or_flash, current_user, round_or_404
 from survey_app.admin.confirm import confirmation_page, confirmed
 from survey_app.admin.forms import ActionForm, InvitationFilterForm, RevokeUnitForm, options
 from survey_app.auth import login_required
+from survey_app.admin.invitation_bundles import bundle_form
+from survey_app.operations import invitation_bundles as bundle_ops
 from survey_app.operations import invitations as invitation_ops
 from survey_app.operations.confirmations import unused_invitation_count
 from flask_babel import gettext as _
@@ -62,6 +64,8 @@ def _render(survey_round, filters, units, listing, unit_id):
         args=args,
         action_form=ActionForm(),
         revoke_unit=revoke_unit,
+        bundle_form=bundle_form(survey_round),
+        bundles=bundle_ops.round_bundles(survey_round),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from survey_app.clock import vietnam_today
@@ -222,3 +222,73 @@ def finish_bundle(bundle: InvitationBundle, token: str) -> None:
     db.session.execute(delete(Draft).where(Draft.resume_key_hash.in_(
         [draft_hash(unit_resume_key(token, unit_id)) for unit_id in unit_ids])))
     db.session.refresh(bundle)
+
+
+@dataclass(frozen=True)
+class BundleRow:
+    """A multi-unit invitation as the staff list shows it (no token: only its hash exists)."""
+
+    bundle: InvitationBundle
+    units: int
+    answered: int
+
+
+def round_bundles(survey_round: SurveyRound) -> list[BundleRow]:
+    """The round's multi-unit invitations, newest first, with their unit and answer counts."""
+    counts = dict(((bundle_id, status), n) for bundle_id, status, n in db.session.execute(
+        select(Invitation.bundle_id, Invitation.status, func.count())
+        .where(Invitation.round_id == survey_round.id, Invitation.bundle_id.is_not(None))
+        .group_by(Invitation.bundle_id, Invitation.status)))
+    bundles = db.session.scalars(BUNDLE_QUERY.where(InvitationBundle.round_id == survey_round.id)
+                                 .order_by(InvitationBundle.id.desc())).all()
+    return [BundleRow(b, sum(n for (i, _s), n in counts.items() if i == b.id),
+                      counts.get((b.id, "used"), 0)) for b in bundles]
+
+
+def round_bundle(survey_round: SurveyRound, bundle_id: int) -> InvitationBundle | None:
+    """The round's multi-unit invitation ``bundle_id``, or ``None``."""
+    return db.session.scalar(BUNDLE_QUERY.where(InvitationBundle.id == bundle_id,
+                                                InvitationBundle.round_id == survey_round.id))
+
+
+def revoke_bundle(bundle: InvitationBundle, user=None) -> int:
+    """Withdraw an unused multi-unit invitation: its link shows the refusal page; its units'
+    unused invitations are revoked (answers already given stay). One conditional UPDATE
+    (``issued`` → ``revoked``), so it cannot cross a finish; returns the units withdrawn."""
+    revoked = db.session.execute(
+        update(InvitationBundle)
+        .where(InvitationBundle.id == bundle.id, InvitationBundle.status == "issued")
+        .values(status="revoked").returning(InvitationBundle.id)
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
+    if revoked is None:
+        raise Refused(N_("Lời mời nhiều đơn vị #%(id)s không còn ở trạng thái chưa dùng, không "
+                         "thu hồi được."), status=409, code="not_revocable",
+                      arguments={"id": bundle.id})
+    units = db.session.execute(
+        update(Invitation)
+        .where(Invitation.bundle_id == bundle.id, Invitation.status == "issued")
+        .values(status="revoked").execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(bundle)
+    from survey_app.operations.rounds import record_audit
+
+    record_audit(user, "invitation_bundle.revoke", bundle,
+                 {"round": bundle.round_id, "units": units})
+    db.session.flush()
+    return units
+
+
+def issue_cell_bundle(survey_round: SurveyRound, cell: RatingCell | None,
+                      user=None) -> tuple[InvitationBundle, str, list[Unit]]:
+    """Staff issue a multi-unit invitation for a rating-matrix cell of the round (every current
+    unit of its type), audited; the token is returned once."""
+    if cell is None or cell.round_id != survey_round.id:
+        raise Refused(N_("Ma trận đánh giá của đợt không có ô cho nhóm và loại đơn vị này."),
+                      code="no_cell")
+    bundle, token, units = issue_matrix_bundle(survey_round, cell.respondent_group,
+                                               cell.unit_type)
+    from survey_app.operations.rounds import record_audit
+
+    record_audit(user, "invitation_bundle.issue", bundle,
+                 {"round": survey_round.id, "units": len(units)})
+    db.session.flush()
+    return bundle, token, units

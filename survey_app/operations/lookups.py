@@ -113,3 +113,11 @@ def round_plans(survey_round: SurveyRound) -> list[SamplePlan]:
 def entry_point_count(survey_round: SurveyRound) -> int:
     return db.session.scalar(
         db.select(db.func.count(EntryPoint.id)).filter_by(round_id=survey_round.id)) or 0
+
+
+def criterion_names(pack, lang: str) -> dict[str, str]:
+    """Criterion code → its title in ``lang`` (the other language where the pack lacks it), for
+    tables that show a criterion's name beside its code; empty without a pack."""
+    if pack is None:
+        return {}
+    return {node.code: node.title.get(lang) for node in pack.all_criteria()}

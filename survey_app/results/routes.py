@@ -99,6 +99,7 @@ def round_results(code: str):
     every = {(cp.unit, cp.criterion): cp for cp in result.points_all}
     return render_template("results/round.html", survey_round=survey_round, result=result,
                            units=units, per_unit=_changes_per_unit(survey_round, result),
+                           criterion_names=lookups.criterion_names(result.pack, current_lang()),
                            every=every, quality_form=QualityForm(), export_form=ExportForm())
 
 
@@ -184,7 +185,8 @@ def unit_changes(code: str, unit_code: str):
         return send_xlsx(f"{code}-{unit.code}-diem-bi-mat.xlsx",
                          {unit.code: points_lost_table(changes, unit.code)})
     return render_template("results/unit.html", survey_round=survey_round, unit=unit,
-                           previous=before, changes=changes, result=current)
+                           previous=before, changes=changes, result=current,
+                           criterion_names=lookups.criterion_names(current.pack, current_lang()))
 
 
 def _upload(field) -> tuple[bytes | None, str]:
@@ -203,6 +205,7 @@ def par_index(code: str):
     survey_round = _round_or_404(code)
     form = SelfAssessmentForm()
     problems, tables, compared, per_unit, rank_note = [], None, False, [], None
+    criterion_names = {}
     if form.validate_on_submit():
         exclusions, _name = _upload(form.exclusions_file)
         previous, previous_name = _upload(form.previous_file)
@@ -220,8 +223,10 @@ def par_index(code: str):
                 if reply is not None:
                     return reply
             contract = round_contract(survey_round, allow_unpublished=True, min_n=_min_n())
+            pack = load_round_pack(survey_round)
+            criterion_names = lookups.criterion_names(pack, current_lang())
             result, changes = combine_with_previous(
-                load_round_pack(survey_round), contract, self_assessment,
+                pack, contract, self_assessment,
                 exclusions=exclusions, previous=previous, previous_name=previous_name,
                 units=assessed_units(contract))
             tables, compared = combined_index_tables(result, changes), changes is not None
@@ -239,7 +244,8 @@ def par_index(code: str):
         flash(_("Hãy chọn tệp tự đánh giá (CSV hoặc XLSX)."), "error")
     return render_template("results/index.html", survey_round=survey_round, form=form,
                            problems=problems, tables=tables, compared=compared,
-                           per_unit=per_unit, units=lookups.units_by_code() if per_unit else {},
+                           per_unit=per_unit, criterion_names=criterion_names,
+                           units=lookups.units_by_code() if tables else {},
                            rank_note=rank_note,
                            draft=not survey_round.is_published, user=g.user)
 

@@ -90,7 +90,8 @@ def _page_indices(client) -> dict[str, str]:
     table = html[html.index('id="sipas"') : html.index('id="points"')]
     return dict(
         re.findall(
-            r"<tr><td>([A-Z][A-Z0-9-]+)</td><td>[^<]*</td><td data-code=\"overall\">[^<]*</td>\s*"
+            r"<tr><td data-code=\"([A-Z][A-Z0-9-]+)\">[^<(]+ \(\1\)</td><td>[^<]*</td>"
+            r"<td data-code=\"overall\">[^<]*</td>\s*"
             r"<td>([0-9.,]+)</td>",
             table,
         )

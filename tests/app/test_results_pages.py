@@ -8,12 +8,13 @@ import io
 
 import openpyxl
 import pytest
+from flask_babel import refresh
 
 from tests.builders import create_scored_round, create_user, log_in
 
 # criterion 1.2 of SO-A: 1.2 points of 2, 0.8 fewer than last year (Vietnamese numbers)
-LOST_1_2 = ('<tr class="lost"><td>1.2</td><td>1,200</td><td>2,000</td><td>-0,800</td>'
-            '<td>0,800</td></tr>')
+LOST_1_2 = ('<tr class="lost"><td data-code="1.2">1.2 Đánh giá của đại biểu</td>'
+            '<td>1,200</td><td>2,000</td><td>-0,800</td><td>0,800</td></tr>')
 
 
 def _login(client, role: str) -> None:
@@ -57,6 +58,12 @@ def test_round_page_shows_points_sipas_and_rates(client, two_years):
     assert "ô nhỏ" in html                        # XA-B's delegates: 2 answers < 3
     assert "Gắn cờ chất lượng" not in html        # council, and a published round
     assert "Đại biểu HĐND tỉnh" in html and "Đã công bố" in html   # codes shown by their names
+    points = html[html.index('id="points"'):]
+    assert '<td data-label="Tiêu chí" data-code="1.2">1.2 Đánh giá của đại biểu</td>' in points
+    refresh()   # the test's app context outlives requests: forget the cached locale
+    english = client.get("/results/KQ-2025?min_n=3&lang=en").get_data(as_text=True)
+    refresh()
+    assert 'data-code="1.2">1.2 Delegates&#39; rating</td>' in english
 
 
 def test_unit_page_shows_points_lost_and_xlsx(client, two_years):
@@ -112,9 +119,11 @@ def test_index_upload_with_exclusions_and_last_years_results(client, two_years):
     so_a = so_a[:so_a.index("</tr>")]
     assert "58,75" in so_a and "Phát hiện thiếu trung thực" in so_a
     lost = html[html.index('id="points-lost"'):]
-    assert "<td>SO-A</td><td>1.1</td><td>3,00</td><td>4,00</td><td>-1,00</td><td>1,00</td>" in lost
+    assert ('<td data-code="SO-A">Sở A (SO-A)</td><td data-code="1.1">1.1 Kế hoạch</td>'
+            '<td>3,00</td><td>4,00</td><td>-1,00</td><td>1,00</td>') in lost
     below = html[html.index('id="below-max"'):html.index('id="points-lost"')]
-    assert "<td>XA-B</td><td>1.1</td><td>2,50</td><td>4,00</td><td>1,50</td>" in below
+    assert ('<td data-code="XA-B">Xã B (XA-B)</td><td data-code="1.1">1.1 Kế hoạch</td>'
+            '<td>2,50</td><td>4,00</td><td>1,50</td>') in below
     bad = client.post("/results/KQ-2025/index", content_type="multipart/form-data",
                       data={"csv_file": (io.BytesIO(good), "tda.csv"),
                             "exclusions_file": (io.BytesIO(b"unit_code,reason\nSO-A,\n"),

@@ -232,6 +232,11 @@ MATRIX = [
     Route("GET", f"{R}/schedule", "admin.schedule", MONITOR),
     Route("POST", f"{R}/schedule/deadlines", "admin.schedule_deadlines", ADMIN),
     Route("POST", f"{R}/schedule/unit-due", "admin.schedule_unit_due", ADMIN),
+    Route("POST", f"{R}/invitations/bundles", "admin.invitation_bundle_issue", ADMIN),
+    Route("GET", f"{R}/invitations/bundles/<int:bundle_id>/revoke",
+          "admin.invitation_bundle_revoke_confirm", ADMIN),
+    Route("POST", f"{R}/invitations/bundles/<int:bundle_id>/revoke",
+          "admin.invitation_bundle_revoke", ADMIN),
 ]
 
 
@@ -294,7 +299,7 @@ def _build_world(app) -> dict:
     _, token = issue_invitation(fieldwork, citizen, unit_a, "citizen")
     invitation_a, _ = issue_invitation(fieldwork, citizen, unit_a, "citizen")
     spare_invitation, _ = issue_invitation(fieldwork, citizen, unit_b, "citizen")
-    _, bundle_token = issue_bundle(fieldwork, citizen, [unit_a, unit_b], "citizen")
+    bundle, bundle_token = issue_bundle(fieldwork, citizen, [unit_a, unit_b], "citizen")
     response = create_response(fieldwork, unit_a, citizen)
     create_response(fieldwork, unit_b, citizen)
     frame = import_frame(fieldwork, "sipas_dossiers", "khung.csv",
@@ -329,7 +334,7 @@ def _build_world(app) -> dict:
         "token": token, "receipt": response.receipt, "form_key": citizen.form_key,
         "version": citizen.version, "filename": "site.css", "kind": "sipas_dossiers",
         "origin": "stored", "key": str(citizen.id), "fmt": "yaml",
-        "questionnaire_id": citizen.id,
+        "questionnaire_id": citizen.id, "bundle_id": bundle.id,
     }
     # Routes that change what they name act on spare objects, so that the other routes keep
     # working whatever order the tests run in.
