@@ -298,7 +298,8 @@ def _xform_fields(path: Path) -> dict[str, dict[str, str]]:
             continue
         fields[path_] = {key: re.sub(r"(?:/data(?:/\w+)*|\.\.)/(\w+)", r"\1",
                                      "".join(bind.get(key, "").split()))
-                         for key in ("type", "relevant", "constraint", "calculate", "required")}
+                         for key in ("type", "relevant", "constraint", "calculate", "required",
+                                     "readonly", "{http://openrosa.org/javarosa}requiredMsg")}
     return fields
 
 
