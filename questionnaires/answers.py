@@ -33,9 +33,8 @@ import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from questionnaires.checks import ANSWER_TYPES, VALUED_TYPES
-from questionnaires.field_types import (COMPUTED_TYPES, EXTRA_TYPES, coerce_extra, computed_value,
-                                       given)
-from questionnaires.field_types import FieldInvalid as _Invalid
+from questionnaires.field_types import COMPUTED_TYPES, EXTRA_TYPES, coerce_extra, computed_value
+from questionnaires.field_types import FieldInvalid as _Invalid, given
 from questionnaires.problems import AnswersInvalid, ValidationError
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from questionnaires.expressions import Expression, ExpressionSyntaxError, parse
-from questionnaires.field_types import COMPUTED_TYPES, check_field
+from questionnaires.field_types import COMPUTED_TYPES, check_calculation_order, check_field
 from questionnaires.types import LANGUAGES, QUESTION_TYPES, SIPAS_LEVELS
 
 if TYPE_CHECKING:
@@ -385,14 +385,9 @@ def _check_expressions(found: Found, flat: list["Question"], parents: dict[int, 
                 continue
             expression, usable = _parse_relevant_or_constraint(
                 found, ("question", index, kind), text, kind, valued)
-            if kind == "calculation" and expression is not None and question.name in computed_order:
-                later = set(computed_order[computed_order.index(question.name):])
-                for name in sorted(expression.references & later):
-                    usable = False
-                    found.append((("question", index, kind),
-                                  f"Phép tính chỉ được dùng giá trị tính ở dòng trên: ${{{name}}}.",
-                                  f"A calculation may only use computed values of rows above "
-                                  f"it: ${{{name}}}."))
+            if kind == "calculation" and expression is not None:
+                usable = check_calculation_order(found, index, question.name, expression,
+                                                 computed_order) and usable
             if expression is not None and kind == "relevant":
                 references[index] = expression
             if usable and expression is not None:

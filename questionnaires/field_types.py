@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 if TYPE_CHECKING:
     from questionnaires.model import Question
 
-__all__ = ["COMPUTED_TYPES", "EXTRA_TYPES", "FieldInvalid", "check_field", "coerce_extra",
-           "computed_value", "format_number", "given", "parse_range"]
+__all__ = ["COMPUTED_TYPES", "EXTRA_TYPES", "FieldInvalid", "check_calculation_order", "check_field", "coerce_extra",
+           "computed_value", "extras_to_dict", "format_number", "given", "parse_range"]
 
 COMPUTED_TYPES = ("calculate", "hidden")
 EXTRA_TYPES = ("acknowledge", "time", "datetime", "range")
@@ -131,19 +131,56 @@ def computed_value(result: Any) -> Any:
 
 
 def parse_range(value: Any) -> tuple[tuple[int | float, int | float, int | float] | None,
-                                     str | None]:
-    """``({start, end, step} mapping → (start, end, step), None)`` or ``(None, problem in
-    English)``; ``step`` defaults to 1 and ``start``/``end`` to 1 and 10 (ODK)."""
+                                     tuple[str, str] | None]:
+    """``({start, end, step} mapping → (start, end, step), None)`` or ``(None, (problem in
+    Vietnamese, in English))`` (``None`` for no range); ``step`` defaults to 1, ``start``/``end`` to 1 and 10 (ODK)."""
+    if value is None:
+        return None, None
     if not isinstance(value, Mapping) or set(value) - {"start", "end", "step"}:
-        return None, "'range' takes start, end and step only"
+        return None, ("chỉ gồm start, end và step", "it takes start, end and step only")
     numbers = [_number(value.get(key, default))
                for key, default in (("start", 1), ("end", 10), ("step", 1))]
     if any(number is None for number in numbers):
-        return None, "start, end and step must be numbers"
+        return None, ("start, end và step phải là số", "start, end and step must be numbers")
     start, end, step = (format_number(number) for number in numbers)  # type: ignore[arg-type]
     if step <= 0 or start == end:
-        return None, "step must be above 0 and start differ from end"
+        return None, ("step phải lớn hơn 0 và start khác end",
+                      "step must be above 0 and start differ from end")
     return (start, end, step), None
+
+
+def extras_to_dict(question: "Question") -> dict[str, Any]:
+    """The dict model (YAML, JSON) of the extra columns ``question`` has; none for the others,
+    so that forms without them keep their content hash."""
+    out: dict[str, Any] = {}
+    for key in ("required_message", "guidance_hint"):
+        label = getattr(question, key)
+        if label is not None:
+            out[key] = {lang: text for lang, text in (("vi", label.vi), ("en", label.en))
+                        if text is not None}
+    if question.range is not None:
+        out["range"] = dict(zip(("start", "end", "step"), question.range))
+    for key in ("calculation", "default"):
+        if getattr(question, key) is not None:
+            out[key] = getattr(question, key)
+    if question.read_only:
+        out["read_only"] = True
+    return out
+
+
+def check_calculation_order(found: list, index: int, name: str, expression: Any,
+                            computed_order: list[str]) -> bool:
+    """A calculation uses computed values of rows above it only (so none goes round in a
+    circle); adds a problem to ``found`` for each one below, and says whether all are fine."""
+    if name not in computed_order:
+        return True
+    later = sorted(expression.references & set(computed_order[computed_order.index(name):]))
+    for reference in later:
+        found.append((("question", index, "calculation"),
+                      f"Phép tính chỉ được dùng giá trị tính ở dòng trên: ${{{reference}}}.",
+                      f"A calculation may only use computed values of rows above it: "
+                      f"${{{reference}}}."))
+    return not later
 
 
 def check_field(add: Callable[[str, str, str], None], question: "Question",
