@@ -101,7 +101,8 @@ def coerce_extra(question: "Question", value: Any) -> Any:
 def _in_range(question: "Question", number: float | None) -> int | float:
     start, end, step = question.range or (0, 10, 1)
     low, high = min(start, end), max(start, end)
-    shown = f"{format_number(start)} và {format_number(end)}, bước {format_number(step)}"
+    start_vi, end_vi, step_vi = (str(format_number(x)).replace(".", ",") for x in (start, end, step))
+    shown = f"{start_vi} và {end_vi}, bước {step_vi}"  # Vietnamese decimal comma
     if number is None:
         raise FieldInvalid("type", "Cần nhập một số.", "Enter a number.")
     steps = (number - start) / step
@@ -199,6 +200,9 @@ def check_field(add: Callable[[str, str, str], None], question: "Question",
     if (kind == "range") != (question.range is not None):
         add("range", "Câu 'range' cần start, end, step (và chỉ nó dùng chúng).",
             "A 'range' question needs start, end and step (and only it takes them).")
+    if question.read_only and question.required and question.default is None:
+        add("read_only", "Câu chỉ đọc và bắt buộc cần một giá trị mặc định.",
+            "A read-only required question needs a default.")
     if question.required_message is not None and not question.required:
         add("required_message", "Có thông báo bắt buộc nhưng câu hỏi không bắt buộc.",
             "There is a required message but the question is not required.")

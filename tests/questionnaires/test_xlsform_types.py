@@ -66,6 +66,10 @@ def test_answers_are_validated_with_a_sentence_and_cleaned_with_computed_values(
                     "score": "The value must lie between 0 and 10 in steps of 2.",
                     "agree": "Only tick the box."}  # `when` is hidden: double is empty
     assert q.validate({"visits": 2, "score": 12})[0].code == "range"
+    half = qn.load(qn.dump_yaml(q).replace("step: 2", "step: 0.5"))
+    assert half.validate({"visits": 2, "score": "2.25"})[0].message_vi == (
+        "Giá trị phải nằm giữa 0 và 10, bước 0,5.")
+    assert half.clean({"visits": 2, "score": "2,5"})["score"] == 2.5
     stored = q.clean({"visits": "3", "office": "forged", "double": "99", "source": "x",
                       "agree": "ok", "at": "7:05:09".zfill(8), "when": "2025-02-03 10:15:30",
                       "score": "10"})
@@ -100,6 +104,7 @@ def test_export_gives_the_same_xform_fields_and_reads_back_equal(imported, tmp_p
     ({"type": "time", "default": "25:00"}, "not a valid answer"),
     ({"type": "range", "parameters": "start=1 end=1"}, "must not be larger than the range"),
     ({"type": "text", "required_message::English (en)": "x"}, "not required"),
+    ({"type": "text", "read_only": "yes", "required": "yes"}, "needs a default"),
 ])
 def test_misused_new_columns_are_refused_by_name_with_their_row(tmp_path, cells, words):
     cells = dict(cells)
