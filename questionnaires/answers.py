@@ -32,7 +32,9 @@ import random
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
-from questionnaires.checks import ANSWER_TYPES
+from questionnaires.checks import ANSWER_TYPES, VALUED_TYPES
+from questionnaires.field_types import COMPUTED_TYPES, EXTRA_TYPES, coerce_extra, computed_value
+from questionnaires.field_types import FieldInvalid as _Invalid, given
 from questionnaires.problems import AnswersInvalid, ValidationError
 
 if TYPE_CHECKING:
@@ -47,12 +49,6 @@ INTEGER_LIMIT = 2**53 - 1
 # DEL and C1 controls, lone surrogates, and the non-characters U+FFFE and U+FFFF.
 _TEXT_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _DECIMAL_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
-
-
-class _Invalid(Exception):
-    def __init__(self, code: str, vi: str, en: str) -> None:
-        super().__init__(en)
-        self.error = (code, vi, en)
 
 
 def _is_empty(value: Any) -> bool:
@@ -179,18 +175,28 @@ def coerce(question: "Question", value: Any, *, limits: bool = True) -> Any:
             raise _Invalid("max_choices", f"Chỉ chọn tối đa {question.max_choices} phương án.",
                            f"Choose at most {question.max_choices} options.")
         return [code for code in known if code in codes]
+    if kind in EXTRA_TYPES:
+        return coerce_extra(question, value)
     raise _type_error("Mục này không nhận câu trả lời.", "This item takes no answer.")
 
 
 def _coerced_values(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Best-effort coerced values for evaluating skip logic (invalid values count as empty)."""
+    """Best-effort coerced values for evaluating skip logic (invalid values count as empty),
+    then the computed values (``calculate``, ``hidden``) in document order."""
     values: dict[str, Any] = {}
     for question in q.questions:
-        if question.type in ANSWER_TYPES and question.name in answers:
+        if question.type in ANSWER_TYPES:
             try:
-                value = coerce(question, answers[question.name])
+                value = coerce(question, given(question, answers))
             except _Invalid:
                 continue
+            if value is not None:
+                values[question.name] = value
+    for question in q.questions:
+        if question.type in COMPUTED_TYPES:
+            expression = q.expression(question.name, "calculation")
+            value = (computed_value(expression.evaluate(values)) if expression is not None
+                     else question.default)
             if value is not None:
                 values[question.name] = value
     return values
@@ -262,7 +268,7 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
     errors: list[ValidationError] = []
     questions = q.questions if page is None else _flatten_page(page)
     if page is None:
-        allowed = {x.name for x in questions if x.type in ANSWER_TYPES}
+        allowed = {x.name for x in questions if x.type in VALUED_TYPES}
         allowed |= {x.other_name for x in questions if x.other_specify}
         for key in answers:
             if key not in allowed:
@@ -275,18 +281,24 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
     visible = {name: value for name, value in values.items() if relevance[name]}
     cleaned: dict[str, Any] = {}
     for question in questions:
+        if question.type in COMPUTED_TYPES and relevance[question.name]:
+            if question.name in values:  # worked out on the server; what was posted is ignored
+                cleaned[question.name] = values[question.name]
+            continue
         if question.type not in ANSWER_TYPES or not relevance[question.name]:
             continue
         name = question.name
         try:
-            value = coerce(question, answers.get(name), limits=limits)
+            value = coerce(question, given(question, answers), limits=limits)
         except _Invalid as invalid:
             errors.append(ValidationError(name, *invalid.error))
             continue
         if value is None:
             if question.required:
-                errors.append(ValidationError(name, "required", "Câu hỏi này bắt buộc trả lời.",
-                                              "This question is required."))
+                said = question.required_message
+                errors.append(ValidationError(
+                    name, "required", said.get("vi") if said else "Câu hỏi này bắt buộc trả lời.",
+                    said.get("en") if said else "This question is required."))
             continue
         constraint = q.expression(name, "constraint")
         if constraint is not None and not constraint.is_true(visible, value):

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from typing import Any, Callable, Mapping
 
 from questionnaires.checks import check_once
+from questionnaires.field_types import extras_to_dict, parse_range
 from questionnaires.model import Choice, Label, Page, Question, Questionnaire
 from questionnaires.problems import Problem, QuestionnaireError
 from questionnaires.types import SIPAS_PARTS
@@ -24,7 +25,8 @@ FORM_KEYS = ("id", "version", "title", "description", "languages", "respondent_g
 PAGE_KEYS = ("name", "title", "relevant", "group", "questions")
 QUESTION_KEYS = ("name", "type", "label", "hint", "required", "relevant", "constraint",
                  "constraint_message", "choices", "list_name", "max_choices", "randomize", "seed",
-                 "other_specify", "criterion", "appearance", "max_length", "questions")
+                 "other_specify", "criterion", "appearance", "max_length", "questions", "range",
+                 "calculation", "default", "read_only", "required_message", "guidance_hint")
 CHOICE_KEYS = ("name", "label", "coefficient", "excluded")
 
 
@@ -89,6 +91,13 @@ class _Reader:
             self.problem(path + (key,), f"'{key}' phải là số nguyên.", f"'{key}' must be an integer.")
             return None
         return value
+
+    def range(self, data: Mapping[str, Any], path: Path) -> tuple | None:
+        parsed, problem = parse_range(data.get("range"))
+        if problem:
+            self.problem(path + ("range",), f"'range' không hợp lệ: {problem[0]}.",
+                         f"'range' is not valid: {problem[1]}.")
+        return parsed
 
     def label(self, value: Any, path: Path) -> Label | None:
         if value is None:
@@ -220,6 +229,10 @@ def build_questionnaire(data: Any, file: str | None = None,
             children=tuple(children),
             appearance=reader.text(q, "appearance", path),
             max_length=reader.integer(q, "max_length", path),
+            calculation=reader.text(q, "calculation", path), default=reader.text(q, "default", path),
+            read_only=reader.flag(q, "read_only", path), range=reader.range(q, path),
+            required_message=reader.label(q.get("required_message"), path + ("required_message",)),
+            guidance_hint=reader.label(q.get("guidance_hint"), path + ("guidance_hint",)),
         )
 
     pages: list[Page] = []
@@ -341,18 +354,19 @@ def questionnaire_to_dict(q: Questionnaire) -> dict[str, Any]:
         for key in ("relevant", "constraint"):
             if getattr(question, key) is not None:
                 out[key] = getattr(question, key)
-        if question.constraint_message is not None:
-            out["constraint_message"] = label_to_dict(question.constraint_message)
         if question.list_name in shared:
             out["choices"] = question.list_name
         elif question.choices or question.list_name is not None:
             out["choices"] = [_choice_to_dict(choice) for choice in question.choices]
+        if question.constraint_message is not None:
+            out["constraint_message"] = label_to_dict(question.constraint_message)
         for key in ("max_choices", "seed", "criterion", "appearance", "max_length"):
             if getattr(question, key) is not None:
                 out[key] = getattr(question, key)
         for key in ("randomize", "other_specify"):
             if getattr(question, key):
                 out[key] = True
+        out.update(extras_to_dict(question))
         if question.children:
             out["questions"] = [question_to_dict(child) for child in question.children]
         return out

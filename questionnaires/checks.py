@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from questionnaires.expressions import Expression, ExpressionSyntaxError, parse
+from questionnaires.field_types import COMPUTED_TYPES, check_calculation_order, check_field
 from questionnaires.types import LANGUAGES, QUESTION_TYPES, SIPAS_LEVELS
 
 if TYPE_CHECKING:
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CHOICE_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 CHOICE_TYPES = ("single", "multiple")
-ANSWER_TYPES = ("single", "multiple", "integer", "decimal", "text", "date")
+ANSWER_TYPES = ("single", "multiple", "integer", "decimal", "text", "date", "acknowledge", "time",
+                "datetime", "range")
+VALUED_TYPES = ANSWER_TYPES + COMPUTED_TYPES  # what expressions may refer to
 Found = list[tuple[tuple[Any, ...], str, str]]
 PARTS = ("id", "version", "title", "languages", "respondent_group", "pages", "description",
          "sipas_service", "sipas_policy")
@@ -204,8 +207,14 @@ def _check_question(found: Found, index: int, question: "Question", languages: t
     if kind not in question_types:
         add("type", f"Loại câu hỏi '{kind}' không được hỗ trợ.",
             f"The question type '{kind}' is not supported.")
-    _labels(found, ("question", index, "label"), question.label, languages,
-            "nội dung câu hỏi", "question label")
+    if kind not in COMPUTED_TYPES or question.label.vi or question.label.en:
+        _labels(found, ("question", index, "label"), question.label, languages,
+                "nội dung câu hỏi", "question label")
+    for field, text_vi, text_en in (("required_message", "thông báo bắt buộc", "required message"),
+                                    ("guidance_hint", "hướng dẫn phỏng vấn", "guidance hint")):
+        _labels(found, ("question", index, field), getattr(question, field), languages,
+                text_vi, text_en, required=False)
+    check_field(add, question, ANSWER_TYPES)
     _labels(found, ("question", index, "hint"), question.hint, languages,
             "gợi ý", "hint", required=False)
     _labels(found, ("question", index, "constraint_message"), question.constraint_message,
@@ -353,7 +362,7 @@ def _parse_relevant_or_constraint(found: Found, key: tuple, text: Any, kind: str
                       f"lời: ${{{name}}}.",
                       f"The expression refers to an unknown question or one without an "
                       f"answer: ${{{name}}}."))
-    if kind == "relevant" and expression.uses_current:
+    if kind != "constraint" and expression.uses_current:
         found.append((key, "Điều kiện hiển thị không được dùng '.'.",
                       "A relevant expression may not use '.'."))
         return expression, False
@@ -364,17 +373,21 @@ def _check_expressions(found: Found, flat: list["Question"], parents: dict[int, 
                        pages: tuple["Page", ...],
                        page_at: dict[int, int]) -> dict[tuple[str, str], Expression]:
     compiled: dict[tuple[str, str], Expression] = {}
-    valued = {q.name for q in flat if q.type in ANSWER_TYPES}
+    valued = {q.name for q in flat if q.type in VALUED_TYPES}
     by_name = {q.name: i for i, q in enumerate(flat)}
+    computed_order = [q.name for q in flat if q.type in COMPUTED_TYPES]
     # relevance graph: nodes 0..len(flat)-1 are questions, len(flat)+p is page p
     references: dict[int, Expression] = {}
     for index, question in enumerate(flat):
-        for kind in ("relevant", "constraint"):
+        for kind in ("relevant", "constraint", "calculation"):
             text = getattr(question, kind)
             if text is None:
                 continue
             expression, usable = _parse_relevant_or_constraint(
                 found, ("question", index, kind), text, kind, valued)
+            if kind == "calculation" and expression is not None:
+                usable = check_calculation_order(found, index, question.name, expression,
+                                                 computed_order) and usable
             if expression is not None and kind == "relevant":
                 references[index] = expression
             if usable and expression is not None:

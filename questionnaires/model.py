@@ -62,7 +62,9 @@ class Question:
     ``other_specify`` adds a free-text answer ``<name>_other``, required when the choice
     ``other`` is selected; ``criterion`` is the methodology-pack code the question scores;
     ``max_length`` bounds a text answer (and the ``other`` text) in characters, defaulting to
-    :data:`questionnaires.answers.TEXT_MAX_LENGTH`.
+    :data:`questionnaires.answers.TEXT_MAX_LENGTH`. The extra types and columns
+    (``calculation``, ``default``, ``read_only``, ``range`` …) are described in
+    :mod:`questionnaires.field_types`.
     """
 
     name: str
@@ -83,6 +85,12 @@ class Question:
     children: tuple["Question", ...] = ()
     appearance: str | None = None
     max_length: int | None = None  # characters of a text answer (or of the "other" text)
+    calculation: str | None = None  # calculate / hidden: worked out on the server, stored
+    default: str | None = None  # a fixed answer shown until answered (always, if read_only)
+    read_only: bool = False
+    required_message: Label | None = None
+    guidance_hint: Label | None = None  # for interviewers; kept and exported, not shown
+    range: tuple[int | float, int | float, int | float] | None = None  # start, end, step
 
     def __post_init__(self) -> None:
         if self.list_name is None and self.choices and self.type in ("single", "multiple"):
@@ -220,9 +228,9 @@ class Questionnaire:
         return self._compiled.get((page_name, "relevant"))
 
     def expression(self, name: str, kind: str) -> "Expression | None":
-        """The parsed ``relevant`` or ``constraint`` expression of question ``name``."""
-        if kind not in ("relevant", "constraint"):
-            raise ValueError(f"kind must be 'relevant' or 'constraint', not {kind!r}")
+        """The parsed ``relevant``, ``constraint`` or ``calculation`` of question ``name``."""
+        if kind not in ("relevant", "constraint", "calculation"):
+            raise ValueError(f"kind must be 'relevant', 'constraint' or 'calculation', not {kind!r}")
         self.question(name)
         return self._compiled.get((name, kind))
 

@@ -82,9 +82,12 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
     label_cols = [f"label::{LANGUAGE_NAMES[lang]}" for lang in languages]
     hint_cols = [f"hint::{LANGUAGE_NAMES[lang]}" for lang in languages]
     message_cols = [f"constraint_message::{LANGUAGE_NAMES[lang]}" for lang in languages]
+    extra_cols = [f"{prefix}::{LANGUAGE_NAMES[lang]}" for prefix in
+                  ("required_message", "guidance_hint") for lang in languages]
     header = (["type", "name"] + label_cols + hint_cols + ["relevant", "constraint"] + message_cols
               + ["required", "appearance", "choice_filter", "calculation", "parameters",
-                 CRITERION_COLUMN, MAX_CHOICES_COLUMN, MAX_LENGTH_COLUMN])
+                 "default", "read_only"] + extra_cols
+              + [CRITERION_COLUMN, MAX_CHOICES_COLUMN, MAX_LENGTH_COLUMN])
     rows: list[dict[str, Any]] = []
 
     def texts(prefix: str, label: Label | None) -> dict[str, Any]:
@@ -98,7 +101,11 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
                                **texts("constraint_message", question.constraint_message),
                                "relevant": question.relevant, "appearance": question.appearance,
                                CRITERION_COLUMN: question.criterion,
-                               MAX_LENGTH_COLUMN: question.max_length}
+                               MAX_LENGTH_COLUMN: question.max_length,
+                               **texts("required_message", question.required_message),
+                               **texts("guidance_hint", question.guidance_hint),
+                               "calculation": question.calculation, "default": question.default,
+                               "read_only": "yes" if question.read_only else None}
         if question.type == "group":
             rows.append({**row, "type": "begin_group"})
             for child in question.children:
@@ -114,6 +121,9 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
             constraint = f"({constraint}) and {suffix}" if constraint else suffix
             row[MAX_CHOICES_COLUMN] = question.max_choices
         parameters = []
+        if question.range is not None:
+            parameters += [f"{key}={value}" for key, value in
+                           zip(("start", "end", "step"), question.range)]
         if question.randomize:
             parameters.append("randomize=true")
             if question.seed is not None:

@@ -30,11 +30,11 @@ __all__ = ["CARRIED_BIND", "CARRIED_CHOICE", "CARRIED_CONTROL", "CARRIED_QUESTIO
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".md")
 CARRIED_QUESTION = {"type", "name", "label", "hint", "bind", "control", "parameters", "itemset",
-                    "list_name", "choices", "children"}
+                    "list_name", "choices", "children", "default", "guidance_hint"}
 PAGE_CARRIED = {"type", "name", "label", "bind", "control", "children"}  # field-list groups
 CARRIED_BIND = {"relevant", "required", "constraint", "jr:constraintMsg", "par:criterion",
-                "par:max_choices", "par:max_length"}
-CARRIED_CONTROL = {"appearance"}
+                "par:max_choices", "par:max_length", "calculate", "readonly", "jr:requiredMsg"}
+CARRIED_CONTROL = {"appearance", "start", "end", "step"}  # a range's parameters, copied
 CARRIED_CHOICE = {"name", "label", "coefficient", "excluded"}
 CARRIED_SETTINGS = {"id_string", "title", "version", "default_language", "namespaces",
                     "clean_text_values",  # applied by pyxform's reader itself
@@ -42,7 +42,8 @@ CARRIED_SETTINGS = {"id_string", "title", "version", "default_language", "namesp
                     "par_description_vi", "par_description_en", "par_sipas_service",
                     "par_sipas_policy"}
 PYXFORM_ROOT = {"type", "name", "sms_keyword", "children", "choices"}  # pyxform's own keys
-SIMPLE_TYPES = {"text", "integer", "decimal", "date", "note"}
+SIMPLE_TYPES = {"text", "integer", "decimal", "date", "note", "calculate", "hidden",
+                "acknowledge", "time", "datetime", "range"}
 SELECT_TYPES = {"select one": "single", "select all that apply": "multiple"}
 METADATA_TYPES = {"start", "end", "today", "deviceid", "username", "simserial", "subscriberid",
                   "phonenumber", "email", "audit"}
@@ -445,6 +446,15 @@ class _Import:
         hint = self.text(child.get("hint"), path + ("hint",), "survey", row, column("hint"))
         if hint:
             entry["hint"] = self.fill(hint, f"{name} (hint)")
+        guidance = self.text(child.get("guidance_hint"), path + ("guidance_hint",), "survey", row,
+                             column("guidance_hint"))
+        if guidance:
+            entry["guidance_hint"] = self.fill(guidance, f"{name} (guidance)")
+        if child.get("default") not in (None, ""):
+            entry["default"] = str(child["default"])
+            self.cells[path + ("default",)] = ("survey", row, column("default"))
+        if kind == "range":
+            entry["range"] = {}
         self.bind(child.get("bind") or {}, entry, path, row)
         appearance = (child.get("control") or {}).get("appearance")
         if appearance:
@@ -468,7 +478,7 @@ class _Import:
     def bind(self, bind: dict[str, Any], entry: dict[str, Any], path: tuple, row: int | None):
         column = self.sheets.column
         for key, field in (("relevant", "relevant"), ("constraint", "constraint"),
-                           ("par:criterion", "criterion")):
+                           ("par:criterion", "criterion"), ("calculate", "calculation")):
             if bind.get(key):
                 entry[field] = bind[key]
                 self.cells[path + (field,)] = ("survey", row, column("bind", key))
@@ -480,6 +490,18 @@ class _Import:
             self.problem("survey", row, column("bind", "required"),
                          f"'required' là biểu thức '{required}': chưa được hỗ trợ (dùng yes/no).",
                          f"'required' is the expression '{required}': not supported (use yes/no).")
+        self.cells[path + ("read_only",)] = ("survey", row, column("bind", "readonly"))
+        readonly = str(bind.get("readonly", "no")).strip().lower()
+        if readonly in YES:
+            entry["read_only"] = True
+        elif readonly not in NO:
+            self.problem("survey", row, column("bind", "readonly"),
+                         f"'read_only' là biểu thức '{readonly}': chưa được hỗ trợ (dùng yes/no).",
+                         f"'read_only' is the expression '{readonly}': not supported (use yes/no).")
+        said = self.text(bind.get("jr:requiredMsg"), path + ("required_message",), "survey", row,
+                         column("bind", "jr:requiredMsg"))
+        if said:
+            entry["required_message"] = self.fill(said, f"{entry['name']} (required message)")
         message = self.text(bind.get("jr:constraintMsg"), path + ("constraint_message",),
                             "survey", row, column("bind", "jr:constraintMsg"))
         if message:
@@ -503,9 +525,12 @@ class _Import:
     def parameters(self, parameters: dict[str, Any], entry: dict, path: tuple, row: int | None):
         self.cells[path + ("randomize",)] = self.cells[path + ("seed",)] = (
             "survey", row, self.sheets.column("parameters"))
+        self.cells[path + ("range",)] = self.cells[path + ("seed",)]
         for key, value in parameters.items():
             text = str(value).strip().lower()
-            if key == "randomize" and text in YES | NO:
+            if key in ("start", "end", "step") and "range" in entry:
+                entry["range"][key] = text
+            elif key == "randomize" and text in YES | NO:
                 if text in YES:
                     entry["randomize"] = True
             elif key == "seed" and re.match(r"^-?\d+$", text):

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from questionnaires.answers import TEXT_MAX_LENGTH, text_limit
-
-ANSWER_TYPES = ("single", "multiple", "integer", "decimal", "text", "date")
+from questionnaires.checks import ANSWER_TYPES  # calculate / hidden are worked out, never shown
+from questionnaires.field_types import COMPUTED_TYPES
 
 
 @dataclass
@@ -63,6 +63,8 @@ class FieldView:
     other_value: str = ""
     multiline: bool = False
     max_length: int = TEXT_MAX_LENGTH
+    read_only: bool = False
+    range: tuple | None = None  # start, end, step of a range question
     errors: list[str] = field(default_factory=list)
     children: list["FieldView"] = field(default_factory=list)
     scale: ScaleView | None = None
@@ -112,8 +114,8 @@ def read_page_answers(page, form: MultiDict, shown: set[str]) -> dict[str, Any]:
     """
     answers: dict[str, Any] = {}
     for question in page_questions(page):
-        if question.type not in ANSWER_TYPES or question.name not in shown:
-            continue
+        if question.type not in ANSWER_TYPES or question.name not in shown or question.read_only:
+            continue  # a read-only answer is its default, whatever is posted
         if question.type == "multiple":
             values = [value for value in form.getlist(question.name) if value]
             answers[question.name] = values or None
@@ -137,13 +139,15 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
         item = FieldView(
             name=question.name, type=question.type, label=question.label.get(language),
             hint=question.hint.get(language) if question.hint else "", required=question.required,
-            value=answers.get(question.name), max_choices=question.max_choices,
+            value=(question.default if question.read_only or answers.get(question.name) is None
+                   else answers.get(question.name)),
+            max_choices=question.max_choices, read_only=question.read_only, range=question.range,
             multiline=(question.appearance or "").startswith("multiline"),
             max_length=text_limit(question),
             errors=list(errors.get(question.name, ())),
         )
         if question.type in ("single", "multiple"):
-            given = answers.get(question.name)
+            given = item.value
             chosen = set(given if isinstance(given, list) else ([given] if given else []))
             if isinstance(given, str) and question.type == "multiple":
                 chosen = set(given.split())
@@ -161,10 +165,12 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
             item.other_name = question.other_name
             item.other_value = answers.get(question.other_name) or ""
             item.errors += list(errors.get(question.other_name, ()))
-        item.children = [view(child) for child in question.children if child.name in relevant]
+        item.children = [view(child) for child in question.children
+                         if child.name in relevant and child.type not in COMPUTED_TYPES]
         return item
 
-    return [view(question) for question in page.questions if question.name in relevant]
+    return [view(question) for question in page.questions
+            if question.name in relevant and question.type not in COMPUTED_TYPES]
 
 
 # ------------------------------------------------------------------ dates typed as dd/mm/yyyy
