@@ -253,7 +253,7 @@ def _answer_variables(question, answers, mine, form_key: str, taken: set) -> lis
                                 f"{label}: {choice.label.get('vi')}", ticked,
                                 {0.0: "Không chọn", 1.0: "Chọn"}))
         return out
-    if question.type in ("integer", "decimal"):
+    if question.type in ("integer", "decimal", "range"):
         numbers = np.array([np.nan if v in (None, "") else float(v) for v in values])
         return [Variable(_unique(question.name, form_key, taken), label, numbers)]
     return [Variable(_unique(question.name, form_key, taken), label,

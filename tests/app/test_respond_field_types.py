@@ -63,3 +63,17 @@ def test_new_types_render_validate_and_store_with_computed_values(client, app_ct
                               "agree": "OK", "at": "07:30", "when": "2025-02-03T10:15",
                               "score": 4}
     assert db.session.scalar(db.select(db.func.count()).select_from(Draft)) == 0
+
+
+def test_range_answers_are_exported_as_numbers():
+    """A range answer is a number in the respondent-level files (SAV, XLSX), not text."""
+    from types import SimpleNamespace
+
+    from survey_app.operations.exports import _answer_variables
+
+    question = SimpleNamespace(name="score", type="range", label={"vi": "Điểm"})
+    variables = _answer_variables(question, [{"score": 4}, {"score": None}, {}],
+                                  [True, True, False], "form", set())
+    assert len(variables) == 1
+    values = list(variables[0].values)
+    assert values[0] == 4.0 and all(v != v for v in values[1:])  # NaN where none
