@@ -51,7 +51,7 @@ def test_frame_template_filled_with_two_rows_uploads_as_it_is(client, frame_worl
     sheet = book.worksheets[0]
     headers = [cell.value for cell in sheet[1]]
     assert headers == ["Mã hồ sơ", "Mã đơn vị", "Tên thủ tục", "Ngày trả kết quả", "Họ và tên",
-                       "Số điện thoại"]
+                       "Số điện thoại", "Thư điện tử"]
     assert sheet.max_row == 1 and book.sheetnames[1] == "huong-dan"
     sheet.append(["HS-1", "SNV", "Cấp giấy phép", "15/08/2025", "Nguyễn Văn A", "0900000001"])
     sheet.append(["HS-2", "STP", "Đăng ký hộ tịch", "16/08/2025", None, None])
@@ -146,3 +146,15 @@ def test_self_assessment_template_left_empty_lists_a_problem_per_row(client, sco
     html = page.get_data(as_text=True)
     assert 'id="par-index"' not in html
     assert html.count("không phải là số") == rows
+
+
+def test_every_frame_column_has_a_vietnamese_heading_and_meaning():
+    """A column added to a frame kind must get its heading and meaning here, or the template and
+    the upload page would show its code."""
+    from survey_app.operations.frame_templates import HEADINGS, MEANINGS
+    from survey_app.operations.frames import FRAME_SPECS
+
+    missing = [(kind, column.name) for kind, spec in FRAME_SPECS.items()
+               for column in spec.columns
+               if (kind, column.name) not in HEADINGS or (kind, column.name) not in MEANINGS]
+    assert not missing
