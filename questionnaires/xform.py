@@ -37,26 +37,33 @@ class Instance:
     answers: dict[str, Any]
 
 
-def to_xform(questionnaire: Any, *, form_id: str, title: str) -> bytes:
-    """The XForm (UTF-8 XML) of ``questionnaire`` with the form id ``form_id`` and ``title``."""
+def xform_template(questionnaire: Any) -> bytes:
+    """The XForm (UTF-8 XML) pyxform makes of ``questionnaire``'s XLSForm export (the costly
+    part: build it once per questionnaire, then name it with :func:`named_xform`)."""
     from pyxform.xls2xform import convert
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "form.xlsx"
         write_xlsform(questionnaire, path)
-        xform = convert(xlsform=str(path), warnings=[]).xform
-    ET.register_namespace("", XFORMS_NS)
-    ET.register_namespace("h", "http://www.w3.org/1999/xhtml")
-    ET.register_namespace("jr", "http://openrosa.org/javarosa")
-    ET.register_namespace("odk", "http://www.opendatakit.org/xforms")
-    ET.register_namespace("orx", "http://openrosa.org/xforms")
-    root = ET.fromstring(xform)
+        return convert(xlsform=str(path), warnings=[]).xform.encode("utf-8")
+
+
+def named_xform(template: bytes, *, form_id: str, title: str) -> bytes:
+    """``template`` with the form id ``form_id`` (on the primary instance) and ``title``."""
+    for prefix, uri in (("", XFORMS_NS), ("h", XHTML_NS), ("jr", "http://openrosa.org/javarosa"),
+                        ("odk", "http://www.opendatakit.org/xforms"),
+                        ("orx", "http://openrosa.org/xforms")):
+        ET.register_namespace(prefix, uri)
+    root = ET.fromstring(template)
     model = root.find(f"{{{XHTML_NS}}}head/{{{XFORMS_NS}}}model")
-    primary = model.find(f"{{{XFORMS_NS}}}instance")[0]
-    primary.set("id", form_id)
-    title_element = root.find(f"{{{XHTML_NS}}}head/{{{XHTML_NS}}}title")
-    title_element.text = title
+    model.find(f"{{{XFORMS_NS}}}instance")[0].set("id", form_id)
+    root.find(f"{{{XHTML_NS}}}head/{{{XHTML_NS}}}title").text = title
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def to_xform(questionnaire: Any, *, form_id: str, title: str) -> bytes:
+    """The XForm of ``questionnaire`` with the form id ``form_id`` and ``title``."""
+    return named_xform(xform_template(questionnaire), form_id=form_id, title=title)
 
 
 def _local(tag: str) -> str:

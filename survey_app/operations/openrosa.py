@@ -4,7 +4,8 @@ XForms, and the storing of a submitted instance through :func:`submissions.submi
 One XForm per QR entry point of an open round: an entry point is one questionnaire (the one the
 rating matrix assigns) for one rated unit, so the unit travels in the form id
 (``par-<entry code>``) and the interviewer never picks it. XForms are built once per process per
-form (a published questionnaire never changes).
+form; pyxform runs once per questionnaire (a published questionnaire never changes) and each
+entry point's copy only renames it.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from questionnaires.xform import InstanceRefused, read_instance, to_xform
+from questionnaires.xform import InstanceRefused, named_xform, read_instance, xform_template
 from survey_app.extensions import db
 from survey_app.models import EntryPoint, QuestionnaireVersion, SurveyRound
 from survey_app.operations.answer_sources import built_questionnaire, resolve_entry
@@ -24,7 +25,9 @@ from survey_app.operations.submissions import Receipt, submit
 from survey_app.refusals import N_, Refused
 
 FORM_PREFIX = "par-"
+TEMPLATE_CACHE_LIMIT = 64
 XFORM_CACHE_LIMIT = 256
+_templates: OrderedDict[str, bytes] = OrderedDict()
 _xforms: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
 _xforms_lock = threading.Lock()
 
@@ -46,6 +49,13 @@ class OdkForm:
         return hashlib.md5(self.xform, usedforsecurity=False).hexdigest()
 
 
+def _remember(cache: OrderedDict, key, value: bytes, limit: int) -> None:
+    with _xforms_lock:
+        cache[key] = value
+        while len(cache) > limit:
+            cache.popitem(last=False)
+
+
 def _form(entry: EntryPoint) -> OdkForm:
     row = entry.questionnaire
     form_id = f"{FORM_PREFIX}{entry.code}"
@@ -54,11 +64,12 @@ def _form(entry: EntryPoint) -> OdkForm:
     key = (row.content_hash, form_id, name)
     xform = _xforms.get(key)
     if xform is None:
-        xform = to_xform(built_questionnaire(row), form_id=form_id, title=name)
-        with _xforms_lock:
-            _xforms[key] = xform
-            while len(_xforms) > XFORM_CACHE_LIMIT:
-                _xforms.popitem(last=False)
+        template = _templates.get(row.content_hash)
+        if template is None:
+            template = xform_template(built_questionnaire(row))
+            _remember(_templates, row.content_hash, template, TEMPLATE_CACHE_LIMIT)
+        xform = named_xform(template, form_id=form_id, title=name)
+        _remember(_xforms, key, xform, XFORM_CACHE_LIMIT)
     return OdkForm(form_id=form_id, name=name, version=row.version, xform=xform)
 
 

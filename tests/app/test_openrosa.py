@@ -166,3 +166,33 @@ def test_a_submission_for_an_unknown_form_is_404(client, world):
         f'id="par-{entry.code}"'.encode(), b'id="par-nothere"')
     assert post_instance(client, user, document).status_code == 404
     assert count_responses() == 0
+
+
+def test_wrong_passwords_are_rate_limited_like_the_login_page(client, world, app):
+    entry, user = world
+    for _ in range(app.config["LOGIN_MAX_FAILURES_ACCOUNT"]):
+        wrong = client.get("/openrosa/formList", headers=odk_headers(user, password="wrong"))
+        assert wrong.status_code == 401
+    limited = client.get("/openrosa/formList", headers=odk_headers(user))  # even the right one
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    assert b"OpenRosaResponse" in limited.data
+
+
+def test_a_resend_after_the_round_closed_gets_the_first_receipt(client, world):
+    entry, user = world
+    root, _, _ = fetch_xform(client, user)
+    document = filled_instance(root, ANSWERS, str(uuid.uuid4()))
+    assert post_instance(client, user, document).status_code == 201
+    db.session.get(SurveyRound, entry.round_id).status = "closed"
+    db.session.commit()
+    assert post_instance(client, user, document).status_code == 202
+    assert count_responses() == 1
+
+
+def test_invalid_answers_are_refused_with_the_reason_and_nothing_stored(client, world):
+    entry, user = world
+    root, _, _ = fetch_xform(client, user)
+    document = filled_instance(root, {**ANSWERS, "age": "7"}, str(uuid.uuid4()))
+    response = post_instance(client, user, document)
+    assert response.status_code == 422 and b"OpenRosaResponse" in response.data
+    assert count_responses() == 0
