@@ -37,6 +37,9 @@ UPLOAD_ENDPOINTS = frozenset({"admin.frame_upload", "results.par_index"})
 # (``operations.questionnaire_library.MAX_FORM_BYTES`` refuses a larger file by its name).
 FORM_UPLOAD_ENDPOINTS = frozenset({"admin.questionnaire_import"})
 FORM_UPLOAD_BYTES = 6 * 1024 * 1024
+# ODK Collect's submission: the instance XML and its attachments (``survey_app.openrosa``).
+ODK_SUBMISSION_ENDPOINTS = frozenset({"openrosa.submission"})
+ODK_SUBMISSION_BYTES = 10 * 1024 * 1024
 
 
 class JSONRefused(ValueError):
@@ -155,6 +158,8 @@ def body_limit() -> int:
         return config["MAX_UPLOAD_BYTES"]
     if request.endpoint in FORM_UPLOAD_ENDPOINTS:
         return max(config["MAX_REQUEST_BYTES"], FORM_UPLOAD_BYTES)
+    if request.endpoint in ODK_SUBMISSION_ENDPOINTS:
+        return ODK_SUBMISSION_BYTES
     return config["MAX_REQUEST_BYTES"]
 
 

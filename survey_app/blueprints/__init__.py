@@ -22,6 +22,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # a token or entry code in the body authorises API calls
 
+    from survey_app import openrosa
+
+    app.register_blueprint(openrosa.bp)
+    csrf.exempt(openrosa.bp)  # ODK Collect: HTTP Basic per request, no cookie
+
     from survey_app import exports, results
 
     app.register_blueprint(exports.bp)

@@ -13,7 +13,7 @@ from survey_app.passwords import password_problems
 
 @click.group("users")
 def users_cli() -> None:
-    """Staff accounts (admin, focal_point, council)."""
+    """Staff accounts (admin, focal_point, council, interviewer)."""
 
 
 @users_cli.command("create")

@@ -11,7 +11,8 @@ from survey_app.models.base import Base, utcnow
 
 # admin: Sở Nội vụ staff running rounds; focal_point: a unit's contact chasing responses;
 # council: the appraisal council reading results.
-ROLES = ("admin", "focal_point", "council")
+# interviewer: fills questionnaires offline in ODK Collect (survey_app/openrosa).
+ROLES = ("admin", "focal_point", "council", "interviewer")
 
 
 class User(Base):

@@ -25,11 +25,13 @@ receipt is what authorises them, not a staff session.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass
 
 import pytest
 from builders import (
+    STAFF_PASSWORD,
     create_questionnaire,
     create_response,
     create_round,
@@ -75,6 +77,9 @@ class Access:
     ends_session: bool = False
     # The URL names one object of unit A (an invitation): the focal point of unit B gets a 404.
     own_unit: bool = False
+    # ODK Collect's OpenRosa routes: HTTP Basic on every request (401 with a challenge without
+    # credentials, 403 for another role), no session.
+    basic_auth: bool = False
 
     def allows(self, requester: str) -> bool:
         if requester == OTHER_FOCAL_POINT:
@@ -91,6 +96,7 @@ ANY_STAFF = access(*ROLES)
 ADMIN = access("admin")
 READERS = access("admin", "council")  # results pages and the export API
 MONITOR = access("admin", "focal_point", unit_scoped=True)
+ODK = access("interviewer", basic_auth=True)  # survey_app/openrosa
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,10 @@ MATRIX = [
     Route("POST", "/i/<token>/grid", "respond.invitation_grid", PUBLIC),
     Route("POST", "/i/<token>/finish", "respond.invitation_finish", PUBLIC),
     Route("GET", "/receipt/<receipt>", "respond.done", PUBLIC),
+    # --- ODK Collect (OpenRosa): interviewers, by HTTP Basic
+    Route("GET", "/openrosa/formList", "openrosa.form_list", ODK),
+    Route("GET", "/openrosa/forms/<form_id>.xml", "openrosa.form_xml", ODK),
+    Route("POST", "/openrosa/submission", "openrosa.submission", ODK),
     Route("GET", "/api/v1/entries/<code>", "api.entry", PUBLIC),
     Route("GET", "/api/v1/i/<token>", "api.invitation", PUBLIC),
     Route("GET", "/api/v1/questionnaires/<form_key>/<version>", "api.questionnaire", PUBLIC),
@@ -344,6 +354,7 @@ def _build_world(app) -> dict:
         "respond.invitation_finish": {"token": bundle_token},
         "respond.invitation_grid": {"token": bundle_token},
         "api.entry": {"code": entry.code},
+        "openrosa.form_xml": {"form_id": f"par-{entry.code}"},
         "admin.entry_point_revoke": {"entry_id": spare_entry.id},
         "reports.document": {"name": "report.docx"},
         "admin.fieldwork_mail_job": {"job_id": mail_job.id},
@@ -382,10 +393,15 @@ def changed_tables(before: dict, after: dict) -> list[str]:
 
 def request(world, requester: str, route: Route, url: str):
     client = world["clients"][requester]
+    headers = {}
+    if route.access.basic_auth and requester != ANONYMOUS:
+        user = world["users"][requester]
+        secret = base64.b64encode(f"{user.username}:{STAFF_PASSWORD}".encode()).decode()
+        headers = {"Authorization": f"Basic {secret}", "X-OpenRosa-Version": "1.0"}
     if route.method == "GET":
-        reply = client.get(url)
+        reply = client.get(url, headers=headers)
     else:
-        reply = client.post(url, data={})
+        reply = client.post(url, data={}, headers=headers)
     reply.get_data()  # read the body (a file or a stream) and close it
     reply.close()
     if route.access.ends_session and requester != ANONYMOUS:
@@ -400,6 +416,12 @@ def is_login_redirect(reply) -> bool:
 def refusal_problem(route: Route, requester: str, reply) -> str | None:
     """Why ``reply`` is not the refusal ``requester`` should get, or None."""
     status = reply.status_code
+    if route.access.basic_auth:
+        wanted = 401 if requester == ANONYMOUS else 403
+        challenged = status != 401 or reply.headers.get("WWW-Authenticate", "").startswith("Basic")
+        if status != wanted or not challenged:
+            return f"wanted a {wanted} OpenRosa refusal, got {status}"
+        return None
     if route.rule.startswith("/api/"):
         wanted = 401 if requester == ANONYMOUS else 403
         if status != wanted or not reply.is_json:

@@ -1,0 +1,111 @@
+"""ODK XForms of a questionnaire, and the answers an ODK instance document carries.
+
+:func:`to_xform` writes the questionnaire as XLSForm (``write_xlsform``) and converts it with
+pyxform, exactly as ODK's own tools do; the form's id and title are the caller's (one XForm per
+questionnaire and rated unit, so the unit travels in the form id and needs no question).
+:func:`read_instance` reads a submitted instance with defusedxml and refuses any DTD (so no
+entity can be declared or expanded), oversized documents and forms other
+than the one expected. Pure: no Flask, no database.
+"""
+from __future__ import annotations
+
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from questionnaires.xlsform import write_xlsform
+
+INSTANCE_MAX_BYTES = 1024 * 1024
+XFORMS_NS = "http://www.w3.org/2002/xforms"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+_META_NAMES = {"meta", "instanceID", "deprecatedID", "instanceName"}
+
+
+class InstanceRefused(ValueError):
+    """An instance document that is not read: malformed, with a DTD, too large, another form."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    """What an ODK instance document says: its form, its instance id and its answers."""
+
+    form_id: str
+    version: str | None
+    instance_id: str
+    answers: dict[str, Any]
+
+
+def xform_template(questionnaire: Any) -> bytes:
+    """The XForm (UTF-8 XML) pyxform makes of ``questionnaire``'s XLSForm export (the costly
+    part: build it once per questionnaire, then name it with :func:`named_xform`)."""
+    from pyxform.xls2xform import convert
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "form.xlsx"
+        write_xlsform(questionnaire, path)
+        return convert(xlsform=str(path), warnings=[]).xform.encode("utf-8")
+
+
+def named_xform(template: bytes, *, form_id: str, title: str) -> bytes:
+    """``template`` with the form id ``form_id`` (on the primary instance) and ``title``."""
+    for prefix, uri in (("", XFORMS_NS), ("h", XHTML_NS), ("jr", "http://openrosa.org/javarosa"),
+                        ("odk", "http://www.opendatakit.org/xforms"),
+                        ("orx", "http://openrosa.org/xforms")):
+        ET.register_namespace(prefix, uri)
+    root = ET.fromstring(template)
+    model = root.find(f"{{{XHTML_NS}}}head/{{{XFORMS_NS}}}model")
+    model.find(f"{{{XFORMS_NS}}}instance")[0].set("id", form_id)
+    root.find(f"{{{XHTML_NS}}}head/{{{XHTML_NS}}}title").text = title
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def to_xform(questionnaire: Any, *, form_id: str, title: str) -> bytes:
+    """The XForm of ``questionnaire`` with the form id ``form_id`` and ``title``."""
+    return named_xform(xform_template(questionnaire), form_id=form_id, title=title)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def read_instance(document: bytes) -> Instance:
+    """The form id, instance id and answers (question name → text) of an ODK instance.
+
+    Empty elements are unanswered questions; group elements are walked through, since question
+    names are unique across the questionnaire. Raises :class:`InstanceRefused`.
+    """
+    if len(document) > INSTANCE_MAX_BYTES:
+        raise InstanceRefused("the instance document is too large")
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(document, forbid_dtd=True, forbid_entities=True,
+                          forbid_external=True)
+    except DefusedXmlException:
+        raise InstanceRefused("a DTD or an entity is not accepted") from None
+    except ET.ParseError as exc:
+        raise InstanceRefused(f"malformed XML: {exc}") from None
+    form_id = root.get("id")
+    if not form_id:
+        raise InstanceRefused("the instance names no form id")
+    instance_id = None
+    answers: dict[str, Any] = {}
+    for element in root.iter():
+        name = _local(element.tag)
+        if element is root or len(element):
+            continue
+        if name == "instanceID":
+            instance_id = (element.text or "").strip()
+            continue
+        if name in _META_NAMES:
+            continue
+        text = element.text or ""
+        if text.strip():
+            answers[name] = text
+    if not instance_id:
+        raise InstanceRefused("the instance has no meta/instanceID")
+    return Instance(form_id=form_id, version=root.get("version"),
+                    instance_id=instance_id.removeprefix("uuid:"), answers=answers)
