@@ -7,11 +7,10 @@ moving and is reported failed after ``STALE_AFTER``.
 """
 from __future__ import annotations
 
-import threading
-
 from flask import Flask, current_app
 from sqlalchemy import update
 
+from survey_app import jobs
 from survey_app.extensions import db
 from survey_app.models import ExportJob, SurveyRound, User
 from survey_app.models.base import utcnow
@@ -32,14 +31,10 @@ def request_export(survey_round: SurveyRound, fmt: str, table: str | None,
     return job
 
 
-def start_export_job(job_id: int) -> threading.Thread:
-    """Run the job in a daemon thread of this process, after the request that created it
-    committed."""
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=run_export_job, args=(app, job_id), name=f"export-{job_id}",
-                              daemon=True)
-    thread.start()
-    return thread
+def start_export_job(job_id: int):
+    """Run the job after the request that created it committed: in a thread of this process, or
+    on an RQ worker when ``REDIS_URL`` is set (:mod:`survey_app.jobs`)."""
+    return jobs.start("export", job_id)
 
 
 def _record(job_id: int, **values) -> None:
