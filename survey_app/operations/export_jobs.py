@@ -1,9 +1,10 @@
-"""Background export jobs: a request records the job and returns; a worker thread builds the file
-with ``export_file``, writing its progress on a connection of its own so the page can show it.
+"""Background export jobs: a request records the job and returns; a worker thread (or an RQ
+worker, see :mod:`survey_app.jobs`) builds the file with ``export_file``, writing its progress on
+a connection of its own so the page can show it.
 
 The job row, its progress and the finished file live in the database, so every gunicorn worker
 and every host can report and serve a job that another one runs. A job whose worker died stops
-moving and is reported failed after ``STALE_AFTER``.
+moving and is reported failed after ``STALE_AFTER`` (``QUEUED_STALE_AFTER`` while it waits).
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def run_export_job(app: Flask, job_id: int) -> None:
     with app.app_context():
         try:
             job = db.session.get(ExportJob, job_id)
-            if job is None or job.status != "queued":
+            if job is None or job.effective_status() != "queued":  # taken, or reported lost
                 return
             _record(job_id, status="running")
             export = export_file(job.round, job.format, table=job.table,

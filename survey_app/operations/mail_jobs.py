@@ -78,7 +78,7 @@ def run_mail_job(app: Flask, job_id: int, *, clock: Callable[[], float] = time.m
         sender = None
         try:
             job = db.session.get(MailJob, job_id)
-            if job is None or job.status != "queued":
+            if job is None or job.effective_status() != "queued":  # taken, or reported lost
                 return
             job.status, job.updated_at = "running", utcnow()
             db.session.commit()

@@ -6,6 +6,7 @@ Needs the Redis server of every machine of this project (127.0.0.1:6379, databas
 emptied by the tests); an unreachable Redis fails these tests, it does not skip them."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
@@ -21,6 +22,7 @@ from survey_app import jobs
 from survey_app.commands.worker import worker
 from survey_app.extensions import db
 from survey_app.models import ExportJob, MailJob, SurveyRound
+from survey_app.models.base import utcnow
 from survey_app.operations import export_jobs, mail_jobs
 from survey_app.operations.exports import export_file
 from tests.builders import create_scored_round, create_user, log_in
@@ -128,3 +130,21 @@ def test_an_e_mail_wave_goes_through_the_queue_too(app, app_ctx, redis_url):
 def test_the_worker_command_needs_redis(runner, app):
     result = runner.invoke(worker, ["--burst"])
     assert result.exit_code == 1 and "REDIS_URL" in result.output
+
+
+def test_a_job_may_wait_hours_for_a_worker_but_one_left_a_day_is_reported_lost_and_not_run(
+        app, council):
+    now = utcnow()
+    waiting, lost = (ExportJob(round_id=council["round"].id, format="json", status="queued",
+                               created_at=now - age, updated_at=now - age)
+                     for age in (dt.timedelta(hours=2), dt.timedelta(hours=25)))
+    db.session.add_all([waiting, lost])
+    db.session.commit()
+    assert (waiting.effective_status(), lost.effective_status()) == ("queued", "failed")
+    for job in (waiting, lost):
+        jobs.run_job("export", job.id)
+    db.session.expire_all()
+    assert db.session.get(ExportJob, waiting.id).status == "done"
+    lost = db.session.get(ExportJob, lost.id)
+    assert (lost.status, lost.content) == ("queued", None)
+    assert export_jobs.job_status(lost)["status"] == "failed"
