@@ -8,6 +8,7 @@ and result there, so every web worker and host reports it alike.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import threading
 from collections.abc import Callable
@@ -26,7 +27,9 @@ def runner(kind: str) -> Callable[[Flask, int], None]:
     return getattr(importlib.import_module(module), function)
 
 
+@functools.lru_cache(maxsize=4)
 def redis_connection(url: str):
+    """One client (a connection pool, safe across threads and forks) per URL and process."""
     from redis import Redis
 
     return Redis.from_url(url)
@@ -43,16 +46,23 @@ def job_queue(app: Flask, name: str | None = None):
 
 def start(kind: str, job_id: int):
     """Run the recorded job ``kind`` number ``job_id``, after the request that recorded it
-    committed: a started thread without ``REDIS_URL``, else the enqueued RQ job."""
+    committed: the enqueued RQ job with ``REDIS_URL``, else (or when Redis cannot be reached, said
+    in the log) a started thread of this process."""
     app = current_app._get_current_object()
-    if not app.config.get("REDIS_URL"):
-        thread = threading.Thread(target=runner(kind), args=(app, job_id),
-                                  name=f"{kind}-{job_id}", daemon=True)
-        thread.start()
-        return thread
-    return job_queue(app).enqueue(run_job, kind, job_id, job_id=f"{kind}-{job_id}",
-                                  description=f"par-survey {kind} job {job_id}",
-                                  result_ttl=3600)
+    if app.config.get("REDIS_URL"):
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        try:
+            return job_queue(app).enqueue(run_job, kind, job_id, job_id=f"{kind}-{job_id}",
+                                          description=f"par-survey {kind} job {job_id}",
+                                          result_ttl=3600)
+        except (ConnectionError, TimeoutError):
+            app.logger.exception("Redis unreachable: %s job %s runs in this process", kind,
+                                 job_id)
+    thread = threading.Thread(target=runner(kind), args=(app, job_id), name=f"{kind}-{job_id}",
+                              daemon=True)
+    thread.start()
+    return thread
 
 
 def run_job(kind: str, job_id: int) -> None:

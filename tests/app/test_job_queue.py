@@ -15,6 +15,7 @@ import threading
 
 import pytest
 from fieldwork_world import fieldwork_world
+from test_mail_delivery import Controller, Mailbox, free_port
 from redis import Redis
 from rq import Queue, SimpleWorker
 
@@ -103,8 +104,6 @@ def test_without_redis_the_job_runs_in_a_thread_of_the_web_worker(app, council, 
 
 
 def test_an_e_mail_wave_goes_through_the_queue_too(app, app_ctx, redis_url):
-    from test_mail_delivery import Controller, Mailbox, free_port
-
     mailbox, port = Mailbox(), free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
@@ -148,3 +147,14 @@ def test_a_job_may_wait_hours_for_a_worker_but_one_left_a_day_is_reported_lost_a
     lost = db.session.get(ExportJob, lost.id)
     assert (lost.status, lost.content) == ("queued", None)
     assert export_jobs.job_status(lost)["status"] == "failed"
+
+
+def test_when_redis_cannot_be_reached_the_job_still_runs_in_this_process(app, council):
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    job = export_jobs.request_export(council["round"], "json", None, None)
+    db.session.commit()
+    started = export_jobs.start_export_job(job.id)
+    assert isinstance(started, threading.Thread)
+    started.join(timeout=120)
+    db.session.expire_all()
+    assert db.session.get(ExportJob, job.id).status == "done"
