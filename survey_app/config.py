@@ -59,6 +59,12 @@ class Config:
     MAIL_PER_MINUTE = int(os.environ.get("MAIL_PER_MINUTE", "60"))
     SMTP_TIMEOUT_SECONDS = float(os.environ.get("SMTP_TIMEOUT_SECONDS", "30"))
 
+    # Long jobs (survey_app/jobs.py): threads of the web worker, or RQ workers when REDIS_URL is
+    # set (`par-survey worker`); the queue's name and the longest a job may run.
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    JOB_QUEUE = os.environ.get("JOB_QUEUE", "par-survey")
+    JOB_TIMEOUT_SECONDS = int(os.environ.get("JOB_TIMEOUT_SECONDS", str(24 * 3600)))
+
     # Staff sessions (survey_app/auth.py): kept on the server, ended by log-out, idle and absolute
     # time-outs; the session cookie is Secure in production and never sent by other sites' forms.
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))

@@ -13,6 +13,16 @@ from survey_app.models.rounds import SurveyRound
 EXPORT_JOB_STATUSES = ("queued", "running", "done", "failed")
 # A job whose progress has not moved for this long lost its worker (a restart, a crash).
 STALE_AFTER = dt.timedelta(minutes=15)
+# A queued job may wait this long for an RQ worker (behind a long e-mail wave, say) before it is
+# reported lost; a thread takes it out of "queued" at once.
+QUEUED_STALE_AFTER = dt.timedelta(hours=24)
+
+
+def job_is_stale(status: str, updated_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a queued or running job stopped moving so long ago that its worker is gone."""
+    if status == "queued":
+        return now - updated_at > QUEUED_STALE_AFTER
+    return status == "running" and now - updated_at > STALE_AFTER
 
 
 class ExportJob(Base):
@@ -45,7 +55,7 @@ class ExportJob(Base):
     def effective_status(self, now: dt.datetime | None = None) -> str:
         """``failed`` for a job left queued or running whose progress stopped moving long ago."""
         now = now or utcnow()
-        if self.status in ("queued", "running") and now - self.updated_at > STALE_AFTER:
+        if job_is_stale(self.status, self.updated_at, now):
             return "failed"
         return self.status
 

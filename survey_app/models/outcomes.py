@@ -123,10 +123,10 @@ class MailJob(Base):
 
     def effective_status(self, now: dt.datetime | None = None) -> str:
         """``failed`` for a job whose progress stopped moving long ago (its worker died)."""
-        from survey_app.models.exports import STALE_AFTER
+        from survey_app.models.exports import job_is_stale
 
         now = now or utcnow()
-        if self.status in ("queued", "running") and now - self.updated_at > STALE_AFTER:
+        if job_is_stale(self.status, self.updated_at, now):
             return "failed"
         return self.status
 

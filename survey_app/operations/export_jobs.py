@@ -1,17 +1,17 @@
-"""Background export jobs: a request records the job and returns; a worker thread builds the file
-with ``export_file``, writing its progress on a connection of its own so the page can show it.
+"""Background export jobs: a request records the job and returns; a worker thread (or an RQ
+worker, see :mod:`survey_app.jobs`) builds the file with ``export_file``, writing its progress on
+a connection of its own so the page can show it.
 
 The job row, its progress and the finished file live in the database, so every gunicorn worker
 and every host can report and serve a job that another one runs. A job whose worker died stops
-moving and is reported failed after ``STALE_AFTER``.
+moving and is reported failed after ``STALE_AFTER`` (``QUEUED_STALE_AFTER`` while it waits).
 """
 from __future__ import annotations
-
-import threading
 
 from flask import Flask, current_app
 from sqlalchemy import update
 
+from survey_app import jobs
 from survey_app.extensions import db
 from survey_app.models import ExportJob, SurveyRound, User
 from survey_app.models.base import utcnow
@@ -32,14 +32,10 @@ def request_export(survey_round: SurveyRound, fmt: str, table: str | None,
     return job
 
 
-def start_export_job(job_id: int) -> threading.Thread:
-    """Run the job in a daemon thread of this process, after the request that created it
-    committed."""
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=run_export_job, args=(app, job_id), name=f"export-{job_id}",
-                              daemon=True)
-    thread.start()
-    return thread
+def start_export_job(job_id: int):
+    """Run the job after the request that created it committed: in a thread of this process, or
+    on an RQ worker when ``REDIS_URL`` is set (:mod:`survey_app.jobs`)."""
+    return jobs.start("export", job_id)
 
 
 def _record(job_id: int, **values) -> None:
@@ -54,7 +50,7 @@ def run_export_job(app: Flask, job_id: int) -> None:
     with app.app_context():
         try:
             job = db.session.get(ExportJob, job_id)
-            if job is None or job.status != "queued":
+            if job is None or job.effective_status() != "queued":  # taken, or reported lost
                 return
             _record(job_id, status="running")
             export = export_file(job.round, job.format, table=job.table,

@@ -9,13 +9,13 @@ record always agree. A refused recipient or a dropped connection fails that invi
 """
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
 
 from flask import Flask, current_app
 
+from survey_app import jobs
 from survey_app.extensions import db
 from survey_app.models import MailJob, SurveyRound, User
 from survey_app.models.base import utcnow
@@ -46,14 +46,10 @@ def request_reminder_mail(survey_round: SurveyRound, user: User | None,
     return job
 
 
-def start_mail_job(job_id: int) -> threading.Thread:
-    """Send in a daemon thread of this process, after the request that created the job
-    committed."""
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=run_mail_job, args=(app, job_id), name=f"mail-{job_id}",
-                              daemon=True)
-    thread.start()
-    return thread
+def start_mail_job(job_id: int):
+    """Run the job after the request that created it committed: in a thread of this process, or
+    on an RQ worker when ``REDIS_URL`` is set (:mod:`survey_app.jobs`)."""
+    return jobs.start("mail", job_id)
 
 
 class RateCap:
@@ -82,7 +78,7 @@ def run_mail_job(app: Flask, job_id: int, *, clock: Callable[[], float] = time.m
         sender = None
         try:
             job = db.session.get(MailJob, job_id)
-            if job is None or job.status != "queued":
+            if job is None or job.effective_status() != "queued":  # taken, or reported lost
                 return
             job.status, job.updated_at = "running", utcnow()
             db.session.commit()

@@ -1,0 +1,77 @@
+"""Where long jobs run: every long job (exports, e-mail waves) starts through :func:`start`.
+
+Without ``REDIS_URL`` (the embedded default) the job runs in a daemon thread of the web worker
+that recorded it. With ``REDIS_URL`` the web process only enqueues the job's kind and database id
+on RQ; ``par-survey worker`` (any host, same ``DATABASE_URL``) runs it, so it survives a restart
+of the web worker. Either way the job reloads everything from the database and writes its progress
+and result there, so every web worker and host reports it alike.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import threading
+from collections.abc import Callable
+
+from flask import Flask, current_app, has_app_context
+
+# Kind of job → its runner, "module:function" taking (app, job_id). Only these kinds are run.
+RUNNERS = {
+    "export": "survey_app.operations.export_jobs:run_export_job",
+    "mail": "survey_app.operations.mail_jobs:run_mail_job",
+}
+
+
+def runner(kind: str) -> Callable[[Flask, int], None]:
+    module, function = RUNNERS[kind].split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+@functools.lru_cache(maxsize=4)
+def redis_connection(url: str):
+    """One client (a connection pool, safe across threads and forks) per URL and process."""
+    from redis import Redis
+
+    return Redis.from_url(url)
+
+
+def job_queue(app: Flask, name: str | None = None):
+    """The RQ queue of ``app``'s configuration (``REDIS_URL``, ``JOB_QUEUE``)."""
+    from rq import Queue
+
+    return Queue(name or app.config["JOB_QUEUE"],
+                 connection=redis_connection(app.config["REDIS_URL"]),
+                 default_timeout=app.config["JOB_TIMEOUT_SECONDS"])
+
+
+def start(kind: str, job_id: int):
+    """Run the recorded job ``kind`` number ``job_id``, after the request that recorded it
+    committed: the enqueued RQ job with ``REDIS_URL``, else (or when Redis cannot be reached, said
+    in the log) a started thread of this process."""
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL"):
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        try:
+            return job_queue(app).enqueue(run_job, kind, job_id, job_id=f"{kind}-{job_id}",
+                                          description=f"par-survey {kind} job {job_id}",
+                                          result_ttl=3600)
+        except (ConnectionError, TimeoutError):
+            app.logger.exception("Redis unreachable: %s job %s runs in this process", kind,
+                                 job_id)
+    thread = threading.Thread(target=runner(kind), args=(app, job_id), name=f"{kind}-{job_id}",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def run_job(kind: str, job_id: int) -> None:
+    """RQ's entry point (importable, ids only): run the job with the worker's app, or an app of
+    its own built from the environment."""
+    if has_app_context():
+        app = current_app._get_current_object()
+    else:
+        from survey_app import create_app
+
+        app = create_app()
+    runner(kind)(app, job_id)
