@@ -31,10 +31,9 @@ from survey_app.operations.invitations import IssuedInvitation, issued_table
 from survey_app.operations.posters import qr_png
 from survey_app.operations.rounds import record_audit
 from survey_app.refusals import N_, Refused
-from survey_app.spreadsheets import xlsx_bytes
+from survey_app.spreadsheets import XLSX_MIMETYPE, xlsx_bytes
 
 PRINT_CSS = Path(__file__).resolve().parent.parent / "static" / "print.css"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def cards_pdf(survey_round: SurveyRound, issued: list[IssuedInvitation]) -> bytes:

@@ -26,6 +26,8 @@ from survey_app.operations import rounds as round_ops
 from survey_app.operations.exports import TABLES, export_file
 from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
 from survey_app.operations.frames import import_frame
+from survey_app.operations.invitation_files import store_issue_files
+from survey_app.operations.invitations import IssuedInvitation
 from survey_app.operations.sample_plans import PlanOptions, draw_plan
 from tests.builders import (
     create_questionnaire,
@@ -46,6 +48,10 @@ DOWNLOADS = {
     "exports.export_job_download",  # the same files built in the background
     "results.unit_changes",  # points lost against last year
     "reports.document",  # the officials' workbook (tables.xlsx) beside the report
+    "admin.frame_template",  # an empty frame with its Vietnamese headings
+    "admin.questionnaire_download",  # a questionnaire as XLSForm
+    "results.self_assessment_xlsx",  # the self-assessment template of a round's units
+    "admin.invitation_file_download",  # an issue's invitation list, kept for a few days
 }
 SPREADSHEET_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml")
 
@@ -78,6 +84,12 @@ def world(app_ctx, client):
     frame = import_frame(fieldwork, "sipas_dossiers", "khung.csv", frame_csv(), admin)
     plan = draw_plan(fieldwork, frame, PlanOptions(size_mode="fixed", n=6, replacements=3),
                      seed=5, user=admin)
+    # the files kept for an issue (PDF cards, XLSX list): a member whose name is a payload
+    member = plan.members[0]
+    kept = store_issue_files(fieldwork, [IssuedInvitation(member, unit_a, token,
+                                                          {"name": CALC, "phone": CALC})],
+                             plan=plan, user=admin)
+    kept_xlsx = next(f for f in kept if f.kind == "xlsx")
     export = export_file(scored["round"], "csv", table="respondents")
     job = ExportJob(round_id=scored["round"].id, format="csv", status="done",
                     content=export.content, filename=export.filename, mimetype=export.mimetype,
@@ -92,6 +104,10 @@ def world(app_ctx, client):
         "token": token, "receipt": "RC-NONE", "form_key": citizen.form_key,
         "name": "tables.xlsx",
         "version": citizen.version, "filename": "site.css",
+        "kind": "sipas_dossiers", "origin": "stored", "key": str(citizen.id), "fmt": "xlsx",
+        "questionnaire_id": citizen.id, "file_id": kept_xlsx.id,
+        # a bundle's confirmation is a page, never a file: no bundle is needed
+        "form_id": f"par-{entry.code}", "unit_id": unit_a.id, "bundle_id": 1,
     }
 
 
