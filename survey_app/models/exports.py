@@ -25,7 +25,24 @@ def job_is_stale(status: str, updated_at: dt.datetime, now: dt.datetime) -> bool
     return status == "running" and now - updated_at > STALE_AFTER
 
 
-class ExportJob(Base):
+class JobProgress:
+    """What every background job row shows: its status as the pages read it, and its percent."""
+
+    def effective_status(self, now: dt.datetime | None = None) -> str:
+        """``failed`` for a job left queued or running whose progress stopped moving long ago
+        (its worker died)."""
+        if job_is_stale(self.status, self.updated_at, now or utcnow()):
+            return "failed"
+        return self.status
+
+    @property
+    def percent(self) -> int:
+        if self.status == "done":
+            return 100
+        return int(100 * self.progress_step / max(self.progress_total, 1))
+
+
+class ExportJob(JobProgress, Base):
     __tablename__ = "export_jobs"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
@@ -52,15 +69,3 @@ class ExportJob(Base):
 
     round: Mapped[SurveyRound] = relationship()
 
-    def effective_status(self, now: dt.datetime | None = None) -> str:
-        """``failed`` for a job left queued or running whose progress stopped moving long ago."""
-        now = now or utcnow()
-        if job_is_stale(self.status, self.updated_at, now):
-            return "failed"
-        return self.status
-
-    @property
-    def percent(self) -> int:
-        if self.status == "done":
-            return 100
-        return int(100 * self.progress_step / max(self.progress_total, 1))

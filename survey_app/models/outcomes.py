@@ -10,6 +10,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_app.models.base import Base, utcnow
+from survey_app.models.exports import JobProgress
 
 # AAPOR final dispositions (analysis.response_rates.DISPOSITIONS); 'unknown' until something is
 # known: AAPOR's unknown eligibility (3.0).
@@ -99,7 +100,7 @@ class Reminder(Base):
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class MailJob(Base):
+class MailJob(JobProgress, Base):
     """A background job sending a round's reminders by e-mail, its progress in the database."""
 
     __tablename__ = "mail_jobs"
@@ -120,18 +121,3 @@ class MailJob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-
-    def effective_status(self, now: dt.datetime | None = None) -> str:
-        """``failed`` for a job whose progress stopped moving long ago (its worker died)."""
-        from survey_app.models.exports import job_is_stale
-
-        now = now or utcnow()
-        if job_is_stale(self.status, self.updated_at, now):
-            return "failed"
-        return self.status
-
-    @property
-    def percent(self) -> int:
-        if self.status == "done":
-            return 100
-        return int(100 * self.progress_step / max(self.progress_total, 1))
