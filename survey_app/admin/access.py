@@ -33,6 +33,15 @@ def plan_or_404(survey_round: SurveyRound, plan_id: int) -> SamplePlan:
     return plan
 
 
+def invited_unit(survey_round: SurveyRound, source):
+    """The invited unit of the round that ``source['unit_id']`` (a form or query) names, or
+    ``None``."""
+    from survey_app.operations.invitations import invited_units
+
+    units = {str(u.id): u for u in invited_units(survey_round)}
+    return units.get(source.get("unit_id", ""))
+
+
 def commit_or_flash(change: Callable[[], object], success: str):
     """Run an operation, commit once, flash ``success``; when it is refused roll back and flash the
     refusal (one flash per line, so a refusal listing several problems shows as a list).

@@ -7,7 +7,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from survey_app.admin import bp
-from survey_app.admin.access import commit_or_flash, current_user, round_or_404
+from survey_app.admin.access import (
+    commit_or_flash,
+    current_user,
+    invited_unit,
+    round_or_404,
+)
 from survey_app.admin.confirm import confirmation_page, confirmed
 from survey_app.admin.forms import ActionForm
 from survey_app.auth import login_required
@@ -44,16 +49,12 @@ def invitation_file_download(round_id: int, file_id: int):
     return send_file(stored.content, stored.filename, stored.mimetype, no_store=True)
 
 
-def _unit(survey_round, source):
-    units = {str(u.id): u for u in invitation_ops.invited_units(survey_round)}
-    return units.get(source.get("unit_id", ""))
-
 
 @bp.get("/rounds/<int:round_id>/invitations/reissue")
 @login_required("admin")
 def invitation_reissue_confirm(round_id: int):
     survey_round = round_or_404(round_id)
-    unit = _unit(survey_round, request.args)
+    unit = invited_unit(survey_round, request.args)
     if unit is None:
         flash(_("Hãy chọn một đơn vị có thư mời."), "error")
         return redirect(url_for("admin.invitation_files", round_id=round_id))
@@ -82,7 +83,7 @@ def invitation_reissue_confirm(round_id: int):
 @login_required("admin")
 def invitation_reissue(round_id: int):
     survey_round = round_or_404(round_id)
-    unit = _unit(survey_round, request.form)
+    unit = invited_unit(survey_round, request.form)
     if unit is None:
         flash(_("Hãy chọn một đơn vị có thư mời."), "error")
         return redirect(url_for("admin.invitation_files", round_id=round_id))

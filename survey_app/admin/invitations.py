@@ -7,7 +7,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from survey_app.admin import bp
-from survey_app.admin.access import commit_or_flash, current_user, round_or_404
+from survey_app.admin.access import (
+    commit_or_flash,
+    current_user,
+    invited_unit,
+    round_or_404,
+)
 from survey_app.admin.confirm import confirmation_page, confirmed
 from survey_app.admin.forms import ActionForm, InvitationFilterForm, RevokeUnitForm, options
 from survey_app.auth import login_required
@@ -122,17 +127,12 @@ def invitation_revoke(round_id: int, invitation_id: int):
     return redirect(_list_url(round_id, request.form))
 
 
-def _invited_unit(survey_round, source):
-    """The invited unit ``source['unit_id']`` names, or None."""
-    units = {str(u.id): u for u in invitation_ops.invited_units(survey_round)}
-    return units.get(source.get("unit_id", ""))
-
 
 @bp.get("/rounds/<int:round_id>/invitations/revoke-unit")
 @login_required("admin")
 def invitation_revoke_unit_confirm(round_id: int):
     survey_round = round_or_404(round_id)
-    unit = _invited_unit(survey_round, request.args)
+    unit = invited_unit(survey_round, request.args)
     if unit is None:
         flash(_("Hãy chọn một đơn vị có thư mời."), "error")
         return redirect(_list_url(round_id, request.args))
