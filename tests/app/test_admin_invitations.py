@@ -4,6 +4,7 @@ revoked link shows the refusal page."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import secrets
 from types import SimpleNamespace
@@ -71,7 +72,9 @@ def test_list_shows_ids_units_groups_status_and_date_but_no_token(client, world)
         world.used.id: "used",
     }  # the other round's invitation is not listed
     assert world.unit.code in html and "leader" in html and "delegate" in html
-    assert world.first.issued_at.strftime("%d/%m/%Y") in html
+    # stored in UTC, shown as Vietnam's day (UTC+7)
+    shown = world.first.issued_at + datetime.timedelta(hours=7)
+    assert shown.strftime("%d/%m/%Y") in html
     for invitation, token in ((world.first, world.first_token), (world.second, world.second_token)):
         assert token not in html and invitation.token_hash not in html
     assert token_hash(world.first_token) == world.first.token_hash  # the hash is what is stored
