@@ -105,6 +105,7 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
                                **texts("required_message", question.required_message),
                                **texts("guidance_hint", question.guidance_hint),
                                "calculation": question.calculation, "default": question.default,
+                               "choice_filter": question.choice_filter,
                                "read_only": "yes" if question.read_only else None}
         if question.type == "group":
             rows.append({**row, "type": "begin_group"})
@@ -155,13 +156,16 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
         survey.append([row.get(column) for column in header])
 
     choices = workbook.create_sheet("choices")
-    choice_header = ["list_name", "name"] + label_cols + ["coefficient", "excluded"]
+    columns = list(dict.fromkeys(key for items in q.choice_lists.values() for choice in items
+                                 for key, _ in choice.properties))  # for choice_filter
+    choice_header = ["list_name", "name"] + label_cols + ["coefficient", "excluded"] + columns
     choices.append(choice_header)
     for list_name, items in q.choice_lists.items():
         for choice in items:
             labels = [getattr(choice.label, lang) for lang in languages]
             choices.append([list_name, choice.name, *labels, choice.coefficient,
-                            "yes" if choice.excluded else None])
+                            "yes" if choice.excluded else None,
+                            *(dict(choice.properties).get(key) for key in columns)])
 
     settings = workbook.create_sheet("settings")
     values = {"form_id": q.id, "version": q.version,
