@@ -36,6 +36,7 @@ from questionnaires.field_types import COMPUTED_TYPES, EXTRA_TYPES, coerce_extra
 from questionnaires.field_types import FieldInvalid as _Invalid, given, outside_filter
 from questionnaires.field_types import choice_order  # noqa: F401 - where callers import it
 from questionnaires.problems import AnswersInvalid, ValidationError
+from questionnaires.repeats import check_rows, inside_repeats
 
 if TYPE_CHECKING:
     from questionnaires.expressions import Expression
@@ -184,8 +185,9 @@ def _coerced_values(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str,
     """Best-effort coerced values for evaluating skip logic (invalid values count as empty),
     then the computed values (``calculate``, ``hidden``) in document order."""
     values: dict[str, Any] = {}
+    inside = inside_repeats(q.questions)  # answered per row, never at the top level
     for question in q.questions:
-        if question.type in ANSWER_TYPES:
+        if question.type in ANSWER_TYPES and question.name not in inside:
             try:
                 value = coerce(question, given(question, answers))
             except _Invalid:
@@ -268,7 +270,8 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
     errors: list[ValidationError] = []
     questions = q.questions if page is None else _flatten_page(page)
     if page is None:
-        allowed = {x.name for x in questions if x.type in VALUED_TYPES}
+        allowed = {x.name for x in questions if x.type in VALUED_TYPES + ("repeat",)}
+        allowed -= inside_repeats(questions)
         allowed |= {x.other_name for x in questions if x.other_specify}
         for key in answers:
             if key not in allowed:
@@ -280,7 +283,15 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
     relevance, _ = _relevance(q, values)
     visible = {name: value for name, value in values.items() if relevance[name]}
     cleaned: dict[str, Any] = {}
+    inside = inside_repeats(questions)
     for question in questions:
+        if question.type == "repeat" and relevance[question.name]:
+            found, rows = check_rows(q, question, answers.get(question.name), visible, limits)
+            errors += found
+            if rows:
+                cleaned[question.name] = rows
+        if question.type == "repeat" or question.name in inside:
+            continue
         if question.type in COMPUTED_TYPES and relevance[question.name]:
             if question.name in values:  # worked out on the server; what was posted is ignored
                 cleaned[question.name] = values[question.name]

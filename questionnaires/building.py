@@ -27,7 +27,7 @@ QUESTION_KEYS = ("name", "type", "label", "hint", "required", "relevant", "const
                  "constraint_message", "choices", "list_name", "max_choices", "randomize", "seed",
                  "other_specify", "criterion", "appearance", "max_length", "questions", "range",
                  "calculation", "default", "read_only", "required_message", "guidance_hint",
-                 "choice_filter")
+                 "choice_filter", "repeat_count")
 CHOICE_KEYS = ("name", "label", "coefficient", "excluded", "properties")
 
 
@@ -244,6 +244,7 @@ def build_questionnaire(data: Any, file: str | None = None,
             required_message=reader.label(q.get("required_message"), path + ("required_message",)),
             guidance_hint=reader.label(q.get("guidance_hint"), path + ("guidance_hint",)),
             choice_filter=reader.text(q, "choice_filter", path),
+            repeat_count=reader.text(q, "repeat_count", path),
         )
 
     pages: list[Page] = []
@@ -364,7 +365,7 @@ def questionnaire_to_dict(q: Questionnaire) -> dict[str, Any]:
             out["hint"] = label_to_dict(question.hint)
         if question.required:
             out["required"] = True
-        for key in ("relevant", "constraint", "choice_filter"):
+        for key in ("relevant", "constraint", "choice_filter", "repeat_count"):
             if getattr(question, key) is not None:
                 out[key] = getattr(question, key)
         if question.list_name in shared:

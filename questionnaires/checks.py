@@ -140,6 +140,9 @@ def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str]
     _check_shared_lists(found, flat)
     compiled = _check_expressions(found, flat, parents, q.pages, page_at)
     _check_sipas_roles(found, q, flat)
+    from questionnaires.repeats import check_repeats
+
+    check_repeats(found, flat, parents, compiled)
     return found, compiled
 
 
@@ -219,12 +222,12 @@ def _check_question(found: Found, index: int, question: "Question", languages: t
             "gợi ý", "hint", required=False)
     _labels(found, ("question", index, "constraint_message"), question.constraint_message,
             languages, "thông báo ràng buộc", "constraint message", required=False)
-    if kind == "group" and not question.children:
+    if kind in ("group", "repeat") and not question.children:
         add("questions", f"Nhóm '{name}' không có câu hỏi.", f"The group '{name}' has no questions.")
-    if kind != "group" and question.children:
+    if kind not in ("group", "repeat") and question.children:
         add("questions", "Chỉ nhóm (group) mới chứa câu hỏi con.",
             "Only a group may hold questions.")
-    if question.required and kind in ("note", "group"):
+    if question.required and kind in ("note", "group", "repeat"):
         add("required", "Ghi chú hoặc nhóm không thể bắt buộc trả lời.",
             "A note or a group cannot be required.")
     if question.constraint and kind not in ANSWER_TYPES:

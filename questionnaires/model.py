@@ -97,6 +97,7 @@ class Question:
     guidance_hint: Label | None = None  # for interviewers; kept and exported, not shown
     range: tuple[int | float, int | float, int | float] | None = None  # start, end, step
     choice_filter: str | None = None  # options shown/accepted: those for which it is true
+    repeat_count: str | None = None  # repeat: a fixed number of rows or a ${…} expression
 
     def __post_init__(self) -> None:
         if self.list_name is None and self.choices and self.type in ("single", "multiple"):

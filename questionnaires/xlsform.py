@@ -19,8 +19,8 @@ Mapping (see the README for the table):
   separated by spaces).
 
 Metadata rows (``start``, ``end``, ``today``, ``deviceid``, …) are skipped on import; other
-types that the model lacks (``calculate``, repeats, ``choice_filter``…) are reported as
-problems, so nothing is half-imported.
+types that the model lacks (media, locations…) are reported as problems, so nothing is
+half-imported. Repeats are ``begin_repeat``/``end_repeat`` rows with ``repeat_count``.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
                   ("required_message", "guidance_hint") for lang in languages]
     header = (["type", "name"] + label_cols + hint_cols + ["relevant", "constraint"] + message_cols
               + ["required", "appearance", "choice_filter", "calculation", "parameters",
-                 "default", "read_only"] + extra_cols
+                 "default", "read_only", "repeat_count"] + extra_cols
               + [CRITERION_COLUMN, MAX_CHOICES_COLUMN, MAX_LENGTH_COLUMN])
     rows: list[dict[str, Any]] = []
 
@@ -107,11 +107,12 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
                                "calculation": question.calculation, "default": question.default,
                                "choice_filter": question.choice_filter,
                                "read_only": "yes" if question.read_only else None}
-        if question.type == "group":
-            rows.append({**row, "type": "begin_group"})
+        if question.type in ("group", "repeat"):
+            kind = question.type
+            rows.append({**row, "type": f"begin_{kind}", "repeat_count": question.repeat_count})
             for child in question.children:
                 add_question(child)
-            rows.append({"type": "end_group", "name": question.name})
+            rows.append({"type": f"end_{kind}", "name": question.name})
             return
         kind = question.type
         if kind in ("single", "multiple"):

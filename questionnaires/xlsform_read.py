@@ -35,7 +35,7 @@ CARRIED_QUESTION = {"type", "name", "label", "hint", "bind", "control", "paramet
 PAGE_CARRIED = {"type", "name", "label", "bind", "control", "children"}  # field-list groups
 CARRIED_BIND = {"relevant", "required", "constraint", "jr:constraintMsg", "par:criterion",
                 "par:max_choices", "par:max_length", "calculate", "readonly", "jr:requiredMsg"}
-CARRIED_CONTROL = {"appearance", "start", "end", "step"}  # a range's parameters, copied
+CARRIED_CONTROL = {"appearance", "start", "end", "step", "jr:count"}  # a range's parameters, copied
 CARRIED_CHOICE = {"name", "label", "coefficient", "excluded"}
 PYXFORM_CHOICE = {"media", "sms_option", "parent", "extra_data"}  # refused; others: properties
 CARRIED_SETTINGS = {"id_string", "title", "version", "default_language", "namespaces",
@@ -418,6 +418,10 @@ class _Import:
             entry = self.question(child, path + (len(out),))
             if entry is not None:
                 out.append(entry)
+            if entry and entry.get("repeat_count") == "${%s_count}" % entry["name"] and (
+                    len(out) > 1 and out[-2].get("name") == f"{entry['name']}_count"
+                    and out[-2].get("type") == "calculate"):  # pyxform's own count row
+                entry["repeat_count"] = out.pop(-2)["calculation"]
         return out
 
     def question(self, child: dict[str, Any], path: tuple) -> dict[str, Any] | None:
@@ -435,9 +439,14 @@ class _Import:
         elif kind in SELECT_TYPES:
             entry["type"] = SELECT_TYPES[kind]
             self.select(child, entry, row)
-        elif kind == "group":
-            entry["type"] = "group"
+        elif kind in ("group", "repeat"):
+            entry["type"] = kind
             entry["questions"] = self.questions(child.get("children", []), path + ("questions",))
+            count = (child.get("control") or {}).get("jr:count")
+            if count not in (None, ""):
+                entry["repeat_count"] = str(count)
+                self.cells[path + ("repeat_count",)] = ("survey", row,
+                                                        column("control", "jr:count"))
         else:
             self.problem("survey", row, column("type"),
                          f"Loại câu hỏi '{kind}' chưa được hỗ trợ.",

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from questionnaires.answers import TEXT_MAX_LENGTH, text_limit
 from questionnaires.checks import ANSWER_TYPES  # calculate / hidden are worked out, never shown
 from questionnaires.field_types import COMPUTED_TYPES, fill_references, filtered_values
+from survey_app.refusals import N_, Refused
 
 
 @dataclass
@@ -135,6 +136,12 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
                  language: str, seed: str) -> list[FieldView]:
     """Field views for the relevant questions of ``page``; choices in their (seeded) display order,
     ``${…}`` in labels and hints replaced by the answers they name."""
+    repeat = next((x for x in questionnaire.questions if x.type == "repeat"), None)
+    if repeat is not None:  # stored, validated and exported, but not yet answered on a page
+        raise Refused(N_("Phiếu có phần lặp lại '%(name)s' (repeat), trang trả lời chưa hỗ trợ "
+                         "phần này; xin Ông/Bà liên hệ đơn vị khảo sát."),
+                      status=422, code="repeat_not_supported",
+                      arguments={"name": repeat.label.get(language) or repeat.name})
     values = filtered_values(questionnaire, answers)
 
     def text(label) -> str:

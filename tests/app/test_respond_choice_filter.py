@@ -57,3 +57,20 @@ def test_filtered_options_and_filled_labels_on_the_next_page(client, app_ctx):
     assert reply.status_code == 303 and "/receipt/" in reply.headers["Location"]
     stored = db.session.scalars(db.select(Response)).one()
     assert stored.answers == {"province": "hue", "years": 12, "district": "pv"}
+
+
+def test_a_form_with_a_repeat_is_refused_on_the_answer_page_with_a_sentence(client, app_ctx):
+    definition = {**DEFINITION, "id": "rep", "pages": [
+        {"name": "p1", "title": {"vi": "Trang 1", "en": "Page 1"}, "questions": [
+            {"name": "n", "type": "integer", "label": {"vi": "Số người", "en": "People"}},
+            {"name": "members", "type": "repeat", "repeat_count": "${n}",
+             "label": {"vi": "Thành viên", "en": "Members"},
+             "questions": [{"name": "who", "type": "text",
+                            "label": {"vi": "Họ tên", "en": "Name"}}]}]}]}
+    entry = open_round_with_entry(definition=definition)
+    db.session.commit()
+    reply = client.get(f"/s/{entry.code}")
+    assert reply.status_code == 422
+    assert ("Phiếu có phần lặp lại &#39;Thành viên&#39; (repeat), trang trả lời chưa hỗ trợ"
+            in reply.get_data(as_text=True))
+    assert db.session.scalar(db.select(db.func.count()).select_from(Response)) == 0
