@@ -133,11 +133,12 @@ def read_page_answers(page, form: MultiDict, shown: set[str]) -> dict[str, Any]:
 
 
 def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[str], errors: Mapping[str, list[str]],
-                 language: str, seed: str) -> list[FieldView]:
+                 language: str, seed: str, preview: bool = False) -> list[FieldView]:
     """Field views for the relevant questions of ``page``; choices in their (seeded) display order,
-    ``${…}`` in labels and hints replaced by the answers they name."""
+    ``${…}`` in labels and hints replaced by the answers they name. A repeat is drawn once in
+    the staff ``preview``; respondents are refused a form with one (not yet answerable)."""
     repeat = next((x for x in questionnaire.questions if x.type == "repeat"), None)
-    if repeat is not None:  # stored, validated and exported, but not yet answered on a page
+    if repeat is not None and not preview:  # stored, validated, exported; not yet answered here
         raise Refused(N_("Phiếu có phần lặp lại '%(name)s' (repeat), trang trả lời chưa hỗ trợ "
                          "phần này; xin Ông/Bà liên hệ đơn vị khảo sát."),
                       status=422, code="repeat_not_supported",

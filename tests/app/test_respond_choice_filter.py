@@ -74,3 +74,20 @@ def test_a_form_with_a_repeat_is_refused_on_the_answer_page_with_a_sentence(clie
     assert ("Phiếu có phần lặp lại &#39;Thành viên&#39; (repeat), trang trả lời chưa hỗ trợ"
             in reply.get_data(as_text=True))
     assert db.session.scalar(db.select(db.func.count()).select_from(Response)) == 0
+
+
+def test_the_staff_preview_draws_a_repeat_once_as_a_group(app):
+    from questionnaires import Questionnaire
+    from survey_app.respond.forms import build_fields
+
+    definition = {**DEFINITION, "id": "rep", "pages": [
+        {"name": "p1", "title": {"vi": "Trang 1", "en": "Page 1"}, "questions": [
+            {"name": "members", "type": "repeat", "repeat_count": "2",
+             "label": {"vi": "Thành viên", "en": "Members"},
+             "questions": [{"name": "who", "type": "text",
+                            "label": {"vi": "Họ tên", "en": "Name"}}]}]}]}
+    q = Questionnaire.from_dict(definition)
+    with app.test_request_context():
+        fields = build_fields(q, q.pages[0], {}, {"members", "who"}, {}, "vi", "preview",
+                              preview=True)
+    assert [(f.type, [c.name for c in f.children]) for f in fields] == [("repeat", ["who"])]
