@@ -6,10 +6,10 @@ Rules (one rule for the web form, the JSON API and analysis):
 - Numbers may arrive as strings from HTML forms: integers as ``"12"``; decimals as ``"1.5"`` or
   ``"1,5"`` (Vietnamese decimal comma). A multiple-choice answer is a list of choice codes or a
   space-separated string. Dates are ISO ``YYYY-MM-DD`` strings or ``datetime.date``.
-- A question is relevant when its page's ``relevant`` (if any) is true, its group is relevant
-  and its own ``relevant`` expression is true; inside these expressions, answers to questions
-  that are not relevant count as unanswered (ODK). So every question on an irrelevant page is
-  irrelevant, and its answers are dropped like any hidden answer.
+- A question is relevant when its page's ``relevant`` (if any) is true, its group is relevant and
+  its own ``relevant`` expression is true; inside these expressions, answers to questions that are
+  not relevant count as unanswered (ODK). So every question on an irrelevant page is irrelevant,
+  and its answers are dropped like any hidden answer.
 - **Answers to questions that are not relevant are dropped, not rejected**: a respondent who
   changes an earlier answer may leave a now-hidden answer behind, and it carries no meaning.
   ``validate`` ignores them (even badly typed ones) and ``clean`` leaves them out.
@@ -18,28 +18,29 @@ Rules (one rule for the web form, the JSON API and analysis):
 - Constraints are checked only on given answers; ``required`` only on relevant questions.
 - Text (answers to ``text`` questions and "other" texts) is cleaned on the way in: control
   characters (C0 and C1, DEL), lone surrogates and non-characters are removed; line breaks become
-  ``\n`` and, with tab, are kept only in multiline text (``appearance: multiline``); elsewhere
-  they become a space. The cleaned text may hold at most the question's ``max_length`` characters
-  (default :data:`TEXT_MAX_LENGTH`), else a ``max_length`` error. Integers must lie within
-  ±(2**53 − 1), exact in JSON and in floating point.
+  ``\n`` and, with tab, are kept only in multiline text (``appearance: multiline``); elsewhere they
+  become a space. The cleaned text may hold at most the question's ``max_length`` characters
+  (default :data:`TEXT_MAX_LENGTH`), else a ``max_length`` error. Integers must lie within ±(2**53
+  − 1), exact in JSON and in floating point.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
-import random
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from questionnaires.checks import ANSWER_TYPES, VALUED_TYPES
 from questionnaires.field_types import COMPUTED_TYPES, EXTRA_TYPES, coerce_extra, computed_value
-from questionnaires.field_types import FieldInvalid as _Invalid, given
+from questionnaires.field_types import FieldInvalid as _Invalid, given, outside_filter
+from questionnaires.field_types import choice_order  # noqa: F401 - where callers import it
 from questionnaires.problems import AnswersInvalid, ValidationError
+from questionnaires.repeats import check_rows, inside_repeats
 
 if TYPE_CHECKING:
     from questionnaires.expressions import Expression
-    from questionnaires.model import Choice, Page, Question, Questionnaire
+    from questionnaires.model import Page, Question, Questionnaire
 
 _INTEGER_RE = re.compile(r"^[+-]?\d+$")
 TEXT_MAX_LENGTH = 2000          # characters of a text answer unless the question says otherwise
@@ -184,8 +185,9 @@ def _coerced_values(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str,
     """Best-effort coerced values for evaluating skip logic (invalid values count as empty),
     then the computed values (``calculate``, ``hidden``) in document order."""
     values: dict[str, Any] = {}
+    inside = inside_repeats(q.questions)  # answered per row, never at the top level
     for question in q.questions:
-        if question.type in ANSWER_TYPES:
+        if question.type in ANSWER_TYPES and question.name not in inside:
             try:
                 value = coerce(question, given(question, answers))
             except _Invalid:
@@ -268,7 +270,8 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
     errors: list[ValidationError] = []
     questions = q.questions if page is None else _flatten_page(page)
     if page is None:
-        allowed = {x.name for x in questions if x.type in VALUED_TYPES}
+        allowed = {x.name for x in questions if x.type in VALUED_TYPES + ("repeat",)}
+        allowed -= inside_repeats(questions)
         allowed |= {x.other_name for x in questions if x.other_specify}
         for key in answers:
             if key not in allowed:
@@ -280,7 +283,15 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
     relevance, _ = _relevance(q, values)
     visible = {name: value for name, value in values.items() if relevance[name]}
     cleaned: dict[str, Any] = {}
+    inside = inside_repeats(questions)
     for question in questions:
+        if question.type == "repeat" and relevance[question.name]:
+            found, rows = check_rows(q, question, answers.get(question.name), visible, limits)
+            errors += found
+            if rows:
+                cleaned[question.name] = rows
+        if question.type == "repeat" or question.name in inside:
+            continue
         if question.type in COMPUTED_TYPES and relevance[question.name]:
             if question.name in values:  # worked out on the server; what was posted is ignored
                 cleaned[question.name] = values[question.name]
@@ -299,6 +310,10 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
                 errors.append(ValidationError(
                     name, "required", said.get("vi") if said else "Câu hỏi này bắt buộc trả lời.",
                     said.get("en") if said else "This question is required."))
+            continue
+        refused = outside_filter(q, question, value, visible)
+        if refused:
+            errors.append(ValidationError(name, *refused))
             continue
         constraint = q.expression(name, "constraint")
         if constraint is not None and not constraint.is_true(visible, value):
@@ -350,31 +365,6 @@ def clean(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str, Any]:
     if errors:
         raise AnswersInvalid(errors)
     return cleaned
-
-
-def choice_order(q: "Questionnaire", question_name: str,
-                 seed: int | str | None = None) -> list["Choice"]:
-    """The display order of the choices of ``question_name``.
-
-    Without ``randomize`` the order is the list order. With it, the options are shuffled by a
-    generator seeded with ``seed`` (or the question's own ``seed``) and the question name, so
-    the same seed always gives the same order; excluded options and ``other`` stay last, in
-    list order.
-    """
-    question = q.question(question_name)
-    if question.type not in ("single", "multiple"):
-        raise ValueError(f"question {question_name!r} is not a choice question")
-    if not question.randomize:
-        return list(question.choices)
-    effective = seed if seed is not None else question.seed
-    if effective is None:
-        raise ValueError(f"question {question_name!r} is randomised: give a seed")
-    if isinstance(effective, bool) or not isinstance(effective, (int, str)):
-        raise ValueError("the seed must be an integer or a string")
-    anchored = [c for c in question.choices if c.excluded or c.name == "other"]
-    movable = [c for c in question.choices if not (c.excluded or c.name == "other")]
-    random.Random(f"{effective}:{question.name}").shuffle(movable)
-    return movable + anchored
 
 
 def scores(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str, list[float]]:

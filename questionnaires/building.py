@@ -26,8 +26,9 @@ PAGE_KEYS = ("name", "title", "relevant", "group", "questions")
 QUESTION_KEYS = ("name", "type", "label", "hint", "required", "relevant", "constraint",
                  "constraint_message", "choices", "list_name", "max_choices", "randomize", "seed",
                  "other_specify", "criterion", "appearance", "max_length", "questions", "range",
-                 "calculation", "default", "read_only", "required_message", "guidance_hint")
-CHOICE_KEYS = ("name", "label", "coefficient", "excluded")
+                 "calculation", "default", "read_only", "required_message", "guidance_hint",
+                 "choice_filter", "repeat_count")
+CHOICE_KEYS = ("name", "label", "coefficient", "excluded", "properties")
 
 
 def dotted(path: Path) -> str:
@@ -147,8 +148,17 @@ class _Reader:
                     coefficient = None
                 else:
                     coefficient = float(coefficient)
+            properties = data.get("properties") or {}
+            if not isinstance(properties, Mapping) or not all(
+                    isinstance(key, str) and isinstance(text, str)
+                    for key, text in properties.items()):
+                self.problem(item_path + ("properties",),
+                             "'properties' phải là các cặp tên cột: giá trị chữ.",
+                             "'properties' must map column names to text values.")
+                properties = {}
             choices.append(Choice(name, self.label(data.get("label"), item_path + ("label",))
-                                  or Label(), coefficient, self.flag(data, "excluded", item_path)))
+                                  or Label(), coefficient, self.flag(data, "excluded", item_path),
+                                  tuple(properties.items())))
             paths.append(item_path)
         return tuple(choices), paths
 
@@ -233,6 +243,8 @@ def build_questionnaire(data: Any, file: str | None = None,
             read_only=reader.flag(q, "read_only", path), range=reader.range(q, path),
             required_message=reader.label(q.get("required_message"), path + ("required_message",)),
             guidance_hint=reader.label(q.get("guidance_hint"), path + ("guidance_hint",)),
+            choice_filter=reader.text(q, "choice_filter", path),
+            repeat_count=reader.text(q, "repeat_count", path),
         )
 
     pages: list[Page] = []
@@ -332,6 +344,8 @@ def _choice_to_dict(choice: Choice) -> dict[str, Any]:
         out["coefficient"] = float(choice.coefficient)
     if choice.excluded:
         out["excluded"] = True
+    if choice.properties:
+        out["properties"] = dict(choice.properties)
     return out
 
 
@@ -351,7 +365,7 @@ def questionnaire_to_dict(q: Questionnaire) -> dict[str, Any]:
             out["hint"] = label_to_dict(question.hint)
         if question.required:
             out["required"] = True
-        for key in ("relevant", "constraint"):
+        for key in ("relevant", "constraint", "choice_filter", "repeat_count"):
             if getattr(question, key) is not None:
                 out[key] = getattr(question, key)
         if question.list_name in shared:

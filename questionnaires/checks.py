@@ -140,6 +140,9 @@ def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str]
     _check_shared_lists(found, flat)
     compiled = _check_expressions(found, flat, parents, q.pages, page_at)
     _check_sipas_roles(found, q, flat)
+    from questionnaires.repeats import check_repeats
+
+    check_repeats(found, flat, parents, compiled)
     return found, compiled
 
 
@@ -219,12 +222,12 @@ def _check_question(found: Found, index: int, question: "Question", languages: t
             "gợi ý", "hint", required=False)
     _labels(found, ("question", index, "constraint_message"), question.constraint_message,
             languages, "thông báo ràng buộc", "constraint message", required=False)
-    if kind == "group" and not question.children:
+    if kind in ("group", "repeat") and not question.children:
         add("questions", f"Nhóm '{name}' không có câu hỏi.", f"The group '{name}' has no questions.")
-    if kind != "group" and question.children:
+    if kind not in ("group", "repeat") and question.children:
         add("questions", "Chỉ nhóm (group) mới chứa câu hỏi con.",
             "Only a group may hold questions.")
-    if question.required and kind in ("note", "group"):
+    if question.required and kind in ("note", "group", "repeat"):
         add("required", "Ghi chú hoặc nhóm không thể bắt buộc trả lời.",
             "A note or a group cannot be required.")
     if question.constraint and kind not in ANSWER_TYPES:
@@ -369,6 +372,35 @@ def _parse_relevant_or_constraint(found: Found, key: tuple, text: Any, kind: str
     return expression, not unknown
 
 
+def _parse_choice_filter(found: Found, index: int, question: "Question",
+                         valued: set[str]) -> Expression | None:
+    """A ``choice_filter``: ``${…}`` of answered questions and the list's own columns."""
+    key = ("question", index, "choice_filter")
+    if question.type not in ("single", "multiple"):
+        found.append((key, "'choice_filter' chỉ dùng cho câu hỏi chọn phương án.",
+                      "'choice_filter' applies to choice questions only."))
+        return None
+    try:
+        expression = parse(question.choice_filter, columns=True)
+    except ExpressionSyntaxError as error:
+        found.append((key, f"Biểu thức '{question.choice_filter}' sai cú pháp: {error}.",
+                      f"The expression '{question.choice_filter}' has a syntax error: {error}."))
+        return None
+    known = {"name"} | {column for choice in question.choices for column, _ in choice.properties}
+    problems = [(f"Biểu thức tham chiếu câu hỏi không tồn tại hoặc không có câu trả lời: "
+                 f"${{{name}}}.", f"The expression refers to an unknown question or one "
+                 f"without an answer: ${{{name}}}.")
+                for name in sorted(expression.references - valued)]
+    problems += [(f"Danh sách phương án không có cột '{column}'.",
+                  f"The choice list has no column '{column}'.")
+                 for column in sorted(expression.columns - known)]
+    if question.name in expression.references or expression.uses_current:
+        problems.append(("'choice_filter' không được dùng chính câu hỏi hoặc '.'.",
+                         "A 'choice_filter' may not use its own question or '.'."))
+    found.extend((key, vi, en) for vi, en in problems)
+    return None if problems else expression
+
+
 def _check_expressions(found: Found, flat: list["Question"], parents: dict[int, int | None],
                        pages: tuple["Page", ...],
                        page_at: dict[int, int]) -> dict[tuple[str, str], Expression]:
@@ -392,6 +424,10 @@ def _check_expressions(found: Found, flat: list["Question"], parents: dict[int, 
                 references[index] = expression
             if usable and expression is not None:
                 compiled[(question.name, kind)] = expression
+        if question.choice_filter is not None:
+            expression = _parse_choice_filter(found, index, question, valued)
+            if expression is not None:
+                compiled[(question.name, "choice_filter")] = expression
     for page_index, page in enumerate(pages):
         if not isinstance(page.relevant, str) or not page.relevant.strip():
             continue

@@ -234,6 +234,17 @@ class _Reference(_Node):
 
 
 @dataclass(frozen=True)
+class _Column(_Node):
+    """A bare name in a ``choice_filter``: the column of the choice being filtered."""
+
+    name: str
+
+    def evaluate(self, values: Mapping[str, Value], current: Value) -> Value:
+        value = current.get(self.name) if isinstance(current, Mapping) else None
+        return "" if value is None else value
+
+
+@dataclass(frozen=True)
 class _Current(_Node):
     def evaluate(self, values: Mapping[str, Value], current: Value) -> Value:
         return "" if current is None else current
@@ -285,7 +296,8 @@ class _Call(_Node):
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, columns: bool = False) -> None:
+        self.columns = columns
         self.tokens = _tokenize(text)
         self.index = 0
 
@@ -339,6 +351,8 @@ class _Parser:
             return inner
         if token.kind == "name" and self.peek().text == "(":
             return self.call(token)
+        if token.kind == "name" and self.columns:
+            return _Column(token.text)
         if token.kind == "end":
             raise ExpressionSyntaxError("the expression ends too early", token.position)
         raise ExpressionSyntaxError(
@@ -371,6 +385,9 @@ def _walk_references(node: _Node, found: set[str]) -> bool:
     if isinstance(node, _Reference):
         found.add(node.name)
         return False
+    if isinstance(node, _Column):
+        found.add("@" + node.name)  # split off by parse() into Expression.columns
+        return False
     if isinstance(node, _Current):
         return True
     if isinstance(node, _Negate):
@@ -394,6 +411,7 @@ class Expression:
     references: frozenset[str]
     uses_current: bool
     _tree: _Node
+    columns: frozenset[str] = frozenset()  # bare names of a choice_filter (choice columns)
 
     def evaluate(self, values: Mapping[str, Value], current: Value = None) -> Value:
         """Evaluate with ``values`` (question name → answer) and ``current`` bound to ``.``."""
@@ -404,8 +422,9 @@ class Expression:
         return _as_bool(self.evaluate(values, current))
 
 
-def parse(text: str) -> Expression:
-    """Parse expression ``text``.
+def parse(text: str, columns: bool = False) -> Expression:
+    """Parse expression ``text``; with ``columns`` (a ``choice_filter``) a bare name is a
+    column of the choice being filtered, read from the mapping given as ``current``.
 
     Raises
     ------
@@ -414,7 +433,7 @@ def parse(text: str) -> Expression:
     """
     if not isinstance(text, str) or not text.strip():
         raise ExpressionSyntaxError("the expression is empty", 0)
-    parser = _Parser(text)
+    parser = _Parser(text, columns)
     tree = parser.expression()
     trailing = parser.peek()
     if trailing.kind != "end":
@@ -423,4 +442,6 @@ def parse(text: str) -> Expression:
         )
     found: set[str] = set()
     uses_current = _walk_references(tree, found)
-    return Expression(text, frozenset(found), uses_current, tree)
+    names = frozenset(name[1:] for name in found if name.startswith("@"))
+    found = {name for name in found if not name.startswith("@")}
+    return Expression(text, frozenset(found), uses_current, tree, names)

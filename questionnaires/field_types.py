@@ -7,6 +7,8 @@
 - ``time`` is stored ``HH:MM``; ``datetime`` ISO ``YYYY-MM-DDTHH:MM`` (no time zone).
 - ``range`` is a number from ``start`` to ``end`` in steps of ``step`` (``range`` mapping in
   YAML, ``parameters`` in XLSForm), checked on the server.
+- ``choice_filter`` keeps the options for which it is true (bare names are the choices
+  sheet's columns, ``${…}`` earlier answers); a posted option it leaves out is refused.
 - ``default`` is a literal answer shown until the respondent answers; a ``read_only`` question
   always takes its ``default`` (what is posted is ignored).
 """
@@ -15,13 +17,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import random
 import re
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 if TYPE_CHECKING:
-    from questionnaires.model import Question
+    from questionnaires.model import Choice, Question, Questionnaire
 
-__all__ = ["COMPUTED_TYPES", "EXTRA_TYPES", "FieldInvalid", "check_calculation_order", "check_field", "coerce_extra",
+__all__ = ["allowed_choices", "choice_order", "fill_references", "filtered_values", "outside_filter", "COMPUTED_TYPES", "EXTRA_TYPES", "FieldInvalid", "check_calculation_order", "check_field", "coerce_extra",
            "computed_value", "extras_to_dict", "format_number", "given", "parse_range"]
 
 COMPUTED_TYPES = ("calculate", "hidden")
@@ -222,3 +225,93 @@ def check_field(add: Callable[[str, str, str], None], question: "Question",
         except FieldInvalid as invalid:
             add("default", f"Giá trị mặc định không hợp lệ: {invalid.error[1]}",
                 f"The default is not a valid answer: {invalid.error[2]}")
+
+
+def allowed_choices(q: "Questionnaire", question: "Question",
+                    values: Mapping[str, Any]) -> set[str]:
+    """Names of the options of ``question`` its ``choice_filter`` keeps given ``values``
+    (coerced answers); every option without a filter."""
+    expression = q.expression(question.name, "choice_filter")
+    if expression is None:
+        return {choice.name for choice in question.choices}
+    return {choice.name for choice in question.choices
+            if expression.is_true(values, {"name": choice.name, **dict(choice.properties)})}
+
+
+def outside_filter(q: "Questionnaire", question: "Question", value: Any,
+                   values: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """``(code, vi, en)`` refusing the first chosen option the ``choice_filter`` leaves out."""
+    if question.choice_filter is None:
+        return None
+    allowed = allowed_choices(q, question, values)
+    chosen = value if isinstance(value, list) else [value]
+    name = next((str(name)[:40] for name in chosen if name not in allowed), None)
+    if name is None:
+        return None
+    return ("choice_filter",
+            f"Phương án '{name}' không có trong các phương án được đưa ra theo câu trả lời trước.",
+            f"The option '{name}' is not among those offered given the earlier answers.")
+
+
+def filtered_values(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a ``choice_filter`` reads given raw ``answers`` (coerced, computed, relevant)."""
+    from questionnaires.answers import _coerced_values, _relevance
+
+    values = _coerced_values(q, answers)
+    relevance, _ = _relevance(q, values)
+    return {name: value for name, value in values.items() if relevance[name]}
+
+
+def choice_order(q: "Questionnaire", question_name: str,
+                 seed: int | str | None = None) -> list["Choice"]:
+    """The display order of the choices of ``question_name``.
+
+    Without ``randomize`` the order is the list order. With it, the options are shuffled by a
+    generator seeded with ``seed`` (or the question's own ``seed``) and the question name, so
+    the same seed always gives the same order; excluded options and ``other`` stay last, in
+    list order.
+    """
+    question = q.question(question_name)
+    if question.type not in ("single", "multiple"):
+        raise ValueError(f"question {question_name!r} is not a choice question")
+    if not question.randomize:
+        return list(question.choices)
+    effective = seed if seed is not None else question.seed
+    if effective is None:
+        raise ValueError(f"question {question_name!r} is randomised: give a seed")
+    if isinstance(effective, bool) or not isinstance(effective, (int, str)):
+        raise ValueError("the seed must be an integer or a string")
+    anchored = [c for c in question.choices if c.excluded or c.name == "other"]
+    movable = [c for c in question.choices if not (c.excluded or c.name == "other")]
+    random.Random(f"{effective}:{question.name}").shuffle(movable)
+    return movable + anchored
+
+
+_LABEL_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
+
+
+def fill_references(q: "Questionnaire", text: str, values: Mapping[str, Any],
+                    language: str = "vi") -> str:
+    """``text`` (a label or hint) with each ``${name}`` replaced by the answer's value as shown
+    to the respondent: a choice by its label, a number with the language's decimal mark, an
+    unanswered or unknown question by nothing (as ODK shows it)."""
+
+    def shown(match: re.Match) -> str:
+        name = match.group(1)
+        value = values.get(name)
+        if value is None:
+            return ""
+        try:
+            question = q.question(name)
+        except KeyError:
+            return ""
+        if question.type in ("single", "multiple"):
+            chosen = value if isinstance(value, list) else str(value).split()
+            labels = {choice.name: choice.label.get(language) for choice in question.choices}
+            return ", ".join(labels.get(code, code) for code in chosen)
+        if isinstance(value, float):
+            value = format_number(value)
+        text = str(value)
+        return text.replace(".", ",") if language == "vi" and isinstance(value, float) else text
+
+    return _LABEL_REFERENCE.sub(shown, text) if "${" in text else text

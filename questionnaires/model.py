@@ -52,6 +52,11 @@ class Choice:
     label: Label
     coefficient: float | None = None
     excluded: bool = False
+    properties: tuple[tuple[str, str], ...] = ()  # extra choices-sheet columns (choice_filter)
+
+    def column(self, name: str) -> str | None:
+        """The value of choices-sheet column ``name`` (``name`` itself, else a property)."""
+        return self.name if name == "name" else dict(self.properties).get(name)
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,8 @@ class Question:
     required_message: Label | None = None
     guidance_hint: Label | None = None  # for interviewers; kept and exported, not shown
     range: tuple[int | float, int | float, int | float] | None = None  # start, end, step
+    choice_filter: str | None = None  # options shown/accepted: those for which it is true
+    repeat_count: str | None = None  # repeat: a fixed number of rows or a ${…} expression
 
     def __post_init__(self) -> None:
         if self.list_name is None and self.choices and self.type in ("single", "multiple"):
@@ -229,8 +236,9 @@ class Questionnaire:
 
     def expression(self, name: str, kind: str) -> "Expression | None":
         """The parsed ``relevant``, ``constraint`` or ``calculation`` of question ``name``."""
-        if kind not in ("relevant", "constraint", "calculation"):
-            raise ValueError(f"kind must be 'relevant', 'constraint' or 'calculation', not {kind!r}")
+        if kind not in ("relevant", "constraint", "calculation", "choice_filter"):
+            raise ValueError("kind must be 'relevant', 'constraint', 'calculation' or "
+                             f"'choice_filter', not {kind!r}")
         self.question(name)
         return self._compiled.get((name, kind))
 
@@ -328,6 +336,19 @@ class Questionnaire:
         from questionnaires.answers import choice_order
 
         return choice_order(self, question_name, seed)
+
+    def filtered_choices(self, question_name: str, answers: Mapping[str, Any],
+                         seed: int | str | None = None) -> list[Choice]:
+        """:meth:`choice_order` without the options its ``choice_filter`` leaves out given
+        ``answers`` (raw answers, as the respondent page holds them)."""
+        from questionnaires.field_types import allowed_choices, filtered_values
+
+        order = self.choice_order(question_name, seed)
+        question = self.question(question_name)
+        if question.choice_filter is None:
+            return order
+        allowed = allowed_choices(self, question, filtered_values(self, answers))
+        return [choice for choice in order if choice.name in allowed]
 
     def scores(self, answers: Mapping[str, Any]) -> dict[str, list[float]]:
         """Criterion code → coefficients of the scoring answers (excluded options omitted)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["LANGUAGES", "QUESTION_TYPES", "RESPONDENT_GROUPS", "SIPAS_LEVELS", "SIPAS_PARTS"]
 
 QUESTION_TYPES = ("single", "multiple", "integer", "decimal", "text", "date", "note", "group",
-                  "calculate", "hidden", "acknowledge", "time", "datetime", "range")
+                  "calculate", "hidden", "acknowledge", "time", "datetime", "range", "repeat")
 LANGUAGES = ("vi", "en")
 SIPAS_PARTS = ("service", "policy")  # Câu 9 part II (the SIPAS index) and part I (policies)
 SIPAS_LEVELS = 5  # Rất không hài lòng … Rất hài lòng

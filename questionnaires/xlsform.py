@@ -19,8 +19,8 @@ Mapping (see the README for the table):
   separated by spaces).
 
 Metadata rows (``start``, ``end``, ``today``, ``deviceid``, …) are skipped on import; other
-types that the model lacks (``calculate``, repeats, ``choice_filter``…) are reported as
-problems, so nothing is half-imported.
+types that the model lacks (media, locations…) are reported as problems, so nothing is
+half-imported. Repeats are ``begin_repeat``/``end_repeat`` rows with ``repeat_count``.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
                   ("required_message", "guidance_hint") for lang in languages]
     header = (["type", "name"] + label_cols + hint_cols + ["relevant", "constraint"] + message_cols
               + ["required", "appearance", "choice_filter", "calculation", "parameters",
-                 "default", "read_only"] + extra_cols
+                 "default", "read_only", "repeat_count"] + extra_cols
               + [CRITERION_COLUMN, MAX_CHOICES_COLUMN, MAX_LENGTH_COLUMN])
     rows: list[dict[str, Any]] = []
 
@@ -105,12 +105,14 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
                                **texts("required_message", question.required_message),
                                **texts("guidance_hint", question.guidance_hint),
                                "calculation": question.calculation, "default": question.default,
+                               "choice_filter": question.choice_filter,
                                "read_only": "yes" if question.read_only else None}
-        if question.type == "group":
-            rows.append({**row, "type": "begin_group"})
+        if question.type in ("group", "repeat"):
+            kind = question.type
+            rows.append({**row, "type": f"begin_{kind}", "repeat_count": question.repeat_count})
             for child in question.children:
                 add_question(child)
-            rows.append({"type": "end_group", "name": question.name})
+            rows.append({"type": f"end_{kind}", "name": question.name})
             return
         kind = question.type
         if kind in ("single", "multiple"):
@@ -155,13 +157,16 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
         survey.append([row.get(column) for column in header])
 
     choices = workbook.create_sheet("choices")
-    choice_header = ["list_name", "name"] + label_cols + ["coefficient", "excluded"]
+    columns = list(dict.fromkeys(key for items in q.choice_lists.values() for choice in items
+                                 for key, _ in choice.properties))  # for choice_filter
+    choice_header = ["list_name", "name"] + label_cols + ["coefficient", "excluded"] + columns
     choices.append(choice_header)
     for list_name, items in q.choice_lists.items():
         for choice in items:
             labels = [getattr(choice.label, lang) for lang in languages]
             choices.append([list_name, choice.name, *labels, choice.coefficient,
-                            "yes" if choice.excluded else None])
+                            "yes" if choice.excluded else None,
+                            *(dict(choice.properties).get(key) for key in columns)])
 
     settings = workbook.create_sheet("settings")
     values = {"form_id": q.id, "version": q.version,

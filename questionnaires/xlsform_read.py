@@ -30,12 +30,14 @@ __all__ = ["CARRIED_BIND", "CARRIED_CHOICE", "CARRIED_CONTROL", "CARRIED_QUESTIO
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".md")
 CARRIED_QUESTION = {"type", "name", "label", "hint", "bind", "control", "parameters", "itemset",
-                    "list_name", "choices", "children", "default", "guidance_hint"}
+                    "list_name", "choices", "children", "default", "guidance_hint",
+                    "choice_filter"}
 PAGE_CARRIED = {"type", "name", "label", "bind", "control", "children"}  # field-list groups
 CARRIED_BIND = {"relevant", "required", "constraint", "jr:constraintMsg", "par:criterion",
                 "par:max_choices", "par:max_length", "calculate", "readonly", "jr:requiredMsg"}
-CARRIED_CONTROL = {"appearance", "start", "end", "step"}  # a range's parameters, copied
+CARRIED_CONTROL = {"appearance", "start", "end", "step", "jr:count"}  # a range's parameters, copied
 CARRIED_CHOICE = {"name", "label", "coefficient", "excluded"}
+PYXFORM_CHOICE = {"media", "sms_option", "parent", "extra_data"}  # refused; others: properties
 CARRIED_SETTINGS = {"id_string", "title", "version", "default_language", "namespaces",
                     "clean_text_values",  # applied by pyxform's reader itself
                     "par_respondent_group", "par_languages", "par_title_vi", "par_title_en",
@@ -416,6 +418,10 @@ class _Import:
             entry = self.question(child, path + (len(out),))
             if entry is not None:
                 out.append(entry)
+            if entry and entry.get("repeat_count") == "${%s_count}" % entry["name"] and (
+                    len(out) > 1 and out[-2].get("name") == f"{entry['name']}_count"
+                    and out[-2].get("type") == "calculate"):  # pyxform's own count row
+                entry["repeat_count"] = out.pop(-2)["calculation"]
         return out
 
     def question(self, child: dict[str, Any], path: tuple) -> dict[str, Any] | None:
@@ -433,9 +439,14 @@ class _Import:
         elif kind in SELECT_TYPES:
             entry["type"] = SELECT_TYPES[kind]
             self.select(child, entry, row)
-        elif kind == "group":
-            entry["type"] = "group"
+        elif kind in ("group", "repeat"):
+            entry["type"] = kind
             entry["questions"] = self.questions(child.get("children", []), path + ("questions",))
+            count = (child.get("control") or {}).get("jr:count")
+            if count not in (None, ""):
+                entry["repeat_count"] = str(count)
+                self.cells[path + ("repeat_count",)] = ("survey", row,
+                                                        column("control", "jr:count"))
         else:
             self.problem("survey", row, column("type"),
                          f"Loại câu hỏi '{kind}' chưa được hỗ trợ.",
@@ -453,6 +464,9 @@ class _Import:
         if child.get("default") not in (None, ""):
             entry["default"] = str(child["default"])
             self.cells[path + ("default",)] = ("survey", row, column("default"))
+        if child.get("choice_filter"):
+            entry["choice_filter"] = str(child["choice_filter"])
+            self.cells[path + ("choice_filter",)] = ("survey", row, column("choice_filter"))
         if kind == "range":
             entry["range"] = {}
         self.bind(child.get("bind") or {}, entry, path, row)
@@ -557,11 +571,20 @@ class _Import:
             name = str(option.get("name"))
             crow = self.sheets.choice_row(list_name, name)
             path = ("choice_lists", list_name, index)
+            properties = {}
             for key in option:
-                if key not in CARRIED_CHOICE:
-                    self.refuse_key("choices", crow, self.sheets.choice_column(key),
-                                    "Cột phương án", "choices column")
+                if key in CARRIED_CHOICE:
+                    continue
+                if (key not in PYXFORM_CHOICE and isinstance(option[key], (str, int, float))
+                        and NAME_RE.match(str(key))):
+                    properties[str(key)] = str(option[key])  # a column for choice_filter
+                    continue
+                self.refuse_key("choices", crow, self.sheets.choice_column(key),
+                                "Cột phương án", "choices column")
             item: dict[str, Any] = {"name": name}
+            if properties:
+                item["properties"] = properties
+                self.cells[path + ("properties",)] = ("choices", crow, "list_name")
             item["label"] = self.fill(self.text(option.get("label"), path + ("label",), "choices",
                                                 crow, self.sheets.choice_column("label")),
                                       f"{list_name}/{name}")

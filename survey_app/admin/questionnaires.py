@@ -113,7 +113,8 @@ def questionnaire_preview(origin: str, key: str):
     everything = {q.name for q in questionnaire.questions}
     pages = []
     for page in questionnaire.pages:
-        fields = build_fields(questionnaire, page, {}, everything, {}, lang, "preview")
+        fields = build_fields(questionnaire, page, {}, everything, {}, lang, "preview",
+                              preview=True)
         rules = {q.name: describe_rule(questionnaire, q.relevant, lang)
                  for q in questionnaire.questions
                  if q.relevant and questionnaire.page_of(q.name) == page.name}

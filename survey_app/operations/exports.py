@@ -16,6 +16,7 @@ from importlib import metadata
 
 import numpy as np
 
+from questionnaires.repeats import inside_repeats
 from survey_app import spreadsheets
 from survey_app.extensions import db
 from survey_app.operations.dispositions import contract_outcome_rates
@@ -215,8 +216,9 @@ def respondent_variables(survey_round: SurveyRound, data: RoundData | None = Non
     for form_id, row in forms.items():
         questionnaire = load_questionnaire(row)
         mine = data.questionnaire_ids == form_id
+        inside = inside_repeats(questionnaire.questions)  # rows of a repeat: not one per respondent
         for question in questionnaire.questions:
-            if question.type in ("note", "group"):
+            if question.type in ("note", "group", "repeat") or question.name in inside:
                 continue
             variables.extend(_answer_variables(question, answers, mine, row.form_key, taken))
     return variables

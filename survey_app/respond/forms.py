@@ -11,7 +11,8 @@ from werkzeug.datastructures import MultiDict
 
 from questionnaires.answers import TEXT_MAX_LENGTH, text_limit
 from questionnaires.checks import ANSWER_TYPES  # calculate / hidden are worked out, never shown
-from questionnaires.field_types import COMPUTED_TYPES
+from questionnaires.field_types import COMPUTED_TYPES, fill_references, filtered_values
+from survey_app.refusals import N_, Refused
 
 
 @dataclass
@@ -132,13 +133,27 @@ def read_page_answers(page, form: MultiDict, shown: set[str]) -> dict[str, Any]:
 
 
 def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[str], errors: Mapping[str, list[str]],
-                 language: str, seed: str) -> list[FieldView]:
-    """Field views for the relevant questions of ``page``; choices in their (seeded) display order."""
+                 language: str, seed: str, preview: bool = False) -> list[FieldView]:
+    """Field views for the relevant questions of ``page``; choices in their (seeded) display order,
+    ``${…}`` in labels and hints replaced by the answers they name. A repeat is drawn once in
+    the staff ``preview``; respondents are refused a form with one (not yet answerable)."""
+    repeat = next((x for x in questionnaire.questions if x.type == "repeat"), None)
+    if repeat is not None and not preview:  # stored, validated, exported; not yet answered here
+        raise Refused(N_("Phiếu có phần lặp lại '%(name)s' (repeat), trang trả lời chưa hỗ trợ "
+                         "phần này; xin Ông/Bà liên hệ đơn vị khảo sát."),
+                      status=422, code="repeat_not_supported",
+                      arguments={"name": repeat.label.get(language) or repeat.name})
+    values = filtered_values(questionnaire, answers)
+
+    def text(label) -> str:
+        if label is None:
+            return ""
+        return fill_references(questionnaire, label.get(language), values, language)
 
     def view(question) -> FieldView:
         item = FieldView(
-            name=question.name, type=question.type, label=question.label.get(language),
-            hint=question.hint.get(language) if question.hint else "", required=question.required,
+            name=question.name, type=question.type, label=text(question.label),
+            hint=text(question.hint), required=question.required,
             value=(question.default if question.read_only or answers.get(question.name) is None
                    else answers.get(question.name)),
             max_choices=question.max_choices, read_only=question.read_only, range=question.range,
@@ -152,7 +167,7 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
             if isinstance(given, str) and question.type == "multiple":
                 chosen = set(given.split())
             item.choices = [ChoiceView(choice.name, choice.label.get(language), choice.name in chosen)
-                            for choice in questionnaire.choice_order(question.name, seed)]
+                            for choice in questionnaire.filtered_choices(question.name, answers, seed)]
             if is_scale(question):
                 item.scale = scale_view(question, item.choices)
             item.inline = not question.other_specify and is_short(item.choices)

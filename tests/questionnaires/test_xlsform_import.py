@@ -409,22 +409,21 @@ def test_a_kobo_style_vietnamese_form_imports_without_settings_and_answers(tmp_p
         == {"start", "end"}
 
 
-def test_a_kobo_form_with_a_repeat_is_refused_by_name_its_calculate_is_carried(tmp_path):
+def test_a_kobo_form_with_a_repeat_and_a_calculate_imports_and_answers(tmp_path):
     survey = KOBO_SURVEY + [
         ["calculate", "tong", "", "", "", "", "${so_lan} * 2"],
         ["begin_repeat", "thanh_vien", "Thành viên", "Member", "", "", ""],
-        ["text", "ten", "Tên", "Name", "", "", ""],
+        ["text", "ten", "Tên", "Name", "", "yes", ""],
         ["end_repeat", "", "", "", "", "", ""]]
     path = write(tmp_path, md(survey, KOBO_CHOICES), "kobo.md")
-    with pytest.raises(qn.QuestionnaireError) as caught:
-        qn.import_xlsform(path, respondent_group="citizen")
-    said = {(p.row, p.column, p.message_en) for p in caught.value.problems}
-    assert any(row == 10 and "'repeat'" in text for row, _, text in said)
-    assert not any(row == 9 for row, _, _ in said)
-    path = write(tmp_path, md(survey[:-3], KOBO_CHOICES), "kobo.md")
     q = qn.import_xlsform(path, respondent_group="citizen").questionnaire
     assert q.question("tong").calculation == "${so_lan} * 2"
-    assert q.clean({"dich_vu": "dat_dai", "so_lan": "3", "hai_long": "co"})["tong"] == 6
+    assert q.question("thanh_vien").type == "repeat" and q.question("thanh_vien").children
+    stored = q.clean({"dich_vu": "dat_dai", "so_lan": "3", "hai_long": "co",
+                      "thanh_vien": [{"ten": "An"}, {"ten": "Bình"}]})
+    assert stored["tong"] == 6 and stored["thanh_vien"] == [{"ten": "An"}, {"ten": "Bình"}]
+    assert q.validate({"dich_vu": "dat_dai", "so_lan": "3", "hai_long": "co",
+                       "thanh_vien": [{}]})[0].question == "thanh_vien[1].ten"
 
 
 def test_a_page_keeps_only_what_a_page_can_hold(tmp_path):
