@@ -1,0 +1,149 @@
+"""Phone interviews (CATI): an interviewer sees only the cases assigned to them, logs call
+attempts that move the invitation's disposition (with history), completes an interview through
+the respondent pages in interviewer mode (the response linked to a call attempt), and other roles
+are kept out; the supervisor assigns cases."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from builders import create_user, log_in
+from fieldwork_world import fieldwork_world
+
+from survey_app.extensions import db
+from survey_app.models import CallAttempt, DispositionEvent, Invitation, Response
+from survey_app.models.cati import InterviewerAssignment
+from survey_app.operations import cati
+
+
+def hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match, f"no hidden field {name}"
+    return match.group(1)
+
+
+def post_page(client, url: str, html: str, answers: dict):
+    data = {key: hidden(html, key) for key in ("_page", "_sid", "_shown", "_shown_at")}
+    if hidden(html, "_page") == "0":
+        data["_consent"] = "yes"
+    data["_action"] = "next"
+    data.update(answers)
+    return client.post(url, data=data)
+
+
+def world_with_interviewers(anonymous: bool = True):
+    world = fieldwork_world(per_unit=2)
+    world.round.anonymous = anonymous
+    ana = create_user("interviewer", display_name="Điều tra viên An")
+    binh = create_user("interviewer", display_name="Điều tra viên Bình")
+    mine = cati.assign(world.invitations[0], ana, world.admin)
+    theirs = cati.assign(world.invitations[1], binh, world.admin)
+    db.session.commit()
+    return world, ana, binh, mine, theirs
+
+
+def events(invitation_id: int) -> list[DispositionEvent]:
+    return list(db.session.scalars(db.select(DispositionEvent)
+                                   .filter_by(invitation_id=invitation_id)))
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_interviewer_sees_only_own_cases_then_non_contact_then_complete(client, app_ctx,
+                                                                        anonymous):
+    world, ana, _binh, mine, theirs = world_with_interviewers(anonymous)
+    log_in(client, ana)
+    listing = client.get("/interviewer/")
+    assert listing.status_code == 200
+    html = listing.get_data(as_text=True)
+    assert "0900000001" in html and "Người thử 1" in html
+    assert "0900000002" not in html and "Người thử 2" not in html
+    assert client.get(f"/interviewer/cases/{theirs.id}").status_code == 404
+    assert client.get(f"/interviewer/cases/{theirs.id}/interview").status_code == 404
+    assert client.post(f"/interviewer/cases/{theirs.id}",
+                       data={"outcome": "refusal"}).status_code == 404
+    assert db.session.scalar(db.select(db.func.count()).select_from(CallAttempt)) == 0
+
+    # a non-contact with a callback: an attempt, and the disposition history grows
+    page = client.post(f"/interviewer/cases/{mine.id}",
+                       data={"outcome": "non_contact", "note": "Không nghe máy",
+                             "callback_at": "2026-12-02T09:30"})
+    assert page.status_code == 303
+    db.session.expire_all()
+    invitation = db.session.get(Invitation, mine.invitation_id)
+    assert invitation.disposition == "non_contact"
+    assert [e.disposition for e in events(invitation.id)] == ["non_contact"]
+    attempt = db.session.scalar(db.select(CallAttempt).filter_by(invitation_id=invitation.id))
+    assert attempt.interviewer_id == ana.id and attempt.callback_at is not None
+    # a second non-contact is logged, without a repeated history row
+    client.post(f"/interviewer/cases/{mine.id}", data={"outcome": "non_contact"})
+    assert db.session.scalar(db.select(db.func.count()).select_from(CallAttempt)) == 2
+    assert len(events(invitation.id)) == 1
+
+    # the interview, in interviewer mode, through the respondent pages of the invitation
+    url = f"/interviewer/cases/{mine.id}/interview"
+    html = client.get(url).get_data(as_text=True)
+    assert "data-interviewer-mode" in html
+    post_page(client, url, html, {"age": "44", "gender": "f"})
+    html = client.get(url).get_data(as_text=True)
+    post_page(client, url, html, {"used_online": "no", "counter_rating": "5"})
+    html = client.get(url).get_data(as_text=True)
+    done = post_page(client, url, html, {})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"/cases/{mine.id}")
+    db.session.expire_all()
+    invitation = db.session.get(Invitation, mine.invitation_id)
+    assert invitation.status == "used" and invitation.disposition == "complete"
+    response = db.session.scalar(db.select(Response).filter_by(round_id=world.round.id))
+    assert response is not None and response.answers["age"] == 44
+    assert response.channel == "invitation"  # the response itself learns nothing of the call
+    linked = db.session.scalar(db.select(CallAttempt).filter_by(invitation_id=invitation.id,
+                                                                outcome="complete"))
+    assert linked.interviewer_id == ana.id
+    if anonymous:  # nothing ties the answers to the person called
+        assert response.invitation_id is None
+        assert linked.response_id is None and linked.attempted_at is None
+    else:
+        assert response.invitation_id == invitation.id and linked.response_id == response.id
+    assert [e.disposition for e in events(invitation.id)][0] == "non_contact"
+    assert events(invitation.id)[-1].disposition == "complete"
+    # the used invitation cannot be opened or called again
+    assert client.get(url).status_code == 409
+    before = db.session.scalar(db.select(db.func.count()).select_from(CallAttempt))
+    client.post(f"/interviewer/cases/{mine.id}", data={"outcome": "refusal"})
+    assert db.session.scalar(db.select(db.func.count()).select_from(CallAttempt)) == before
+
+
+def test_other_roles_are_refused(client, app_ctx):
+    world, _ana, _binh, mine, _theirs = world_with_interviewers()
+    for role in ("admin", "focal_point", "council"):
+        user = create_user(role, unit=world.units[0] if role == "focal_point" else None)
+        db.session.commit()
+        log_in(client, user)
+        assert client.get("/interviewer/").status_code == 403
+        assert client.get(f"/interviewer/cases/{mine.id}").status_code == 403
+        client.post("/auth/logout")
+
+
+def test_supervisor_assigns_and_reassigns(client, app_ctx):
+    world, ana, binh, mine, _theirs = world_with_interviewers()
+    log_in(client, world.admin)
+    url = f"/admin/rounds/{world.round.id}/interviewers"
+    page = client.get(url)
+    assert page.status_code == 200 and "Điều tra viên An" in page.get_data(as_text=True)
+    assert "0900000001" not in page.get_data(as_text=True)  # phones only to the interviewer
+    third = world.invitations[2]
+    assert client.post(url, data={"interviewer_id": str(binh.id),
+                                  "invitation_id": [str(mine.invitation_id), str(third.id)]}
+                       ).status_code == 303
+    db.session.expire_all()
+    rows = {r.invitation_id: r.interviewer_id
+            for r in db.session.scalars(db.select(InterviewerAssignment))}
+    assert rows[mine.invitation_id] == binh.id and rows[third.id] == binh.id
+    # an invitation of another round is refused, and nothing changes
+    client.post(url, data={"interviewer_id": str(ana.id),
+                           "invitation_id": [str(third.id), "999999"]})
+    db.session.expire_all()
+    assert db.session.scalar(db.select(InterviewerAssignment)
+                             .filter_by(invitation_id=third.id)).interviewer_id == binh.id
+    log_in(client, ana)
+    assert client.get(f"/interviewer/cases/{mine.id}").status_code == 404
