@@ -199,3 +199,30 @@ def assignable(round_id: int) -> list[tuple[Invitation, InterviewerAssignment | 
     current = {row.invitation_id: row for row in db.session.scalars(
         select(InterviewerAssignment).where(InterviewerAssignment.round_id == round_id))}
     return [(inv, current.get(inv.id)) for inv in invitations]
+
+
+DEMO_INTERVIEWER = "dieutravien"
+DEMO_CASES = 5
+
+
+def ensure_demo_interviewer(survey_round, password: str) -> tuple[User, int]:
+    """The demo's interviewer account (a fresh password each run) and, the first time, a few of
+    the round's unanswered invitations of sample members assigned to it; returns the account and
+    how many cases it holds."""
+    user = db.session.scalar(select(User).where(User.username == DEMO_INTERVIEWER))
+    if user is None:
+        user = User(username=DEMO_INTERVIEWER, display_name="Điều tra viên (demo)",
+                    role="interviewer")
+        db.session.add(user)
+    user.set_password(password)
+    db.session.flush()
+    held = db.session.scalar(select(func.count()).select_from(InterviewerAssignment)
+                             .where(InterviewerAssignment.interviewer_id == user.id))
+    if not held:
+        for invitation, assigned in assignable(survey_round.id):
+            if held >= DEMO_CASES:
+                break
+            if assigned is None and invitation.sealed_token:
+                assign(invitation, user, None)
+                held += 1
+    return user, held

@@ -147,3 +147,26 @@ def test_supervisor_assigns_and_reassigns(client, app_ctx):
                              .filter_by(invitation_id=third.id)).interviewer_id == binh.id
     log_in(client, ana)
     assert client.get(f"/interviewer/cases/{mine.id}").status_code == 404
+
+
+def test_demo_names_an_interviewer_who_can_log_in_and_call(client, app_ctx):
+    from survey_app.commands.demo import interviewer_entry
+    from survey_app.operations.demo import seed_demo
+
+    seeded = seed_demo()
+    entry = interviewer_entry(seeded["round"], "http://127.0.0.1:5000")
+    db.session.commit()
+    assert entry["login_url"] == "http://127.0.0.1:5000/auth/login"
+    assert entry["username"] and len(entry["password"]) >= 10 and entry["assigned_cases"] >= 3
+    reply = client.post("/auth/login", data={"username": entry["username"],
+                                             "password": entry["password"]})
+    assert reply.status_code == 302 and reply.location.endswith("/interviewer/")
+    html = client.get("/interviewer/").get_data(as_text=True)
+    cases = re.findall(r'data-case="(\d+)"', html)
+    assert len(cases) == entry["assigned_cases"] and 'href="tel:' in html
+    page = client.get(f"/interviewer/cases/{cases[0]}/interview")
+    assert page.status_code == 200 and "data-interviewer-mode" in page.get_data(as_text=True)
+    # a second demo run keeps the cases and gives a fresh password
+    again = interviewer_entry(seeded["round"], "http://127.0.0.1:5000")
+    assert again["assigned_cases"] == entry["assigned_cases"]
+    assert again["password"] != entry["password"]
