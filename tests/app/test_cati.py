@@ -170,3 +170,28 @@ def test_demo_names_an_interviewer_who_can_log_in_and_call(client, app_ctx):
     again = interviewer_entry(seeded["round"], "http://127.0.0.1:5000")
     assert again["assigned_cases"] == entry["assigned_cases"]
     assert again["password"] != entry["password"]
+
+
+def test_interviewer_mode_shows_guidance_to_the_interviewer_only(client, app_ctx):
+    from builders import invitation_for
+
+    definition = {
+        "id": "cati_hint", "version": "1", "title": {"vi": "Phiếu", "en": "Form"},
+        "languages": ["vi", "en"], "respondent_group": "citizen",
+        "pages": [{"name": "p1", "title": {"vi": "Trang", "en": "Page"}, "questions": [
+            {"name": "visits", "type": "integer", "label": {"vi": "Số lần", "en": "Visits"},
+             "guidance_hint": {"vi": "Đọc chậm từng chữ", "en": "Read each word slowly"}}]}],
+    }
+    invitation, token = invitation_for(definition=definition)
+    ana = create_user("interviewer")
+    assignment = cati.assign(invitation, ana, None)
+    cati.record_attempt(assignment, ana, "refusal", "Hẹn hôm khác")
+    db.session.commit()
+    assert "Đọc chậm từng chữ" not in client.get(f"/i/{token}").get_data(as_text=True)
+    log_in(client, ana)
+    url = f"/interviewer/cases/{assignment.id}/interview"
+    assert "Đọc chậm từng chữ" in client.get(url).get_data(as_text=True)
+    assert "Read each word slowly" not in client.get(url).get_data(as_text=True)
+    # (English is checked by the catalogue test: inside app_ctx Flask-Babel keeps one locale)
+    case = client.get(f"/interviewer/cases/{assignment.id}").get_data(as_text=True)
+    assert "Từ chối" in case and ">refusal<" not in case  # names, never codes
