@@ -173,7 +173,8 @@ def link_completed_interview(assignment: InterviewerAssignment, interviewer: Use
 
 
 def productivity(round_id: int) -> list[dict]:
-    """Per interviewer in a round: assigned cases, attempts, completed interviews."""
+    """Per interviewer in a round: assigned cases, attempts, completed interviews, and how many
+    of those are in the plan's back-check sample (drawn on the plan's page)."""
     out = []
     for user in interviewers():
         assigned = db.session.scalar(select(func.count()).select_from(InterviewerAssignment)
@@ -185,9 +186,14 @@ def productivity(round_id: int) -> list[dict]:
         completed = db.session.scalar(select(func.count()).select_from(CallAttempt)
                                       .where(CallAttempt.interviewer_id == user.id,
                                              CallAttempt.round_id == round_id,
-                                             CallAttempt.response_id.is_not(None)))
+                                             CallAttempt.outcome == "complete"))
+        backcheck = db.session.scalar(
+            select(func.count()).select_from(CallAttempt)
+            .join(SampleMember, SampleMember.id == CallAttempt.sample_member_id)
+            .where(CallAttempt.interviewer_id == user.id, CallAttempt.round_id == round_id,
+                   CallAttempt.outcome == "complete", SampleMember.backcheck.is_(True)))
         out.append({"user": user, "assigned": assigned, "attempts": attempts,
-                    "completed": completed})
+                    "completed": completed, "backcheck": backcheck})
     return out
 
 

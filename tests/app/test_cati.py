@@ -12,7 +12,9 @@ from builders import create_user, log_in
 from fieldwork_world import fieldwork_world
 
 from survey_app.extensions import db
-from survey_app.models import CallAttempt, DispositionEvent, Invitation, Response
+from survey_app.models import (
+    CallAttempt, DispositionEvent, Invitation, Response, SampleMember,
+)
 from survey_app.models.cati import InterviewerAssignment
 from survey_app.operations import cati
 
@@ -105,6 +107,11 @@ def test_interviewer_sees_only_own_cases_then_non_contact_then_complete(client, 
     else:
         assert response.invitation_id == invitation.id and linked.response_id == response.id
     assert [e.disposition for e in events(invitation.id)][0] == "non_contact"
+    # the supervisor's counts: three attempts, one interview, in the back-check sample once drawn
+    db.session.get(SampleMember, invitation.sample_member_id).backcheck = True
+    db.session.commit()
+    mine_row = next(r for r in cati.productivity(world.round.id) if r["user"].id == ana.id)
+    assert (mine_row["attempts"], mine_row["completed"], mine_row["backcheck"]) == (3, 1, 1)
     assert events(invitation.id)[-1].disposition == "complete"
     # the used invitation cannot be opened or called again
     assert client.get(url).status_code == 409
