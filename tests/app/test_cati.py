@@ -16,7 +16,7 @@ from survey_app.models import (
     CallAttempt, DispositionEvent, Invitation, Response, SampleMember,
 )
 from survey_app.models.cati import InterviewerAssignment
-from survey_app.operations import cati
+from survey_app.operations import cati, dispositions
 
 
 def hidden(html: str, name: str) -> str:
@@ -82,6 +82,7 @@ def test_interviewer_sees_only_own_cases_then_non_contact_then_complete(client, 
     assert db.session.scalar(db.select(db.func.count()).select_from(CallAttempt)) == 2
     assert len(events(invitation.id)) == 1
 
+    rr1_before = dispositions.round_outcome_rates(world.round)[0].rates.rr1
     # the interview, in interviewer mode, through the respondent pages of the invitation
     url = f"/interviewer/cases/{mine.id}/interview"
     html = client.get(url).get_data(as_text=True)
@@ -107,6 +108,7 @@ def test_interviewer_sees_only_own_cases_then_non_contact_then_complete(client, 
     else:
         assert response.invitation_id == invitation.id and linked.response_id == response.id
     assert [e.disposition for e in events(invitation.id)][0] == "non_contact"
+    assert dispositions.round_outcome_rates(world.round)[0].rates.rr1 > rr1_before  # the monitor's
     # the supervisor's counts: three attempts, one interview, in the back-check sample once drawn
     db.session.get(SampleMember, invitation.sample_member_id).backcheck = True
     db.session.commit()
