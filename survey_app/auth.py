@@ -38,7 +38,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 SESSION_KEY = "sid"
 # Where each role starts: the rounds it runs, the fieldwork it follows, the results it reads.
 STAFF_HOMES = {"admin": "admin.rounds_list", "focal_point": "admin.monitor_rounds",
-               "council": "results.rounds"}
+               "council": "results.rounds", "interviewer": "interviewer.cases"}
 
 
 class LoginForm(FlaskForm):

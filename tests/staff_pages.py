@@ -113,6 +113,7 @@ def staff_pages(world: dict) -> dict[str, str]:
         "admin.invitation_disposition":
             f"{base}/invitations/{world['invitation_id']}/disposition",
         "admin.schedule": f"{base}/schedule",
+        "admin.interviewers": f"{base}/interviewers",
         "results.rounds": "/results/",
         "results.round_results": f"/results/{code}",
         "results.export_job": f"/results/{code}/exports/{world['job_id']}",

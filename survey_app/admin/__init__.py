@@ -10,6 +10,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from survey_app.admin import (  # noqa: E402, F401 (the routes need bp)
     entry_points,
+    interviewers,
     fieldwork,
     frames,
     invitation_bundles,

@@ -15,6 +15,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(admin.bp)
 
+    from survey_app import interviewer
+
+    app.register_blueprint(interviewer.bp)
+
     from survey_app import api, respond
     from survey_app.extensions import csrf
 

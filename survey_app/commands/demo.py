@@ -6,6 +6,7 @@ that ``par-survey index`` and the combined-index page can be tried at once."""
 from __future__ import annotations
 
 import json
+import secrets
 import os
 
 import click
@@ -58,6 +59,7 @@ def demo(port: int, no_serve: bool, workers: int) -> None:
     manifest = build_manifest(survey_round, unused, password, base_url,
                               multi_unit=issue_demo_bundle(survey_round))
     manifest.update(write_index_inputs(survey_round, current_app.instance_path, base_url))
+    manifest["interviewer"] = interviewer_entry(survey_round, base_url)
     db.session.commit()
     path = os.path.join(current_app.instance_path, MANIFEST_NAME)
     with open(path, "w", encoding="utf-8") as handle:
@@ -107,6 +109,18 @@ def build_manifest(survey_round, unused: list[dict], password: str, base_url: st
            if multi_unit else {}),
         "reminders": reminder_entry(survey_round, base_url),
     }
+
+
+def interviewer_entry(survey_round, base_url: str) -> dict:
+    """The demo interviewer's account and its assigned phone interviews (survey_app/interviewer);
+    the same account logs in to ODK Collect at ``/openrosa``."""
+    from survey_app.operations.cati import ensure_demo_interviewer
+
+    password = secrets.token_urlsafe(9)
+    user, cases = ensure_demo_interviewer(survey_round, password)
+    return {"username": user.username, "password": password,
+            "login_url": f"{base_url}/auth/login", "cases_url": f"{base_url}/interviewer/",
+            "assigned_cases": cases, "odk_server_url": f"{base_url}/openrosa"}
 
 
 def reminder_entry(survey_round, base_url: str) -> dict:
@@ -170,5 +184,10 @@ def _print_summary(manifest: dict, path: str) -> None:
         bundle = manifest["multi_unit_invitation"]
         click.echo(f"Thư mời nhiều đơn vị / multi-unit invitation ({len(bundle['units'])} sở / "
                    f"agencies): {bundle['url']}")
+    interviewer = manifest.get("interviewer")
+    if interviewer:
+        click.echo(f"Điều tra viên / interviewer: {interviewer['login_url']}  "
+                   f"{interviewer['username']} / {interviewer['password']} "
+                   f"({interviewer['assigned_cases']} cuộc gọi / calls)")
     click.echo(f"Tự đánh giá / self-assessment: {manifest['self_assessment']['path']}")
     click.echo(f"Tệp mô tả / manifest: {path}")

@@ -1,6 +1,7 @@
 """SQLAlchemy models of par-survey. Models hold data and simple invariants, never statistics."""
 from survey_app.models.accounts import ROLES, AuditChainHead, AuditEvent, User
 from survey_app.models.base import Base
+from survey_app.models.cati import CallAttempt, InterviewerAssignment
 from survey_app.models.exports import ExportJob
 from survey_app.models.documents import (
     MethodologyPack,
@@ -19,7 +20,8 @@ from survey_app.models.sampling import FrameRow, SampleFrame, SampleMember, Samp
 from survey_app.models.sessions import LoginFailure, StaffSession
 
 __all__ = [
-    "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "DispositionEvent", "Draft",
+    "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "CallAttempt",
+    "InterviewerAssignment", "DispositionEvent", "Draft",
     "EntryPoint", "MailJob", "Reminder", "RoundDeadline", "UnitTask",
     "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "InvitationBundle",
     "InvitationFile", "LoginFailure",

@@ -11,7 +11,8 @@ from survey_app.models.base import Base, utcnow
 
 # admin: Sở Nội vụ staff running rounds; focal_point: a unit's contact chasing responses;
 # council: the appraisal council reading results.
-# interviewer: fills questionnaires offline in ODK Collect (survey_app/openrosa).
+# interviewer: fills questionnaires offline in ODK Collect (survey_app/openrosa) and calls the
+# sample members assigned to them (survey_app/interviewer).
 ROLES = ("admin", "focal_point", "council", "interviewer")
 
 

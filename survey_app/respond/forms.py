@@ -70,6 +70,7 @@ class FieldView:
     children: list["FieldView"] = field(default_factory=list)
     scale: ScaleView | None = None
     inline: bool = False
+    guidance: str = ""  # the interviewer's instruction (guidance_hint), shown in interviewer mode
 
 
 def page_questions(page) -> list:
@@ -154,6 +155,7 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
         item = FieldView(
             name=question.name, type=question.type, label=text(question.label),
             hint=text(question.hint), required=question.required,
+            guidance=question.guidance_hint.get(language) if question.guidance_hint else "",
             value=(question.default if question.read_only or answers.get(question.name) is None
                    else answers.get(question.name)),
             max_choices=question.max_choices, read_only=question.read_only, range=question.range,

@@ -47,6 +47,7 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import Base, ExportJob, InvitationFile, MailJob
 from survey_app.models.accounts import ROLES
+from survey_app.operations import cati
 from survey_app.operations import rounds as round_ops
 from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
 from survey_app.operations.frames import import_frame
@@ -138,6 +139,18 @@ MATRIX = [
     Route("POST", "/i/<token>/grid", "respond.invitation_grid", PUBLIC),
     Route("POST", "/i/<token>/finish", "respond.invitation_finish", PUBLIC),
     Route("GET", "/receipt/<receipt>", "respond.done", PUBLIC),
+    # --- phone interviewers: their own cases only (survey_app/interviewer)
+    Route("GET", "/interviewer/", "interviewer.cases", access("interviewer")),
+    Route("GET", "/interviewer/cases/<int:assignment_id>", "interviewer.case",
+          access("interviewer")),
+    Route("POST", "/interviewer/cases/<int:assignment_id>", "interviewer.case",
+          access("interviewer")),
+    Route("GET", "/interviewer/cases/<int:assignment_id>/interview", "interviewer.interview",
+          access("interviewer")),
+    Route("POST", "/interviewer/cases/<int:assignment_id>/interview", "interviewer.interview",
+          access("interviewer")),
+    Route("GET", "/admin/rounds/<int:round_id>/interviewers", "admin.interviewers", ADMIN),
+    Route("POST", "/admin/rounds/<int:round_id>/interviewers", "admin.interviewers", ADMIN),
     # --- ODK Collect (OpenRosa): interviewers, by HTTP Basic
     Route("GET", "/openrosa/formList", "openrosa.form_list", ODK),
     Route("GET", "/openrosa/forms/<form_id>.xml", "openrosa.form_xml", ODK),
@@ -328,6 +341,8 @@ def _build_world(app) -> dict:
         expires_at=dt.datetime(2100, 1, 1))
     db.session.add(invitation_file)
     mail_job = MailJob(round_id=fieldwork.id, status="done", invitation_ids="", progress_total=0)
+    called, _ = issue_invitation(fieldwork, citizen, unit_a, "citizen")
+    assignment = cati.assign(called, users["interviewer"], admin)
     db.session.add(mail_job)
     db.session.commit()
 
@@ -344,7 +359,7 @@ def _build_world(app) -> dict:
         "token": token, "receipt": response.receipt, "form_key": citizen.form_key,
         "version": citizen.version, "filename": "site.css", "kind": "sipas_dossiers",
         "origin": "stored", "key": str(citizen.id), "fmt": "yaml",
-        "questionnaire_id": citizen.id, "bundle_id": bundle.id,
+        "questionnaire_id": citizen.id, "bundle_id": bundle.id, "assignment_id": assignment.id,
     }
     # Routes that change what they name act on spare objects, so that the other routes keep
     # working whatever order the tests run in.
