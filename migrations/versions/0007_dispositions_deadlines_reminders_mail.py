@@ -195,7 +195,7 @@ def downgrade():
     with op.batch_alter_table('sample_members', schema=None) as batch_op:
         batch_op.drop_column('disposition')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_invitations_disposition', type_='check')
+        batch_op.drop_constraint(batch_op.f('ck_invitations_disposition'), type_='check')
         batch_op.drop_column('reminder_count')
         batch_op.drop_column('sealed_token')
         batch_op.drop_column('disposition')
