@@ -11,6 +11,7 @@ from survey_app.models import Invitation, InvitationBundle, RatingCell, Response
 from survey_app.operations.documents import publish_questionnaire
 from survey_app.operations.invitation_bundles import issue_bundle
 from test_respond_browser import answer_page, next_button
+from test_respondent_phone import audit, axe_source  # noqa: F401  (axe_source: a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +33,7 @@ def rate_one_unit(page, list_path: str, max_pages: int = 8) -> None:
 
 
 def test_delegate_rates_one_agency_then_finishes_naming_the_other(app, app_ctx, live_server,
-                                                                   phone):
+                                                                   phone, axe_source):  # noqa: F811
     survey_round = create_round()
     units = [create_unit(survey_round.province, code="SO-NV", name="Sở Nội vụ"),
              create_unit(survey_round.province, code="SO-TP", name="Sở Tư pháp")]
@@ -45,6 +46,11 @@ def test_delegate_rates_one_agency_then_finishes_naming_the_other(app, app_ctx, 
     page = phone.new_page()
     page.goto(live_server + list_path)
     assert page.locator('.unit-list li[data-state="todo"]').count() == 2
+    audit(page, axe_source)  # the list of units, like every respondent page, has no violation
+    assert page.goto(live_server + list_path + "/grid").status == 200
+    assert page.locator("table.unit-grid select").count() > 0  # the unit × item grid
+    audit(page, axe_source)
+    page.goto(live_server + list_path)
     page.get_by_role("link", name="Đánh giá tiếp: Sở Nội vụ").click()
     assert page.get_by_text("Sở Nội vụ").count() >= 1
     rate_one_unit(page, list_path)
@@ -54,9 +60,11 @@ def test_delegate_rates_one_agency_then_finishes_naming_the_other(app, app_ctx, 
     page.get_by_role("link", name="Kết thúc, gửi phần đã đánh giá").click()
     assert page.get_by_role("alert").inner_text().startswith("Ông/Bà chưa đánh giá 1 đơn vị")
     assert page.locator("main li").all_inner_texts() == ["Sở Tư pháp"]
+    audit(page, axe_source)
     page.get_by_role("button", name="Xác nhận kết thúc").click()
     page.wait_for_url(f"**{list_path}")
     assert page.get_by_text("Lời mời này đã hoàn tất").count() == 1
+    audit(page, axe_source)
     with app.app_context():
         assert db.session.get(InvitationBundle, bundle.id).status == "used"
         assert db.session.scalars(db.select(Response.rated_unit_id)).all() == [units[0].id]
