@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 
 from questionnaires import Questionnaire
 from survey_app.extensions import db
@@ -357,3 +358,24 @@ def create_scored_round(status: str = "published", code: str = "KQ-2025", year: 
     return {"round": survey_round, "province": province, "units": (unit_a, unit_b), "pack": pack,
             "forms": (sipas, delegate),
             "invitation": invitation}
+
+
+def post_together(app, payloads: list[dict]) -> list:
+    """POST every payload to the submissions API at once (one thread and client each, released
+    together by a barrier); the ``(status, json)`` replies in payload order."""
+    barrier = threading.Barrier(len(payloads))
+    replies: list = [None] * len(payloads)
+
+    def worker(i: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        reply = client.post("/api/v1/submissions", json=payloads[i])
+        replies[i] = (reply.status_code, reply.get_json())
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(payloads))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(reply is not None for reply in replies), "a request did not finish"
+    return replies

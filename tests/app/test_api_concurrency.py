@@ -5,34 +5,15 @@ a barrier releases them together.
 """
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter
 
-from builders import GOOD_ANSWERS, invitation_for, open_round_with_entry
+from builders import GOOD_ANSWERS, invitation_for, open_round_with_entry, post_together
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response
 
 THREADS = 40
 
-
-def post_together(app, payloads: list[dict]) -> list:
-    barrier = threading.Barrier(len(payloads))
-    replies: list = [None] * len(payloads)
-
-    def worker(i: int) -> None:
-        client = app.test_client()
-        barrier.wait()
-        reply = client.post("/api/v1/submissions", json=payloads[i])
-        replies[i] = (reply.status_code, reply.get_json())
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(payloads))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert all(reply is not None for reply in replies), "a request did not finish"
-    return replies
 
 
 def test_forty_devices_one_token_exactly_one_accepted(app, app_ctx):

@@ -14,6 +14,7 @@ from builders import (
     create_questionnaire,
     create_round,
     create_unit,
+    post_together,
     small_questionnaire_dict,
 )
 from survey_app.extensions import db
@@ -187,24 +188,6 @@ def test_api_answers_each_unit_by_code_and_refuses_what_the_invitation_does_not_
     assert count(Response) == 3
     assert db.session.get(InvitationBundle, bundle["bundle"].id).status == "used"
 
-
-def post_together(app, payloads: list[dict]) -> list:
-    barrier = threading.Barrier(len(payloads))
-    replies: list = [None] * len(payloads)
-
-    def worker(i: int) -> None:
-        client = app.test_client()
-        barrier.wait()
-        reply = client.post("/api/v1/submissions", json=payloads[i])
-        replies[i] = (reply.status_code, reply.get_json())
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(payloads))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert all(reply is not None for reply in replies), "a request did not finish"
-    return replies
 
 
 def test_concurrent_submissions_for_one_unit_store_one_response(app, bundle):
