@@ -106,8 +106,8 @@ def world(app_ctx, client):
         "version": citizen.version, "filename": "site.css",
         "kind": "sipas_dossiers", "origin": "stored", "key": str(citizen.id), "fmt": "xlsx",
         "questionnaire_id": citizen.id, "file_id": kept_xlsx.id,
-        # a bundle's confirmation is a page, never a file: no bundle is needed
-        "form_id": f"par-{entry.code}", "unit_id": unit_a.id, "bundle_id": 1,
+        # a bundle's confirmation and an interviewer's case are pages, never files: none is needed
+        "form_id": f"par-{entry.code}", "unit_id": unit_a.id, "bundle_id": 1, "assignment_id": 1,
     }
 
 
