@@ -132,3 +132,31 @@ def test_the_english_page_names_rows_in_english(client, app_ctx):
     assert "Visit (1)" in html and "Add a row: Visit" in html and "Remove row 1" in html
     text = _post(client, url + "?lang=en", html, {}).get_data(as_text=True)
     assert "Row 1: This question is required." in text
+
+
+def test_the_api_takes_repeat_answers_as_lists_of_row_objects(client, app_ctx):
+    import uuid
+
+    entry = open_round_with_entry(definition=DEFINITION)
+    db.session.commit()
+
+    def send(answers):
+        return client.post("/api/v1/submissions", json={
+            "submission_id": str(uuid.uuid4()), "entry": entry.code, "answers": answers})
+
+    rows = [{"who": "An", "age": "40"}, {"who": "Bình", "age": 9, "school": "Tiểu học"}]
+    wrong = send({"n": 2, "members": [{"who": "An", "age": "x"}], "visits": "two"})
+    assert wrong.status_code == 422
+    said = {(e["question"], e["code"]) for e in wrong.get_json()["error"]["errors"]}
+    assert said == {("members", "repeat_count"), ("visits", "type")}
+    wrong = send({"n": 2, "members": [{"age": "x"}, {"who": "B", "age": 3, "pet": "cat"}],
+                  "visits": []})
+    said = {(e["question"], e["code"]) for e in wrong.get_json()["error"]["errors"]}
+    assert said == {("members[1].who", "required"), ("members[1].age", "type"),
+                    ("members[2].pet", "unknown_question"), ("members[2].school", "required")}
+    assert db.session.scalar(db.select(db.func.count()).select_from(Response)) == 0
+    reply = send({"n": 2, "members": rows, "visits": [{"why": "Cấp giấy"}]})
+    assert reply.status_code == 201, reply.get_json()
+    stored = db.session.scalars(db.select(Response)).one()
+    assert stored.answers == {"n": 2, "members": [{"who": "An", "age": 40}, rows[1]],
+                              "visits": [{"why": "Cấp giấy"}]}
