@@ -204,7 +204,7 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
         return item
 
     def repeat_view(repeat, item: FieldView) -> FieldView:
-        rows = fitted_rows(questionnaire, repeat, answers, values)
+        rows = fitted_rows(questionnaire, repeat, answers, values) or ([{}] if preview else [])
         item.rows, item.addable, item.value = len(rows), repeat.repeat_count is None, None
         for number, row in enumerate(rows, start=1):
             scope = row_scope(questionnaire, repeat, row, values)
