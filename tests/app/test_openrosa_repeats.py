@@ -55,7 +55,7 @@ def test_the_xform_declares_the_repeats_and_collect_rows_are_stored(client, app_
     entry = open_round_with_entry(definition=DEFINITION)
     user = create_user("interviewer")
     db.session.commit()
-    root, raw, _ = fetch_xform(client, user)
+    root, _, _ = fetch_xform(client, user)
     repeats = {r.get("nodeset").rsplit("/", 1)[-1]: r for r in root.iter(f"{XF}repeat")}
     assert set(repeats) == {"members", "visits"}
     assert repeats["members"].get(f"{JR}count")            # counted by ${n}
@@ -72,7 +72,7 @@ def test_the_xform_declares_the_repeats_and_collect_rows_are_stored(client, app_
     reply = post_instance(client, user, document)
     assert reply.status_code == 201, reply.data
     stored = db.session.scalars(db.select(Response)).one()
-    assert stored.submission_id == instance_id
+    assert stored.submission_id == instance_id and stored.rated_unit_id == entry.unit_id
     assert stored.answers == {
         "n": 2, "members": [{"who": "An", "age": 40},
                             {"who": "Bình", "age": 9, "school": "Tiểu học"}],
