@@ -7,8 +7,8 @@ import copy
 import uuid
 import xml.etree.ElementTree as ET
 
-from test_openrosa import XF, fetch_xform, post_instance
-from test_respond_repeats import DEFINITION
+from tests.app.test_openrosa import XF, fetch_xform, post_instance
+from tests.app.test_respond_repeats import DEFINITION
 
 from builders import create_user, open_round_with_entry
 from questionnaires.xform import read_instance

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import openpyxl
 from builders import create_round, create_unit
-from test_respond_repeats import _follow, _post
+from tests.app.test_respond_repeats import _follow, _post
 
 from survey_app.commands.questionnaire import questionnaire_cli
 from survey_app.extensions import db

@@ -4,9 +4,9 @@ add / remove row buttons; the stored answers hold the rows."""
 from __future__ import annotations
 
 import pytest
-from test_respond_kobo_form import kobo_workbook
-from test_respond_repeats import DEFINITION
-from test_respondent_phone import audit, axe_source  # noqa: F401 (a fixture)
+from tests.app.test_respond_kobo_form import kobo_workbook
+from tests.app.test_respond_repeats import DEFINITION
+from tests.browser.test_respondent_phone import audit, axe_source  # noqa: F401 (a fixture)
 
 from builders import create_round, create_unit, open_round_with_entry
 from survey_app.extensions import db
@@ -67,7 +67,8 @@ def test_the_kobo_form_is_answered_on_a_phone_without_an_axe_violation(
     stored = db.session.scalars(db.select(Response)).one()
     assert stored.answers["lan_den"] == [{"thu_tuc": "khai_sinh", "cho": 30},
                                          {"thu_tuc": "dat_dai", "cho": 90, "ly_do": "Thiếu hồ sơ"}]
-    assert stored.answers["nam_sinh"] == 1980 and stored.answers["nguon_other"] == "Loa phát thanh xã"
+    assert stored.answers["nam_sinh"] == 1980
+    assert stored.answers["nguon_other"] == "Loa phát thanh xã"
 
 
 def test_rows_are_added_and_removed_on_a_phone(live_server, phone, axe_source, app_ctx):  # noqa: F811
@@ -87,7 +88,8 @@ def test_rows_are_added_and_removed_on_a_phone(live_server, phone, axe_source, a
     _press(page, page.get_by_role("button", name="Xóa dòng 1"))
     assert page.locator('input[name="visits[1].why"]').input_value() == "Nộp thuế"
     assert page.locator('input[name="visits[2].why"]').count() == 0
-    page.locator('input[name="visits[1].why"]').press("Enter")   # Enter sends the page, not a row button
+    # Enter sends the page (the hidden default button), not the first row button
+    page.locator('input[name="visits[1].why"]').press("Enter")
     page.wait_for_url("**/receipt/**")
     stored = db.session.scalars(db.select(Response)).one()
     assert stored.answers["visits"] == [{"why": "Nộp thuế"}]
