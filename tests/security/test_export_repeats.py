@@ -115,3 +115,15 @@ def test_a_huge_text_in_a_row_is_refused_at_intake(client, app_ctx):
         "answers": {"n": 1, "members": [{"who": HUGE, "age": 40}], "visits": []}})
     assert reply.status_code in (413, 422)
     assert db.session.scalar(db.select(db.func.count()).select_from(Response)) == 0
+
+
+def test_results_pages_and_every_export_succeed_with_repeat_rows(client, repeat_round):
+    from survey_app.operations.exports import TABLES
+
+    assert client.get("/results/KQ-2025").status_code == 200
+    assert client.get("/results/KQ-2025/units/SO-A?format=xlsx").status_code == 200
+    for fmt in ("json", "csv", "xlsx", "sav"):
+        for table in (None, *TABLES):
+            query = f"format={fmt}" + (f"&table={table}" if table else "")
+            reply = client.get(f"/api/v1/rounds/KQ-2025/export?{query}")
+            assert reply.status_code == 200 and reply.get_data(), query
