@@ -207,7 +207,7 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
         rows = fitted_rows(questionnaire, repeat, answers, values) or ([{}] if preview else [])
         item.rows, item.addable, item.value = len(rows), repeat.repeat_count is None, None
         for number, row in enumerate(rows, start=1):
-            scope = row_scope(questionnaire, repeat, row, values)
+            scope = row_scope(questionnaire, repeat, row, values, number)
             inside = row_relevant(questionnaire, repeat, scope)
             item.children.append(FieldView(
                 name=f"{repeat.name}[{number}]", type="row", label=f"{item.label} ({number})",

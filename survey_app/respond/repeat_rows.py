@@ -21,6 +21,11 @@ from questionnaires.checks import ANSWER_TYPES
 from questionnaires.field_types import FieldInvalid, filtered_values, given
 from questionnaires.repeats import REPEAT_MAX_ROWS, row_count
 
+try:  # the values' key position(..) reads (the branch adding XPath functions defines it)
+    from questionnaires.xpath_functions import POSITION
+except ImportError:  # pragma: no cover - before that branch is merged
+    POSITION = "#position"
+
 ROW_KEY_RE = re.compile(r"^([A-Za-z_][\w.-]*)\[(\d+)\]\.(.+)$")
 
 
@@ -78,10 +83,11 @@ def fitted_rows(questionnaire, repeat, answers: Mapping[str, Any],
     return (rows + [{} for _ in range(wanted - len(rows))])[:wanted]
 
 
-def row_scope(questionnaire, repeat, row: Mapping[str, Any],
-              values: Mapping[str, Any]) -> dict[str, Any]:
-    """The values a row's expressions read: the answers outside the repeat and the row's own."""
-    scope = dict(values)
+def row_scope(questionnaire, repeat, row: Mapping[str, Any], values: Mapping[str, Any],
+              number: int = 1) -> dict[str, Any]:
+    """The values a row's expressions read: the answers outside the repeat, the row's own and
+    its number (``position(..)``)."""
+    scope = {**values, POSITION: number}
     for child in repeat.children:
         if child.type not in ANSWER_TYPES:
             continue
@@ -113,7 +119,8 @@ def shown_row_keys(questionnaire, page, answers: Mapping[str, Any],
         if repeat.name not in relevant:
             continue
         for number, row in enumerate(fitted_rows(questionnaire, repeat, answers, values), 1):
-            inside = row_relevant(questionnaire, repeat, row_scope(questionnaire, repeat, row, values))
+            scope = row_scope(questionnaire, repeat, row, values, number)
+            inside = row_relevant(questionnaire, repeat, scope)
             keys += [row_key(repeat.name, number, child.name) for child in repeat.children
                      if child.type in ANSWER_TYPES and child.name in inside]
     return keys
