@@ -73,13 +73,13 @@ class FieldView:
     max_length: int = TEXT_MAX_LENGTH
     read_only: bool = False
     range: tuple | None = None  # start, end, step of a range question
+    rows: int = 0  # a repeat: the number of row blocks drawn (each a child of type "row")
+    addable: bool = False  # a repeat without repeat_count: rows are added and removed by buttons
     errors: list[str] = field(default_factory=list)
     children: list["FieldView"] = field(default_factory=list)
     scale: ScaleView | None = None
     inline: bool = False
     guidance: str = ""  # the interviewer's instruction (guidance_hint), shown in interviewer mode
-    rows: int = 0  # a repeat: the number of row blocks drawn (each a child of type "row")
-    addable: bool = False  # a repeat without repeat_count: rows are added and removed by buttons
 
 
 def page_questions(page) -> list:
@@ -178,8 +178,6 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
             max_length=text_limit(question),
             errors=list(errors.get(key, ())),
         )
-        if question.type == "repeat":
-            return repeat_view(question, item)
         if question.type in ("single", "multiple"):
             given = item.value
             chosen = set(given if isinstance(given, list) else ([given] if given else []))
@@ -199,6 +197,8 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
             item.other_name = question.other_name
             item.other_value = answers.get(question.other_name) or ""
             item.errors += list(errors.get(question.other_name, ()))
+        if question.type == "repeat":
+            return repeat_view(question, item)
         item.children = [view(child) for child in question.children
                          if child.name in relevant and child.type not in COMPUTED_TYPES]
         return item
