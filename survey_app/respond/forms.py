@@ -208,7 +208,8 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
         item.rows, item.addable, item.value = len(rows), repeat.repeat_count is None, None
         for number, row in enumerate(rows, start=1):
             scope = row_scope(questionnaire, repeat, row, values, number)
-            inside = row_relevant(questionnaire, repeat, scope)
+            inside = ({child.name for child in repeat.children} if preview  # every question
+                      else row_relevant(questionnaire, repeat, scope))
             item.children.append(FieldView(
                 name=f"{repeat.name}[{number}]", type="row", label=f"{item.label} ({number})",
                 children=[view(child, row, row_key(repeat.name, number, child.name), scope)

@@ -160,3 +160,15 @@ def test_the_api_takes_repeat_answers_as_lists_of_row_objects(client, app_ctx):
     stored = db.session.scalars(db.select(Response)).one()
     assert stored.answers == {"n": 2, "members": [{"who": "An", "age": 40}, rows[1]],
                               "visits": [{"why": "Cấp giấy"}]}
+
+
+def test_the_staff_preview_shows_every_row_question_with_its_rule(client, app_ctx):
+    from builders import create_questionnaire, create_user, log_in
+
+    form = create_questionnaire(DEFINITION)
+    admin = create_user("admin")
+    db.session.commit()
+    log_in(client, admin)
+    html = client.get(f"/admin/questionnaires/stored/{form.id}").get_data(as_text=True)
+    assert "Thành viên (1)" in html and 'name="members[1].school"' in html  # every question
+    assert 'id="rule-members[1].school"' in html and "Trường" in html
