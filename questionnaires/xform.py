@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ INSTANCE_MAX_BYTES = 1024 * 1024
 XFORMS_NS = "http://www.w3.org/2002/xforms"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _META_NAMES = {"meta", "instanceID", "deprecatedID", "instanceName"}
+_JR_TEMPLATE = "{http://openrosa.org/javarosa}template"
 
 
 class InstanceRefused(ValueError):
@@ -35,6 +36,13 @@ class Instance:
     version: str | None
     instance_id: str
     answers: dict[str, Any]
+    root: Any = field(default=None, compare=False, repr=False)
+
+    def with_rows(self, repeats) -> dict[str, Any]:
+        """The answers with each repeat in ``repeats`` (names) read as a list of rows: Collect
+        sends one element per row (``<grp>…</grp><grp>…</grp>``), each row a dict of its
+        answered leaves (an empty row is kept, so the count is the count sent)."""
+        return _answers(self.root, frozenset(repeats)) if self.root is not None else self.answers
 
 
 def xform_template(questionnaire: Any) -> bytes:
@@ -91,21 +99,31 @@ def read_instance(document: bytes) -> Instance:
     form_id = root.get("id")
     if not form_id:
         raise InstanceRefused("the instance names no form id")
-    instance_id = None
-    answers: dict[str, Any] = {}
-    for element in root.iter():
-        name = _local(element.tag)
-        if element is root or len(element):
-            continue
-        if name == "instanceID":
-            instance_id = (element.text or "").strip()
-            continue
-        if name in _META_NAMES:
-            continue
-        text = element.text or ""
-        if text.strip():
-            answers[name] = text
+    instance_id = next((element.text or "" for element in root.iter()
+                        if _local(element.tag) == "instanceID" and not len(element)), "").strip()
     if not instance_id:
         raise InstanceRefused("the instance has no meta/instanceID")
     return Instance(form_id=form_id, version=root.get("version"),
-                    instance_id=instance_id.removeprefix("uuid:"), answers=answers)
+                    instance_id=instance_id.removeprefix("uuid:"),
+                    answers=_answers(root, frozenset()), root=root)
+
+
+def _answers(root: Any, repeats: frozenset[str]) -> dict[str, Any]:
+    """The answered leaves under ``root`` by name; an element named in ``repeats`` is a row."""
+    answers: dict[str, Any] = {}
+    stack = list(reversed(root))  # document order, no recursion (nesting is the sender's)
+    while stack:
+        element = stack.pop()
+        name = _local(element.tag)
+        if name in repeats:
+            if element.get(_JR_TEMPLATE) is None:  # a form's template row is never an answer
+                row = {_local(leaf.tag): leaf.text for leaf in element.iter()
+                       if leaf is not element and not len(leaf) and (leaf.text or "").strip()}
+                rows = answers.setdefault(name, [])
+                if isinstance(rows, list):
+                    rows.append(row)
+        elif len(element):
+            stack.extend(reversed(element))
+        elif name not in _META_NAMES and (element.text or "").strip():
+            answers[name] = element.text
+    return answers

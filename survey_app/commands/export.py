@@ -20,7 +20,8 @@ from survey_app.refusals import Refused
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option("--table", type=click.Choice(TABLES), default=None,
               help="csv: which table (default criteria); xlsx/csv: 'respondents' for "
-                   "respondent-level data.")
+                   "respondent-level data (xlsx: with a 'repeats' sheet when forms have "
+                   "repeats); csv: 'repeats' for the long table of repeat rows.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="File to write (default: the export's own name in the current folder).")
 @click.option("--allow-unpublished", is_flag=True,

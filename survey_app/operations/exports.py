@@ -36,10 +36,11 @@ from survey_app.operations.analysis_run import (
     gather_round,
 )
 from survey_app.operations.documents import load_questionnaire
+from survey_app.operations.export_repeats import has_repeats, repeat_table
 from survey_app.refusals import N_, Refused
 
 FORMATS = ("json", "csv", "xlsx", "sav")
-TABLES = ("criteria", "sipas", "responses", "respondents", "codebook")
+TABLES = ("criteria", "sipas", "responses", "respondents", "codebook", "repeats")
 DRAFT_LABEL = "+draft.unpublished-round"
 MIMETYPES = {
     "json": "application/json", "csv": spreadsheets.CSV_MIMETYPE,
@@ -218,6 +219,8 @@ def respondent_variables(survey_round: SurveyRound, data: RoundData | None = Non
         mine = data.questionnaire_ids == form_id
         inside = inside_repeats(questionnaire.questions)  # rows of a repeat: not one per respondent
         for question in questionnaire.questions:
+            if question.type == "repeat":  # its number of rows; the rows: the repeats table
+                variables.append(_repeat_count(question, answers, mine, row.form_key, taken))
             if question.type in ("note", "group", "repeat") or question.name in inside:
                 continue
             variables.extend(_answer_variables(question, answers, mine, row.form_key, taken))
@@ -234,6 +237,15 @@ def _unique(name: str, form_key: str, taken: set) -> str:
         candidate, suffix = f"{base}_{suffix}", suffix + 1
     taken.add(candidate.lower())
     return candidate
+
+
+def _repeat_count(question, answers, mine, form_key: str, taken: set):
+    from analysis.contract import Variable
+
+    counts = [a.get(question.name) if m else None for a, m in zip(answers, mine)]
+    return Variable(_unique(question.name, form_key, taken),
+                    f"{question.label.get('vi')} (số dòng)",
+                    np.array([float(len(c)) if isinstance(c, list) else np.nan for c in counts]))
 
 
 def _answer_variables(question, answers, mine, form_key: str, taken: set) -> list:
@@ -280,7 +292,8 @@ def export_file(survey_round: SurveyRound, fmt: str, *, table: str | None = None
     report(1, 4)
     # the contract (json) has no tables: a respondent-level ``table`` with json is ignored, as any
     # other table is, rather than dropping the contract and writing ``null``
-    respondent_level = fmt == "sav" or (fmt != "json" and table in ("respondents", "codebook"))
+    respondent_level = fmt == "sav" or (fmt != "json"
+                                        and table in ("respondents", "codebook", "repeats"))
     doc = None if respondent_level else round_contract(
         survey_round, allow_unpublished=allow_unpublished, min_n=min_n, data=data)
     report(3, 4)
@@ -297,9 +310,12 @@ def export_file(survey_round: SurveyRound, fmt: str, *, table: str | None = None
         elif fmt == "xlsx":
             sheets = {"data": contract.respondent_table(variables),
                       "codebook": contract.codebook(variables)}
+            if has_repeats(survey_round):  # the long table of repeat rows, a sheet of its own
+                sheets["repeats"] = repeat_table(survey_round)
             content, name = spreadsheets.xlsx_bytes(sheets), f"{stem}.xlsx"
         else:
             headers, rows = (contract.codebook(variables) if table == "codebook"
+                             else repeat_table(survey_round) if table == "repeats"
                              else contract.respondent_table(variables))
             content, name = spreadsheets.csv_bytes(headers, rows), f"{stem}-{table}.csv"
     elif fmt == "csv":

@@ -112,5 +112,6 @@ def store_instance(document: bytes, *, device: str | None = None) -> Receipt:
     source = resolve_entry(instance.form_id[len(FORM_PREFIX):])
     # Stored as the API with an entry code: a channel of its own ("odk") needs the responses'
     # channel CHECK widened by a migration (left for later).
-    return submit(source, instance.instance_id, instance.answers, channel="api_entry",
+    repeats = {q.name for q in source.questionnaire.questions if q.type == "repeat"}
+    return submit(source, instance.instance_id, instance.with_rows(repeats), channel="api_entry",
                   device=device)

@@ -12,7 +12,14 @@ from werkzeug.datastructures import MultiDict
 from questionnaires.answers import TEXT_MAX_LENGTH, text_limit
 from questionnaires.checks import ANSWER_TYPES  # calculate / hidden are worked out, never shown
 from questionnaires.field_types import COMPUTED_TYPES, fill_references, filtered_values
-from survey_app.refusals import N_, Refused
+from survey_app.respond.repeat_rows import (
+    fitted_rows,
+    read_rows,
+    row_key,
+    row_relevant,
+    row_scope,
+    shown_row_keys,
+)
 
 
 @dataclass
@@ -66,6 +73,8 @@ class FieldView:
     max_length: int = TEXT_MAX_LENGTH
     read_only: bool = False
     range: tuple | None = None  # start, end, step of a range question
+    rows: int = 0  # a repeat: the number of row blocks drawn (each a child of type "row")
+    addable: bool = False  # a repeat without repeat_count: rows are added and removed by buttons
     errors: list[str] = field(default_factory=list)
     children: list["FieldView"] = field(default_factory=list)
     scale: ScaleView | None = None
@@ -74,13 +83,15 @@ class FieldView:
 
 
 def page_questions(page) -> list:
-    """Every question of ``page``, groups' children included, in document order."""
+    """Every question of ``page``, groups' children included, in document order (a repeat's
+    children are answered per row, ``repeat_rows``)."""
     out: list = []
 
     def walk(questions) -> None:
         for question in questions:
             out.append(question)
-            walk(question.children)
+            if question.type != "repeat":
+                walk(question.children)
 
     walk(page.questions)
     return out
@@ -90,43 +101,52 @@ def answer_names(page) -> list[str]:
     """The answer keys a page posts: its answerable questions and their "other" texts."""
     names: list[str] = []
     for question in page_questions(page):
-        if question.type in ANSWER_TYPES:
+        if question.type in ANSWER_TYPES + ("repeat",):
             names.append(question.name)
             if question.other_specify:
                 names.append(question.other_name)
     return names
 
 
-def shown_names(page, relevant: set[str]) -> list[str]:
-    """The answer keys a page renders given the relevant questions (posted back as ``_shown``)."""
+def shown_names(page, relevant: set[str], questionnaire=None, answers=None) -> list[str]:
+    """The answer keys a page renders given the relevant questions (posted back as ``_shown``);
+    with ``questionnaire`` and ``answers``, the keys of its repeats' rows too."""
     names: list[str] = []
     for question in page_questions(page):
-        if question.type in ANSWER_TYPES and question.name in relevant:
+        if question.type in ANSWER_TYPES + ("repeat",) and question.name in relevant:
             names.append(question.name)
             if question.other_specify:
                 names.append(question.other_name)
+    if questionnaire is not None:
+        names += shown_row_keys(questionnaire, page, answers or {}, relevant)
     return names
 
 
-def read_page_answers(page, form: MultiDict, shown: set[str]) -> dict[str, Any]:
+def read_value(question, form: MultiDict, key: str) -> Any:
+    """The posted answer to ``question`` under the form key ``key``; ``None`` when empty."""
+    if question.type == "multiple":
+        return [value for value in form.getlist(key) if value] or None
+    if question.type == "date":
+        typed = form.get(key, "").strip()
+        return (parse_typed_date(typed) or typed) or None
+    return form.get(key, "").strip() or None
+
+
+def read_page_answers(page, form: MultiDict, shown: set[str],
+                      before: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The answers a POST gives for the questions that were shown on ``page``.
 
     A shown question left empty maps to ``None`` (the caller removes it from the draft), so
-    clearing an answer or unticking every box is kept.
+    clearing an answer or unticking every box is kept. A repeat gives its list of rows (its
+    children not shown keep their answers in ``before``, the draft).
     """
     answers: dict[str, Any] = {}
     for question in page_questions(page):
+        if question.type == "repeat" and question.name in shown:
+            answers[question.name] = read_rows(question, form, shown, before or {}, read_value)
         if question.type not in ANSWER_TYPES or question.name not in shown or question.read_only:
             continue  # a read-only answer is its default, whatever is posted
-        if question.type == "multiple":
-            values = [value for value in form.getlist(question.name) if value]
-            answers[question.name] = values or None
-        elif question.type == "date":
-            typed = form.get(question.name, "").strip()
-            answers[question.name] = (parse_typed_date(typed) or typed) or None
-        else:
-            value = form.get(question.name, "").strip()
-            answers[question.name] = value or None
+        answers[question.name] = read_value(question, form, question.name)
         if question.other_specify:
             other = form.get(question.other_name, "").strip()
             answers[question.other_name] = other or None
@@ -136,32 +156,27 @@ def read_page_answers(page, form: MultiDict, shown: set[str]) -> dict[str, Any]:
 def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[str], errors: Mapping[str, list[str]],
                  language: str, seed: str, preview: bool = False) -> list[FieldView]:
     """Field views for the relevant questions of ``page``; choices in their (seeded) display order,
-    ``${…}`` in labels and hints replaced by the answers they name. A repeat is drawn once in
-    the staff ``preview``; respondents are refused a form with one (not yet answerable)."""
-    repeat = next((x for x in questionnaire.questions if x.type == "repeat"), None)
-    if repeat is not None and not preview:  # stored, validated, exported; not yet answered here
-        raise Refused(N_("Phiếu có phần lặp lại '%(name)s' (repeat), trang trả lời chưa hỗ trợ "
-                         "phần này; xin Ông/Bà liên hệ đơn vị khảo sát."),
-                      status=422, code="repeat_not_supported",
-                      arguments={"name": repeat.label.get(language) or repeat.name})
+    ``${…}`` in labels and hints replaced by the answers they name. A repeat holds one block
+    (type ``row``) per row, whose ``${…}`` name the row's own answers first."""
     values = filtered_values(questionnaire, answers)
 
-    def text(label) -> str:
+    def text(label, scope=values) -> str:
         if label is None:
             return ""
-        return fill_references(questionnaire, label.get(language), values, language)
+        return fill_references(questionnaire, label.get(language), scope, language)
 
-    def view(question) -> FieldView:
+    def view(question, got=answers, key=None, scope=values) -> FieldView:
+        key = key or question.name
         item = FieldView(
-            name=question.name, type=question.type, label=text(question.label),
-            hint=text(question.hint), required=question.required,
+            name=key, type=question.type, label=text(question.label, scope),
+            hint=text(question.hint, scope), required=question.required,
             guidance=question.guidance_hint.get(language) if question.guidance_hint else "",
-            value=(question.default if question.read_only or answers.get(question.name) is None
-                   else answers.get(question.name)),
+            value=(question.default if question.read_only or got.get(question.name) is None
+                   else got.get(question.name)),
             max_choices=question.max_choices, read_only=question.read_only, range=question.range,
             multiline=(question.appearance or "").startswith("multiline"),
             max_length=text_limit(question),
-            errors=list(errors.get(question.name, ())),
+            errors=list(errors.get(key, ())),
         )
         if question.type in ("single", "multiple"):
             given = item.value
@@ -182,8 +197,24 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
             item.other_name = question.other_name
             item.other_value = answers.get(question.other_name) or ""
             item.errors += list(errors.get(question.other_name, ()))
+        if question.type == "repeat":
+            return repeat_view(question, item)
         item.children = [view(child) for child in question.children
                          if child.name in relevant and child.type not in COMPUTED_TYPES]
+        return item
+
+    def repeat_view(repeat, item: FieldView) -> FieldView:
+        rows = fitted_rows(questionnaire, repeat, answers, values) or ([{}] if preview else [])
+        item.rows, item.addable, item.value = len(rows), repeat.repeat_count is None, None
+        for number, row in enumerate(rows, start=1):
+            scope = row_scope(questionnaire, repeat, row, values, number)
+            inside = ({child.name for child in repeat.children} if preview  # every question
+                      else row_relevant(questionnaire, repeat, scope))
+            item.children.append(FieldView(
+                name=f"{repeat.name}[{number}]", type="row", label=f"{item.label} ({number})",
+                children=[view(child, row, row_key(repeat.name, number, child.name), scope)
+                          for child in repeat.children
+                          if child.name in inside and child.type not in COMPUTED_TYPES]))
         return item
 
     return [view(question) for question in page.questions

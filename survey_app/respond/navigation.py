@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from survey_app.respond.forms import page_questions
+from survey_app.respond.repeat_rows import repeat_of
 
 
 def visible_pages(questionnaire, answers: Mapping[str, Any]) -> list[int]:
@@ -62,6 +63,7 @@ def progress(questionnaire, answers: Mapping[str, Any], index: int) -> tuple[int
 
 def first_error_page(questionnaire, error_names: set[str]) -> int:
     """The first page holding a question named in ``error_names`` (0 if none does)."""
+    error_names = {repeat_of(name) for name in error_names}  # a row's error: its repeat
     for index, page in enumerate(questionnaire.pages):
         names = {q.name for q in page_questions(page)} | {q.other_name for q in page_questions(page)}
         if names & error_names:

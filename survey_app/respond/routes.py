@@ -46,6 +46,7 @@ from survey_app.respond.navigation import (
     previous_page,
     progress,
 )
+from survey_app.respond.repeat_rows import change_rows, fit_counted_rows, row_message
 
 RESUME_COOKIE = "par_resume"
 
@@ -172,11 +173,12 @@ def _post(source, state, resume_key: str, self_url: str, channel: str, after_sub
     page = q.pages[index]
     notice_page = first_page(q, state["answers"])  # the page that showed the notice, before this POST
     shown = set(request.form.get("_shown", "").split())
-    for name, value in read_page_answers(page, request.form, shown).items():
+    for name, value in read_page_answers(page, request.form, shown, state["answers"]).items():
         if value is None:
             state["answers"].pop(name, None)
         else:
             state["answers"][name] = value
+    fit_counted_rows(q, page, state["answers"])
     if index == notice_page and request.form.get("_consent") == "yes":
         state["paradata"]["consent"] = True
     try:
@@ -189,6 +191,11 @@ def _post(source, state, resume_key: str, self_url: str, channel: str, after_sub
     action = request.form.get("_action", "next")
     if action == "back":
         return _save_and_go(source, state, resume_key, self_url, previous_page(q, state["answers"], index))
+    if action.startswith(("add:", "remove:")):  # a repeat's row buttons
+        problems = change_rows(q, page, state["answers"], action)
+        save_draft(resume_key, source, state["answers"], state["paradata"], index)
+        db.session.commit()
+        return _page(source, state, resume_key, self_url, channel, index=index, errors=problems)
     if action == "save":
         save_draft(resume_key, source, state["answers"], state["paradata"], index)
         db.session.commit()
@@ -196,6 +203,8 @@ def _post(source, state, resume_key: str, self_url: str, channel: str, after_sub
     relevant = q.relevant_names(state["answers"])
     newly_shown = [q_.name for q_ in page_questions(page) if q_.name in relevant and q_.name not in shown
                    and q_.name in answer_names(page)]
+    newly_shown += [key for key in shown_names(page, relevant, q, state["answers"])
+                    if key not in shown]
     errors = {} if newly_shown else _errors(q.page_validate(page.name, state["answers"]))
     following = next_page(q, state["answers"], index)
     consent_missing = not state["paradata"].get("consent")
@@ -254,7 +263,8 @@ def _add_page_time(paradata: dict, page_name: str) -> None:
 def _errors(validation_errors) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for error in validation_errors:
-        errors.setdefault(error.question, []).append(error.message(current_lang()))
+        errors.setdefault(error.question, []).append(
+            row_message(error.question, error.message(current_lang())))
     return errors
 
 
@@ -269,7 +279,7 @@ def _page(source, state, resume_key: str, self_url: str, channel: str, *, index:
     relevant = q.relevant_names(answers)
     sid = state["paradata"]["submission_id"]
     fields = build_fields(q, page, answers, relevant, errors or {}, lang, seed=sid)
-    shown = shown_names(page, relevant)
+    shown = shown_names(page, relevant, q, answers)
     position, count = progress(q, answers, index)
     resume_url = None
     if channel == "qr":

@@ -59,24 +59,32 @@ def test_filtered_options_and_filled_labels_on_the_next_page(client, app_ctx):
     assert stored.answers == {"province": "hue", "years": 12, "district": "pv"}
 
 
-def test_a_form_with_a_repeat_is_refused_on_the_answer_page_with_a_sentence(client, app_ctx):
+def test_a_repeat_counted_on_its_own_page_shows_its_rows_once_the_count_is_posted(
+        client, app_ctx):
     definition = {**DEFINITION, "id": "rep", "pages": [
         {"name": "p1", "title": {"vi": "Trang 1", "en": "Page 1"}, "questions": [
             {"name": "n", "type": "integer", "label": {"vi": "Số người", "en": "People"}},
             {"name": "members", "type": "repeat", "repeat_count": "${n}",
              "label": {"vi": "Thành viên", "en": "Members"},
-             "questions": [{"name": "who", "type": "text",
+             "questions": [{"name": "who", "type": "text", "required": True,
                             "label": {"vi": "Họ tên", "en": "Name"}}]}]}]}
     entry = open_round_with_entry(definition=definition)
     db.session.commit()
-    reply = client.get(f"/s/{entry.code}")
-    assert reply.status_code == 422
-    assert ("Phiếu có phần lặp lại &#39;Thành viên&#39; (repeat), trang trả lời chưa hỗ trợ"
-            in reply.get_data(as_text=True))
-    assert db.session.scalar(db.select(db.func.count()).select_from(Response)) == 0
+    url = f"/s/{entry.code}"
+    html = client.get(url).get_data(as_text=True)
+    assert 'name="_rows.members" value="0"' in html and "Thành viên (1)" not in html
+    reply = _post(client, url, html, {"n": "2", "_rows.members": "0"})
+    text = reply.get_data(as_text=True)
+    assert reply.status_code == 200 and "Thành viên (2)" in text   # new questions: no error yet
+    assert "Câu hỏi này bắt buộc" not in text
+    data = {"n": "2", "_rows.members": "2", "members[1].who": "An", "members[2].who": "Bình"}
+    reply = _post(client, url, text, data)
+    assert reply.status_code == 303
+    stored = db.session.scalars(db.select(Response)).one()
+    assert stored.answers == {"n": 2, "members": [{"who": "An"}, {"who": "Bình"}]}
 
 
-def test_the_staff_preview_draws_a_repeat_once_as_a_group(app):
+def test_the_staff_preview_draws_a_repeat_as_its_rows(app):
     from questionnaires import Questionnaire
     from survey_app.respond.forms import build_fields
 
@@ -90,4 +98,6 @@ def test_the_staff_preview_draws_a_repeat_once_as_a_group(app):
     with app.test_request_context():
         fields = build_fields(q, q.pages[0], {}, {"members", "who"}, {}, "vi", "preview",
                               preview=True)
-    assert [(f.type, [c.name for c in f.children]) for f in fields] == [("repeat", ["who"])]
+    assert [(f.type, [c.name for c in f.children]) for f in fields] == [
+        ("repeat", ["members[1]", "members[2]"])]
+    assert [c.name for c in fields[0].children[0].children] == ["members[1].who"]
