@@ -174,3 +174,27 @@ def test_a_submission_written_byte_for_byte_as_collect_sends_it(client, world):
     receipt = db.session.scalar(db.select(Response.receipt))
     assert receipt in message_of(first) and receipt in message_of(again)
     assert count_responses() == 1
+
+
+def test_the_demo_interviewer_lists_the_forms_of_their_cases_units(client, app_ctx):
+    from survey_app.commands.demo import interviewer_entry
+    from survey_app.models import EntryPoint, InterviewerAssignment, Invitation
+    from survey_app.operations.demo import seed_demo
+
+    seeded = seed_demo()
+    account = interviewer_entry(seeded["round"], "http://127.0.0.1:5000")
+    db.session.commit()
+    assert account["username"] == "dieutravien"
+    assert account["odk_server_url"] == "http://127.0.0.1:5000/openrosa"
+    token = base64.b64encode(f"{account['username']}:{account['password']}".encode()).decode()
+    reply = client.get("/openrosa/formList", headers={"X-OpenRosa-Version": "1.0",
+                                                      "Authorization": f"Basic {token}"})
+    assert reply.status_code == 200
+    listed_ids = {f.findtext(f"{LIST}formID")
+                  for f in ET.fromstring(reply.data).findall(f"{LIST}xform")}
+    case_units = set(db.session.scalars(
+        db.select(Invitation.rated_unit_id).join(
+            InterviewerAssignment, InterviewerAssignment.invitation_id == Invitation.id)))
+    expected = {f"par-{e.code}" for e in db.session.scalars(db.select(EntryPoint))
+                if e.unit_id in case_units}
+    assert listed_ids == expected and 0 < len(listed_ids) < len(seeded["entries"])
