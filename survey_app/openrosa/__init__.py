@@ -27,6 +27,7 @@ ODK_ROLES = ("interviewer",)
 REALM = "par-survey"
 FORM_LIST_NS = "http://openrosa.org/xforms/xformsList"
 RESPONSE_NS = "http://openrosa.org/http/response"
+MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
 
 
 def _headers(response: Response) -> Response:
@@ -122,6 +123,18 @@ def form_xml(form_id: str):
     except Refused as refused:
         return _refused(refused)
     return _xml(form.xform)
+
+
+@bp.get("/forms/<form_id>/manifest")
+@basic_auth
+def form_manifest(form_id: str):
+    """The form's media manifest: always empty (no form has media, so the form list gives no
+    ``manifestUrl``; served for clients that ask anyway, with the download's 403/404 rules)."""
+    try:
+        openrosa.find_form(form_id, g.user)
+    except Refused as refused:
+        return _refused(refused)
+    return _xml(f'<?xml version="1.0" encoding="UTF-8"?>\n<manifest xmlns="{MANIFEST_NS}"/>')
 
 
 def _accepting(response: Response) -> Response:

@@ -14,13 +14,22 @@ only the Vietnam day, not the time, instance id or response.
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import select
 
 from survey_app.extensions import db
-from survey_app.models import CollectSubmission, EntryPoint, Invitation, User
+from survey_app.models import CollectSubmission, EntryPoint, Invitation, Response, User
 from survey_app.models.base import utcnow
 from survey_app.models.cati import InterviewerAssignment
-from survey_app.operations.submissions import Receipt
+from survey_app.operations.answer_sources import Source
+from survey_app.operations.submissions import Receipt, normalise_submission_id
+from survey_app.refusals import N_, Refused
+
+CHANGED_RESEND = N_("Phiếu mã %(instance)s đã được nhận trước đây với câu trả lời khác; bản gửi "
+                    "lại không được lưu. Vui lòng báo giám sát viên.")
 
 
 def assigned_units(interviewer: User) -> set[tuple[int, int]]:
@@ -48,3 +57,24 @@ def record_submission(interviewer: User, entry: EntryPoint, receipt: Receipt) ->
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def _as_stored(answers: Mapping[str, Any]) -> Any:
+    return json.loads(json.dumps(answers, default=str, sort_keys=True))
+
+
+def refuse_changed_resend(source: Source, instance_id: str, answers: Mapping[str, Any]) -> None:
+    """``Refused`` 409 when ``instance_id`` is stored already with other answers: a resend must
+    be the same form (as ODK Central answers), so a changed one is never taken for a lost reply's
+    resend and dropped in silence. The same answers, or a new id, pass."""
+    stored = db.session.scalar(select(Response.answers).where(
+        Response.submission_id == normalise_submission_id(instance_id)))
+    if stored is None:
+        return
+    try:
+        cleaned = source.questionnaire.clean(dict(answers))
+    except ValueError:
+        cleaned = None
+    if cleaned is None or _as_stored(cleaned) != _as_stored(stored):
+        raise Refused(CHANGED_RESEND, status=409, code="conflict",
+                      arguments={"instance": instance_id})

@@ -129,6 +129,7 @@ def store_instance(document: bytes, interviewer: User, *, device: str | None = N
     source = resolve_entry(instance.form_id[len(FORM_PREFIX):])
     if not collect.may_fill(interviewer, source.entry_point):
         raise Refused(NOT_ASSIGNED, status=403, code="forbidden")
+    collect.refuse_changed_resend(source, instance.instance_id, instance.answers)
     receipt = submit(source, instance.instance_id, instance.answers, channel="odk",
                      device=device)
     if receipt.created:

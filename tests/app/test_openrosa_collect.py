@@ -47,8 +47,20 @@ def test_each_interviewer_lists_only_the_forms_of_their_assigned_units(client, w
     assert [f.findtext(f"{LIST}formID") for f in listed(client, colleague)] == [
         f"par-{other_entry.code}"]
     assert listed(client, idle) == []
-    download = client.get(f"/openrosa/forms/par-{other_entry.code}.xml", headers=odk_headers(user))
-    assert download.status_code == 403 and "không có trong danh sách" in message_of(download)
+    for url in (f"/openrosa/forms/par-{other_entry.code}.xml",
+                f"/openrosa/forms/par-{other_entry.code}/manifest"):
+        refused = client.get(url, headers=odk_headers(user))
+        assert refused.status_code == 403 and "không có trong danh sách" in message_of(refused)
+
+
+def test_the_manifest_of_a_form_is_empty(client, world):
+    entry, user = world
+    reply = client.get(f"/openrosa/forms/par-{entry.code}/manifest", headers=odk_headers(user))
+    assert reply.status_code == 200 and reply.headers["X-OpenRosa-Version"] == "1.0"
+    root = ET.fromstring(reply.data)
+    assert root.tag == "{http://openrosa.org/xforms/xformsManifest}manifest" and len(root) == 0
+    missing = client.get("/openrosa/forms/par-nothere/manifest", headers=odk_headers(user))
+    assert missing.status_code == 404
 
 
 def test_a_submission_for_a_form_not_assigned_is_403_and_nothing_stored(client, world):
@@ -77,6 +89,19 @@ def test_an_attachment_is_refused_by_name_and_the_form_goes_through_without_it(c
     assert count_responses() == 0
     assert post_instance(client, user, document).status_code == 201
     assert count_responses() == 1
+
+
+def test_a_resend_with_other_answers_is_409_and_the_first_answers_stay(client, world):
+    entry, user = world
+    root, _, _ = fetch_xform(client, user)
+    instance_id = str(uuid.uuid4())
+    assert post_instance(client, user, filled_instance(root, ANSWERS, instance_id)).status_code \
+        == 201
+    changed = post_instance(client, user,
+                            filled_instance(root, {**ANSWERS, "age": "43"}, instance_id))
+    assert changed.status_code == 409 and instance_id in message_of(changed)
+    assert count_responses() == 1
+    assert db.session.scalar(db.select(Response.answers))["age"] == 42
 
 
 def test_the_fieldwork_record_of_an_anonymous_round_keeps_the_day_only(client, world):
