@@ -35,6 +35,8 @@ class Instance:
     version: str | None
     instance_id: str
     answers: dict[str, Any]
+    # meta/deprecatedID: the instance this one edits (an edit of a form already sent)
+    deprecated_id: str | None = None
 
 
 def xform_template(questionnaire: Any) -> bytes:
@@ -91,7 +93,7 @@ def read_instance(document: bytes) -> Instance:
     form_id = root.get("id")
     if not form_id:
         raise InstanceRefused("the instance names no form id")
-    instance_id = None
+    instance_id = deprecated_id = None
     answers: dict[str, Any] = {}
     for element in root.iter():
         name = _local(element.tag)
@@ -99,6 +101,9 @@ def read_instance(document: bytes) -> Instance:
             continue
         if name == "instanceID":
             instance_id = (element.text or "").strip()
+            continue
+        if name == "deprecatedID":
+            deprecated_id = (element.text or "").strip().removeprefix("uuid:") or None
             continue
         if name in _META_NAMES:
             continue
@@ -108,4 +113,5 @@ def read_instance(document: bytes) -> Instance:
     if not instance_id:
         raise InstanceRefused("the instance has no meta/instanceID")
     return Instance(form_id=form_id, version=root.get("version"),
-                    instance_id=instance_id.removeprefix("uuid:"), answers=answers)
+                    instance_id=instance_id.removeprefix("uuid:"), answers=answers,
+                    deprecated_id=deprecated_id)

@@ -28,6 +28,8 @@ from survey_app.operations.answer_sources import Source
 from survey_app.operations.submissions import Receipt, normalise_submission_id
 from survey_app.refusals import N_, Refused
 
+EDIT_REFUSED = N_("Phiếu này là bản sửa của phiếu %(instance)s đã được nhận; phiếu đã gửi không "
+                  "sửa được, bản sửa không được lưu. Vui lòng báo giám sát viên.")
 CHANGED_RESEND = N_("Phiếu mã %(instance)s đã được nhận trước đây với câu trả lời khác; bản gửi "
                     "lại không được lưu. Vui lòng báo giám sát viên.")
 
@@ -61,6 +63,21 @@ def record_submission(interviewer: User, entry: EntryPoint, receipt: Receipt) ->
 
 def _as_stored(answers: Mapping[str, Any]) -> Any:
     return json.loads(json.dumps(answers, default=str, sort_keys=True))
+
+
+def refuse_edit_of_stored(deprecated_id: str | None) -> None:
+    """``Refused`` 409 for an edit (``meta/deprecatedID``) of a form already stored: a stored
+    response is never replaced, and storing the edit beside it would count the respondent
+    twice. An edit of a form the server never received is stored as the only version."""
+    if not deprecated_id:
+        return
+    try:
+        key = normalise_submission_id(deprecated_id)
+    except Refused:
+        return
+    if db.session.scalar(select(Response.id).where(Response.submission_id == key)) is not None:
+        raise Refused(EDIT_REFUSED, status=409, code="conflict",
+                      arguments={"instance": deprecated_id})
 
 
 def refuse_changed_resend(source: Source, instance_id: str, answers: Mapping[str, Any]) -> None:

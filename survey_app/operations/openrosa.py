@@ -130,6 +130,7 @@ def store_instance(document: bytes, interviewer: User, *, device: str | None = N
     if not collect.may_fill(interviewer, source.entry_point):
         raise Refused(NOT_ASSIGNED, status=403, code="forbidden")
     collect.refuse_changed_resend(source, instance.instance_id, instance.answers)
+    collect.refuse_edit_of_stored(instance.deprecated_id)
     receipt = submit(source, instance.instance_id, instance.answers, channel="odk",
                      device=device)
     if receipt.created:

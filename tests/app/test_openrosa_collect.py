@@ -104,6 +104,31 @@ def test_a_resend_with_other_answers_is_409_and_the_first_answers_stay(client, w
     assert db.session.scalar(db.select(Response.answers))["age"] == 42
 
 
+def edited(document: bytes, deprecated_id: str, new_id: str) -> bytes:
+    """``document`` edited in Collect: a new instanceID, the old one in meta/deprecatedID."""
+    root = ET.fromstring(document)
+    meta = next(e for e in root.iter() if e.tag.endswith("meta"))
+    instance = next(e for e in meta if e.tag.endswith("instanceID"))
+    instance.text = f"uuid:{new_id}"
+    ET.SubElement(meta, instance.tag.replace("instanceID", "deprecatedID")).text = \
+        f"uuid:{deprecated_id}"
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def test_an_edit_of_a_stored_form_is_409_and_an_edit_of_an_unsent_one_is_stored(client, world):
+    entry, user = world
+    root, _, _ = fetch_xform(client, user)
+    first_id, never_sent = str(uuid.uuid4()), str(uuid.uuid4())
+    original = filled_instance(root, ANSWERS, first_id)
+    assert post_instance(client, user, original).status_code == 201
+    refused = post_instance(client, user, edited(original, first_id, str(uuid.uuid4())))
+    assert refused.status_code == 409 and first_id in message_of(refused)
+    assert count_responses() == 1
+    alone = edited(filled_instance(root, ANSWERS, never_sent), never_sent, str(uuid.uuid4()))
+    assert post_instance(client, user, alone).status_code == 201
+    assert count_responses() == 2
+
+
 def test_the_fieldwork_record_of_an_anonymous_round_keeps_the_day_only(client, world):
     entry, user = world
     root, _, _ = fetch_xform(client, user)
