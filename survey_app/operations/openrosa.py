@@ -33,6 +33,8 @@ _xforms: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
 _xforms_lock = threading.Lock()
 
 NOT_A_FORM = N_("Không tìm thấy biểu mẫu này trên máy chủ. Vui lòng tải lại danh sách biểu mẫu.")
+NOT_ASSIGNED_FORM = N_("Biểu mẫu này không có trong danh sách được giao cho tài khoản này. Vui "
+                       "lòng tải lại danh sách biểu mẫu hoặc báo giám sát viên.")
 NOT_ASSIGNED = N_("Biểu mẫu này không có trong danh sách được giao cho tài khoản này; phiếu chưa "
                   "được lưu. Vui lòng báo giám sát viên.")
 BAD_INSTANCE = N_("Tệp phiếu gửi lên không đọc được (XML lỗi hoặc có khai báo DTD).")
@@ -110,7 +112,7 @@ def find_form(form_id: str, interviewer: User) -> OdkForm:
     if entry is None:
         raise Refused(NOT_A_FORM, status=404, code="unknown")
     if not collect.may_fill(interviewer, entry):
-        raise Refused(NOT_ASSIGNED, status=403, code="forbidden")
+        raise Refused(NOT_ASSIGNED_FORM, status=403, code="forbidden")
     return _form(entry)
 
 
