@@ -248,3 +248,20 @@ def test_the_demo_interviewer_lists_the_forms_of_their_cases_units(client, app_c
     expected = {f"par-{e.code}" for e in db.session.scalars(db.select(EntryPoint))
                 if e.unit_id in case_units}
     assert listed_ids == expected and 0 < len(listed_ids) < len(seeded["entries"])
+
+
+def test_collects_first_unauthenticated_requests_are_challenged_and_not_counted(client, world,
+                                                                                app):
+    """Collect sends each request first without credentials and answers the Basic challenge:
+    those first requests are no failed logins, however many there are."""
+    from survey_app.models import LoginFailure
+
+    entry, user = world
+    for _ in range(app.config["LOGIN_MAX_FAILURES_ACCOUNT"] + 1):
+        head = client.open("/openrosa/submission", method="HEAD",
+                           headers={"X-OpenRosa-Version": "1.0"})
+        assert head.status_code == 401
+        assert head.headers["WWW-Authenticate"] == 'Basic realm="par-survey", charset="UTF-8"'
+    assert db.session.scalar(db.select(db.func.count()).select_from(LoginFailure)) == 0
+    assert client.open("/openrosa/submission", method="HEAD",
+                       headers=odk_headers(user)).status_code == 204
