@@ -36,6 +36,8 @@ class Instance:
     version: str | None
     instance_id: str
     answers: dict[str, Any]
+    # meta/deprecatedID: the instance this one edits (an edit of a form already sent)
+    deprecated_id: str | None = None
     root: Any = field(default=None, compare=False, repr=False)
 
     def with_rows(self, repeats) -> dict[str, Any]:
@@ -103,9 +105,12 @@ def read_instance(document: bytes) -> Instance:
                         if _local(element.tag) == "instanceID" and not len(element)), "").strip()
     if not instance_id:
         raise InstanceRefused("the instance has no meta/instanceID")
+    deprecated_id = next((element.text or "" for element in root.iter()
+                          if _local(element.tag) == "deprecatedID" and not len(element)), "")
     return Instance(form_id=form_id, version=root.get("version"),
                     instance_id=instance_id.removeprefix("uuid:"),
-                    answers=_answers(root, frozenset()), root=root)
+                    answers=_answers(root, frozenset()),
+                    deprecated_id=deprecated_id.strip().removeprefix("uuid:") or None, root=root)
 
 
 def _answers(root: Any, repeats: frozenset[str]) -> dict[str, Any]:

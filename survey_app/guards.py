@@ -172,6 +172,10 @@ def _refusal(status: int, code: str, message_vi: str, message_en: str):
 
     english = current_lang() == "en"
     message = message_en if english else message_vi
+    if request.path.startswith("/openrosa/"):  # ODK Collect shows an OpenRosa message
+        from survey_app.openrosa import message_response
+
+        return message_response(message, status)
     language = "en" if english else "vi"
     page = (
         f'<!doctype html><html lang="{language}"><meta charset="utf-8"><title>{status}</title>'

@@ -37,6 +37,15 @@ INVITATION_STATUS_LABELS = {
     "used": N_("Đã dùng"),
     "revoked": N_("Đã thu hồi"),
 }
+# How a response arrived (``responses.channel``; ``operations.submissions.CHANNELS``).
+CHANNEL_LABELS = {
+    "qr": N_("Mã QR tại nơi giao dịch"),
+    "invitation": N_("Thư mời cá nhân"),
+    "api_entry": N_("API, theo mã điểm khảo sát"),
+    "api_token": N_("API, theo thư mời"),
+    "demo": N_("Dữ liệu minh hoạ"),
+    "odk": N_("ODK Collect (điều tra viên, ngoại tuyến)"),
+}
 FRAME_KIND_LABELS = {
     "sipas_dossiers": N_("Danh sách hồ sơ TTHC đã trả kết quả (khung mẫu SIPAS)"),
     "officials": N_("Danh sách đại biểu, lãnh đạo, công chức"),
@@ -152,6 +161,10 @@ def invitation_status_label(code: str | None) -> str:
     return _label(INVITATION_STATUS_LABELS, code)
 
 
+def channel_label(code: str | None) -> str:
+    return _label(CHANNEL_LABELS, code)
+
+
 def frame_kind_label(code: str | None) -> str:
     return _label(FRAME_KIND_LABELS, code)
 
@@ -233,7 +246,7 @@ def register_label_filters(app) -> None:
     app.jinja_env.filters.update(
         group_label=group_label, unit_type_label=unit_type_label,
         round_status_label=round_status_label, invitation_status_label=invitation_status_label,
-        frame_kind_label=frame_kind_label, method_label=method_label,
+        frame_kind_label=frame_kind_label, method_label=method_label, channel_label=channel_label,
         member_role_label=member_role_label, member_column_label=member_column_label,
         sipas_level_label=sipas_level_label, sipas_element_label=sipas_element_label,
         questionnaire_title=questionnaire_title,

@@ -2,6 +2,7 @@
 from survey_app.models.accounts import ROLES, AuditChainHead, AuditEvent, User
 from survey_app.models.base import Base
 from survey_app.models.cati import CallAttempt, InterviewerAssignment
+from survey_app.models.collect import CollectSubmission
 from survey_app.models.exports import ExportJob
 from survey_app.models.documents import (
     MethodologyPack,
@@ -21,7 +22,7 @@ from survey_app.models.sessions import LoginFailure, StaffSession
 
 __all__ = [
     "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "CallAttempt",
-    "InterviewerAssignment", "DispositionEvent", "Draft",
+    "CollectSubmission", "InterviewerAssignment", "DispositionEvent", "Draft",
     "EntryPoint", "MailJob", "Reminder", "RoundDeadline", "UnitTask",
     "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "InvitationBundle",
     "InvitationFile", "LoginFailure",

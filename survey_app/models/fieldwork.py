@@ -108,8 +108,9 @@ class Response(Base):
 
     __tablename__ = "responses"
     __table_args__ = (
-        CheckConstraint("channel IN ('qr', 'invitation', 'api_entry', 'api_token', 'demo')",
-                        name="channel"),
+        # 'odk': sent from ODK Collect through /openrosa (revision 0011).
+        CheckConstraint("channel IN ('qr', 'invitation', 'api_entry', 'api_token', 'demo', "
+                        "'odk')", name="channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -30,7 +30,7 @@ from survey_app.refusals import N_, Refused
 
 # Vietnam keeps UTC+7 all year; the day a response arrives is the day there.
 RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U
-CHANNELS = ("qr", "invitation", "api_entry", "api_token", "demo")
+CHANNELS = ("qr", "invitation", "api_entry", "api_token", "demo", "odk")
 SUBMISSION_ID_RE = re.compile(r"[0-9a-fA-F-]{32,36}")
 BAD_SUBMISSION_ID = N_("'submission_id' phải là một UUID, do thiết bị tạo một lần cho mỗi phiếu.")
 

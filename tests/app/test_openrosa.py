@@ -14,6 +14,8 @@ import pytest
 from builders import STAFF_PASSWORD, create_user, open_round_with_entry
 from survey_app.extensions import db
 from survey_app.models import Response, SurveyRound
+from survey_app.operations import cati
+from survey_app.operations.fieldwork_setup import issue_invitation
 
 XF = "{http://www.w3.org/2002/xforms}"
 LIST = "{http://openrosa.org/xforms/xformsList}"
@@ -21,10 +23,17 @@ ANSWERS = {"age": "42", "gender": "f", "used_online": "yes", "online_rating": "4
            "counter_rating": "5", "priorities": "speed fees", "comment": "Tốt"}
 
 
+def assign_unit_of(entry, interviewer) -> None:
+    """Give ``interviewer`` one sample member's invitation to rate ``entry``'s unit."""
+    invitation, _ = issue_invitation(entry.round, entry.questionnaire, entry.unit, "citizen")
+    cati.assign(invitation, interviewer, None)
+
+
 @pytest.fixture
 def world(app_ctx):
     entry = open_round_with_entry()
     interviewer = create_user("interviewer")
+    assign_unit_of(entry, interviewer)
     db.session.commit()
     return entry, interviewer
 
@@ -103,8 +112,7 @@ def test_a_submission_is_stored_and_a_resend_is_stored_once(client, world):
     root, _, _ = fetch_xform(client, user)
     instance_id = str(uuid.uuid4())
     document = filled_instance(root, ANSWERS, instance_id)
-    photo = (io.BytesIO(b"\x89PNG"), "photo.png", "image/png")
-    first = post_instance(client, user, document, photo=photo)
+    first = post_instance(client, user, document)
     assert first.status_code == 201, first.data
     assert b"<OpenRosaResponse xmlns=\"http://openrosa.org/http/response\">" in first.data
     assert first.headers["X-OpenRosa-Version"] == "1.0"
@@ -113,6 +121,7 @@ def test_a_submission_is_stored_and_a_resend_is_stored_once(client, world):
     assert count_responses() == 1
     row = db.session.scalar(db.select(Response))
     assert row.submission_id == instance_id and row.rated_unit_id == entry.unit_id
+    assert row.channel == "odk"
     assert row.answers["age"] == 42 and row.answers["priorities"] == ["speed", "fees"]
 
 

@@ -154,6 +154,7 @@ MATRIX = [
     # --- ODK Collect (OpenRosa): interviewers, by HTTP Basic
     Route("GET", "/openrosa/formList", "openrosa.form_list", ODK),
     Route("GET", "/openrosa/forms/<form_id>.xml", "openrosa.form_xml", ODK),
+    Route("GET", "/openrosa/forms/<form_id>/manifest", "openrosa.form_manifest", ODK),
     Route("POST", "/openrosa/submission", "openrosa.submission", ODK),
     Route("GET", "/api/v1/entries/<code>", "api.entry", PUBLIC),
     Route("GET", "/api/v1/i/<token>", "api.invitation", PUBLIC),
@@ -370,6 +371,7 @@ def _build_world(app) -> dict:
         "respond.invitation_grid": {"token": bundle_token},
         "api.entry": {"code": entry.code},
         "openrosa.form_xml": {"form_id": f"par-{entry.code}"},
+        "openrosa.form_manifest": {"form_id": f"par-{entry.code}"},
         "admin.entry_point_revoke": {"entry_id": spare_entry.id},
         "reports.document": {"name": "report.docx"},
         "admin.fieldwork_mail_job": {"job_id": mail_job.id},
