@@ -98,9 +98,9 @@ def main() -> None:
     parser.add_argument("--pg-bin", default=None, help="folder of initdb and pg_ctl")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=None, help="default: par-survey serve's")
-    parser.add_argument("--before", type=float, default=10, help="seconds of load before the stop")
-    parser.add_argument("--down", type=float, default=5, help="seconds the database stays down")
-    parser.add_argument("--after", type=float, default=20, help="seconds of load after the start")
+    parser.add_argument("--before", type=float, default=8, help="seconds of load before the stop")
+    parser.add_argument("--down", type=float, default=4, help="seconds the database stays down")
+    parser.add_argument("--after", type=float, default=15, help="seconds of load after the start")
     parser.add_argument("--mode", choices=("fast", "immediate"), default="fast",
                         help="pg_ctl stop mode: fast (a restart) or immediate (a crash)")
     parser.add_argument("--pause", type=float, default=0.5,
