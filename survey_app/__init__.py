@@ -31,7 +31,8 @@ def create_app(config: dict | type | None = None, *, instance_path: str | None =
     uri = resolve_database_uri(app.config.get("SQLALCHEMY_DATABASE_URI"), app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
-        uri, app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        uri, app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        connect_timeout_s=app.config["DATABASE_CONNECT_TIMEOUT_SECONDS"],
     )
 
     from survey_app import charts

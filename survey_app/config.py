@@ -25,7 +25,16 @@ class Config:
     TOKEN_HASH_KEY = os.environ.get("TOKEN_HASH_KEY")
     PRODUCTION = os.environ.get("PAR_SURVEY_ENV", "development") == "production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None → SQLite in the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL: a pooled connection is pinged on checkout and recycled after this many seconds;
+    # a connection attempt gives up after DATABASE_CONNECT_TIMEOUT_SECONDS (survey_app.database).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {
+        "pool_pre_ping": True,
+        "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE_SECONDS", "1800")),
+    }
+    DATABASE_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
+    # A database that cannot answer, or a full disk: 503 with Retry-After (survey_app.unavailable).
+    RETRY_AFTER_UNAVAILABLE = int(os.environ.get("RETRY_AFTER_UNAVAILABLE", "10"))
+    RETRY_AFTER_STORAGE_FULL = int(os.environ.get("RETRY_AFTER_STORAGE_FULL", "300"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
     # CSRF tokens must outlive a long questionnaire left open for hours.
     WTF_CSRF_TIME_LIMIT = int(os.environ.get("WTF_CSRF_TIME_LIMIT", str(24 * 3600)))

@@ -31,14 +31,26 @@ def resolve_database_uri(configured: str | None, instance_path: str) -> str:
     return url_text
 
 
-def engine_options(uri: str, base: dict, busy_timeout_ms: int) -> dict:
+def engine_options(uri: str, base: dict, busy_timeout_ms: int, *,
+                   connect_timeout_s: int = 5) -> dict:
+    """The engine's options for ``uri``. On PostgreSQL every pooled connection is pinged when
+    checked out (``pool_pre_ping``: one closed by a database restart is replaced, not handed to a
+    request) and recycled after ``pool_recycle`` seconds (``DATABASE_POOL_RECYCLE_SECONDS``), and
+    a connection attempt gives up after ``connect_timeout_s``: a database that is down answers a
+    request with a 503 (``survey_app.unavailable``) within seconds, and the app recovers by itself
+    once the database is back. A SQLite file needs neither."""
     options = dict(base)
+    connect_args = options["connect_args"] = dict(options.get("connect_args") or {})
     if uri.startswith("sqlite"):
         options.pop("pool_pre_ping", None)
-        options.setdefault("connect_args", {})["timeout"] = busy_timeout_ms / 1000
+        options.pop("pool_recycle", None)
+        connect_args["timeout"] = busy_timeout_ms / 1000
     else:
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_recycle", 1800)
         # Durability on PostgreSQL: a commit returns only once it is flushed to disk.
-        options.setdefault("connect_args", {})["options"] = "-c synchronous_commit=on"
+        connect_args["options"] = "-c synchronous_commit=on"
+        connect_args.setdefault("connect_timeout", int(connect_timeout_s))
     return options
 
 

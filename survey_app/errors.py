@@ -85,3 +85,6 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(status, http_error_page)
     app.register_error_handler(405, method_not_allowed)
     app.register_error_handler(InternalServerError, server_error_page)
+    from survey_app import unavailable
+
+    unavailable.init_app(app)  # a database that cannot answer now, a full disk: 503
