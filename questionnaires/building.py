@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 from questionnaires.checks import check_once
 from questionnaires.field_types import extras_to_dict, parse_range
 from questionnaires.model import Choice, Label, Page, Question, Questionnaire
+from questionnaires.types import is_language
 from questionnaires.problems import Problem, QuestionnaireError
 from questionnaires.types import SIPAS_PARTS
 
@@ -110,17 +111,20 @@ class _Reader:
                          "A label must look like {vi: ..., en: ...}.")
             return None
         texts: dict[str, str | None] = {"vi": None, "en": None}
+        other: list[tuple[str, str]] = []
         for key, text in value.items():
-            if key not in texts:
-                self.problem(path + (key,), f"Ngôn ngữ '{key}' không được hỗ trợ (chỉ vi, en).",
-                             f"The language '{key}' is not supported (only vi, en).")
+            if not is_language(key):
+                self.problem(path + (str(key),), f"'{key}' không phải tên ngôn ngữ.",
+                             f"'{key}' is not a language name.")
             elif text is not None and not isinstance(text, str):
                 self.problem(path + (key,),
                              "Nhãn phải là chuỗi ký tự (đặt trong dấu nháy nếu là yes/no/số).",
                              "A label must be text (quote it when it reads as yes/no or a number).")
-            else:
+            elif key in texts:
                 texts[key] = text
-        return Label(**texts)
+            elif text is not None:
+                other.append((key, text))
+        return Label(**texts, other=tuple(other))
 
     def choice_list(self, value: Any, path: Path) -> tuple[tuple[Choice, ...], list[Path]]:
         if not isinstance(value, list):
@@ -334,8 +338,9 @@ def _sipas_roles(reader: "_Reader", value: Any) -> dict[str, tuple[str, ...]]:
 
 
 def label_to_dict(label: Label) -> dict[str, str]:
-    """``Label`` → ``{vi: ..., en: ...}`` without missing languages."""
-    return {lang: text for lang, text in (("vi", label.vi), ("en", label.en)) if text is not None}
+    """``Label`` → ``{vi: ..., en: ..., other languages}`` without missing languages."""
+    return {lang: text for lang, text in (("vi", label.vi), ("en", label.en), *label.other)
+            if text is not None}
 
 
 def _choice_to_dict(choice: Choice) -> dict[str, Any]:

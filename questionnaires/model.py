@@ -13,7 +13,8 @@ from dataclasses import InitVar, dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from questionnaires.problems import ValidationError
-from questionnaires.types import LANGUAGES, QUESTION_TYPES, SIPAS_LEVELS, SIPAS_PARTS
+from questionnaires.types import (LANGUAGES, QUESTION_TYPES, SIPAS_LEVELS, SIPAS_PARTS,
+                                  is_language)
 
 if TYPE_CHECKING:
     from questionnaires.checks import Checked
@@ -26,21 +27,34 @@ __all__ = ["QUESTION_TYPES", "SIPAS_LEVELS", "SIPAS_PARTS", "Choice", "Label", "
 
 @dataclass(frozen=True)
 class Label:
-    """Text in Vietnamese (``vi``) and English (``en``); either may be ``None``."""
+    """Text in Vietnamese (``vi``), English (``en``) and any other language (``other``: pairs
+    of language, as written in an XLSForm column such as ``Français (fr)``, or ``default`` for
+    an untagged column, and text); any may be missing."""
 
     vi: str | None = None
     en: str | None = None
+    other: tuple[tuple[str, str], ...] = ()
+
+    def text(self, language: str) -> str | None:
+        """The text in exactly ``language``, or ``None``."""
+        if language in LANGUAGES:
+            return getattr(self, language)
+        return dict(self.other).get(language)
 
     def get(self, language: str = "vi") -> str:
-        """The text in ``language``, falling back to the other language, else ``""``."""
-        if language not in LANGUAGES:
-            raise ValueError(f"language must be 'vi' or 'en', not {language!r}")
+        """The text in ``language``, falling back to Vietnamese or English (the other one first
+        when ``language`` is one of them), then to the other languages in order, else ``""``."""
+        if not isinstance(language, str) or not is_language(language):
+            raise ValueError(f"not a language: {language!r}")
         first, second = (self.en, self.vi) if language == "en" else (self.vi, self.en)
-        return first if first is not None else (second if second is not None else "")
+        for text in (self.text(language), first, second, *(text for _, text in self.other)):
+            if text is not None:
+                return text
+        return ""
 
     def missing(self, languages: tuple[str, ...]) -> list[str]:
         """The languages among ``languages`` that have no (non-blank) text."""
-        return [lang for lang in languages if not (getattr(self, lang, None) or "").strip()]
+        return [lang for lang in languages if not (self.text(lang) or "").strip()]
 
 
 @dataclass(frozen=True)

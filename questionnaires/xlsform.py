@@ -69,6 +69,14 @@ def _cell_text(value: Any) -> str | None:
     return text or None
 
 
+def _column(prefix: str, language: str) -> str:
+    """The column of ``prefix`` texts in ``language``: ``label::Vietnamese (vi)``, ``label::``
+    and a language as written (``Français (fr)``), or ``label`` for untagged texts."""
+    if language == "default":
+        return prefix
+    return f"{prefix}::{LANGUAGE_NAMES.get(language, language)}"
+
+
 def _max_suffix(count: int) -> str:
     return f"count-selected(.) <= {count}"
 
@@ -79,10 +87,10 @@ def _max_suffix(count: int) -> str:
 def write_xlsform(q: Questionnaire, path: str | Path) -> None:
     """Write ``q`` as an XLSForm workbook at ``path`` (``read_xlsform`` gives back ``q``)."""
     languages = list(q.languages)
-    label_cols = [f"label::{LANGUAGE_NAMES[lang]}" for lang in languages]
-    hint_cols = [f"hint::{LANGUAGE_NAMES[lang]}" for lang in languages]
-    message_cols = [f"constraint_message::{LANGUAGE_NAMES[lang]}" for lang in languages]
-    extra_cols = [f"{prefix}::{LANGUAGE_NAMES[lang]}" for prefix in
+    label_cols = [_column("label", lang) for lang in languages]
+    hint_cols = [_column("hint", lang) for lang in languages]
+    message_cols = [_column("constraint_message", lang) for lang in languages]
+    extra_cols = [_column(prefix, lang) for prefix in
                   ("required_message", "guidance_hint") for lang in languages]
     header = (["type", "name"] + label_cols + hint_cols + ["relevant", "constraint"] + message_cols
               + ["required", "appearance", "choice_filter", "calculation", "parameters",
@@ -93,7 +101,7 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
     def texts(prefix: str, label: Label | None) -> dict[str, Any]:
         if label is None:
             return {}
-        return {f"{prefix}::{LANGUAGE_NAMES[lang]}": getattr(label, lang) for lang in languages}
+        return {_column(prefix, lang): label.text(lang) for lang in languages}
 
     def add_question(question: Question) -> None:
         row: dict[str, Any] = {"name": question.name, **texts("label", question.label),
@@ -163,18 +171,19 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
     choices.append(choice_header)
     for list_name, items in q.choice_lists.items():
         for choice in items:
-            labels = [getattr(choice.label, lang) for lang in languages]
+            labels = [choice.label.text(lang) for lang in languages]
             choices.append([list_name, choice.name, *labels, choice.coefficient,
                             "yes" if choice.excluded else None,
                             *(dict(choice.properties).get(key) for key in columns)])
 
     settings = workbook.create_sheet("settings")
     values = {"form_id": q.id, "version": q.version,
-              "default_language": LANGUAGE_NAMES[languages[0]],
+              "default_language": LANGUAGE_NAMES.get(languages[0], languages[0]),
               "form_title": q.title.get(languages[0]), "namespaces": PAR_NAMESPACE,
               "clean_text_values": "no",  # texts exactly as written (pyxform collapses spaces)
               "par_respondent_group": q.respondent_group,
-              "par_languages": " ".join(languages),
+              "par_languages": (" | " if any(" " in lang for lang in languages) else " ").join(
+                  languages),
               "par_title_vi": q.title.vi, "par_title_en": q.title.en}
     if q.description is not None:
         values["par_description_vi"] = q.description.vi
