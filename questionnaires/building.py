@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 from questionnaires.checks import check_once
 from questionnaires.field_types import extras_to_dict, parse_range
 from questionnaires.model import Choice, Label, Page, Question, Questionnaire
+from questionnaires.media import media_from_dict, media_to_dict
 from questionnaires.types import is_language
 from questionnaires.problems import Problem, QuestionnaireError
 from questionnaires.types import SIPAS_PARTS
@@ -28,8 +29,8 @@ QUESTION_KEYS = ("name", "type", "label", "hint", "required", "relevant", "const
                  "constraint_message", "choices", "list_name", "max_choices", "randomize", "seed",
                  "other_specify", "criterion", "appearance", "max_length", "questions", "range",
                  "calculation", "default", "read_only", "required_message", "guidance_hint",
-                 "choice_filter", "repeat_count")
-CHOICE_KEYS = ("name", "label", "coefficient", "excluded", "properties")
+                 "choice_filter", "repeat_count", "trigger", "media")
+CHOICE_KEYS = ("name", "label", "coefficient", "excluded", "properties", "media")
 
 
 def dotted(path: Path) -> str:
@@ -101,6 +102,11 @@ class _Reader:
                          f"'range' is not valid: {problem[1]}.")
         return parsed
 
+    def media(self, data: Mapping[str, Any], path: Path) -> tuple:
+        return media_from_dict(
+            data.get("media"), lambda value: self.label(value, path + ("media",)),
+            lambda key, vi, en: self.problem(path + tuple(key.split(".", 1)), vi, en))
+
     def label(self, value: Any, path: Path) -> Label | None:
         if value is None:
             return None
@@ -162,7 +168,7 @@ class _Reader:
                 properties = {}
             choices.append(Choice(name, self.label(data.get("label"), item_path + ("label",))
                                   or Label(), coefficient, self.flag(data, "excluded", item_path),
-                                  tuple(properties.items())))
+                                  tuple(properties.items()), self.media(data, item_path)))
             paths.append(item_path)
         return tuple(choices), paths
 
@@ -249,6 +255,7 @@ def build_questionnaire(data: Any, file: str | None = None,
             guidance_hint=reader.label(q.get("guidance_hint"), path + ("guidance_hint",)),
             choice_filter=reader.text(q, "choice_filter", path),
             repeat_count=reader.text(q, "repeat_count", path),
+            trigger=reader.text(q, "trigger", path), media=reader.media(q, path),
         )
 
     pages: list[Page] = []
@@ -351,6 +358,8 @@ def _choice_to_dict(choice: Choice) -> dict[str, Any]:
         out["excluded"] = True
     if choice.properties:
         out["properties"] = dict(choice.properties)
+    if choice.media:
+        out["media"] = media_to_dict(choice.media)
     return out
 
 
@@ -370,7 +379,9 @@ def questionnaire_to_dict(q: Questionnaire) -> dict[str, Any]:
             out["hint"] = label_to_dict(question.hint)
         if question.required:
             out["required"] = True
-        for key in ("relevant", "constraint", "choice_filter", "repeat_count"):
+        if question.media:
+            out["media"] = media_to_dict(question.media)
+        for key in ("relevant", "constraint", "choice_filter", "repeat_count", "trigger"):
             if getattr(question, key) is not None:
                 out[key] = getattr(question, key)
         if question.list_name in shared:

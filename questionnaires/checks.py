@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from questionnaires.expressions import Expression, ExpressionSyntaxError, parse
 from questionnaires.field_types import COMPUTED_TYPES, check_calculation_order, check_field
+from questionnaires.media import check_trigger
 from questionnaires.types import QUESTION_TYPES, SIPAS_LEVELS, is_language
 
 if TYPE_CHECKING:
@@ -139,6 +140,9 @@ def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str]
     for index, question in enumerate(flat):
         _check_question(found, index, question, languages, seen_names, QUESTION_TYPES)
     _check_other_names(found, flat, seen_names)
+    for index, question in enumerate(flat):  # trigger: names anywhere in the form
+        check_trigger(lambda field, vi, en, i=index: found.append((("question", i, field), vi, en)),
+                      question, {other.name for other in flat})
     _check_shared_lists(found, flat)
     compiled = _check_expressions(found, flat, parents, q.pages, page_at)
     _check_sipas_roles(found, q, flat)
@@ -212,7 +216,8 @@ def _check_question(found: Found, index: int, question: "Question", languages: t
     if kind not in question_types:
         add("type", f"Loại câu hỏi '{kind}' không được hỗ trợ.",
             f"The question type '{kind}' is not supported.")
-    if kind not in COMPUTED_TYPES or any(question.label.text(lang) for lang in languages):
+    if kind not in COMPUTED_TYPES + ("group", "repeat") or any(
+            question.label.text(lang) for lang in languages):  # ODK groups may have no label
         _labels(found, ("question", index, "label"), question.label, languages,
                 "nội dung câu hỏi", "question label")
     for field, text_vi, text_en in (("required_message", "thông báo bắt buộc", "required message"),

@@ -67,6 +67,7 @@ class Choice:
     coefficient: float | None = None
     excluded: bool = False
     properties: tuple[tuple[str, str], ...] = ()  # extra choices-sheet columns (choice_filter)
+    media: tuple[tuple[str, Label], ...] = ()  # (image|big-image|audio|video, file per language)
 
     def column(self, name: str) -> str | None:
         """The value of choices-sheet column ``name`` (``name`` itself, else a property)."""
@@ -112,6 +113,8 @@ class Question:
     range: tuple[int | float, int | float, int | float] | None = None  # start, end, step
     choice_filter: str | None = None  # options shown/accepted: those for which it is true
     repeat_count: str | None = None  # repeat: a fixed number of rows or a ${…} expression
+    trigger: str | None = None  # "${a}, ${b}": ODK recalculates when they change (kept only)
+    media: tuple[tuple[str, Label], ...] = ()  # (image|big-image|audio|video, file per language)
 
     def __post_init__(self) -> None:
         if self.list_name is None and self.choices and self.type in ("single", "multiple"):

@@ -31,6 +31,7 @@ from typing import Any
 
 import openpyxl
 
+from questionnaires.media import MEDIA_KINDS
 from questionnaires.model import Label, Question, Questionnaire
 from questionnaires.problems import Problem, QuestionnaireError
 
@@ -92,9 +93,12 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
     message_cols = [_column("constraint_message", lang) for lang in languages]
     extra_cols = [_column(prefix, lang) for prefix in
                   ("required_message", "guidance_hint") for lang in languages]
+    media_cols = [_column(kind, lang) for kind in MEDIA_KINDS for lang in languages]
+    used = any(x.media or any(c.media for c in x.choices) for x in q.questions)
     header = (["type", "name"] + label_cols + hint_cols + ["relevant", "constraint"] + message_cols
               + ["required", "appearance", "choice_filter", "calculation", "parameters",
-                 "default", "read_only", "repeat_count"] + extra_cols
+                 "default", "read_only", "repeat_count", "trigger"] + extra_cols
+              + (media_cols if used else [])
               + [CRITERION_COLUMN, MAX_CHOICES_COLUMN, MAX_LENGTH_COLUMN])
     rows: list[dict[str, Any]] = []
 
@@ -102,6 +106,10 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
         if label is None:
             return {}
         return {_column(prefix, lang): label.text(lang) for lang in languages}
+
+    def media(pairs: tuple) -> dict[str, Any]:
+        return {column: text for kind, files in pairs
+                for column, text in texts(kind, files).items()}
 
     def add_question(question: Question) -> None:
         row: dict[str, Any] = {"name": question.name, **texts("label", question.label),
@@ -114,6 +122,7 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
                                **texts("guidance_hint", question.guidance_hint),
                                "calculation": question.calculation, "default": question.default,
                                "choice_filter": question.choice_filter,
+                               "trigger": question.trigger, **media(question.media),
                                "read_only": "yes" if question.read_only else None}
         if question.type in ("group", "repeat"):
             kind = question.type
@@ -167,14 +176,17 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
     choices = workbook.create_sheet("choices")
     columns = list(dict.fromkeys(key for items in q.choice_lists.values() for choice in items
                                  for key, _ in choice.properties))  # for choice_filter
-    choice_header = ["list_name", "name"] + label_cols + ["coefficient", "excluded"] + columns
+    choice_header = (["list_name", "name"] + label_cols + ["coefficient", "excluded"] + columns
+                     + (media_cols if used else []))
     choices.append(choice_header)
     for list_name, items in q.choice_lists.items():
         for choice in items:
             labels = [choice.label.text(lang) for lang in languages]
             choices.append([list_name, choice.name, *labels, choice.coefficient,
                             "yes" if choice.excluded else None,
-                            *(dict(choice.properties).get(key) for key in columns)])
+                            *(dict(choice.properties).get(key) for key in columns),
+                            *(media(choice.media).get(key) for key in
+                              (media_cols if used else []))])
 
     settings = workbook.create_sheet("settings")
     values = {"form_id": q.id, "version": q.version,

@@ -20,6 +20,7 @@ from typing import Any
 
 from questionnaires.building import build_questionnaire
 from questionnaires.checks import NAME_RE
+from questionnaires.media import MEDIA_KINDS
 from questionnaires.model import Questionnaire
 from questionnaires.problems import Problem, QuestionnaireError
 from questionnaires.types import RESPONDENT_GROUPS, is_language
@@ -31,13 +32,13 @@ __all__ = ["CARRIED_BIND", "CARRIED_CHOICE", "CARRIED_CONTROL", "CARRIED_QUESTIO
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".md")
 CARRIED_QUESTION = {"type", "name", "label", "hint", "bind", "control", "parameters", "itemset",
                     "list_name", "choices", "children", "default", "guidance_hint",
-                    "choice_filter"}
+                    "choice_filter", "trigger", "media"}
 PAGE_CARRIED = {"type", "name", "label", "bind", "control", "children"}  # field-list groups
 CARRIED_BIND = {"relevant", "required", "constraint", "jr:constraintMsg", "par:criterion",
                 "par:max_choices", "par:max_length", "calculate", "readonly", "jr:requiredMsg"}
 CARRIED_CONTROL = {"appearance", "start", "end", "step", "jr:count"}  # a range's parameters, copied
-CARRIED_CHOICE = {"name", "label", "coefficient", "excluded"}
-PYXFORM_CHOICE = {"media", "sms_option", "parent", "extra_data"}  # refused; others: properties
+CARRIED_CHOICE = {"name", "label", "coefficient", "excluded", "media"}
+PYXFORM_CHOICE = {"sms_option", "parent", "extra_data"}  # refused; others: properties
 CARRIED_SETTINGS = {"id_string", "title", "version", "default_language", "namespaces",
                     "clean_text_values",  # applied by pyxform's reader itself
                     "par_respondent_group", "par_languages", "par_title_vi", "par_title_en",
@@ -337,6 +338,20 @@ class _Import:
             self.cells.setdefault(path, self.cells[path + (code,)])
         return texts
 
+    def media(self, media: Any, path: tuple, sheet: str, row: int | None) -> dict[str, Any]:
+        """pyxform's ``media`` (kind → file, or language → file) as the model's ``media``."""
+        if not isinstance(media, dict):
+            return {}
+        column = self.sheets.column if sheet == "survey" else self.sheets.choice_column
+        out = {}
+        for kind, files in media.items():
+            if kind not in MEDIA_KINDS:
+                self.refuse_key(sheet, row, column("media", kind), "Cột", "column")
+                continue
+            self.cells[path + ("media", kind)] = (sheet, row, column("media", kind))
+            out[kind] = self.text(files, path + ("media", kind), sheet, row, column("media", kind))
+        return {"media": out} if out else {}
+
     def fill(self, texts: dict[str, str], name: str) -> dict[str, str]:
         """Missing translations fall back to the default language (noted, not refused)."""
         if not texts:
@@ -487,6 +502,10 @@ class _Import:
         if child.get("choice_filter"):
             entry["choice_filter"] = str(child["choice_filter"])
             self.cells[path + ("choice_filter",)] = ("survey", row, column("choice_filter"))
+        if child.get("trigger"):
+            entry["trigger"] = ", ".join("${%s}" % name for name in child["trigger"])
+            self.cells[path + ("trigger",)] = ("survey", row, column("trigger"))
+        entry.update(self.media(child.get("media"), path, "survey", row))
         if kind == "range":
             entry["range"] = {}
         self.bind(child.get("bind") or {}, entry, path, row)
@@ -608,6 +627,7 @@ class _Import:
             item["label"] = self.fill(self.text(option.get("label"), path + ("label",), "choices",
                                                 crow, self.sheets.choice_column("label")),
                                       f"{list_name}/{name}")
+            item.update(self.media(option.get("media"), path, "choices", crow))
             for key in ("name", "coefficient", "excluded"):
                 self.cells[path + (key,)] = ("choices", crow, self.sheets.choice_column(key))
             if option.get("coefficient") not in (None, ""):
