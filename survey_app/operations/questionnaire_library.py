@@ -14,6 +14,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from survey_app.extensions import db
 from survey_app.models import MethodologyPack, QuestionnaireVersion, User
@@ -132,7 +133,8 @@ def _refuse(name: str, problems) -> None:
 
 
 def import_questionnaire(filename: str, data: bytes, respondent_group: str | None = None,
-                         language: str | None = None, user: User | None = None):
+                         language: str | None = None, user: User | None = None,
+                         media: Sequence[tuple[str, bytes]] = ()):
     """Store the questionnaire of a file as a draft version; returns ``(row, notes)``.
 
     A draft of the same id and version is replaced; a published one is refused (409): publish a
@@ -140,6 +142,7 @@ def import_questionnaire(filename: str, data: bytes, respondent_group: str | Non
     """
     imported = read_questionnaire_file(filename, data, respondent_group, language)
     questionnaire = imported.questionnaire
+    notes = imported.notes + check_media_uploads(questionnaire, media)
     row = db.session.scalar(db.select(QuestionnaireVersion).filter_by(
         form_key=questionnaire.id, version=questionnaire.version))
     if row is not None and row.is_published:
@@ -158,7 +161,37 @@ def import_questionnaire(filename: str, data: bytes, respondent_group: str | Non
     record_audit(user, "questionnaire.import", row,
                  {"form": row.form_key, "version": row.version, "hash": row.content_hash,
                   "file": safe_filename(filename)})
-    return row, imported.notes
+    return row, notes
+
+
+def check_media_uploads(questionnaire, media: Sequence[tuple[str, bytes]]) -> tuple:
+    """Check the media files uploaded with a form (at most ``MEDIA_FILES_MAX``, each a name the
+    form references, bounded, images by their magic bytes: ``questionnaires.media``); refused
+    (``questionnaire_invalid``) naming every file refused. Checked files are not stored yet:
+    the note returned says so."""
+    from questionnaires import Problem
+    from questionnaires.media import MEDIA_FILES_MAX, check_media_file
+
+    if not media:
+        return ()
+    if len(media) > MEDIA_FILES_MAX:
+        _refuse("media", [Problem(None, None, None, None,
+                                  f"Quá nhiều tệp ảnh/âm thanh ({len(media)}; tối đa "
+                                  f"{MEDIA_FILES_MAX}).",
+                                  f"Too many media files ({len(media)}; at most "
+                                  f"{MEDIA_FILES_MAX}).")])
+    problems = []
+    for filename, content in media:
+        said = check_media_file(questionnaire, safe_filename(filename), content)
+        if isinstance(said, tuple):
+            problems.append(Problem(safe_filename(filename), None, None, None, *said))
+    if problems:
+        _refuse(problems[0].file, problems)
+    return (Problem(None, None, None, None,
+                    f"{len(media)} tệp ảnh/âm thanh hợp lệ nhưng chưa được lưu: trang trả lời "
+                    "chưa hiện ảnh.",
+                    f"{len(media)} media files are valid but not stored yet: the respondent "
+                    "pages show no images yet."),)
 
 
 def publish_draft(row: QuestionnaireVersion, user: User | None = None) -> QuestionnaireVersion:
