@@ -10,6 +10,7 @@ nothing is stored when there is any problem.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 from dataclasses import dataclass
@@ -17,7 +18,9 @@ from pathlib import Path
 from typing import Sequence
 
 from survey_app.extensions import db
-from survey_app.models import MethodologyPack, QuestionnaireVersion, User
+from sqlalchemy.orm import undefer
+
+from survey_app.models import MethodologyPack, QuestionnaireMedia, QuestionnaireVersion, User
 from survey_app.models.base import utcnow
 from survey_app.operations.rounds import record_audit
 from survey_app.refusals import N_, Refused
@@ -142,7 +145,7 @@ def import_questionnaire(filename: str, data: bytes, respondent_group: str | Non
     """
     imported = read_questionnaire_file(filename, data, respondent_group, language)
     questionnaire = imported.questionnaire
-    notes = imported.notes + check_media_uploads(questionnaire, media)
+    checked = check_media_uploads(questionnaire, media)
     row = db.session.scalar(db.select(QuestionnaireVersion).filter_by(
         form_key=questionnaire.id, version=questionnaire.version))
     if row is not None and row.is_published:
@@ -161,37 +164,71 @@ def import_questionnaire(filename: str, data: bytes, respondent_group: str | Non
     record_audit(user, "questionnaire.import", row,
                  {"form": row.form_key, "version": row.version, "hash": row.content_hash,
                   "file": safe_filename(filename)})
-    return row, notes
+    return row, imported.notes + store_media(row, checked)
 
 
-def check_media_uploads(questionnaire, media: Sequence[tuple[str, bytes]]) -> tuple:
+def check_media_uploads(questionnaire, media: Sequence[tuple[str, bytes]]) -> list:
     """Check the media files uploaded with a form (at most ``MEDIA_FILES_MAX``, each a name the
     form references, bounded, images by their magic bytes: ``questionnaires.media``); refused
-    (``questionnaire_invalid``) naming every file refused. Checked files are not stored yet:
-    the note returned says so."""
+    (``questionnaire_invalid``) naming every file refused; else ``(name, mimetype, content)``."""
     from questionnaires import Problem
     from questionnaires.media import MEDIA_FILES_MAX, check_media_file
 
     if not media:
-        return ()
+        return []
     if len(media) > MEDIA_FILES_MAX:
         _refuse("media", [Problem(None, None, None, None,
                                   f"Quá nhiều tệp ảnh/âm thanh ({len(media)}; tối đa "
                                   f"{MEDIA_FILES_MAX}).",
                                   f"Too many media files ({len(media)}; at most "
                                   f"{MEDIA_FILES_MAX}).")])
-    problems = []
+    problems, checked = [], []
     for filename, content in media:
-        said = check_media_file(questionnaire, safe_filename(filename), content)
+        name = safe_filename(filename)
+        said = check_media_file(questionnaire, name, content)
         if isinstance(said, tuple):
-            problems.append(Problem(safe_filename(filename), None, None, None, *said))
+            problems.append(Problem(name, None, None, None, *said))
+        else:
+            checked.append((name, said, content))
     if problems:
         _refuse(problems[0].file, problems)
+    return checked
+
+
+def store_media(row: QuestionnaireVersion, checked: Sequence[tuple[str, str, bytes]]) -> tuple:
+    """Keep the checked media files with draft ``row`` (replacing those of an earlier import);
+    a note names the files the form references that were not uploaded."""
+    from questionnaires import Problem, Questionnaire
+    from questionnaires.media import referenced_files
+
+    for old in db.session.scalars(db.select(QuestionnaireMedia).filter_by(
+            questionnaire_version_id=row.id)):
+        db.session.delete(old)
+    db.session.flush()
+    for name, mimetype, content in checked:
+        db.session.add(QuestionnaireMedia(
+            questionnaire_version_id=row.id, name=name, mimetype=mimetype, size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(), content=content))
+    missing = sorted(set(referenced_files(Questionnaire.from_dict(row.content)))
+                     - {name for name, _, _ in checked})
+    if not missing:
+        return ()
+    shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
     return (Problem(None, None, None, None,
-                    f"{len(media)} tệp ảnh/âm thanh hợp lệ nhưng chưa được lưu: trang trả lời "
-                    "chưa hiện ảnh.",
-                    f"{len(media)} media files are valid but not stored yet: the respondent "
-                    "pages show no images yet."),)
+                    f"Biểu mẫu nhắc {len(missing)} tệp chưa được tải lên: {shown}.",
+                    f"The form names {len(missing)} files that were not uploaded: {shown}."),)
+
+
+def media_file(form_key: str, version: str, name: str) -> QuestionnaireMedia | None:
+    """The stored media file ``name`` of a published questionnaire version, or ``None``."""
+    return db.session.scalar(
+        db.select(QuestionnaireMedia).join(
+            QuestionnaireVersion,
+            QuestionnaireVersion.id == QuestionnaireMedia.questionnaire_version_id)
+        .where(QuestionnaireVersion.form_key == form_key,
+               QuestionnaireVersion.version == version,
+               QuestionnaireVersion.status == "published", QuestionnaireMedia.name == name)
+        .options(undefer(QuestionnaireMedia.content)))
 
 
 def publish_draft(row: QuestionnaireVersion, user: User | None = None) -> QuestionnaireVersion:

@@ -13,6 +13,7 @@ from questionnaires.answers import TEXT_MAX_LENGTH, text_limit
 from questionnaires.checks import ANSWER_TYPES  # calculate / hidden are worked out, never shown
 from questionnaires.field_types import COMPUTED_TYPES, fill_references, filtered_values
 from survey_app.refusals import N_, Refused
+from survey_app.respond.media import media_views
 
 
 @dataclass
@@ -20,6 +21,7 @@ class ChoiceView:
     name: str
     label: str
     checked: bool
+    media: list = field(default_factory=list)  # respond/media.py MediaView
 
 
 @dataclass
@@ -70,6 +72,7 @@ class FieldView:
     children: list["FieldView"] = field(default_factory=list)
     scale: ScaleView | None = None
     inline: bool = False
+    media: list = field(default_factory=list)  # respond/media.py MediaView: image, audio
     guidance: str = ""  # the interviewer's instruction (guidance_hint), shown in interviewer mode
 
 
@@ -163,12 +166,15 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
             max_length=text_limit(question),
             errors=list(errors.get(question.name, ())),
         )
+        item.media = media_views(questionnaire, question.media, language, item.label)
         if question.type in ("single", "multiple"):
             given = item.value
             chosen = set(given if isinstance(given, list) else ([given] if given else []))
             if isinstance(given, str) and question.type == "multiple":
                 chosen = set(given.split())
-            item.choices = [ChoiceView(choice.name, choice.label.get(language), choice.name in chosen)
+            item.choices = [ChoiceView(choice.name, choice.label.get(language), choice.name in chosen,
+                                       media_views(questionnaire, choice.media, language,
+                                                   choice.label.get(language)))
                             for choice in questionnaire.filtered_choices(question.name, answers, seed)]
             if is_scale(question):
                 item.scale = scale_view(question, item.choices)

@@ -232,7 +232,14 @@ def test_media_files_are_checked_by_name_and_bytes_and_refused_by_name(client, a
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400 and stored() == []
     assert "ban_do.png" in html and "khac.png" in html and "PNG, JPEG" in html
-    done = send(("ban_do.png", png), ("chao.mp3", b"ID3" + b"\0" * 16))
+    half = send(("ban_do.png", png))
+    assert half.status_code == 302
+    assert "chao.mp3" in client.get("/admin/questionnaires").get_data(as_text=True)  # noted
+    done = send(("ban_do.png", png), ("chao.mp3", b"ID3" + b"\0" * 16))  # the draft again
     assert done.status_code == 302
     (row,) = stored()
     assert row.content["pages"][0]["questions"][0]["media"]["image"] == {"vi": "ban_do.png"}
+    from survey_app.models import QuestionnaireMedia
+
+    kept = {(m.name, m.mimetype, m.size) for m in db.session.scalars(db.select(QuestionnaireMedia))}
+    assert kept == {("ban_do.png", "image/png", len(png)), ("chao.mp3", "audio/mpeg", 19)}

@@ -139,6 +139,7 @@ MATRIX = [
     Route("POST", "/i/<token>/grid", "respond.invitation_grid", PUBLIC),
     Route("POST", "/i/<token>/finish", "respond.invitation_finish", PUBLIC),
     Route("GET", "/receipt/<receipt>", "respond.done", PUBLIC),
+    Route("GET", "/media/<form>/<version>/<name>", "respond.questionnaire_media", PUBLIC),
     # --- phone interviewers: their own cases only (survey_app/interviewer)
     Route("GET", "/interviewer/", "interviewer.cases", access("interviewer")),
     Route("GET", "/interviewer/cases/<int:assignment_id>", "interviewer.case",
@@ -358,6 +359,7 @@ def _build_world(app) -> dict:
         "unit_code": UNIT_A[0],
         "token": token, "receipt": response.receipt, "form_key": citizen.form_key,
         "version": citizen.version, "filename": "site.css", "kind": "sipas_dossiers",
+        "form": citizen.form_key,
         "origin": "stored", "key": str(citizen.id), "fmt": "yaml",
         "questionnaire_id": citizen.id, "bundle_id": bundle.id, "assignment_id": assignment.id,
     }
@@ -372,6 +374,7 @@ def _build_world(app) -> dict:
         "openrosa.form_xml": {"form_id": f"par-{entry.code}"},
         "admin.entry_point_revoke": {"entry_id": spare_entry.id},
         "reports.document": {"name": "report.docx"},
+        "respond.questionnaire_media": {"name": "ban_do.png"},
         "admin.fieldwork_mail_job": {"job_id": mail_job.id},
         "admin.invitation_disposition": {"invitation_id": invitation_a.id},
     }
