@@ -48,7 +48,6 @@ def questionnaire_media(form: str, version: str, name: str):
     response.headers["Content-Type"] = stored.mimetype
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Content-Disposition"] = "inline"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "public, max-age=86400"  # a published version is fixed
     return response

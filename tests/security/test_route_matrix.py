@@ -341,6 +341,11 @@ def _build_world(app) -> dict:
         mimetype="application/octet-stream", invitation_count=1, content=b"x",
         expires_at=dt.datetime(2100, 1, 1))
     db.session.add(invitation_file)
+    from survey_app.models import QuestionnaireMedia
+
+    db.session.add(QuestionnaireMedia(questionnaire_version_id=citizen.id, name="ban_do.png",
+                                      mimetype="image/png", size=8, sha256="0" * 64,
+                                      content=b"\x89PNG\r\n\x1a\n"))
     mail_job = MailJob(round_id=fieldwork.id, status="done", invitation_ids="", progress_total=0)
     called, _ = issue_invitation(fieldwork, citizen, unit_a, "citizen")
     assignment = cati.assign(called, users["interviewer"], admin)
