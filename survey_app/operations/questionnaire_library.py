@@ -219,16 +219,20 @@ def store_media(row: QuestionnaireVersion, checked: Sequence[tuple[str, str, byt
                     f"The form names {len(missing)} files that were not uploaded: {shown}."),)
 
 
-def media_file(form_key: str, version: str, name: str) -> QuestionnaireMedia | None:
-    """The stored media file ``name`` of a published questionnaire version, or ``None``."""
-    return db.session.scalar(
-        db.select(QuestionnaireMedia).join(
+def media_file(form_key: str, version: str, name: str,
+               drafts: bool = False) -> tuple[QuestionnaireMedia, bool] | None:
+    """The stored media file ``name`` of a published questionnaire version (or of a draft, with
+    ``drafts``) and whether its version is published, or ``None``."""
+    statuses = ("published", "draft") if drafts else ("published",)
+    found = db.session.execute(
+        db.select(QuestionnaireMedia, QuestionnaireVersion.status).join(
             QuestionnaireVersion,
             QuestionnaireVersion.id == QuestionnaireMedia.questionnaire_version_id)
         .where(QuestionnaireVersion.form_key == form_key,
                QuestionnaireVersion.version == version,
-               QuestionnaireVersion.status == "published", QuestionnaireMedia.name == name)
-        .options(undefer(QuestionnaireMedia.content)))
+               QuestionnaireVersion.status.in_(statuses), QuestionnaireMedia.name == name)
+        .options(undefer(QuestionnaireMedia.content))).first()
+    return None if found is None else (found[0], found[1] == "published")
 
 
 def publish_draft(row: QuestionnaireVersion, user: User | None = None) -> QuestionnaireVersion:

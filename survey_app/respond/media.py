@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, make_response, url_for
+from flask import abort, g, make_response, url_for
 
 from survey_app.operations.questionnaire_library import media_file
 from survey_app.respond import bp
@@ -41,13 +41,16 @@ def _url(questionnaire, name: str) -> str:
 
 @bp.get("/media/<form>/<version>/<name>")
 def questionnaire_media(form: str, version: str, name: str):
-    stored = media_file(form, version, name)
-    if stored is None:
+    user = g.get("user")  # staff previewing a draft see its files too
+    found = media_file(form, version, name, drafts=user is not None and user.role == "admin")
+    if found is None:
         abort(404)
+    stored, published = found
     response = make_response(stored.content)
     response.headers["Content-Type"] = stored.mimetype
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    response.headers["Cache-Control"] = "public, max-age=86400"  # a published version is fixed
+    response.headers["Cache-Control"] = ("public, max-age=86400" if published  # fixed
+                                         else "private, no-store")
     return response

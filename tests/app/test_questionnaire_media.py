@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from builders import open_round_with_entry
+from builders import create_user, log_in, open_round_with_entry
 from survey_app.extensions import db
 from survey_app.models import QuestionnaireMedia, QuestionnaireVersion
 
@@ -73,3 +73,7 @@ def test_a_drafts_media_is_not_served(client, app_ctx):
     db.session.commit()
     assert entry.code
     assert client.get("/media/anh/2/a.png").status_code == 404
+    log_in(client, create_user("admin"))
+    db.session.commit()
+    preview = client.get("/media/anh/2/a.png")   # the admin's preview of the draft
+    assert preview.status_code == 200 and preview.headers["Cache-Control"] == "private, no-store"
