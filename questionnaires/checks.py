@@ -317,8 +317,9 @@ def _check_choices(found: Found, index: int, question: "Question",
             add("name", f"Mã phương án '{choice.name}' bị trùng.",
                 f"The option code '{choice.name}' is used twice.")
         names.add(choice.name)
-        _labels(found, ("choice", index, choice_index, "label"), choice.label, languages,
-                "nhãn phương án", "option label")
+        if not choice.media or choice.label != type(choice.label)():  # image-only: ODK allows
+            _labels(found, ("choice", index, choice_index, "label"), choice.label, languages,
+                    "nhãn phương án", "option label")
         coefficient = choice.coefficient
         if coefficient is not None:
             if (isinstance(coefficient, bool) or not isinstance(coefficient, (int, float))

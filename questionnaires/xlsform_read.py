@@ -621,6 +621,7 @@ class _Import:
                 self.refuse_key("choices", crow, self.sheets.choice_column(key),
                                 "Cột phương án", "choices column")
             item: dict[str, Any] = {"name": name}
+            self.cells.setdefault(path, ("choices", crow, self.sheets.choice_column("label")))
             if properties:
                 item["properties"] = properties
                 self.cells[path + ("properties",)] = ("choices", crow, "list_name")

@@ -174,7 +174,7 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
                 chosen = set(given.split())
             item.choices = [ChoiceView(choice.name, choice.label.get(language), choice.name in chosen,
                                        media_views(questionnaire, choice.media, language,
-                                                   choice.label.get(language)))
+                                                   choice.label.get(language) or choice.name))
                             for choice in questionnaire.filtered_choices(question.name, answers, seed)]
             if is_scale(question):
                 item.scale = scale_view(question, item.choices)

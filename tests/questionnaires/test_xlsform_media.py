@@ -88,3 +88,19 @@ def test_a_media_file_name_with_a_folder_is_refused(tmp_path):
     with pytest.raises(qn.QuestionnaireError) as caught:
         qn.import_xlsform(write(tmp_path, form), "citizen")
     assert any("../etc/passwd" in p.message_en for p in caught.value.problems)
+
+
+def test_an_option_may_be_an_image_without_text_as_in_odk(tmp_path):
+    form = md([["type", "name", "label"], ["select_one face", "mood", "Mood"]],
+              [["list_name", "name", "label", "image"], ["face", "happy", "", "happy.jpg"],
+               ["face", "sad", "", "sad.jpg"], ["face", "none", "", ""]])
+    with pytest.raises(qn.QuestionnaireError) as caught:  # no text and no image: refused
+        qn.import_xlsform(write(tmp_path, form), "citizen")
+    assert [(p.sheet, p.row) for p in caught.value.problems] == [("choices", 4)], caught.value.problems
+    form = form.replace("| face | none |  |  |\n", "")
+    q = qn.import_xlsform(write(tmp_path, form), "citizen").questionnaire
+    happy = q.question("mood").choice("happy")
+    assert happy.label.get("vi") == "" and dict(happy.media)["image"].get("vi") == "happy.jpg"
+    exported = tmp_path / "again.xlsx"
+    qn.write_xlsform(q, exported)
+    assert qn.read_xlsform(exported) == q
