@@ -14,6 +14,8 @@ from typing import Any, Callable, Mapping
 from questionnaires.checks import check_once
 from questionnaires.field_types import extras_to_dict, parse_range
 from questionnaires.model import Choice, Label, Page, Question, Questionnaire
+from questionnaires.media import media_from_dict, media_to_dict
+from questionnaires.types import is_language
 from questionnaires.problems import Problem, QuestionnaireError
 from questionnaires.types import SIPAS_PARTS
 
@@ -27,8 +29,8 @@ QUESTION_KEYS = ("name", "type", "label", "hint", "required", "relevant", "const
                  "constraint_message", "choices", "list_name", "max_choices", "randomize", "seed",
                  "other_specify", "criterion", "appearance", "max_length", "questions", "range",
                  "calculation", "default", "read_only", "required_message", "guidance_hint",
-                 "choice_filter", "repeat_count")
-CHOICE_KEYS = ("name", "label", "coefficient", "excluded", "properties")
+                 "choice_filter", "repeat_count", "trigger", "media")
+CHOICE_KEYS = ("name", "label", "coefficient", "excluded", "properties", "media")
 
 
 def dotted(path: Path) -> str:
@@ -100,6 +102,11 @@ class _Reader:
                          f"'range' is not valid: {problem[1]}.")
         return parsed
 
+    def media(self, data: Mapping[str, Any], path: Path) -> tuple:
+        return media_from_dict(
+            data.get("media"), lambda value: self.label(value, path + ("media",)),
+            lambda key, vi, en: self.problem(path + tuple(key.split(".", 1)), vi, en))
+
     def label(self, value: Any, path: Path) -> Label | None:
         if value is None:
             return None
@@ -110,17 +117,20 @@ class _Reader:
                          "A label must look like {vi: ..., en: ...}.")
             return None
         texts: dict[str, str | None] = {"vi": None, "en": None}
+        other: list[tuple[str, str]] = []
         for key, text in value.items():
-            if key not in texts:
-                self.problem(path + (key,), f"Ngôn ngữ '{key}' không được hỗ trợ (chỉ vi, en).",
-                             f"The language '{key}' is not supported (only vi, en).")
+            if not is_language(key):
+                self.problem(path + (str(key),), f"'{key}' không phải tên ngôn ngữ.",
+                             f"'{key}' is not a language name.")
             elif text is not None and not isinstance(text, str):
                 self.problem(path + (key,),
                              "Nhãn phải là chuỗi ký tự (đặt trong dấu nháy nếu là yes/no/số).",
                              "A label must be text (quote it when it reads as yes/no or a number).")
-            else:
+            elif key in texts:
                 texts[key] = text
-        return Label(**texts)
+            elif text is not None:
+                other.append((key, text))
+        return Label(**texts, other=tuple(other))
 
     def choice_list(self, value: Any, path: Path) -> tuple[tuple[Choice, ...], list[Path]]:
         if not isinstance(value, list):
@@ -158,7 +168,7 @@ class _Reader:
                 properties = {}
             choices.append(Choice(name, self.label(data.get("label"), item_path + ("label",))
                                   or Label(), coefficient, self.flag(data, "excluded", item_path),
-                                  tuple(properties.items())))
+                                  tuple(properties.items()), self.media(data, item_path)))
             paths.append(item_path)
         return tuple(choices), paths
 
@@ -245,6 +255,7 @@ def build_questionnaire(data: Any, file: str | None = None,
             guidance_hint=reader.label(q.get("guidance_hint"), path + ("guidance_hint",)),
             choice_filter=reader.text(q, "choice_filter", path),
             repeat_count=reader.text(q, "repeat_count", path),
+            trigger=reader.text(q, "trigger", path), media=reader.media(q, path),
         )
 
     pages: list[Page] = []
@@ -334,8 +345,9 @@ def _sipas_roles(reader: "_Reader", value: Any) -> dict[str, tuple[str, ...]]:
 
 
 def label_to_dict(label: Label) -> dict[str, str]:
-    """``Label`` → ``{vi: ..., en: ...}`` without missing languages."""
-    return {lang: text for lang, text in (("vi", label.vi), ("en", label.en)) if text is not None}
+    """``Label`` → ``{vi: ..., en: ..., other languages}`` without missing languages."""
+    return {lang: text for lang, text in (("vi", label.vi), ("en", label.en), *label.other)
+            if text is not None}
 
 
 def _choice_to_dict(choice: Choice) -> dict[str, Any]:
@@ -346,6 +358,8 @@ def _choice_to_dict(choice: Choice) -> dict[str, Any]:
         out["excluded"] = True
     if choice.properties:
         out["properties"] = dict(choice.properties)
+    if choice.media:
+        out["media"] = media_to_dict(choice.media)
     return out
 
 
@@ -365,7 +379,9 @@ def questionnaire_to_dict(q: Questionnaire) -> dict[str, Any]:
             out["hint"] = label_to_dict(question.hint)
         if question.required:
             out["required"] = True
-        for key in ("relevant", "constraint", "choice_filter", "repeat_count"):
+        if question.media:
+            out["media"] = media_to_dict(question.media)
+        for key in ("relevant", "constraint", "choice_filter", "repeat_count", "trigger"):
             if getattr(question, key) is not None:
                 out[key] = getattr(question, key)
         if question.list_name in shared:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from questionnaires.expressions import Expression, ExpressionSyntaxError, parse
 from questionnaires.field_types import COMPUTED_TYPES, check_calculation_order, check_field
-from questionnaires.types import LANGUAGES, QUESTION_TYPES, SIPAS_LEVELS
+from questionnaires.media import check_trigger
+from questionnaires.types import QUESTION_TYPES, SIPAS_LEVELS, is_language
 
 if TYPE_CHECKING:
     from questionnaires.model import Label, Page, Question, Questionnaire
@@ -75,14 +76,16 @@ def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str]
     found: Found = []
     languages = tuple(q.languages)
     if not languages or len(set(languages)) != len(languages) or any(
-        lang not in LANGUAGES for lang in languages
+        not is_language(lang) for lang in languages
     ):
         found.append(
             (("form", "languages"),
-             "Ngôn ngữ phải là danh sách không trùng lặp gồm 'vi' và/hoặc 'en'.",
-             "Languages must be a list without repeats of 'vi' and/or 'en'.")
+             "Ngôn ngữ phải là danh sách không trùng lặp (vi, en hoặc tên ngôn ngữ như "
+             "'Français (fr)').",
+             "Languages must be a list without repeats (vi, en or a language name such as "
+             "'Français (fr)').")
         )
-        languages = tuple(lang for lang in dict.fromkeys(languages) if lang in LANGUAGES)
+        languages = tuple(lang for lang in dict.fromkeys(languages) if is_language(lang))
     if not isinstance(q.id, str) or not NAME_RE.match(q.id):
         found.append((("form", "id"),
                       "Mã phiếu (id) phải bắt đầu bằng chữ cái và chỉ gồm chữ, số, dấu gạch dưới.",
@@ -137,6 +140,9 @@ def check_questionnaire(q: "Questionnaire") -> tuple[Found, dict[tuple[str, str]
     for index, question in enumerate(flat):
         _check_question(found, index, question, languages, seen_names, QUESTION_TYPES)
     _check_other_names(found, flat, seen_names)
+    for index, question in enumerate(flat):  # trigger: names anywhere in the form
+        check_trigger(lambda field, vi, en, i=index: found.append((("question", i, field), vi, en)),
+                      question, {other.name for other in flat})
     _check_shared_lists(found, flat)
     compiled = _check_expressions(found, flat, parents, q.pages, page_at)
     _check_sipas_roles(found, q, flat)
@@ -210,7 +216,8 @@ def _check_question(found: Found, index: int, question: "Question", languages: t
     if kind not in question_types:
         add("type", f"Loại câu hỏi '{kind}' không được hỗ trợ.",
             f"The question type '{kind}' is not supported.")
-    if kind not in COMPUTED_TYPES or question.label.vi or question.label.en:
+    if kind not in COMPUTED_TYPES + ("group", "repeat") or any(
+            question.label.text(lang) for lang in languages):  # ODK groups may have no label
         _labels(found, ("question", index, "label"), question.label, languages,
                 "nội dung câu hỏi", "question label")
     for field, text_vi, text_en in (("required_message", "thông báo bắt buộc", "required message"),
@@ -310,8 +317,9 @@ def _check_choices(found: Found, index: int, question: "Question",
             add("name", f"Mã phương án '{choice.name}' bị trùng.",
                 f"The option code '{choice.name}' is used twice.")
         names.add(choice.name)
-        _labels(found, ("choice", index, choice_index, "label"), choice.label, languages,
-                "nhãn phương án", "option label")
+        if not choice.media or choice.label != type(choice.label)():  # image-only: ODK allows
+            _labels(found, ("choice", index, choice_index, "label"), choice.label, languages,
+                    "nhãn phương án", "option label")
         coefficient = choice.coefficient
         if coefficient is not None:
             if (isinstance(coefficient, bool) or not isinstance(coefficient, (int, float))

@@ -9,19 +9,26 @@ numbers, quoted strings, parenthesised expressions and calls of the functions in
 :data:`FUNCTIONS`. Text is tokenised and parsed once into a tree of small node objects;
 evaluation walks that tree and never calls :func:`eval`.
 
-Values follow XPath/ODK rules: an unanswered question is the empty string; relational
-operators compare numbers (ISO dates count as days since 1970-01-01); ``=`` compares numbers
-when either side is a number, otherwise strings; a multiple-choice answer is a list of choice
-names (a space-separated string is accepted too).
+Values follow XPath/ODK rules (:mod:`questionnaires.xpath_functions`): relational operators
+compare numbers (ISO dates count as days); ``=`` compares numbers when either side is a number,
+else strings. Curly quotes (‘…’ “…”) delimit strings as the straight quotes the author meant.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
+
+from questionnaires.xpath_functions import (
+    FUNCTIONS,
+    POSITION,
+    regex_problem,
+    _as_bool,
+    _as_number,
+    _as_string,
+)
 
 __all__ = ["Expression", "ExpressionSyntaxError", "FUNCTIONS", "parse"]
 
@@ -43,7 +50,8 @@ _TOKEN_RE = re.compile(
     (?P<space>\s+)
   | (?P<ref>\$\{(?P<refname>[^}]*)\})
   | (?P<number>\d+(?:\.\d*)?|\.\d+)
-  | (?P<string>'[^']*'|"[^"]*")
+  | (?P<string>'[^']*'|"[^"]*"|[‘’][^‘’]*[‘’]|[“”][^“”]*[“”])  # curly quotes: straight ones
+  | (?P<parent>\.\.)
   | (?P<op><=|>=|!=|[=<>+\-*(),])
   | (?P<dot>\.)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*)
@@ -84,57 +92,7 @@ def _tokenize(text: str) -> list[_Token]:
     return tokens
 
 
-# --------------------------------------------------------------------------- value rules
-
-_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_EPOCH = _dt.date(1970, 1, 1)
-
-
-def _as_number(value: Value) -> float:
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, (list, tuple)):
-        return math.nan
-    text = str(value).strip()
-    if _ISO_DATE_RE.match(text):
-        try:
-            return float((_dt.date.fromisoformat(text) - _EPOCH).days)
-        except ValueError:
-            return math.nan
-    try:
-        return float(text)
-    except ValueError:
-        return math.nan
-
-
-def _as_string(value: Value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return " ".join(str(item) for item in value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        return str(int(value)) if value.is_integer() else repr(value)
-    return "" if value is None else str(value)
-
-
-def _as_bool(value: Value) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return value != 0 and not math.isnan(value)
-    if isinstance(value, (list, tuple)):
-        return len(value) > 0
-    return value is not None and str(value) != ""
-
-
-def _selection(value: Value) -> list[str]:
-    if isinstance(value, (list, tuple)):
-        return [str(item) for item in value]
-    return _as_string(value).split()
+# --------------------------------------------------------------------------- operators
 
 
 def _equal(left: Value, right: Value) -> bool:
@@ -184,30 +142,6 @@ _BINDING_POWER = {
 _UNARY_POWER = 70
 
 
-def _int(value: Value) -> float:
-    number = _as_number(value)
-    return number if math.isnan(number) or math.isinf(number) else float(math.trunc(number))
-
-
-# name -> (minimum arity, maximum arity, implementation); the `if` function is lazy (see _Call).
-FUNCTIONS: dict[str, tuple[int, int, Callable[..., Value]]] = {
-    "selected": (2, 2, lambda value, choice: _as_string(choice) in _selection(value)),
-    "count-selected": (1, 1, lambda value: float(len(_selection(value)))),
-    "string-length": (1, 1, lambda value: float(len(_as_string(value)))),
-    "if": (3, 3, lambda condition, then, otherwise: then if _as_bool(condition) else otherwise),
-    "not": (1, 1, lambda value: not _as_bool(value)),
-    "number": (1, 1, _as_number),
-    "int": (1, 1, _int),
-    "string": (1, 1, _as_string),
-    "boolean": (1, 1, _as_bool),
-    "true": (0, 0, lambda: True),
-    "false": (0, 0, lambda: False),
-    "regex": (2, 2, lambda value, pattern: re.search(_as_string(pattern), _as_string(value)) is not None),
-    "contains": (2, 2, lambda value, part: _as_string(part) in _as_string(value)),
-    "concat": (1, 99, lambda *parts: "".join(_as_string(part) for part in parts)),
-}
-
-
 # --------------------------------------------------------------------------- syntax tree
 
 
@@ -248,6 +182,14 @@ class _Column(_Node):
 class _Current(_Node):
     def evaluate(self, values: Mapping[str, Value], current: Value) -> Value:
         return "" if current is None else current
+
+
+@dataclass(frozen=True)
+class _Position(_Node):
+    """``position(..)``: the number (1, 2, …) of the repeat row being evaluated."""
+
+    def evaluate(self, values: Mapping[str, Value], current: Value) -> Value:
+        return float(values.get(POSITION, math.nan))
 
 
 @dataclass(frozen=True)
@@ -363,6 +305,12 @@ class _Parser:
         if name.text not in FUNCTIONS:
             raise ExpressionSyntaxError(f"unknown function {name.text}()", name.position)
         self.expect("(")
+        if name.text == "position":
+            if self.advance().kind != "parent":
+                raise ExpressionSyntaxError("position() takes '..' (the repeat row)",
+                                            name.position)
+            self.expect(")")
+            return _Position()
         arguments: list[_Node] = []
         if not (self.peek().kind == "op" and self.peek().text == ")"):
             arguments.append(self.expression())
@@ -377,6 +325,10 @@ class _Parser:
                 f"argument(s), not {len(arguments)}",
                 name.position,
             )
+        if name.text == "regex" and isinstance(arguments[1], _Literal):
+            problem = regex_problem(_as_string(arguments[1].value))
+            if problem:
+                raise ExpressionSyntaxError(problem, name.position)
         return _Call(name.text, tuple(arguments))
 
 

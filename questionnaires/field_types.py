@@ -156,12 +156,13 @@ def parse_range(value: Any) -> tuple[tuple[int | float, int | float, int | float
 def extras_to_dict(question: "Question") -> dict[str, Any]:
     """The dict model (YAML, JSON) of the extra columns ``question`` has; none for the others,
     so that forms without them keep their content hash."""
+    from questionnaires.building import label_to_dict
+
     out: dict[str, Any] = {}
     for key in ("required_message", "guidance_hint"):
         label = getattr(question, key)
         if label is not None:
-            out[key] = {lang: text for lang, text in (("vi", label.vi), ("en", label.en))
-                        if text is not None}
+            out[key] = label_to_dict(label)
     if question.range is not None:
         out["range"] = dict(zip(("start", "end", "step"), question.range))
     for key in ("calculation", "default"):

@@ -13,7 +13,8 @@ from dataclasses import InitVar, dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from questionnaires.problems import ValidationError
-from questionnaires.types import LANGUAGES, QUESTION_TYPES, SIPAS_LEVELS, SIPAS_PARTS
+from questionnaires.types import (LANGUAGES, QUESTION_TYPES, SIPAS_LEVELS, SIPAS_PARTS,
+                                  is_language)
 
 if TYPE_CHECKING:
     from questionnaires.checks import Checked
@@ -26,21 +27,34 @@ __all__ = ["QUESTION_TYPES", "SIPAS_LEVELS", "SIPAS_PARTS", "Choice", "Label", "
 
 @dataclass(frozen=True)
 class Label:
-    """Text in Vietnamese (``vi``) and English (``en``); either may be ``None``."""
+    """Text in Vietnamese (``vi``), English (``en``) and any other language (``other``: pairs
+    of language, as written in an XLSForm column such as ``Français (fr)``, or ``default`` for
+    an untagged column, and text); any may be missing."""
 
     vi: str | None = None
     en: str | None = None
+    other: tuple[tuple[str, str], ...] = ()
+
+    def text(self, language: str) -> str | None:
+        """The text in exactly ``language``, or ``None``."""
+        if language in LANGUAGES:
+            return getattr(self, language)
+        return dict(self.other).get(language)
 
     def get(self, language: str = "vi") -> str:
-        """The text in ``language``, falling back to the other language, else ``""``."""
-        if language not in LANGUAGES:
-            raise ValueError(f"language must be 'vi' or 'en', not {language!r}")
+        """The text in ``language``, falling back to Vietnamese or English (the other one first
+        when ``language`` is one of them), then to the other languages in order, else ``""``."""
+        if not isinstance(language, str) or not is_language(language):
+            raise ValueError(f"not a language: {language!r}")
         first, second = (self.en, self.vi) if language == "en" else (self.vi, self.en)
-        return first if first is not None else (second if second is not None else "")
+        for text in (self.text(language), first, second, *(text for _, text in self.other)):
+            if text is not None:
+                return text
+        return ""
 
     def missing(self, languages: tuple[str, ...]) -> list[str]:
         """The languages among ``languages`` that have no (non-blank) text."""
-        return [lang for lang in languages if not (getattr(self, lang, None) or "").strip()]
+        return [lang for lang in languages if not (self.text(lang) or "").strip()]
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,7 @@ class Choice:
     coefficient: float | None = None
     excluded: bool = False
     properties: tuple[tuple[str, str], ...] = ()  # extra choices-sheet columns (choice_filter)
+    media: tuple[tuple[str, Label], ...] = ()  # (image|big-image|audio|video, file per language)
 
     def column(self, name: str) -> str | None:
         """The value of choices-sheet column ``name`` (``name`` itself, else a property)."""
@@ -98,6 +113,8 @@ class Question:
     range: tuple[int | float, int | float, int | float] | None = None  # start, end, step
     choice_filter: str | None = None  # options shown/accepted: those for which it is true
     repeat_count: str | None = None  # repeat: a fixed number of rows or a ${…} expression
+    trigger: str | None = None  # "${a}, ${b}": ODK recalculates when they change (kept only)
+    media: tuple[tuple[str, Label], ...] = ()  # (image|big-image|audio|video, file per language)
 
     def __post_init__(self) -> None:
         if self.list_name is None and self.choices and self.type in ("single", "multiple"):

@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from questionnaires.expressions import ExpressionSyntaxError, parse
+from questionnaires.xpath_functions import POSITION
 from questionnaires.field_types import FieldInvalid, given
 from questionnaires.problems import ValidationError
 
@@ -122,7 +123,8 @@ def check_rows(q: "Questionnaire", repeat: "Question", value: Any, values: Mappi
                 row_values[child.name] = coerce(child, given(child, row), limits=limits)
             except FieldInvalid as invalid:
                 errors.append(ValidationError(f"{where}.{child.name}", *invalid.error))
-        scope = {**values, **{k: v for k, v in row_values.items() if v is not None}}
+        scope = {**values, **{k: v for k, v in row_values.items() if v is not None},
+                 POSITION: number}  # position(..)
         kept: dict[str, Any] = {}
         for child in repeat.children:
             relevant = q.expression(child.name, "relevant")

@@ -31,6 +31,7 @@ from typing import Any
 
 import openpyxl
 
+from questionnaires.media import MEDIA_KINDS
 from questionnaires.model import Label, Question, Questionnaire
 from questionnaires.problems import Problem, QuestionnaireError
 
@@ -69,6 +70,14 @@ def _cell_text(value: Any) -> str | None:
     return text or None
 
 
+def _column(prefix: str, language: str) -> str:
+    """The column of ``prefix`` texts in ``language``: ``label::Vietnamese (vi)``, ``label::``
+    and a language as written (``Français (fr)``), or ``label`` for untagged texts."""
+    if language == "default":
+        return prefix
+    return f"{prefix}::{LANGUAGE_NAMES.get(language, language)}"
+
+
 def _max_suffix(count: int) -> str:
     return f"count-selected(.) <= {count}"
 
@@ -79,21 +88,28 @@ def _max_suffix(count: int) -> str:
 def write_xlsform(q: Questionnaire, path: str | Path) -> None:
     """Write ``q`` as an XLSForm workbook at ``path`` (``read_xlsform`` gives back ``q``)."""
     languages = list(q.languages)
-    label_cols = [f"label::{LANGUAGE_NAMES[lang]}" for lang in languages]
-    hint_cols = [f"hint::{LANGUAGE_NAMES[lang]}" for lang in languages]
-    message_cols = [f"constraint_message::{LANGUAGE_NAMES[lang]}" for lang in languages]
-    extra_cols = [f"{prefix}::{LANGUAGE_NAMES[lang]}" for prefix in
+    label_cols = [_column("label", lang) for lang in languages]
+    hint_cols = [_column("hint", lang) for lang in languages]
+    message_cols = [_column("constraint_message", lang) for lang in languages]
+    extra_cols = [_column(prefix, lang) for prefix in
                   ("required_message", "guidance_hint") for lang in languages]
+    media_cols = [_column(kind, lang) for kind in MEDIA_KINDS for lang in languages]
+    used = any(x.media or any(c.media for c in x.choices) for x in q.questions)
     header = (["type", "name"] + label_cols + hint_cols + ["relevant", "constraint"] + message_cols
               + ["required", "appearance", "choice_filter", "calculation", "parameters",
-                 "default", "read_only", "repeat_count"] + extra_cols
+                 "default", "read_only", "repeat_count", "trigger"] + extra_cols
+              + (media_cols if used else [])
               + [CRITERION_COLUMN, MAX_CHOICES_COLUMN, MAX_LENGTH_COLUMN])
     rows: list[dict[str, Any]] = []
 
     def texts(prefix: str, label: Label | None) -> dict[str, Any]:
         if label is None:
             return {}
-        return {f"{prefix}::{LANGUAGE_NAMES[lang]}": getattr(label, lang) for lang in languages}
+        return {_column(prefix, lang): label.text(lang) for lang in languages}
+
+    def media(pairs: tuple) -> dict[str, Any]:
+        return {column: text for kind, files in pairs
+                for column, text in texts(kind, files).items()}
 
     def add_question(question: Question) -> None:
         row: dict[str, Any] = {"name": question.name, **texts("label", question.label),
@@ -106,6 +122,7 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
                                **texts("guidance_hint", question.guidance_hint),
                                "calculation": question.calculation, "default": question.default,
                                "choice_filter": question.choice_filter,
+                               "trigger": question.trigger, **media(question.media),
                                "read_only": "yes" if question.read_only else None}
         if question.type in ("group", "repeat"):
             kind = question.type
@@ -159,22 +176,26 @@ def write_xlsform(q: Questionnaire, path: str | Path) -> None:
     choices = workbook.create_sheet("choices")
     columns = list(dict.fromkeys(key for items in q.choice_lists.values() for choice in items
                                  for key, _ in choice.properties))  # for choice_filter
-    choice_header = ["list_name", "name"] + label_cols + ["coefficient", "excluded"] + columns
+    choice_header = (["list_name", "name"] + label_cols + ["coefficient", "excluded"] + columns
+                     + (media_cols if used else []))
     choices.append(choice_header)
     for list_name, items in q.choice_lists.items():
         for choice in items:
-            labels = [getattr(choice.label, lang) for lang in languages]
+            labels = [choice.label.text(lang) for lang in languages]
             choices.append([list_name, choice.name, *labels, choice.coefficient,
                             "yes" if choice.excluded else None,
-                            *(dict(choice.properties).get(key) for key in columns)])
+                            *(dict(choice.properties).get(key) for key in columns),
+                            *(media(choice.media).get(key) for key in
+                              (media_cols if used else []))])
 
     settings = workbook.create_sheet("settings")
     values = {"form_id": q.id, "version": q.version,
-              "default_language": LANGUAGE_NAMES[languages[0]],
+              "default_language": LANGUAGE_NAMES.get(languages[0], languages[0]),
               "form_title": q.title.get(languages[0]), "namespaces": PAR_NAMESPACE,
               "clean_text_values": "no",  # texts exactly as written (pyxform collapses spaces)
               "par_respondent_group": q.respondent_group,
-              "par_languages": " ".join(languages),
+              "par_languages": (" | " if any(" " in lang for lang in languages) else " ").join(
+                  languages),
               "par_title_vi": q.title.vi, "par_title_en": q.title.en}
     if q.description is not None:
         values["par_description_vi"] = q.description.vi

@@ -20,9 +20,10 @@ from typing import Any
 
 from questionnaires.building import build_questionnaire
 from questionnaires.checks import NAME_RE
+from questionnaires.media import MEDIA_KINDS
 from questionnaires.model import Questionnaire
 from questionnaires.problems import Problem, QuestionnaireError
-from questionnaires.types import RESPONDENT_GROUPS
+from questionnaires.types import RESPONDENT_GROUPS, is_language
 from questionnaires.xlsform_sheets import Sheets, describe_file, language_code
 
 __all__ = ["CARRIED_BIND", "CARRIED_CHOICE", "CARRIED_CONTROL", "CARRIED_QUESTION",
@@ -31,13 +32,13 @@ __all__ = ["CARRIED_BIND", "CARRIED_CHOICE", "CARRIED_CONTROL", "CARRIED_QUESTIO
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".md")
 CARRIED_QUESTION = {"type", "name", "label", "hint", "bind", "control", "parameters", "itemset",
                     "list_name", "choices", "children", "default", "guidance_hint",
-                    "choice_filter"}
+                    "choice_filter", "trigger", "media"}
 PAGE_CARRIED = {"type", "name", "label", "bind", "control", "children"}  # field-list groups
 CARRIED_BIND = {"relevant", "required", "constraint", "jr:constraintMsg", "par:criterion",
                 "par:max_choices", "par:max_length", "calculate", "readonly", "jr:requiredMsg"}
 CARRIED_CONTROL = {"appearance", "start", "end", "step", "jr:count"}  # a range's parameters, copied
-CARRIED_CHOICE = {"name", "label", "coefficient", "excluded"}
-PYXFORM_CHOICE = {"media", "sms_option", "parent", "extra_data"}  # refused; others: properties
+CARRIED_CHOICE = {"name", "label", "coefficient", "excluded", "media"}
+PYXFORM_CHOICE = {"sms_option", "parent", "extra_data"}  # refused; others: properties
 CARRIED_SETTINGS = {"id_string", "title", "version", "default_language", "namespaces",
                     "clean_text_values",  # applied by pyxform's reader itself
                     "par_respondent_group", "par_languages", "par_title_vi", "par_title_en",
@@ -193,31 +194,46 @@ class _Import:
                                 "setting")
         if form.get("namespaces") not in (None, PAR_NAMESPACE):
             self.refuse_key("settings", row, "namespaces", "Thiết lập", "setting")
-        default = form.get("default_language") or "default"
-        tagged = language_code(default) if default != "default" else None
-        if default != "default" and tagged is None:
+        default = str(form.get("default_language") or "default").strip()
+        tagged = (language_code(default) or default) if default != "default" else None
+        if tagged is not None and not is_language(tagged):
             self.problem("settings", row, "default_language",
-                         f"Ngôn ngữ mặc định '{default}' không được hỗ trợ (chỉ vi, en).",
-                         f"The default language '{default}' is not supported (only vi, en).")
+                         f"'{default}' không phải tên ngôn ngữ.", f"'{default}' is not a language.")
+            tagged = None
         names = sheets.language_names()
-        codes = [code for code in map(language_code, sorted(names - {"default"})) if code]
+        if tagged and "default" in names and tagged in {language_code(n) or n for n in names}:
+            self.problem("settings", row, "default_language",
+                         f"Có cả cột không ghi ngôn ngữ lẫn cột '{tagged}': cột không ghi ngôn "
+                         "ngữ thuộc default_language, nên hai cột cho cùng một ngôn ngữ.",
+                         f"There are untagged columns and '{tagged}' columns: untagged columns "
+                         "belong to default_language, so two columns give the same language.")
+        codes = list(dict.fromkeys(language_code(name) or name
+                                   for name in sorted(names - {"default"})))
+        # untagged texts belong to default_language (or --language), else stay untagged
         self.default = tagged or self.language or (
-            "vi" if "default" in names or not codes or "vi" in codes else codes[0])
+            "default" if "default" in names or not codes else "vi" if "vi" in codes
+            else codes[0])
         self.untagged_seen = False
-        self.languages = (form.get("par_languages") or "").split()
+        listed = str(form.get("par_languages") or "")  # "|" between names with spaces
+        self.languages = [name.strip() for name in listed.split("|")] if "|" in listed else (
+            listed.split())
         for code in codes + ([self.default] if "default" in names or not codes else []):
             if code not in self.languages:
                 self.languages.append(code)
         self.languages.sort(key=lambda code: code != self.default)
         self.choices_data = form.get("choices") or {}
         pages = self.map_pages(form.get("children") or [])
-        if self.untagged_seen and tagged is None:
-            how = "theo --language" if self.language else "mặc định"
+        if self.untagged_seen and tagged is None and self.language:
             self.note("settings", row, "default_language",
-                      f"Nhãn không ghi ngôn ngữ được coi là '{self.default}' ({how}).",
-                      f"Labels without a language are read as '{self.default}' "
-                      f"({'--language' if self.language else 'the default'}); set "
-                      "default_language to say otherwise.")
+                      f"Nhãn không ghi ngôn ngữ được coi là '{self.default}' (theo --language).",
+                      f"Labels without a language are read as '{self.default}' (--language).")
+        elif self.untagged_seen and tagged is None:
+            self.note("settings", row, "default_language",
+                      "Nhãn không ghi ngôn ngữ được giữ nguyên không gắn ngôn ngữ ('default'); "
+                      "trang trả lời hiển thị chúng khi phiếu không có tiếng Việt/tiếng Anh.",
+                      "Labels without a language stay untagged ('default'); the respondent "
+                      "pages show them when the form has no Vietnamese or English text; set "
+                      "default_language (or --language) to tag them.")
         form_id = form.get("id_string") or self.path.stem
         if not NAME_RE.match(form_id):
             clean = re.sub(r"[^A-Za-z0-9_]", "_", form_id)
@@ -300,11 +316,10 @@ class _Import:
                 self.untagged_seen = self.untagged_seen or sheet != "settings"
                 code = self.default
             else:
-                code = language_code(name)
-            if code is None:
+                code = language_code(name) or str(name).strip()
+            if not is_language(code):
                 self.problem(sheet, row, f"{column}::{name}",
-                             f"Ngôn ngữ '{name}' chưa được hỗ trợ (chỉ vi, en).",
-                             f"The language '{name}' is not supported (only vi, en).")
+                             f"'{name}' không phải tên ngôn ngữ.", f"'{name}' is not a language.")
                 continue
             if not isinstance(text, str):
                 continue  # media dicts are refused where they are read
@@ -312,11 +327,30 @@ class _Import:
                 self.problem(sheet, row, column, f"Ngôn ngữ '{code}' không có trong par_languages.",
                              f"The language '{code}' is not in par_languages.")
                 continue
+            if code in texts and texts[code] != text:
+                self.problem(sheet, row, column, f"Hai cột cho cùng ngôn ngữ '{code}' (cột không "
+                             "ghi ngôn ngữ thuộc default_language).",
+                             f"Two columns give the language '{code}' (an untagged column "
+                             "belongs to default_language).")
             texts.setdefault(code, text)
             self.cells[path + (code,)] = (sheet, row, column if name == "default"
                                           else f"{column}::{name}")
             self.cells.setdefault(path, self.cells[path + (code,)])
         return texts
+
+    def media(self, media: Any, path: tuple, sheet: str, row: int | None) -> dict[str, Any]:
+        """pyxform's ``media`` (kind → file, or language → file) as the model's ``media``."""
+        if not isinstance(media, dict):
+            return {}
+        column = self.sheets.column if sheet == "survey" else self.sheets.choice_column
+        out = {}
+        for kind, files in media.items():
+            if kind not in MEDIA_KINDS:
+                self.refuse_key(sheet, row, column("media", kind), "Cột", "column")
+                continue
+            self.cells[path + ("media", kind)] = (sheet, row, column("media", kind))
+            out[kind] = self.text(files, path + ("media", kind), sheet, row, column("media", kind))
+        return {"media": out} if out else {}
 
     def fill(self, texts: dict[str, str], name: str) -> dict[str, str]:
         """Missing translations fall back to the default language (noted, not refused)."""
@@ -327,7 +361,8 @@ class _Import:
             if not texts.get(code):
                 texts[code] = source
                 self.filled.setdefault(code, []).append(name)
-        return texts
+        order = {code: index for index, code in enumerate(self.languages)}
+        return dict(sorted(texts.items(), key=lambda item: order.get(item[0], len(order))))
 
     # ------------------------------------------------------------------ survey
 
@@ -404,7 +439,7 @@ class _Import:
                   f"The questions outside a field-list group ({names}…) are shown together "
                   f"on page page_{number}; their data paths stay as written.")
         texts = {"vi": f"Trang {number}", "en": f"Page {number}"}
-        title = {code: texts[code] for code in self.languages if code in texts}
+        title = {**texts, **{code: texts["en"] for code in self.languages if code not in texts}}
         return {"name": f"page_{number}", "title": title, "group": False,
                 "_children": list(loose)}
 
@@ -467,6 +502,10 @@ class _Import:
         if child.get("choice_filter"):
             entry["choice_filter"] = str(child["choice_filter"])
             self.cells[path + ("choice_filter",)] = ("survey", row, column("choice_filter"))
+        if child.get("trigger"):
+            entry["trigger"] = ", ".join("${%s}" % name for name in child["trigger"])
+            self.cells[path + ("trigger",)] = ("survey", row, column("trigger"))
+        entry.update(self.media(child.get("media"), path, "survey", row))
         if kind == "range":
             entry["range"] = {}
         self.bind(child.get("bind") or {}, entry, path, row)
@@ -582,12 +621,14 @@ class _Import:
                 self.refuse_key("choices", crow, self.sheets.choice_column(key),
                                 "Cột phương án", "choices column")
             item: dict[str, Any] = {"name": name}
+            self.cells.setdefault(path, ("choices", crow, self.sheets.choice_column("label")))
             if properties:
                 item["properties"] = properties
                 self.cells[path + ("properties",)] = ("choices", crow, "list_name")
             item["label"] = self.fill(self.text(option.get("label"), path + ("label",), "choices",
                                                 crow, self.sheets.choice_column("label")),
                                       f"{list_name}/{name}")
+            item.update(self.media(option.get("media"), path, "choices", crow))
             for key in ("name", "coefficient", "excluded"):
                 self.cells[path + (key,)] = ("choices", crow, self.sheets.choice_column(key))
             if option.get("coefficient") not in (None, ""):

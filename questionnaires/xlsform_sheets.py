@@ -87,7 +87,7 @@ class Sheets:
             for tokens in headers.values():
                 if tokens[0] in ("label", "hint", "guidance_hint"):
                     names.add(tokens[1] if len(tokens) > 1 else "default")
-                elif tokens[:2] == ("bind", "jr:constraintMsg"):
+                elif tokens[:2] in (("bind", "jr:constraintMsg"), ("bind", "jr:requiredMsg")):
                     names.add(tokens[2] if len(tokens) > 2 else "default")
         return names
 

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 
 from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user
@@ -41,6 +41,7 @@ class QuestionnaireImportForm(FlaskForm):
     respondent_group = SelectField(lazy_gettext("Nhóm đối tượng (khi biểu mẫu chưa ghi)"),
                                    default="")
     language = SelectField(lazy_gettext("Ngôn ngữ của nhãn chưa ghi ngôn ngữ"), default="")
+    media = MultipleFileField(lazy_gettext("Tệp ảnh, âm thanh mà biểu mẫu nhắc đến"))
 
 
 def _import_form() -> QuestionnaireImportForm:
@@ -78,10 +79,17 @@ def questionnaire_import():
             data = upload.read()
         finally:
             upload.close()  # a large upload is a temporary file
+        media = []
+        for part in form.media.data or ():
+            if getattr(part, "filename", None):
+                try:
+                    media.append((part.filename, part.read()))
+                finally:
+                    part.close()
         try:
             row, notes = import_questionnaire(
                 upload.filename or "", data, form.respondent_group.data or None,
-                form.language.data or None, current_user())
+                form.language.data or None, current_user(), media)
         except Refused as refused:
             db.session.rollback()
             problem, status = refused.message(), 400 if refused.status < 500 else refused.status

@@ -12,6 +12,7 @@ from survey_app.models.documents import (
 from survey_app.models.fieldwork import Draft, Invitation, InvitationBundle, Response
 from survey_app.models.immutability import ImmutableRecordError
 from survey_app.models.invitation_files import InvitationFile
+from survey_app.models.questionnaire_media import QuestionnaireMedia
 from survey_app.models.outcomes import (
     DispositionEvent, MailJob, Reminder, RoundDeadline, UnitTask,
 )
@@ -27,7 +28,8 @@ __all__ = [
     "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "InvitationBundle",
     "InvitationFile", "LoginFailure",
     "MethodologyPack",
-    "Province", "PublishedDocumentError", "QuestionnaireVersion", "RatingCell", "Response",
+    "Province", "PublishedDocumentError", "QuestionnaireMedia",
+    "QuestionnaireVersion", "RatingCell", "Response",
     "SampleFrame", "SampleMember", "SamplePlan", "StaffSession", "SurveyRound", "Unit",
     "UnitSuccession", "User",
 ]

@@ -10,13 +10,17 @@ nothing is stored when there is any problem.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from survey_app.extensions import db
-from survey_app.models import MethodologyPack, QuestionnaireVersion, User
+from sqlalchemy.orm import undefer
+
+from survey_app.models import MethodologyPack, QuestionnaireMedia, QuestionnaireVersion, User
 from survey_app.models.base import utcnow
 from survey_app.operations.rounds import record_audit
 from survey_app.refusals import N_, Refused
@@ -132,7 +136,8 @@ def _refuse(name: str, problems) -> None:
 
 
 def import_questionnaire(filename: str, data: bytes, respondent_group: str | None = None,
-                         language: str | None = None, user: User | None = None):
+                         language: str | None = None, user: User | None = None,
+                         media: Sequence[tuple[str, bytes]] = ()):
     """Store the questionnaire of a file as a draft version; returns ``(row, notes)``.
 
     A draft of the same id and version is replaced; a published one is refused (409): publish a
@@ -140,6 +145,7 @@ def import_questionnaire(filename: str, data: bytes, respondent_group: str | Non
     """
     imported = read_questionnaire_file(filename, data, respondent_group, language)
     questionnaire = imported.questionnaire
+    checked = check_media_uploads(questionnaire, media)
     row = db.session.scalar(db.select(QuestionnaireVersion).filter_by(
         form_key=questionnaire.id, version=questionnaire.version))
     if row is not None and row.is_published:
@@ -158,7 +164,75 @@ def import_questionnaire(filename: str, data: bytes, respondent_group: str | Non
     record_audit(user, "questionnaire.import", row,
                  {"form": row.form_key, "version": row.version, "hash": row.content_hash,
                   "file": safe_filename(filename)})
-    return row, imported.notes
+    return row, imported.notes + store_media(row, checked)
+
+
+def check_media_uploads(questionnaire, media: Sequence[tuple[str, bytes]]) -> list:
+    """Check the media files uploaded with a form (at most ``MEDIA_FILES_MAX``, each a name the
+    form references, bounded, images by their magic bytes: ``questionnaires.media``); refused
+    (``questionnaire_invalid``) naming every file refused; else ``(name, mimetype, content)``."""
+    from questionnaires import Problem
+    from questionnaires.media import MEDIA_FILES_MAX, check_media_file
+
+    if not media:
+        return []
+    if len(media) > MEDIA_FILES_MAX:
+        _refuse("media", [Problem(None, None, None, None,
+                                  f"Quá nhiều tệp ảnh/âm thanh ({len(media)}; tối đa "
+                                  f"{MEDIA_FILES_MAX}).",
+                                  f"Too many media files ({len(media)}; at most "
+                                  f"{MEDIA_FILES_MAX}).")])
+    problems, checked = [], []
+    for filename, content in media:
+        name = safe_filename(filename)
+        said = check_media_file(questionnaire, name, content)
+        if isinstance(said, tuple):
+            problems.append(Problem(name, None, None, None, *said))
+        else:
+            checked.append((name, said, content))
+    if problems:
+        _refuse(problems[0].file, problems)
+    return checked
+
+
+def store_media(row: QuestionnaireVersion, checked: Sequence[tuple[str, str, bytes]]) -> tuple:
+    """Keep the checked media files with draft ``row`` (replacing those of an earlier import);
+    a note names the files the form references that were not uploaded."""
+    from questionnaires import Problem, Questionnaire
+    from questionnaires.media import referenced_files
+
+    for old in db.session.scalars(db.select(QuestionnaireMedia).filter_by(
+            questionnaire_version_id=row.id)):
+        db.session.delete(old)
+    db.session.flush()
+    for name, mimetype, content in checked:
+        db.session.add(QuestionnaireMedia(
+            questionnaire_version_id=row.id, name=name, mimetype=mimetype, size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(), content=content))
+    missing = sorted(set(referenced_files(Questionnaire.from_dict(row.content)))
+                     - {name for name, _, _ in checked})
+    if not missing:
+        return ()
+    shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+    return (Problem(None, None, None, None,
+                    f"Biểu mẫu nhắc {len(missing)} tệp chưa được tải lên: {shown}.",
+                    f"The form names {len(missing)} files that were not uploaded: {shown}."),)
+
+
+def media_file(form_key: str, version: str, name: str,
+               drafts: bool = False) -> tuple[QuestionnaireMedia, bool] | None:
+    """The stored media file ``name`` of a published questionnaire version (or of a draft, with
+    ``drafts``) and whether its version is published, or ``None``."""
+    statuses = ("published", "draft") if drafts else ("published",)
+    found = db.session.execute(
+        db.select(QuestionnaireMedia, QuestionnaireVersion.status).join(
+            QuestionnaireVersion,
+            QuestionnaireVersion.id == QuestionnaireMedia.questionnaire_version_id)
+        .where(QuestionnaireVersion.form_key == form_key,
+               QuestionnaireVersion.version == version,
+               QuestionnaireVersion.status.in_(statuses), QuestionnaireMedia.name == name)
+        .options(undefer(QuestionnaireMedia.content))).first()
+    return None if found is None else (found[0], found[1] == "published")
 
 
 def publish_draft(row: QuestionnaireVersion, user: User | None = None) -> QuestionnaireVersion:

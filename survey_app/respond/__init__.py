@@ -13,7 +13,7 @@ from flask import Blueprint
 
 bp = Blueprint("respond", __name__)
 
-from survey_app.respond import multi_unit, routes, unit_grid  # noqa: E402,F401  (register routes)
+from survey_app.respond import media, multi_unit, routes, unit_grid  # noqa: E402,F401  (register routes)
 from survey_app.respond.forms import error_links, short_title  # noqa: E402
 
 bp.add_app_template_filter(short_title, "short_title")

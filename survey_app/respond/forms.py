@@ -20,6 +20,7 @@ from survey_app.respond.repeat_rows import (
     row_scope,
     shown_row_keys,
 )
+from survey_app.respond.media import media_views
 
 
 @dataclass
@@ -27,6 +28,7 @@ class ChoiceView:
     name: str
     label: str
     checked: bool
+    media: list = field(default_factory=list)  # respond/media.py MediaView
 
 
 @dataclass
@@ -79,6 +81,7 @@ class FieldView:
     children: list["FieldView"] = field(default_factory=list)
     scale: ScaleView | None = None
     inline: bool = False
+    media: list = field(default_factory=list)  # respond/media.py MediaView: image, audio
     guidance: str = ""  # the interviewer's instruction (guidance_hint), shown in interviewer mode
 
 
@@ -178,12 +181,15 @@ def build_fields(questionnaire, page, answers: Mapping[str, Any], relevant: set[
             max_length=text_limit(question),
             errors=list(errors.get(key, ())),
         )
+        item.media = media_views(questionnaire, question.media, language, item.label)
         if question.type in ("single", "multiple"):
             given = item.value
             chosen = set(given if isinstance(given, list) else ([given] if given else []))
             if isinstance(given, str) and question.type == "multiple":
                 chosen = set(given.split())
-            item.choices = [ChoiceView(choice.name, choice.label.get(language), choice.name in chosen)
+            item.choices = [ChoiceView(choice.name, choice.label.get(language), choice.name in chosen,
+                                       media_views(questionnaire, choice.media, language,
+                                                   choice.label.get(language) or choice.name))
                             for choice in questionnaire.filtered_choices(question.name, answers, seed)]
             if is_scale(question):
                 item.scale = scale_view(question, item.choices)

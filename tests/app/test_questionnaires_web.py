@@ -214,3 +214,32 @@ def test_publishing_a_published_version_is_refused_and_changes_nothing(client, a
     assert stored()[0].published_at == published_at
     assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).filter_by(
         action="questionnaire.publish")) == 1
+
+
+def test_media_files_are_checked_by_name_and_bytes_and_refused_by_name(client, admin, tmp_path):
+    definition = small_questionnaire_dict(form_id="anh")
+    first = definition["pages"][0]["questions"][0]
+    first["media"] = {"image": {"vi": "ban_do.png"}, "audio": {"vi": "chao.mp3"}}
+    data = xlsform_of(definition, tmp_path)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+
+    def send(*files):
+        return client.post("/admin/questionnaires/import", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(data), "anh.xlsx"),
+                                 "media": [(io.BytesIO(body), name) for name, body in files]})
+
+    refused = send(("ban_do.png", b"<svg onload=alert(1)>"), ("khac.png", png))
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and stored() == []
+    assert "ban_do.png" in html and "khac.png" in html and "PNG, JPEG" in html
+    half = send(("ban_do.png", png))
+    assert half.status_code == 302
+    assert "chao.mp3" in client.get("/admin/questionnaires").get_data(as_text=True)  # noted
+    done = send(("ban_do.png", png), ("chao.mp3", b"ID3" + b"\0" * 16))  # the draft again
+    assert done.status_code == 302
+    (row,) = stored()
+    assert row.content["pages"][0]["questions"][0]["media"]["image"] == {"vi": "ban_do.png"}
+    from survey_app.models import QuestionnaireMedia
+
+    kept = {(m.name, m.mimetype, m.size) for m in db.session.scalars(db.select(QuestionnaireMedia))}
+    assert kept == {("ban_do.png", "image/png", len(png)), ("chao.mp3", "audio/mpeg", 19)}

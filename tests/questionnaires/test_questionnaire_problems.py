@@ -85,12 +85,12 @@ def test_xlsform_lists_every_problem_with_sheet_row_column(tmp_path):
     _write(
         path,
         [["type", "name", "label::Vietnamese (vi)", "label::English (en)", "relevant",
-          "bind::par:criterion", "trigger"],
+          "bind::par:criterion", "bind::jr:preloadParams"],
          ["integer", "age", "Tuổi", "Age", None, None, None],
          ["select_one sat", "s1", "Hài lòng", None, "${age} = 1", "8.1", None],
          ["integer", "age2", "Tuổi lại", "Age again", "${s1} = 'x' and", None, None],
          ["geopoint", "where", "Nơi", "Place", None, None, None],
-         ["text", "t", "T", "T", None, None, "${age}"]],
+         ["text", "t", "T", "T", None, None, "x"]],
         [["list_name", "name", "label::Vietnamese (vi)", "label::English (en)", "coefficient"],
          ["sat", "1", "Không", "No", 0],
          ["sat", "2", "Có", "Yes", 2]],
@@ -101,7 +101,7 @@ def test_xlsform_lists_every_problem_with_sheet_row_column(tmp_path):
     found = {(p.sheet, p.row, p.column) for p in caught.value.problems}
     assert ("survey", 4, "relevant") in found                   # syntax error
     assert ("survey", 5, "type") in found                       # unsupported type
-    assert ("survey", 6, "trigger") in found                    # column not carried
+    assert ("survey", 6, "bind::jr:preloadParams") in found     # column not carried
     assert ("choices", 3, "coefficient") in found               # coefficient outside [0, 1]
     assert all(p.file == "broken.xlsx" for p in caught.value.problems)
     assert any("'geopoint'" in p.message_en for p in caught.value.problems)

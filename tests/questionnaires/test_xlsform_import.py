@@ -141,7 +141,11 @@ def test_settings_are_optional_id_from_the_file_name_version_from_its_hash(tmp_p
     assert q.id == "kobo_form" and q.respondent_group == "delegate"
     assert q.version == hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     said = " ".join(note.message_en for note in imported.notes)
-    assert "file name" in said and "content hash" in said and "read as 'vi'" in said
+    assert "file name" in said and "content hash" in said and "stay untagged" in said
+    assert q.languages == ("default",) and q.question("who").label.get("vi") == "Ai"
+    tagged = qn.import_xlsform(path, respondent_group="delegate", language="en")
+    assert tagged.questionnaire.languages == ("en",)
+    assert tagged.questionnaire.question("who").label.en == "Ai"
 
 
 def test_respondent_group_missing_or_unknown_is_refused_by_name(tmp_path):
@@ -441,5 +445,5 @@ def test_a_page_keeps_only_what_a_page_can_hold(tmp_path):
     path.write_text(path.read_text("utf-8").replace("Gợi ý", "").replace("field-list | yes",
                                                                           "field-list | "))
     imported = qn.import_xlsform(path, "citizen")
-    assert imported.questionnaire.page("p1").title.vi == "p1"
+    assert imported.questionnaire.page("p1").title.get("vi") == "p1"
     assert any("has no label" in note.message_en for note in imported.notes)

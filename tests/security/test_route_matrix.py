@@ -139,6 +139,7 @@ MATRIX = [
     Route("POST", "/i/<token>/grid", "respond.invitation_grid", PUBLIC),
     Route("POST", "/i/<token>/finish", "respond.invitation_finish", PUBLIC),
     Route("GET", "/receipt/<receipt>", "respond.done", PUBLIC),
+    Route("GET", "/media/<form>/<version>/<name>", "respond.questionnaire_media", PUBLIC),
     # --- phone interviewers: their own cases only (survey_app/interviewer)
     Route("GET", "/interviewer/", "interviewer.cases", access("interviewer")),
     Route("GET", "/interviewer/cases/<int:assignment_id>", "interviewer.case",
@@ -341,6 +342,11 @@ def _build_world(app) -> dict:
         mimetype="application/octet-stream", invitation_count=1, content=b"x",
         expires_at=dt.datetime(2100, 1, 1))
     db.session.add(invitation_file)
+    from survey_app.models import QuestionnaireMedia
+
+    db.session.add(QuestionnaireMedia(questionnaire_version_id=citizen.id, name="ban_do.png",
+                                      mimetype="image/png", size=8, sha256="0" * 64,
+                                      content=b"\x89PNG\r\n\x1a\n"))
     mail_job = MailJob(round_id=fieldwork.id, status="done", invitation_ids="", progress_total=0)
     called, _ = issue_invitation(fieldwork, citizen, unit_a, "citizen")
     assignment = cati.assign(called, users["interviewer"], admin)
@@ -359,6 +365,7 @@ def _build_world(app) -> dict:
         "unit_code": UNIT_A[0],
         "token": token, "receipt": response.receipt, "form_key": citizen.form_key,
         "version": citizen.version, "filename": "site.css", "kind": "sipas_dossiers",
+        "form": citizen.form_key,
         "origin": "stored", "key": str(citizen.id), "fmt": "yaml",
         "questionnaire_id": citizen.id, "bundle_id": bundle.id, "assignment_id": assignment.id,
     }
@@ -374,6 +381,7 @@ def _build_world(app) -> dict:
         "openrosa.form_manifest": {"form_id": f"par-{entry.code}"},
         "admin.entry_point_revoke": {"entry_id": spare_entry.id},
         "reports.document": {"name": "report.docx"},
+        "respond.questionnaire_media": {"name": "ban_do.png"},
         "admin.fieldwork_mail_job": {"job_id": mail_job.id},
         "admin.invitation_disposition": {"invitation_id": invitation_a.id},
     }

@@ -103,7 +103,7 @@ def world(app_ctx, client):
         "job_id": job.id, "code": scored["round"].code, "unit_code": unit_a.code,
         "token": token, "receipt": "RC-NONE", "form_key": citizen.form_key,
         "name": "tables.xlsx",
-        "version": citizen.version, "filename": "site.css",
+        "version": citizen.version, "filename": "site.css", "form": citizen.form_key,
         "kind": "sipas_dossiers", "origin": "stored", "key": str(citizen.id), "fmt": "xlsx",
         "questionnaire_id": citizen.id, "file_id": kept_xlsx.id,
         # a bundle's confirmation and an interviewer's case are pages, never files: none is needed
