@@ -37,10 +37,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from analysis.estimate import Estimate
 from analysis.intervals import logit_interval, t_interval
 from analysis.points import SMALL_CELL_MIN_N, is_small_cell
+from analysis.sipas_cells import Cells, summing
+from analysis.sipas_general import design_errors
 
 __all__ = ["SipasIndex", "SipasResult", "sipas_indices"]
 
@@ -83,12 +86,29 @@ class SipasResult:
         return [index for index in self.indices if index.unit == unit]
 
 
-def _encode_units(units, n: int) -> tuple[list[str], np.ndarray]:
-    """Sorted string labels of the units and each row's integer code, from one sort of the rows.
+def _packed_text(arr: np.ndarray) -> np.ndarray | None:
+    """One int64 per fixed-width text label, ordered as the strings, when the characters fit."""
+    if arr.dtype.kind != "U" or arr.size == 0 or arr.dtype.itemsize == 0:
+        return None
+    width = arr.dtype.itemsize // 4
+    chars = np.ascontiguousarray(arr).view(np.uint32).reshape(arr.size, width)
+    bits = max(int(chars.max()).bit_length(), 1)
+    if bits * width > 63:
+        return None
+    key = np.zeros(arr.size, dtype=np.int64)
+    for col in range(width):  # NUL padding sorts first, as a shorter string does
+        key <<= bits
+        key |= chars[:, col]
+    return key
 
-    Labels compare as strings (as ``np.unique(units.astype(str))`` would order them); the rows
-    are sorted once on their own values (fast for integer codes), then the few distinct values
-    are turned into strings and merged where two values print alike.
+
+def _encode_units(units, n: int) -> tuple[list[str], np.ndarray]:
+    """Sorted string labels of the units and each row's integer code.
+
+    Labels compare as strings (as ``np.unique(units.astype(str))`` would order them). Text
+    labels whose characters fit are packed into one integer per row in string order and hashed
+    (``pandas.factorize``) rather than sorted; other labels go through ``np.unique``, and the
+    few distinct values are turned into strings and merged where two values print alike.
     """
     arr = np.asarray(units)
     if arr.shape != (n,):
@@ -96,6 +116,15 @@ def _encode_units(units, n: int) -> tuple[list[str], np.ndarray]:
             f"units has {arr.shape[0] if arr.ndim else 1} labels but answers has "
             f"{n} rows; give one unit label per respondent."
         )
+    packed = _packed_text(arr)
+    if packed is not None:
+        codes, distinct = pd.factorize(packed)
+        order = np.argsort(distinct)
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(order.size)
+        row_of = np.empty(order.size, dtype=np.int64)
+        row_of[codes] = np.arange(n)
+        return [str(label) for label in arr[row_of[order]]], rank[codes]
     try:
         distinct, inverse = np.unique(arr, return_inverse=True)
     except TypeError:  # labels of mixed types: compare them as strings
@@ -105,7 +134,8 @@ def _encode_units(units, n: int) -> tuple[list[str], np.ndarray]:
 
 
 def _check_inputs(answers, item_codes, item_elements, design, exclude):
-    y = np.array(answers, dtype=float, order="F")  # column passes below read contiguous memory
+    """Ratings as given (NaN = no answer), the answered mask (exclusions applied), weights."""
+    y = np.asarray(answers, dtype=float)
     if y.ndim != 2:
         raise ValueError("answers must be a respondents × items matrix.")
     n, k = y.shape
@@ -116,8 +146,10 @@ def _check_inputs(answers, item_codes, item_elements, design, exclude):
         )
     if len(set(item_codes)) != k:
         raise ValueError("item_codes must be unique.")
-    valid = ~np.isnan(y)
-    bad = valid & ~np.isin(y, [1.0, 2.0, 3.0, 4.0, 5.0])
+    answered = ~np.isnan(y)
+    rating = (y >= 1.0) & (y <= 5.0)
+    rating &= y == np.floor(y)
+    bad = answered & ~rating
     if bad.any():
         row, col = np.argwhere(bad)[0]
         raise ValueError(
@@ -131,47 +163,35 @@ def _check_inputs(answers, item_codes, item_elements, design, exclude):
         exclude = np.asarray(exclude, dtype=bool)
         if exclude.shape != (n,):
             raise ValueError(f"exclude has {exclude.shape[0]} entries but answers has {n} rows.")
-        y[exclude] = np.nan
-    return y, weights
-
-
-_BLOCK_VALUES = 25_000_000  # floats per design call (200 MB)
+        answered &= ~exclude[:, None]
+    return y, answered, weights
 
 
 @dataclass(frozen=True)
 class _Scope:
-    """The province (one group) or the units (one group per unit) as integer group codes."""
+    """The province (one group) or the units (one group per unit)."""
 
-    group: np.ndarray
     groups: int
-    by: np.ndarray | None  # what the design's ``means(by=)`` receives
     labels: list  # unit of each group (None for the province)
-
-    def per_row(self, values: np.ndarray):
-        """Each row's entry of a per-group array (a scalar when there is one group)."""
-        return values[0] if self.groups == 1 else values[self.group]
+    sums: np.ndarray  # groups × 3k: Σ w r, Σ w r y, Σ w r t per item
+    counts: np.ndarray  # groups × indices: respondents carrying each index
+    cells: Cells | None  # cell sums (plain Taylor designs)
+    group: np.ndarray | None = None  # each row's group (designs taking the general route)
+    by: np.ndarray | None = None
 
 
 class _Estimates:
-    """Point estimates of every index of a scope (groups × indices) and its influence columns.
+    """Point estimates of every index of a scope (groups × indices) from its weighted sums.
 
     Indices are the k criteria, then the elements, then the overall index. Two measures: the
     mean rating (``y``) and the share satisfied (``t``).
     """
 
-    def __init__(self, scope: _Scope, y, top, answered, w, element_items):
-        k = y.shape[1]
-        groups, group = scope.groups, scope.group
-        self.scope, self.element_items = scope, element_items
-        s_r, s_y, s_t = (np.empty((groups, k)) for _ in range(3))
-        for j in range(k):  # one vectorised pass over the rows per item
-            wa = np.where(answered[:, j], w, 0.0)
-            s_r[:, j] = np.bincount(group, weights=wa, minlength=groups)
-            s_y[:, j] = np.bincount(
-                group, weights=np.where(answered[:, j], wa * y[:, j], 0.0), minlength=groups
-            )
-            s_t[:, j] = np.bincount(group, weights=wa * top[:, j], minlength=groups)
+    def __init__(self, sums: np.ndarray, k: int, element_items):
+        s_r, s_y, s_t = sums[:, :k], sums[:, k:2 * k], sums[:, 2 * k:]
+        self.element_items = element_items
         has = s_r > 0
+        self.safe_r = np.where(has, s_r, 1.0)
         self.theta_y = np.divide(s_y, s_r, out=np.zeros_like(s_y), where=has)
         self.theta_t = np.divide(s_t, s_r, out=np.zeros_like(s_t), where=has)
         self.inv_r = np.divide(1.0, s_r, out=np.zeros_like(s_r), where=has)
@@ -187,84 +207,91 @@ class _Estimates:
         self.has = np.column_stack([has, self.present, self.n_present > 0])
         self.value_y, self.value_t = (np.where(self.has, v, np.nan) for v in values)
 
-    def influence_columns(self, y, top, answered, w) -> np.ndarray:
-        """Columns (y, t) of each element, then of the overall index, for ``design.means``.
+    def cell_totals(self, cells: Cells) -> np.ndarray:
+        """Cells × (y, t of every index): the cells' totals of the indices' influence values.
 
-        The influence of row i on element e is ``z_i = Σ_{j∈e} a_gj r_ij (y_ij − θ_gj) / N̂_gj``
-        with ``a_gj = 1/count_ge`` for answered criteria (a criterion nobody in group g answered
-        has ``r = 0`` on all of g's rows, so it needs no coefficient of its own). The design gets
-        ``v = N̂ · z`` (``N̂``: weight of the rows carrying the index in the group), whose domain
-        mean is zero and whose linearised variance is ``Var(Σ z)``; rows carrying none of the
-        index's criteria are NaN.
+        Criterion ``j``: ``(Σ_c w r y − θ_j Σ_c w r) / N̂_j``, the linearisation of the ratio.
+        Element: the mean of its answered criteria's totals; overall: the mean of the elements'.
         """
-        scope, n = self.scope, y.shape[0]
-        group, groups = scope.group, scope.groups
+        k = self.theta_y.shape[1]
+        s, at = cells.sums, cells.cell_domain
+        s_r = s[:, :k]
+        safe_r = self.safe_r[at]
         n_elements = len(self.element_items)
-        dev_sums = np.zeros((n, 2 * n_elements), order="F")
-        involved = np.zeros((n, n_elements), dtype=bool, order="F")
-        for e, items in enumerate(self.element_items):
-            for j in items:
-                scale = scope.per_row(self.inv_r[:, j])
-                dy = (y[:, j] - scope.per_row(self.theta_y[:, j])) * scale
-                dt = (top[:, j] - scope.per_row(self.theta_t[:, j])) * scale
-                dev_sums[:, 2 * e] += np.where(answered[:, j], dy, 0.0)
-                dev_sums[:, 2 * e + 1] += np.where(answered[:, j], dt, 0.0)
-                involved[:, e] |= answered[:, j]
-        columns = np.empty((n, 2 * n_elements + 2), order="F")
-        any_answer = involved.any(axis=1)
-        n_overall = np.bincount(group, weights=np.where(any_answer, w, 0.0), minlength=groups)
-        overall = np.zeros((n, 2))
-        present, count = self.present, self.count
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for e in range(n_elements):
-                n_elem = np.bincount(
-                    group, weights=np.where(involved[:, e], w, 0.0), minlength=groups
-                )
-                factor = np.where(present[:, e], n_elem / count[:, e], 0.0)
-                to_overall = np.where(
-                    present[:, e], n_overall / (self.n_present * count[:, e]), 0.0
-                )
-                for m in range(2):
-                    z_sum = dev_sums[:, 2 * e + m]
-                    columns[:, 2 * e + m] = np.where(
-                        involved[:, e], scope.per_row(factor) * z_sum, np.nan
-                    )
-                    overall[:, m] += scope.per_row(to_overall) * z_sum
-        for m in range(2):
-            columns[:, 2 * n_elements + m] = np.where(any_answer, overall[:, m], np.nan)
-        return columns
+        out = np.empty((s.shape[0], 2 * (k + n_elements + 1)))
+        for m, theta in enumerate((self.theta_y, self.theta_t)):
+            crit = (s[:, (m + 1) * k:(m + 2) * k] - theta[at] * s_r) / safe_r
+            out[:, m:2 * k:2] = crit
+            overall = np.zeros(s.shape[0])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                for e, items in enumerate(self.element_items):
+                    element = np.where(self.present[at, e],
+                                       crit[:, items].sum(axis=1) / self.count[at, e], 0.0)
+                    out[:, 2 * (k + e) + m] = element
+                    overall += element
+            out[:, 2 * (k + n_elements) + m] = np.where(
+                self.n_present[at] > 0, overall / np.maximum(self.n_present[at], 1), 0.0)
+        return out
+
+    def live_cells(self, cells: Cells) -> np.ndarray:
+        """Cells × indices: whether the cell holds a row carrying the index."""
+        k = self.theta_y.shape[1]
+        answered = cells.sums[:, :k] > 0
+        elements = [answered[:, items].any(axis=1) for items in self.element_items]
+        return np.column_stack([answered, *elements, answered.any(axis=1)])
 
 
-def _errors(design, scope: _Scope, y, top, answered, combined) -> tuple[np.ndarray, ...]:
-    """SE of both measures, df and n of every index of a scope (each groups × indices).
+def _cell_errors(scope: _Scope, est: _Estimates):
+    """SE of both measures and df of every index of a scope (each groups × indices)."""
+    cells = scope.cells
+    var = cells.variance(est.cell_totals(cells))
+    se = np.sqrt(np.maximum(var, 0.0))
+    df = cells.degrees_of_freedom(est.live_cells(cells))
+    return se[:, 0::2], se[:, 1::2], df
 
-    The columns handed to the design are, per index, the measure itself for a criterion (its
-    linearisation is that of the ratio θ_j) and the influence columns for elements and the
-    overall index; they are assembled in blocks bounded in memory, column-major so that the
-    design reads them without a copy.
-    """
+
+def _row_matrices(y, answered, element_items, satisfied_from):
+    """Rows × 3k ``[r | y | t]`` (answered, rating or 0, satisfied) and rows × indices flags
+    (the row carries the criterion, the element, the overall index)."""
     n, k = y.shape
-    n_indices = k + combined.shape[1] // 2
+    columns = np.empty((n, 3 * k))
+    columns[:, :k] = answered
+    columns[:, k:2 * k] = np.where(answered, y, 0.0)
+    columns[:, 2 * k:] = answered & (y >= satisfied_from)
+    flags = np.empty((n, k + len(element_items) + 1))
+    flags[:, :k] = columns[:, :k]
+    for e, items in enumerate(element_items):
+        flags[:, k + e] = answered[:, items].any(axis=1)
+    flags[:, -1] = answered.any(axis=1)
+    return columns, flags
 
-    def column(c: int) -> np.ndarray:
-        i, m = divmod(c, 2)
-        if i >= k:
-            return combined[:, 2 * (i - k) + m]
-        return y[:, i] if m == 0 else np.where(answered[:, i], top[:, i], np.nan)
 
-    total = 2 * n_indices
-    se = np.empty((scope.groups, total))
-    df = np.empty((scope.groups, total))
-    count = np.empty((scope.groups, total))
-    per_block = max(1, _BLOCK_VALUES // max(n, 1))
-    for start in range(0, total, per_block):
-        stop = min(start + per_block, total)
-        block = np.empty((n, stop - start), order="F")
-        for c in range(start, stop):
-            block[:, c - start] = column(c)
-        table = design.means(block, by=scope.by)
-        se[:, start:stop], df[:, start:stop], count[:, start:stop] = table.se, table.df, table.n
-    return se[:, 0::2], se[:, 1::2], df[:, 0::2], count[:, 0::2]
+def _scopes(design, units, n, w, columns, flags) -> list[_Scope]:
+    """The province and, with ``units``, the units: their sums, counts and cells."""
+    if units is None:
+        labels, codes = [PROVINCE], np.zeros(n, dtype=np.int64)
+    else:
+        labels, codes = _encode_units(units, n)
+    groups = len(labels)
+    counts = summing(codes, groups) @ flags
+    route = getattr(design, "_taylor_stages", None)
+    plain = route() if route is not None else None
+    if plain is not None:
+        cells = Cells.from_rows(*plain, codes, groups, w, columns)
+        scope = _Scope(groups, labels, cells.domain_sum @ cells.sums, counts, cells)
+        if units is None:
+            return [scope]
+        province = cells.province()
+        top = _Scope(1, [PROVINCE], province.domain_sum @ province.sums,
+                     counts.sum(axis=0, keepdims=True), province)
+        return [top, scope]
+    sums = summing(codes, groups, weights=w) @ columns
+    scope = _Scope(groups, labels, sums, counts, None, codes, None if units is None else codes)
+    if units is None:
+        return [scope]
+    top = _Scope(1, [PROVINCE], sums.sum(axis=0, keepdims=True),
+                 counts.sum(axis=0, keepdims=True), None, np.zeros(n, dtype=np.int64), None)
+    return [top, scope]
 
 
 def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count,
@@ -359,13 +386,11 @@ def sipas_indices(
     Binder, D. A. (1983). On the variances of asymptotically normal estimators from complex
     surveys. *International Statistical Review* 51, 279–292.
     """
-    y, w = _check_inputs(answers, item_codes, item_elements, design, exclude)
+    y, answered, w = _check_inputs(answers, item_codes, item_elements, design, exclude)
     if satisfied_from not in (2, 3, 4, 5):
         raise ValueError("satisfied_from must be a rating between 2 and 5.")
     is_small_cell(0, min_n)  # refuses a threshold below 1
     n, k = y.shape
-    answered = ~np.isnan(y)
-    top = np.asfortranarray(y >= satisfied_from)  # False where not answered
     elements = list(dict.fromkeys(item_elements))
     element_items = [[j for j in range(k) if item_elements[j] == e] for e in elements]
     names = (
@@ -373,15 +398,14 @@ def sipas_indices(
         + [("element", e) for e in elements]
         + [("overall", "overall")]
     )
-
-    scopes = [_Scope(np.zeros(n, dtype=np.intp), 1, None, [PROVINCE])]
-    if units is not None:
-        labels, codes = _encode_units(units, n)
-        scopes.append(_Scope(codes, len(labels), codes, labels))
+    columns, flags = _row_matrices(y, answered, element_items, satisfied_from)
     results: list[SipasIndex] = []
-    for scope in scopes:
-        est = _Estimates(scope, y, top, answered, w, element_items)
-        combined = est.influence_columns(y, top, answered, w)
-        se_y, se_t, df, count = _errors(design, scope, y, top, answered, combined)
-        results.extend(_records(names, scope, est, se_y, se_t, df, count, min_n))
+    for scope in _scopes(design, units, n, w, columns, flags):
+        est = _Estimates(scope.sums, k, element_items)
+        if scope.cells is not None:
+            se_y, se_t, df = _cell_errors(scope, est)
+        else:
+            se_y, se_t, df, _ = design_errors(design, est, scope.group, scope.groups, scope.by,
+                                              y, answered, w, satisfied_from)
+        results.extend(_records(names, scope, est, se_y, se_t, df, scope.counts, min_n))
     return SipasResult(tuple(results))

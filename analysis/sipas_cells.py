@@ -1,0 +1,169 @@
+"""Cell sums of SIPAS ratings and the Taylor variance of indices computed from them.
+
+The linearised variance of a domain estimator (:mod:`analysis.variance`) only needs, at each
+sampling stage, the total of the influence values in every (stage unit, domain) *cell*. For the
+ratio ``θ_gj = Σ w r y / Σ w r`` of item ``j`` in domain ``g`` that total is
+
+    ``z_c = (Σ_c w r y − θ_gj Σ_c w r) / Σ_g w r``,
+
+so three weighted sums per item and cell (answered, rating, satisfied) carry everything; an
+element or the overall index is a linear combination of its criteria, and so are its cell
+totals. This module computes those sums in one sparse product over the rows, derives the
+province's cells from the units' cells, and runs the stratum formulas of
+:class:`analysis.variance.LinearisedVariance` on the cells, for all indices at once, in the same
+order of summation (cells by domain, then unit; strata in order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from analysis.variance import Stage
+
+__all__ = ["Cells", "encode", "summing"]
+
+_COLUMN_BLOCK = 16  # index columns per pass of the stratum formulas (bounds the memory)
+
+
+def encode(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of ``key`` (all in ``0..size-1``) and each entry's position.
+
+    A lookup table when ``size`` is moderate (no sort), ``np.unique`` otherwise.
+    """
+    if size <= 4 * key.size + (1 << 22):
+        present = np.zeros(size, dtype=bool)
+        present[key] = True
+        index = np.cumsum(present) - 1
+        return np.flatnonzero(present), index[key]
+    distinct, inverse = np.unique(key, return_inverse=True)
+    return distinct, inverse.reshape(-1)
+
+
+def summing(codes: np.ndarray, n_out: int, weights=None) -> sparse.csr_matrix:
+    """``n_out × len(codes)`` matrix summing entries into their codes, in entry order."""
+    m = codes.size
+    data = np.ones(m) if weights is None else weights
+    if m and np.all(codes[1:] >= codes[:-1]):
+        indptr = np.searchsorted(codes, np.arange(n_out + 1))
+        return sparse.csr_matrix((data, np.arange(m), indptr), shape=(n_out, m))
+    return sparse.csr_matrix((data, (codes, np.arange(m))), shape=(n_out, m))
+
+
+class _Level:
+    """One stage of one scope: cells (domain, stage unit) sorted by domain then unit."""
+
+    def __init__(self, stage: Stage, cell_unit, cell_domain, n_domains: int, lonely_psu: str):
+        self.stage, self.lonely_psu = stage, lonely_psu
+        self.cell_unit = cell_unit
+        h = stage.n_strata
+        group_key, self.cell_group = encode(
+            cell_domain * h + stage.unit_stratum[cell_unit], n_domains * h)
+        self.n_groups = group_key.size
+        self.group_stratum = group_key % h
+        group_domain = group_key // h
+        self.group_sum = summing(self.cell_group, self.n_groups)
+        self.domain_sum = summing(group_domain, n_domains)
+        self.cell_domain_sum = summing(cell_domain, n_domains)
+        self.cells_per_group = np.bincount(self.cell_group, minlength=self.n_groups)
+
+    def variance(self, z: np.ndarray) -> np.ndarray:
+        """Domains × columns variance contributed by this stage (``z``: cells × columns)."""
+        st = self.stage
+        s1 = self.group_sum @ z
+        n_h = st.n_sampled[self.group_stratum][:, None]
+        mean = s1 / n_h
+        dev = z - mean[self.cell_group]
+        lonely = st.lonely[self.group_stratum]
+        adjust = self.lonely_psu == "adjust"
+        if st.unit_scale is None:
+            ss = self.group_sum @ (dev * dev)
+            ss += (n_h - self.cells_per_group[:, None]) * mean * mean
+            if lonely.any():
+                ss[lonely] = s1[lonely] * s1[lonely] if adjust else 0.0
+            contrib = st.scale[self.group_stratum][:, None] * ss
+        else:  # PPS: a factor per PSU; PSUs without a row in the domain have z = 0
+            s_cell = st.unit_scale[self.cell_unit][:, None]
+            scale_sums = np.bincount(st.unit_stratum, weights=st.unit_scale,
+                                     minlength=st.n_strata)
+            absent = (scale_sums[self.group_stratum] - self.group_sum @ s_cell[:, 0])[:, None]
+            contrib = self.group_sum @ (s_cell * dev * dev) + absent * mean * mean
+            if lonely.any():
+                alt = (self.group_sum @ (s_cell * z * z))[lonely] if adjust else 0.0
+                contrib[lonely] = alt
+        return self.domain_sum @ contrib
+
+    def degrees_of_freedom(self, live: np.ndarray) -> np.ndarray:
+        """PSUs − strata per domain among the cells flagged ``live`` (cells × columns)."""
+        live = live.astype(float)
+        psus = self.cell_domain_sum @ live
+        strata = self.domain_sum @ ((self.group_sum @ live) > 0).astype(float)
+        return np.rint(psus - strata).astype(np.int64)
+
+
+class Cells:
+    """Weighted sums of rows in the cells (domain, unit of the last stage) of one scope.
+
+    ``sums`` holds, per cell, ``[Σ w r_j | Σ w r_j y_j | Σ w r_j t_j]`` for the ``k`` items
+    (``r``: answered, ``y``: rating, ``t``: satisfied); cells are sorted by domain then unit.
+    """
+
+    def __init__(self, stages, lonely_psu, cell_unit, cell_domain, n_domains, sums):
+        self.stages, self.lonely_psu = stages, lonely_psu
+        self.cell_unit, self.cell_domain, self.n_domains = cell_unit, cell_domain, n_domains
+        self.sums = sums
+        self.domain_sum = summing(cell_domain, n_domains)
+        self._levels = None
+
+    @classmethod
+    def from_rows(cls, stages, lonely_psu, domain, n_domains, w, columns):
+        """Cells of the rows' domains; ``columns`` is the rows × 3k matrix [r | y | t]."""
+        fine = stages[-1]
+        u = fine.n_units
+        cell_key, row_cell = encode(domain * u + fine.unit, n_domains * u)
+        rows = summing(row_cell, cell_key.size, weights=w)
+        return cls(stages, lonely_psu, cell_key % u, cell_key // u, n_domains, rows @ columns)
+
+    def province(self) -> "Cells":
+        """The same sums with one domain (the province), cells = units of the last stage."""
+        u = self.stages[-1].n_units
+        sums = summing(self.cell_unit, u) @ self.sums
+        return Cells(self.stages, self.lonely_psu, np.arange(u), np.zeros(u, dtype=np.int64),
+                     1, sums)
+
+    def levels(self) -> list:
+        """One :class:`_Level` per stage, with the matrix summing last-stage cells into it."""
+        if self._levels is None:
+            fine = self.stages[-1]
+            self._levels = []
+            for stage in self.stages:
+                if stage is fine:
+                    self._levels.append((None, _Level(stage, self.cell_unit, self.cell_domain,
+                                                       self.n_domains, self.lonely_psu)))
+                    continue
+                up = np.empty(fine.n_units, dtype=np.int64)
+                up[fine.unit] = stage.unit
+                key, cell = encode(self.cell_domain * stage.n_units + up[self.cell_unit],
+                                   self.n_domains * stage.n_units)
+                level = _Level(stage, key % stage.n_units, key // stage.n_units, self.n_domains,
+                               self.lonely_psu)
+                self._levels.append((summing(cell, key.size), level))
+        return self._levels
+
+    def variance(self, z: np.ndarray) -> np.ndarray:
+        """Domains × columns variance of the estimators whose cell totals are ``z``."""
+        out = np.empty((self.n_domains, z.shape[1]))
+        for start in range(0, z.shape[1], _COLUMN_BLOCK):
+            block = np.ascontiguousarray(z[:, start:start + _COLUMN_BLOCK])
+            total = np.zeros((self.n_domains, block.shape[1]))
+            for up, level in self.levels():
+                total += level.variance(block if up is None else up @ block)
+            out[:, start:start + block.shape[1]] = total
+        return out
+
+    def degrees_of_freedom(self, live: np.ndarray) -> np.ndarray:
+        """Domains × columns df (first stage) of columns live in the cells flagged ``live``."""
+        up, level = self.levels()[0]
+        if up is not None:
+            live = (up @ live.astype(float)) > 0
+        return level.degrees_of_freedom(live)
