@@ -173,7 +173,7 @@ class _Scope:
 
     groups: int
     labels: list  # unit of each group (None for the province)
-    sums: np.ndarray  # groups × 3k: Σ w r, Σ w r y, Σ w r t per item
+    sums: tuple  # groups × k each: Σ w r, Σ w r y, Σ w r t per item
     counts: np.ndarray  # groups × indices: respondents carrying each index
     cells: Cells | None  # cell sums (plain Taylor designs)
     group: np.ndarray | None = None  # each row's group (designs taking the general route)
@@ -187,11 +187,10 @@ class _Estimates:
     mean rating (``y``) and the share satisfied (``t``).
     """
 
-    def __init__(self, sums: np.ndarray, k: int, element_items):
-        s_r, s_y, s_t = sums[:, :k], sums[:, k:2 * k], sums[:, 2 * k:]
+    def __init__(self, sums, element_items):
+        s_r, s_y, s_t = sums
         self.element_items = element_items
         has = s_r > 0
-        self.safe_r = np.where(has, s_r, 1.0)
         self.theta_y = np.divide(s_y, s_r, out=np.zeros_like(s_y), where=has)
         self.theta_t = np.divide(s_t, s_r, out=np.zeros_like(s_t), where=has)
         self.inv_r = np.divide(1.0, s_r, out=np.zeros_like(s_r), where=has)
@@ -207,36 +206,36 @@ class _Estimates:
         self.has = np.column_stack([has, self.present, self.n_present > 0])
         self.value_y, self.value_t = (np.where(self.has, v, np.nan) for v in values)
 
-    def cell_totals(self, cells: Cells) -> np.ndarray:
-        """Cells × (y, t of every index): the cells' totals of the indices' influence values.
+    def cell_totals(self, cells: Cells, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """The cells' totals of the influence values of measure ``m`` (0: y, 1: t): criteria
+        (cells × k), then elements and the overall index (cells × elements + 1).
 
         Criterion ``j``: ``(Σ_c w r y − θ_j Σ_c w r) / N̂_j``, the linearisation of the ratio.
         Element: the mean of its answered criteria's totals; overall: the mean of the elements'.
         """
-        k = self.theta_y.shape[1]
-        s, at = cells.sums, cells.cell_domain
-        s_r = s[:, :k]
-        safe_r = self.safe_r[at]
+        s_r = cells.sums[0]
+        theta = (self.theta_y, self.theta_t)[m]
+        crit = cells.sums[m + 1] - cells.per_cell(theta) * s_r
+        crit *= cells.per_cell(self.inv_r)
         n_elements = len(self.element_items)
-        out = np.empty((s.shape[0], 2 * (k + n_elements + 1)))
-        for m, theta in enumerate((self.theta_y, self.theta_t)):
-            crit = (s[:, (m + 1) * k:(m + 2) * k] - theta[at] * s_r) / safe_r
-            out[:, m:2 * k:2] = crit
-            overall = np.zeros(s.shape[0])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                for e, items in enumerate(self.element_items):
-                    element = np.where(self.present[at, e],
-                                       crit[:, items].sum(axis=1) / self.count[at, e], 0.0)
-                    out[:, 2 * (k + e) + m] = element
-                    overall += element
-            out[:, 2 * (k + n_elements) + m] = np.where(
-                self.n_present[at] > 0, overall / np.maximum(self.n_present[at], 1), 0.0)
-        return out
+        with np.errstate(invalid="ignore", divide="ignore"):
+            a = np.where(self.present, 1.0 / self.count, 0.0)
+            b = np.where(self.present, a / np.maximum(self.n_present, 1)[:, None], 0.0)
+        a, b = cells.per_cell(a), cells.per_cell(b)
+        combined = np.empty((crit.shape[0], n_elements + 1))
+        overall = np.zeros(crit.shape[0])
+        for e, items in enumerate(self.element_items):
+            lo, hi = items[0], items[-1] + 1
+            total = crit[:, lo:hi].sum(axis=1) if hi - lo == len(items) else \
+                crit[:, items].sum(axis=1)
+            combined[:, e] = total * a[:, e]
+            overall += total * b[:, e]
+        combined[:, -1] = overall
+        return crit, combined
 
     def live_cells(self, cells: Cells) -> np.ndarray:
         """Cells × indices: whether the cell holds a row carrying the index."""
-        k = self.theta_y.shape[1]
-        answered = cells.sums[:, :k] > 0
+        answered = cells.sums[0] > 0
         elements = [answered[:, items].any(axis=1) for items in self.element_items]
         return np.column_stack([answered, *elements, answered.any(axis=1)])
 
@@ -244,26 +243,27 @@ class _Estimates:
 def _cell_errors(scope: _Scope, est: _Estimates):
     """SE of both measures and df of every index of a scope (each groups × indices)."""
     cells = scope.cells
-    var = cells.variance(est.cell_totals(cells))
-    se = np.sqrt(np.maximum(var, 0.0))
+    se = []
+    for m in (0, 1):
+        var = np.hstack([cells.variance(z) for z in est.cell_totals(cells, m)])
+        se.append(np.sqrt(np.maximum(var, 0.0)))
     df = cells.degrees_of_freedom(est.live_cells(cells))
-    return se[:, 0::2], se[:, 1::2], df
+    return se[0], se[1], df
 
 
 def _row_matrices(y, answered, element_items, satisfied_from):
-    """Rows × 3k ``[r | y | t]`` (answered, rating or 0, satisfied) and rows × indices flags
-    (the row carries the criterion, the element, the overall index)."""
+    """Rows × k matrices (answered, rating or 0, satisfied) and rows × indices flags (the row
+    carries the criterion, the element, the overall index)."""
     n, k = y.shape
-    columns = np.empty((n, 3 * k))
-    columns[:, :k] = answered
-    columns[:, k:2 * k] = np.where(answered, y, 0.0)
-    columns[:, 2 * k:] = answered & (y >= satisfied_from)
+    r = answered.astype(float)
+    rating = np.where(answered, y, 0.0)
+    top = (rating >= satisfied_from).astype(float)
     flags = np.empty((n, k + len(element_items) + 1))
-    flags[:, :k] = columns[:, :k]
+    flags[:, :k] = r
     for e, items in enumerate(element_items):
         flags[:, k + e] = answered[:, items].any(axis=1)
     flags[:, -1] = answered.any(axis=1)
-    return columns, flags
+    return (r, rating, top), flags
 
 
 def _scopes(design, units, n, w, columns, flags) -> list[_Scope]:
@@ -278,18 +278,20 @@ def _scopes(design, units, n, w, columns, flags) -> list[_Scope]:
     plain = route() if route is not None else None
     if plain is not None:
         cells = Cells.from_rows(*plain, codes, groups, w, columns)
-        scope = _Scope(groups, labels, cells.domain_sum @ cells.sums, counts, cells)
+        scope = _Scope(groups, labels, tuple(cells.domain_sum @ c for c in cells.sums), counts,
+                       cells)
         if units is None:
             return [scope]
         province = cells.province()
-        top = _Scope(1, [PROVINCE], province.domain_sum @ province.sums,
+        top = _Scope(1, [PROVINCE], tuple(province.domain_sum @ c for c in province.sums),
                      counts.sum(axis=0, keepdims=True), province)
         return [top, scope]
-    sums = summing(codes, groups, weights=w) @ columns
+    into = summing(codes, groups, weights=w)
+    sums = tuple(into @ c for c in columns)
     scope = _Scope(groups, labels, sums, counts, None, codes, None if units is None else codes)
     if units is None:
         return [scope]
-    top = _Scope(1, [PROVINCE], sums.sum(axis=0, keepdims=True),
+    top = _Scope(1, [PROVINCE], tuple(c.sum(axis=0, keepdims=True) for c in sums),
                  counts.sum(axis=0, keepdims=True), None, np.zeros(n, dtype=np.int64), None)
     return [top, scope]
 
@@ -401,7 +403,7 @@ def sipas_indices(
     columns, flags = _row_matrices(y, answered, element_items, satisfied_from)
     results: list[SipasIndex] = []
     for scope in _scopes(design, units, n, w, columns, flags):
-        est = _Estimates(scope.sums, k, element_items)
+        est = _Estimates(scope.sums, element_items)
         if scope.cells is not None:
             se_y, se_t, df = _cell_errors(scope, est)
         else:

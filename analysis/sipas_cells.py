@@ -23,9 +23,6 @@ from analysis.variance import Stage
 
 __all__ = ["Cells", "encode", "summing"]
 
-_COLUMN_BLOCK = 16  # index columns per pass of the stratum formulas (bounds the memory)
-
-
 def encode(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values of ``key`` (all in ``0..size-1``) and each entry's position.
 
@@ -66,6 +63,7 @@ class _Level:
         self.domain_sum = summing(group_domain, n_domains)
         self.cell_domain_sum = summing(cell_domain, n_domains)
         self.cells_per_group = np.bincount(self.cell_group, minlength=self.n_groups)
+        self.grouped = bool(np.all(self.cell_group[1:] >= self.cell_group[:-1]))
 
     def variance(self, z: np.ndarray) -> np.ndarray:
         """Domains × columns variance contributed by this stage (``z``: cells × columns)."""
@@ -73,11 +71,13 @@ class _Level:
         s1 = self.group_sum @ z
         n_h = st.n_sampled[self.group_stratum][:, None]
         mean = s1 / n_h
-        dev = z - mean[self.cell_group]
+        dev = z - (np.repeat(mean, self.cells_per_group, axis=0) if self.grouped
+                   else mean[self.cell_group])
         lonely = st.lonely[self.group_stratum]
         adjust = self.lonely_psu == "adjust"
         if st.unit_scale is None:
-            ss = self.group_sum @ (dev * dev)
+            dev *= dev
+            ss = self.group_sum @ dev
             ss += (n_h - self.cells_per_group[:, None]) * mean * mean
             if lonely.any():
                 ss[lonely] = s1[lonely] * s1[lonely] if adjust else 0.0
@@ -104,8 +104,9 @@ class _Level:
 class Cells:
     """Weighted sums of rows in the cells (domain, unit of the last stage) of one scope.
 
-    ``sums`` holds, per cell, ``[Σ w r_j | Σ w r_j y_j | Σ w r_j t_j]`` for the ``k`` items
-    (``r``: answered, ``y``: rating, ``t``: satisfied); cells are sorted by domain then unit.
+    ``sums`` holds three cells × k matrices, ``Σ w r_j``, ``Σ w r_j y_j`` and ``Σ w r_j t_j``
+    for the ``k`` items (``r``: answered, ``y``: rating, ``t``: satisfied); cells are sorted by
+    domain then unit.
     """
 
     def __init__(self, stages, lonely_psu, cell_unit, cell_domain, n_domains, sums):
@@ -113,23 +114,31 @@ class Cells:
         self.cell_unit, self.cell_domain, self.n_domains = cell_unit, cell_domain, n_domains
         self.sums = sums
         self.domain_sum = summing(cell_domain, n_domains)
+        self.cells_per_domain = np.bincount(cell_domain, minlength=n_domains)
         self._levels = None
 
     @classmethod
     def from_rows(cls, stages, lonely_psu, domain, n_domains, w, columns):
-        """Cells of the rows' domains; ``columns`` is the rows × 3k matrix [r | y | t]."""
+        """Cells of the rows' domains; ``columns`` are the rows × k matrices (r, y, t)."""
         fine = stages[-1]
         u = fine.n_units
         cell_key, row_cell = encode(domain * u + fine.unit, n_domains * u)
         rows = summing(row_cell, cell_key.size, weights=w)
-        return cls(stages, lonely_psu, cell_key % u, cell_key // u, n_domains, rows @ columns)
+        return cls(stages, lonely_psu, cell_key % u, cell_key // u, n_domains,
+                   tuple(rows @ c for c in columns))
 
     def province(self) -> "Cells":
         """The same sums with one domain (the province), cells = units of the last stage."""
         u = self.stages[-1].n_units
-        sums = summing(self.cell_unit, u) @ self.sums
+        into_units = summing(self.cell_unit, u)
         return Cells(self.stages, self.lonely_psu, np.arange(u), np.zeros(u, dtype=np.int64),
-                     1, sums)
+                     1, tuple(into_units @ c for c in self.sums))
+
+    def per_cell(self, values: np.ndarray) -> np.ndarray:
+        """Each cell's row of a per-domain array (cells are sorted by domain)."""
+        if self.n_domains == 1:
+            return values
+        return np.repeat(values, self.cells_per_domain, axis=0)
 
     def levels(self) -> list:
         """One :class:`_Level` per stage, with the matrix summing last-stage cells into it."""
@@ -152,14 +161,10 @@ class Cells:
 
     def variance(self, z: np.ndarray) -> np.ndarray:
         """Domains × columns variance of the estimators whose cell totals are ``z``."""
-        out = np.empty((self.n_domains, z.shape[1]))
-        for start in range(0, z.shape[1], _COLUMN_BLOCK):
-            block = np.ascontiguousarray(z[:, start:start + _COLUMN_BLOCK])
-            total = np.zeros((self.n_domains, block.shape[1]))
-            for up, level in self.levels():
-                total += level.variance(block if up is None else up @ block)
-            out[:, start:start + block.shape[1]] = total
-        return out
+        total = np.zeros((self.n_domains, z.shape[1]))
+        for up, level in self.levels():
+            total += level.variance(z if up is None else up @ z)
+        return total
 
     def degrees_of_freedom(self, live: np.ndarray) -> np.ndarray:
         """Domains × columns df (first stage) of columns live in the cells flagged ``live``."""
