@@ -133,6 +133,17 @@ def _encode_units(units, n: int) -> tuple[list[str], np.ndarray]:
     return [str(label) for label in labels], merged.reshape(-1)[inverse.reshape(-1)]
 
 
+def _all_ratings(y: np.ndarray) -> bool:
+    """Whether every non-NaN entry is a whole number in 1..5 (reductions that skip NaN)."""
+    if y.size == 0 or np.isnan(np.fmin.reduce(y, axis=None)):
+        return True  # empty or nothing answered
+    if np.fmin.reduce(y, axis=None) < 1.0 or np.fmax.reduce(y, axis=None) > 5.0:
+        return False
+    fraction = np.floor(y)
+    np.subtract(y, fraction, out=fraction)
+    return not np.fmax.reduce(fraction, axis=None) > 0.0
+
+
 def _check_inputs(answers, item_codes, item_elements, design, exclude):
     """Ratings as given (NaN = no answer), the answered mask (exclusions applied), weights."""
     y = np.asarray(answers, dtype=float)
@@ -147,10 +158,8 @@ def _check_inputs(answers, item_codes, item_elements, design, exclude):
     if len(set(item_codes)) != k:
         raise ValueError("item_codes must be unique.")
     answered = ~np.isnan(y)
-    rating = (y >= 1.0) & (y <= 5.0)
-    rating &= y == np.floor(y)
-    bad = answered & ~rating
-    if bad.any():
+    if not _all_ratings(y):
+        bad = answered & ~((y >= 1.0) & (y <= 5.0) & (y == np.floor(y)))
         row, col = np.argwhere(bad)[0]
         raise ValueError(
             f"Answer {y[row, col]!r} of respondent {row} to item {item_codes[col]!r} is not a "
@@ -205,6 +214,7 @@ class _Estimates:
             values.append(np.column_stack([theta, element, overall]))
         self.has = np.column_stack([has, self.present, self.n_present > 0])
         self.value_y, self.value_t = (np.where(self.has, v, np.nan) for v in values)
+        self._inv_r = None  # (cells, 1/N̂ of each cell's domain), kept for the second measure
 
     def cell_totals(self, cells: Cells, m: int) -> tuple[np.ndarray, np.ndarray]:
         """The cells' totals of the influence values of measure ``m`` (0: y, 1: t): criteria
@@ -214,9 +224,12 @@ class _Estimates:
         Element: the mean of its answered criteria's totals; overall: the mean of the elements'.
         """
         s_r = cells.sums[0]
-        theta = (self.theta_y, self.theta_t)[m]
-        crit = cells.sums[m + 1] - cells.per_cell(theta) * s_r
-        crit *= cells.per_cell(self.inv_r)
+        crit = cells.per_cell((self.theta_y, self.theta_t)[m])
+        crit *= s_r
+        np.subtract(cells.sums[m + 1], crit, out=crit)
+        if self._inv_r is None or self._inv_r[0] is not cells:
+            self._inv_r = (cells, cells.per_cell(self.inv_r))
+        crit *= self._inv_r[1]
         n_elements = len(self.element_items)
         with np.errstate(invalid="ignore", divide="ignore"):
             a = np.where(self.present, 1.0 / self.count, 0.0)
@@ -257,12 +270,17 @@ def _row_matrices(y, answered, element_items, satisfied_from):
     n, k = y.shape
     r = answered.astype(float)
     rating = np.where(answered, y, 0.0)
-    top = (rating >= satisfied_from).astype(float)
+    top = np.greater_equal(rating, satisfied_from, out=np.empty_like(r, dtype=bool)).astype(float)
     flags = np.empty((n, k + len(element_items) + 1))
     flags[:, :k] = r
+    overall = np.zeros(n, dtype=bool)
     for e, items in enumerate(element_items):
-        flags[:, k + e] = answered[:, items].any(axis=1)
-    flags[:, -1] = answered.any(axis=1)
+        carried = answered[:, items[0]].copy()
+        for j in items[1:]:
+            carried |= answered[:, j]
+        flags[:, k + e] = carried
+        overall |= carried
+    flags[:, -1] = overall
     return (r, rating, top), flags
 
 

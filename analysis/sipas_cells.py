@@ -71,8 +71,9 @@ class _Level:
         s1 = self.group_sum @ z
         n_h = st.n_sampled[self.group_stratum][:, None]
         mean = s1 / n_h
-        dev = z - (np.repeat(mean, self.cells_per_group, axis=0) if self.grouped
-                   else mean[self.cell_group])
+        dev = (np.repeat(mean, self.cells_per_group, axis=0) if self.grouped
+               else mean[self.cell_group])
+        np.subtract(z, dev, out=dev)
         lonely = st.lonely[self.group_stratum]
         adjust = self.lonely_psu == "adjust"
         if st.unit_scale is None:
@@ -136,8 +137,6 @@ class Cells:
 
     def per_cell(self, values: np.ndarray) -> np.ndarray:
         """Each cell's row of a per-domain array (cells are sorted by domain)."""
-        if self.n_domains == 1:
-            return values
         return np.repeat(values, self.cells_per_domain, axis=0)
 
     def levels(self) -> list:
