@@ -37,12 +37,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from analysis.estimate import Estimate
 from analysis.intervals import logit_interval, t_interval
 from analysis.points import SMALL_CELL_MIN_N, is_small_cell
-from analysis.sipas_cells import Cells, summing
+from analysis.sipas_cells import Cells, encode_units, summing
 from analysis.sipas_general import design_errors
 
 __all__ = ["SipasIndex", "SipasResult", "sipas_indices"]
@@ -84,53 +83,6 @@ class SipasResult:
     def for_unit(self, unit: str | None) -> list[SipasIndex]:
         """Every index of one unit (None = province)."""
         return [index for index in self.indices if index.unit == unit]
-
-
-def _packed_text(arr: np.ndarray) -> np.ndarray | None:
-    """One int64 per fixed-width text label, ordered as the strings, when the characters fit."""
-    if arr.dtype.kind != "U" or arr.size == 0 or arr.dtype.itemsize == 0:
-        return None
-    width = arr.dtype.itemsize // 4
-    chars = np.ascontiguousarray(arr).view(np.uint32).reshape(arr.size, width)
-    bits = max(int(chars.max()).bit_length(), 1)
-    if bits * width > 63:
-        return None
-    key = np.zeros(arr.size, dtype=np.int64)
-    for col in range(width):  # NUL padding sorts first, as a shorter string does
-        key <<= bits
-        key |= chars[:, col]
-    return key
-
-
-def _encode_units(units, n: int) -> tuple[list[str], np.ndarray]:
-    """Sorted string labels of the units and each row's integer code.
-
-    Labels compare as strings (as ``np.unique(units.astype(str))`` would order them). Text
-    labels whose characters fit are packed into one integer per row in string order and hashed
-    (``pandas.factorize``) rather than sorted; other labels go through ``np.unique``, and the
-    few distinct values are turned into strings and merged where two values print alike.
-    """
-    arr = np.asarray(units)
-    if arr.shape != (n,):
-        raise ValueError(
-            f"units has {arr.shape[0] if arr.ndim else 1} labels but answers has "
-            f"{n} rows; give one unit label per respondent."
-        )
-    packed = _packed_text(arr)
-    if packed is not None:
-        codes, distinct = pd.factorize(packed)
-        order = np.argsort(distinct)
-        rank = np.empty(order.size, dtype=np.int64)
-        rank[order] = np.arange(order.size)
-        row_of = np.empty(order.size, dtype=np.int64)
-        row_of[codes] = np.arange(n)
-        return [str(label) for label in arr[row_of[order]]], rank[codes]
-    try:
-        distinct, inverse = np.unique(arr, return_inverse=True)
-    except TypeError:  # labels of mixed types: compare them as strings
-        distinct, inverse = np.unique(arr.astype(str), return_inverse=True)
-    labels, merged = np.unique(distinct.astype(str), return_inverse=True)
-    return [str(label) for label in labels], merged.reshape(-1)[inverse.reshape(-1)]
 
 
 def _all_ratings(y: np.ndarray) -> bool:
@@ -289,7 +241,7 @@ def _scopes(design, units, n, w, columns, flags) -> list[_Scope]:
     if units is None:
         labels, codes = [PROVINCE], np.zeros(n, dtype=np.int64)
     else:
-        labels, codes = _encode_units(units, n)
+        labels, codes = encode_units(units, n)
     groups = len(labels)
     counts = summing(codes, groups) @ flags
     route = getattr(design, "_taylor_stages", None)

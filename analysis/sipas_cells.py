@@ -17,24 +17,72 @@ order of summation (cells by domain, then unit; strata in order).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from analysis.variance import Stage
 
-__all__ = ["Cells", "encode", "summing"]
+__all__ = ["Cells", "encode", "encode_units", "summing"]
 
 def encode(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values of ``key`` (all in ``0..size-1``) and each entry's position.
 
-    A lookup table when ``size`` is moderate (no sort), ``np.unique`` otherwise.
+    A lookup table when ``size`` is at most 8 entries per key (no sort), ``np.unique`` otherwise.
     """
-    if size <= 4 * key.size + (1 << 22):
+    if size <= 8 * key.size:
         present = np.zeros(size, dtype=bool)
         present[key] = True
         index = np.cumsum(present) - 1
         return np.flatnonzero(present), index[key]
     distinct, inverse = np.unique(key, return_inverse=True)
     return distinct, inverse.reshape(-1)
+
+
+def _packed_text(arr: np.ndarray) -> np.ndarray | None:
+    """One int64 per fixed-width text label, ordered as the strings, when the characters fit."""
+    if arr.dtype.kind != "U" or arr.size == 0 or arr.dtype.itemsize == 0:
+        return None
+    width = arr.dtype.itemsize // 4
+    chars = np.ascontiguousarray(arr).view(np.uint32).reshape(arr.size, width)
+    bits = max(int(chars.max()).bit_length(), 1)
+    if bits * width > 63:
+        return None
+    key = np.zeros(arr.size, dtype=np.int64)
+    for col in range(width):  # NUL padding sorts first, as a shorter string does
+        key <<= bits
+        key |= chars[:, col]
+    return key
+
+
+def encode_units(units, n: int) -> tuple[list[str], np.ndarray]:
+    """Sorted string labels of the units and each row's integer code.
+
+    Labels compare as strings (as ``np.unique(units.astype(str))`` would order them). Text
+    labels whose characters fit are packed into one integer per row in string order and hashed
+    (``pandas.factorize``) rather than sorted; other labels go through ``np.unique``, and the
+    few distinct values are turned into strings and merged where two values print alike.
+    """
+    arr = np.asarray(units)
+    if arr.shape != (n,):
+        raise ValueError(
+            f"units has {arr.shape[0] if arr.ndim else 1} labels but answers has "
+            f"{n} rows; give one unit label per respondent."
+        )
+    packed = _packed_text(arr)
+    if packed is not None:
+        codes, distinct = pd.factorize(packed)
+        order = np.argsort(distinct)
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(order.size)
+        row_of = np.empty(order.size, dtype=np.int64)
+        row_of[codes] = np.arange(n)
+        return [str(label) for label in arr[row_of[order]]], rank[codes]
+    try:
+        distinct, inverse = np.unique(arr, return_inverse=True)
+    except TypeError:  # labels of mixed types: compare them as strings
+        distinct, inverse = np.unique(arr.astype(str), return_inverse=True)
+    labels, merged = np.unique(distinct.astype(str), return_inverse=True)
+    return [str(label) for label in labels], merged.reshape(-1)[inverse.reshape(-1)]
 
 
 def summing(codes: np.ndarray, n_out: int, weights=None) -> sparse.csr_matrix:
