@@ -18,10 +18,14 @@ per-respondent scores: ``E = Σ_j a_j θ_j`` where ``θ_j`` is the ratio estimat
 ``Σ w r_ij y_ij / Σ w r_ij`` over respondents who answered item ``j``. With no missing answers
 both definitions agree; with missing answers only this one keeps "element = mean of its criteria".
 Its standard error is the Taylor linearisation of the combination: the influence value of
-respondent ``i`` is ``z_i = Σ_j a_j r_ij (y_ij − θ_j) / N̂_j``. We hand the design the variable
-``v_i = N̂ · z_i`` (``N̂`` = weight total of the domain), whose domain mean is exactly zero and
-whose linearised domain-mean variance is therefore ``Var(Σ z_i)`` — so the variance comes from
-:class:`analysis.SurveyDesign` itself (strata, PSUs, fpc, domains over the full design).
+respondent ``i`` is ``z_i = Σ_j a_j r_ij (y_ij − θ_j) / N̂_j``, and ``Var(Σ z_i)`` is the design's
+Taylor variance (strata, PSUs, fpc, domains over the full design). It only needs the totals of
+``z`` in each (PSU, unit) cell, which are linear in three weighted sums per item and cell
+(answered, rating, satisfied): one sparse product of the rows gives them for every item, the
+province's cells are sums of the units' cells, and the stratum formulas of
+:mod:`analysis.variance` run on the cells for all indices at once (:mod:`analysis.sipas_cells`).
+Calibrated and replicate designs hand the influence columns to ``design.means`` instead
+(:mod:`analysis.sipas_general`). No design effect is reported for an index (``deff`` is NaN).
 Within a unit, criteria nobody answered drop out and the remaining coefficients are rescaled
 (an element with no answered criterion drops out of the overall index the same way).
 
@@ -346,8 +350,8 @@ def sipas_indices(
 
     Notes
     -----
-    Unit labels are encoded once to integer codes; each scope (province, units) costs one
-    pass of grouped sums per item and one ``design.means`` column per index and measure.
+    Unit labels are encoded once to integer codes; the rows are summed once into (unit, PSU)
+    cells for all items (:mod:`analysis.sipas_cells`), and everything else works on cells.
     Element and overall SEs are Taylor linearisations of the combination (module docstring);
     intervals follow :mod:`analysis.intervals`.
 
