@@ -91,9 +91,12 @@ class SipasResult:
 
 def _all_ratings(y: np.ndarray) -> bool:
     """Whether every non-NaN entry is a whole number in 1..5 (reductions that skip NaN)."""
-    if y.size == 0 or np.isnan(np.fmin.reduce(y, axis=None)):
-        return True  # empty or nothing answered
-    if np.fmin.reduce(y, axis=None) < 1.0 or np.fmax.reduce(y, axis=None) > 5.0:
+    if y.size == 0:
+        return True
+    lowest = np.fmin.reduce(y, axis=None)
+    if np.isnan(lowest):
+        return True  # nothing answered
+    if lowest < 1.0 or np.fmax.reduce(y, axis=None) > 5.0:
         return False
     fraction = np.floor(y)
     np.subtract(y, fraction, out=fraction)
@@ -113,7 +116,7 @@ def _check_inputs(answers, item_codes, item_elements, design, exclude):
         )
     if len(set(item_codes)) != k:
         raise ValueError("item_codes must be unique.")
-    answered = ~np.isnan(y)
+    answered = np.logical_not(np.isnan(y), out=np.empty(y.shape, dtype=bool))
     if not _all_ratings(y):
         bad = answered & ~((y >= 1.0) & (y <= 5.0) & (y == np.floor(y)))
         row, col = np.argwhere(bad)[0]
@@ -221,20 +224,19 @@ def _cell_errors(scope: _Scope, est: _Estimates):
 
 
 def _row_matrices(y, answered, element_items, satisfied_from):
-    """Rows × k matrices (answered, rating or 0, satisfied) and rows × indices flags (the row
-    carries the criterion, the element, the overall index)."""
+    """Rows × k matrices (answered, rating or 0, satisfied) and rows × (elements + 1) flags (the
+    row carries the element, the overall index)."""
     n, k = y.shape
     r = answered.astype(float)
     rating = np.where(answered, y, 0.0)
     top = np.greater_equal(rating, satisfied_from, out=np.empty_like(r, dtype=bool)).astype(float)
-    flags = np.empty((n, k + len(element_items) + 1))
-    flags[:, :k] = r
+    flags = np.empty((n, len(element_items) + 1))
     overall = np.zeros(n, dtype=bool)
     for e, items in enumerate(element_items):
         carried = answered[:, items[0]].copy()
         for j in items[1:]:
             carried |= answered[:, j]
-        flags[:, k + e] = carried
+        flags[:, e] = carried
         overall |= carried
     flags[:, -1] = overall
     return (r, rating, top), flags
@@ -247,7 +249,8 @@ def _scopes(design, units, n, w, columns, flags) -> list[_Scope]:
     else:
         labels, codes = encode_units(units, n)
     groups = len(labels)
-    counts = summing(codes, groups) @ flags
+    into_groups = summing(codes, groups)
+    counts = np.hstack([into_groups @ columns[0], into_groups @ flags])
     route = getattr(design, "_taylor_stages", None)
     plain = route() if route is not None else None
     if plain is not None:
