@@ -173,7 +173,7 @@ class _Estimates:
             values.append(np.column_stack([theta, element, overall]))
         self.has = np.column_stack([has, self.present, self.n_present > 0])
         self.value_y, self.value_t = (np.where(self.has, v, np.nan) for v in values)
-        self._inv_r = None  # (cells, 1/N̂ of each cell's domain), kept for the second measure
+        self._scaling = None  # (cells, per-cell factors), kept for the second measure
 
     def cell_totals(self, cells: Cells, m: int) -> tuple[np.ndarray, np.ndarray]:
         """The cells' totals of the influence values of measure ``m`` (0: y, 1: t): criteria
@@ -186,24 +186,31 @@ class _Estimates:
         crit = cells.per_cell((self.theta_y, self.theta_t)[m])
         crit *= s_r
         np.subtract(cells.sums[m + 1], crit, out=crit)
-        if self._inv_r is None or self._inv_r[0] is not cells:
-            self._inv_r = (cells, cells.per_cell(self.inv_r))
-        crit *= self._inv_r[1]
+        if self._scaling is None or self._scaling[0] is not cells:
+            self._scaling = (cells, *self._cell_scaling(cells))
+        _, inv_r, inv_count, inv_elements = self._scaling
+        crit *= inv_r
+        order = [j for items in self.element_items for j in items]
+        starts = np.cumsum([0] + [len(items) for items in self.element_items])[:-1]
+        grouped = crit if order == list(range(len(order))) else crit[:, order]
         n_elements = len(self.element_items)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            a = np.where(self.present, 1.0 / self.count, 0.0)
-            b = np.where(self.present, a / np.maximum(self.n_present, 1)[:, None], 0.0)
-        a, b = cells.per_cell(a), cells.per_cell(b)
         combined = np.empty((crit.shape[0], n_elements + 1))
-        overall = np.zeros(crit.shape[0])
-        for e, items in enumerate(self.element_items):
-            lo, hi = items[0], items[-1] + 1
-            total = crit[:, lo:hi].sum(axis=1) if hi - lo == len(items) else \
-                crit[:, items].sum(axis=1)
-            combined[:, e] = total * a[:, e]
-            overall += total * b[:, e]
-        combined[:, -1] = overall
+        combined[:, :n_elements] = np.add.reduceat(grouped, starts, axis=1)
+        combined[:, :n_elements] *= inv_count
+        overall = combined[:, 0].copy()
+        for e in range(1, n_elements):
+            overall += combined[:, e]
+        np.multiply(overall, inv_elements, out=combined[:, -1])
         return crit, combined
+
+    def _cell_scaling(self, cells: Cells):
+        """Per cell: 1/N̂ of each item, 1/count of each element's answered criteria (0 for an
+        element without any) and 1/elements with an answer (0 without any)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inv_count = np.where(self.present, 1.0 / self.count, 0.0)
+            inv_elements = np.where(self.n_present > 0, 1.0 / self.n_present, 0.0)
+        return (cells.per_cell(self.inv_r), cells.per_cell(inv_count),
+                cells.per_cell(inv_elements))
 
     def live_cells(self, cells: Cells) -> np.ndarray:
         """Cells × indices: whether the cell holds a row carrying the index."""
