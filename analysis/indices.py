@@ -52,6 +52,7 @@ __all__ = ["SipasIndex", "SipasResult", "sipas_indices"]
 
 PROVINCE = None
 NAN = float("nan")  # no design effect is reported for an index
+_LEVELS = ("criterion", "element", "overall")
 
 
 @dataclass(frozen=True)
@@ -230,24 +231,22 @@ def _cell_errors(scope: _Scope, est: _Estimates):
 
 
 def _row_matrices(y, answered, element_items, satisfied_from):
-    """Rows × 3k ``[r | y | t]`` (answered, rating or 0, satisfied) and rows × indices flags (the
-    row carries the criterion, the element, the overall index)."""
+    """Rows × k matrices (answered, rating or 0, satisfied) and rows × (elements + 1) flags (the
+    row carries the element, the overall index)."""
     n, k = y.shape
-    columns = np.zeros((n, 3 * k))
-    columns[:, :k] = answered
-    np.copyto(columns[:, k:2 * k], y, where=answered)
-    columns[:, 2 * k:] = np.greater_equal(columns[:, k:2 * k], satisfied_from)
-    flags = np.empty((n, k + len(element_items) + 1))
-    flags[:, :k] = answered
+    r = answered.astype(float)
+    rating = np.where(answered, y, 0.0)
+    top = np.greater_equal(rating, satisfied_from, out=np.empty_like(r, dtype=bool)).astype(float)
+    flags = np.empty((n, len(element_items) + 1))
     overall = np.zeros(n, dtype=bool)
     for e, items in enumerate(element_items):
         carried = answered[:, items[0]].copy()
         for j in items[1:]:
             carried |= answered[:, j]
-        flags[:, k + e] = carried
+        flags[:, e] = carried
         overall |= carried
     flags[:, -1] = overall
-    return columns, flags
+    return (r, rating, top), flags
 
 
 def _scopes(design, units, n, w, columns, flags) -> list[_Scope]:
@@ -258,21 +257,21 @@ def _scopes(design, units, n, w, columns, flags) -> list[_Scope]:
         labels, codes = encode_units(units, n)
     groups = len(labels)
     into_groups = summing(codes, groups)
-    counts = into_groups @ flags
+    counts = np.hstack([into_groups @ columns[0], into_groups @ flags])
     route = getattr(design, "_taylor_stages", None)
     plain = route() if route is not None else None
     if plain is not None:
         cells = Cells.from_rows(*plain, codes, groups, w, columns)
-        scope = _Scope(groups, labels, np.hsplit(cells.domain_sum @ cells.full, 3), counts,
+        scope = _Scope(groups, labels, tuple(cells.domain_sum @ c for c in cells.sums), counts,
                        cells)
         if units is None:
             return [scope]
         province = cells.province()
-        top = _Scope(1, [PROVINCE], np.hsplit(province.domain_sum @ province.full, 3),
+        top = _Scope(1, [PROVINCE], tuple(province.domain_sum @ c for c in province.sums),
                      counts.sum(axis=0, keepdims=True), province)
         return [top, scope]
     into = summing(codes, groups, weights=w)
-    sums = np.hsplit(into @ columns, 3)
+    sums = tuple(into @ c for c in columns)
     scope = _Scope(groups, labels, sums, counts, None, codes, None if units is None else codes)
     if units is None:
         return [scope]

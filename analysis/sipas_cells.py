@@ -153,37 +153,35 @@ class _Level:
 class Cells:
     """Weighted sums of rows in the cells (domain, unit of the last stage) of one scope.
 
-    ``full`` is the cells × 3k matrix ``[Σ w r_j | Σ w r_j y_j | Σ w r_j t_j]`` and ``sums`` its
-    blocks, for the ``k`` items (``r``: answered, ``y``: rating, ``t``: satisfied); cells are
-    sorted by domain then unit.
+    ``sums`` holds three cells × k matrices, ``Σ w r_j``, ``Σ w r_j y_j`` and ``Σ w r_j t_j``
+    for the ``k`` items (``r``: answered, ``y``: rating, ``t``: satisfied); cells are sorted by
+    domain then unit.
     """
 
     def __init__(self, stages, lonely_psu, cell_unit, cell_domain, n_domains, sums):
         self.stages, self.lonely_psu = stages, lonely_psu
         self.cell_unit, self.cell_domain, self.n_domains = cell_unit, cell_domain, n_domains
-        self.full = sums
-        k = sums.shape[1] // 3
-        self.sums = (sums[:, :k], sums[:, k:2 * k], sums[:, 2 * k:])
+        self.sums = sums
         self.domain_sum = summing(cell_domain, n_domains)
         self.cells_per_domain = np.bincount(cell_domain, minlength=n_domains)
         self._levels = None
 
     @classmethod
     def from_rows(cls, stages, lonely_psu, domain, n_domains, w, columns):
-        """Cells of the rows' domains; ``columns`` is the rows × 3k matrix ``[r | y | t]``."""
+        """Cells of the rows' domains; ``columns`` are the rows × k matrices (r, y, t)."""
         fine = stages[-1]
         u = fine.n_units
         cell_key, row_cell = encode(domain * u + fine.unit, n_domains * u)
         rows = summing(row_cell, cell_key.size, weights=w)
         return cls(stages, lonely_psu, cell_key % u, cell_key // u, n_domains,
-                   rows @ columns)
+                   tuple(rows @ c for c in columns))
 
     def province(self) -> "Cells":
         """The same sums with one domain (the province), cells = units of the last stage."""
         u = self.stages[-1].n_units
         into_units = summing(self.cell_unit, u)
         return Cells(self.stages, self.lonely_psu, np.arange(u), np.zeros(u, dtype=np.int64),
-                     1, into_units @ self.full)
+                     1, tuple(into_units @ c for c in self.sums))
 
     def per_cell(self, values: np.ndarray) -> np.ndarray:
         """Each cell's row of a per-domain array (cells are sorted by domain)."""
