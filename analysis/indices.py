@@ -52,7 +52,6 @@ __all__ = ["SipasIndex", "SipasResult", "sipas_indices"]
 
 PROVINCE = None
 NAN = float("nan")  # no design effect is reported for an index
-_LEVELS = ("criterion", "element", "overall")
 
 
 @dataclass(frozen=True)
@@ -91,9 +90,7 @@ class SipasResult:
 
 def _all_ratings(y: np.ndarray) -> bool:
     """Whether every non-NaN entry is a whole number in 1..5 (reductions that skip NaN)."""
-    if y.size == 0:
-        return True
-    lowest = np.fmin.reduce(y, axis=None)
+    lowest = np.fmin.reduce(y, axis=None) if y.size else np.nan
     if np.isnan(lowest):
         return True  # nothing answered
     if lowest < 1.0 or np.fmax.reduce(y, axis=None) > 5.0:
@@ -144,7 +141,7 @@ class _Scope:
     sums: tuple  # groups × k each: Σ w r, Σ w r y, Σ w r t per item
     counts: np.ndarray  # groups × indices: respondents carrying each index
     cells: Cells | None  # cell sums (plain Taylor designs)
-    group: np.ndarray | None = None  # each row's group (designs taking the general route)
+    group: np.ndarray | None = None  # each row's group and ``by=`` (general route)
     by: np.ndarray | None = None
 
 
@@ -182,14 +179,22 @@ class _Estimates:
         Criterion ``j``: ``(Σ_c w r y − θ_j Σ_c w r) / N̂_j``, the linearisation of the ratio.
         Element: the mean of its answered criteria's totals; overall: the mean of the elements'.
         """
-        s_r = cells.sums[0]
-        crit = cells.per_cell((self.theta_y, self.theta_t)[m])
-        crit *= s_r
-        np.subtract(cells.sums[m + 1], crit, out=crit)
+        s_r, s_m = cells.sums[0], cells.sums[m + 1]
+        theta = (self.theta_y, self.theta_t)[m]
+        if cells.n_domains * 32 <= s_r.shape[0]:  # domain by domain: no per-cell copies
+            crit = np.empty_like(s_r)
+            ends = np.cumsum(cells.cells_per_domain).tolist()
+            for g, (a, b) in enumerate(zip([0, *ends], ends)):
+                np.subtract(s_m[a:b], np.multiply(s_r[a:b], theta[g], out=crit[a:b]), out=crit[a:b])
+                crit[a:b] *= self.inv_r[g]
+        else:
+            crit = cells.per_cell(theta)
+            crit *= s_r
+            np.subtract(s_m, crit, out=crit)
+            crit *= cells.per_cell(self.inv_r)
         if self._scaling is None or self._scaling[0] is not cells:
             self._scaling = (cells, *self._cell_scaling(cells))
-        _, inv_r, inv_count, inv_elements = self._scaling
-        crit *= inv_r
+        inv_count, inv_elements = self._scaling[1:]
         order = [j for items in self.element_items for j in items]
         starts = np.cumsum([0] + [len(items) for items in self.element_items])[:-1]
         grouped = crit if order == list(range(len(order))) else crit[:, order]
@@ -204,13 +209,12 @@ class _Estimates:
         return crit, combined
 
     def _cell_scaling(self, cells: Cells):
-        """Per cell: 1/N̂ of each item, 1/count of each element's answered criteria (0 for an
-        element without any) and 1/elements with an answer (0 without any)."""
+        """Per cell: 1/count of each element's answered criteria (0 for an element without
+        any) and 1/elements with an answer (0 without any)."""
         with np.errstate(invalid="ignore", divide="ignore"):
             inv_count = np.where(self.present, 1.0 / self.count, 0.0)
             inv_elements = np.where(self.n_present > 0, 1.0 / self.n_present, 0.0)
-        return (cells.per_cell(self.inv_r), cells.per_cell(inv_count),
-                cells.per_cell(inv_elements))
+        return cells.per_cell(inv_count), cells.per_cell(inv_elements)
 
     def live_cells(self, cells: Cells) -> np.ndarray:
         """Cells × indices: whether the cell holds a row carrying the index."""
