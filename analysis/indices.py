@@ -235,8 +235,7 @@ def _cell_errors(scope: _Scope, est: _Estimates):
 
 
 def _row_matrices(y, answered, element_items, satisfied_from):
-    """Rows × k matrices (answered, rating or 0, satisfied) and rows × (elements + 1) flags (the
-    row carries the element, the overall index)."""
+    """Rows × k (answered, rating or 0, satisfied); rows × (elements + 1): carries the index."""
     n, k = y.shape
     r = answered.astype(float)
     rating = np.where(answered, y, 0.0)
