@@ -167,6 +167,14 @@ class SurveyDesign:
     def replicate_kind(self) -> str | None:
         return None if self._replicates is None else self._replicates.kind
 
+    def _taylor_stages(self):
+        """``(stages, lonely_psu)`` when variances are plain Taylor linearisation over the
+        sampling stages (no calibration, no replicate weights), else None; SIPAS indices then
+        work on cell sums (:mod:`analysis.sipas_cells`)."""
+        if self._replicates is not None or self._calibration:
+            return None
+        return self._stages, self._lonely_psu
+
     def _derive(self, weights=None, calibration=None, replicates=None) -> "SurveyDesign":
         new = object.__new__(SurveyDesign)
         new.__dict__.update(self.__dict__)

@@ -18,10 +18,14 @@ per-respondent scores: ``E = Σ_j a_j θ_j`` where ``θ_j`` is the ratio estimat
 ``Σ w r_ij y_ij / Σ w r_ij`` over respondents who answered item ``j``. With no missing answers
 both definitions agree; with missing answers only this one keeps "element = mean of its criteria".
 Its standard error is the Taylor linearisation of the combination: the influence value of
-respondent ``i`` is ``z_i = Σ_j a_j r_ij (y_ij − θ_j) / N̂_j``. We hand the design the variable
-``v_i = N̂ · z_i`` (``N̂`` = weight total of the domain), whose domain mean is exactly zero and
-whose linearised domain-mean variance is therefore ``Var(Σ z_i)`` — so the variance comes from
-:class:`analysis.SurveyDesign` itself (strata, PSUs, fpc, domains over the full design).
+respondent ``i`` is ``z_i = Σ_j a_j r_ij (y_ij − θ_j) / N̂_j``, and ``Var(Σ z_i)`` is the design's
+Taylor variance (strata, PSUs, fpc, domains over the full design). It only needs the totals of
+``z`` in each (PSU, unit) cell, which are linear in three weighted sums per item and cell
+(answered, rating, satisfied): one sparse product of the rows gives them for every item, the
+province's cells are sums of the units' cells, and the stratum formulas of
+:mod:`analysis.variance` run on the cells for all indices at once (:mod:`analysis.sipas_cells`).
+Calibrated and replicate designs hand the influence columns to ``design.means`` instead
+(:mod:`analysis.sipas_general`). No design effect is reported for an index (``deff`` is NaN).
 Within a unit, criteria nobody answered drop out and the remaining coefficients are rescaled
 (an element with no answered criterion drops out of the overall index the same way).
 
@@ -41,12 +45,13 @@ import numpy as np
 from analysis.estimate import Estimate
 from analysis.intervals import logit_interval, t_interval
 from analysis.points import SMALL_CELL_MIN_N, is_small_cell
+from analysis.sipas_cells import Cells, encode_units, summing
+from analysis.sipas_general import design_errors
 
 __all__ = ["SipasIndex", "SipasResult", "sipas_indices"]
 
 PROVINCE = None
 NAN = float("nan")  # no design effect is reported for an index
-_LEVELS = ("criterion", "element", "overall")
 
 
 @dataclass(frozen=True)
@@ -83,29 +88,21 @@ class SipasResult:
         return [index for index in self.indices if index.unit == unit]
 
 
-def _encode_units(units, n: int) -> tuple[list[str], np.ndarray]:
-    """Sorted string labels of the units and each row's integer code, from one sort of the rows.
-
-    Labels compare as strings (as ``np.unique(units.astype(str))`` would order them); the rows
-    are sorted once on their own values (fast for integer codes), then the few distinct values
-    are turned into strings and merged where two values print alike.
-    """
-    arr = np.asarray(units)
-    if arr.shape != (n,):
-        raise ValueError(
-            f"units has {arr.shape[0] if arr.ndim else 1} labels but answers has "
-            f"{n} rows; give one unit label per respondent."
-        )
-    try:
-        distinct, inverse = np.unique(arr, return_inverse=True)
-    except TypeError:  # labels of mixed types: compare them as strings
-        distinct, inverse = np.unique(arr.astype(str), return_inverse=True)
-    labels, merged = np.unique(distinct.astype(str), return_inverse=True)
-    return [str(label) for label in labels], merged.reshape(-1)[inverse.reshape(-1)]
+def _all_ratings(y: np.ndarray) -> bool:
+    """Whether every non-NaN entry is a whole number in 1..5 (reductions that skip NaN)."""
+    lowest = np.fmin.reduce(y, axis=None) if y.size else np.nan
+    if np.isnan(lowest):
+        return True  # nothing answered
+    if lowest < 1.0 or np.fmax.reduce(y, axis=None) > 5.0:
+        return False
+    fraction = np.floor(y)
+    np.subtract(y, fraction, out=fraction)
+    return not np.fmax.reduce(fraction, axis=None) > 0.0
 
 
 def _check_inputs(answers, item_codes, item_elements, design, exclude):
-    y = np.array(answers, dtype=float, order="F")  # column passes below read contiguous memory
+    """Ratings as given (NaN = no answer), the answered mask (exclusions applied), weights."""
+    y = np.asarray(answers, dtype=float)
     if y.ndim != 2:
         raise ValueError("answers must be a respondents × items matrix.")
     n, k = y.shape
@@ -116,9 +113,9 @@ def _check_inputs(answers, item_codes, item_elements, design, exclude):
         )
     if len(set(item_codes)) != k:
         raise ValueError("item_codes must be unique.")
-    valid = ~np.isnan(y)
-    bad = valid & ~np.isin(y, [1.0, 2.0, 3.0, 4.0, 5.0])
-    if bad.any():
+    answered = np.logical_not(np.isnan(y), out=np.empty(y.shape, dtype=bool))
+    if not _all_ratings(y):
+        bad = answered & ~((y >= 1.0) & (y <= 5.0) & (y == np.floor(y)))
         row, col = np.argwhere(bad)[0]
         raise ValueError(
             f"Answer {y[row, col]!r} of respondent {row} to item {item_codes[col]!r} is not a "
@@ -131,46 +128,33 @@ def _check_inputs(answers, item_codes, item_elements, design, exclude):
         exclude = np.asarray(exclude, dtype=bool)
         if exclude.shape != (n,):
             raise ValueError(f"exclude has {exclude.shape[0]} entries but answers has {n} rows.")
-        y[exclude] = np.nan
-    return y, weights
-
-
-_BLOCK_VALUES = 25_000_000  # floats per design call (200 MB)
+        answered &= ~exclude[:, None]
+    return y, answered, weights
 
 
 @dataclass(frozen=True)
 class _Scope:
-    """The province (one group) or the units (one group per unit) as integer group codes."""
+    """The province (one group) or the units (one group per unit)."""
 
-    group: np.ndarray
     groups: int
-    by: np.ndarray | None  # what the design's ``means(by=)`` receives
     labels: list  # unit of each group (None for the province)
-
-    def per_row(self, values: np.ndarray):
-        """Each row's entry of a per-group array (a scalar when there is one group)."""
-        return values[0] if self.groups == 1 else values[self.group]
+    sums: tuple  # groups × k each: Σ w r, Σ w r y, Σ w r t per item
+    counts: np.ndarray  # groups × indices: respondents carrying each index
+    cells: Cells | None  # cell sums (plain Taylor designs)
+    group: np.ndarray | None = None  # each row's group and ``by=`` (general route)
+    by: np.ndarray | None = None
 
 
 class _Estimates:
-    """Point estimates of every index of a scope (groups × indices) and its influence columns.
+    """Point estimates of every index of a scope (groups × indices) from its weighted sums.
 
     Indices are the k criteria, then the elements, then the overall index. Two measures: the
     mean rating (``y``) and the share satisfied (``t``).
     """
 
-    def __init__(self, scope: _Scope, y, top, answered, w, element_items):
-        k = y.shape[1]
-        groups, group = scope.groups, scope.group
-        self.scope, self.element_items = scope, element_items
-        s_r, s_y, s_t = (np.empty((groups, k)) for _ in range(3))
-        for j in range(k):  # one vectorised pass over the rows per item
-            wa = np.where(answered[:, j], w, 0.0)
-            s_r[:, j] = np.bincount(group, weights=wa, minlength=groups)
-            s_y[:, j] = np.bincount(
-                group, weights=np.where(answered[:, j], wa * y[:, j], 0.0), minlength=groups
-            )
-            s_t[:, j] = np.bincount(group, weights=wa * top[:, j], minlength=groups)
+    def __init__(self, sums, element_items):
+        s_r, s_y, s_t = sums
+        self.element_items = element_items
         has = s_r > 0
         self.theta_y = np.divide(s_y, s_r, out=np.zeros_like(s_y), where=has)
         self.theta_t = np.divide(s_t, s_r, out=np.zeros_like(s_t), where=has)
@@ -186,85 +170,117 @@ class _Estimates:
             values.append(np.column_stack([theta, element, overall]))
         self.has = np.column_stack([has, self.present, self.n_present > 0])
         self.value_y, self.value_t = (np.where(self.has, v, np.nan) for v in values)
+        self._scaling = None  # (cells, per-cell factors), kept for the second measure
 
-    def influence_columns(self, y, top, answered, w) -> np.ndarray:
-        """Columns (y, t) of each element, then of the overall index, for ``design.means``.
+    def cell_totals(self, cells: Cells, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """The cells' totals of the influence values of measure ``m`` (0: y, 1: t): criteria
+        (cells × k), then elements and the overall index (cells × elements + 1).
 
-        The influence of row i on element e is ``z_i = Σ_{j∈e} a_gj r_ij (y_ij − θ_gj) / N̂_gj``
-        with ``a_gj = 1/count_ge`` for answered criteria (a criterion nobody in group g answered
-        has ``r = 0`` on all of g's rows, so it needs no coefficient of its own). The design gets
-        ``v = N̂ · z`` (``N̂``: weight of the rows carrying the index in the group), whose domain
-        mean is zero and whose linearised variance is ``Var(Σ z)``; rows carrying none of the
-        index's criteria are NaN.
+        Criterion ``j``: ``(Σ_c w r y − θ_j Σ_c w r) / N̂_j``, the linearisation of the ratio.
+        Element: the mean of its answered criteria's totals; overall: the mean of the elements'.
         """
-        scope, n = self.scope, y.shape[0]
-        group, groups = scope.group, scope.groups
+        s_r, s_m = cells.sums[0], cells.sums[m + 1]
+        theta = (self.theta_y, self.theta_t)[m]
+        if cells.n_domains * 32 <= s_r.shape[0]:  # domain by domain: no per-cell copies
+            crit = np.empty_like(s_r)
+            ends = np.cumsum(cells.cells_per_domain).tolist()
+            for g, (a, b) in enumerate(zip([0, *ends], ends)):
+                np.subtract(s_m[a:b], np.multiply(s_r[a:b], theta[g], out=crit[a:b]), out=crit[a:b])
+                crit[a:b] *= self.inv_r[g]
+        else:
+            crit = cells.per_cell(theta)
+            crit *= s_r
+            np.subtract(s_m, crit, out=crit)
+            crit *= cells.per_cell(self.inv_r)
+        if self._scaling is None or self._scaling[0] is not cells:
+            self._scaling = (cells, *self._cell_scaling(cells))
+        inv_count, inv_elements = self._scaling[1:]
+        order = [j for items in self.element_items for j in items]
+        starts = np.cumsum([0] + [len(items) for items in self.element_items])[:-1]
+        grouped = crit if order == list(range(len(order))) else crit[:, order]
         n_elements = len(self.element_items)
-        dev_sums = np.zeros((n, 2 * n_elements), order="F")
-        involved = np.zeros((n, n_elements), dtype=bool, order="F")
-        for e, items in enumerate(self.element_items):
-            for j in items:
-                scale = scope.per_row(self.inv_r[:, j])
-                dy = (y[:, j] - scope.per_row(self.theta_y[:, j])) * scale
-                dt = (top[:, j] - scope.per_row(self.theta_t[:, j])) * scale
-                dev_sums[:, 2 * e] += np.where(answered[:, j], dy, 0.0)
-                dev_sums[:, 2 * e + 1] += np.where(answered[:, j], dt, 0.0)
-                involved[:, e] |= answered[:, j]
-        columns = np.empty((n, 2 * n_elements + 2), order="F")
-        any_answer = involved.any(axis=1)
-        n_overall = np.bincount(group, weights=np.where(any_answer, w, 0.0), minlength=groups)
-        overall = np.zeros((n, 2))
-        present, count = self.present, self.count
+        combined = np.empty((crit.shape[0], n_elements + 1))
+        combined[:, :n_elements] = np.add.reduceat(grouped, starts, axis=1)
+        combined[:, :n_elements] *= inv_count
+        overall = combined[:, 0].copy()
+        for e in range(1, n_elements):
+            overall += combined[:, e]
+        np.multiply(overall, inv_elements, out=combined[:, -1])
+        return crit, combined
+
+    def _cell_scaling(self, cells: Cells):
+        """Per cell: 1/count of each element's answered criteria (0 for an element without
+        any) and 1/elements with an answer (0 without any)."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            for e in range(n_elements):
-                n_elem = np.bincount(
-                    group, weights=np.where(involved[:, e], w, 0.0), minlength=groups
-                )
-                factor = np.where(present[:, e], n_elem / count[:, e], 0.0)
-                to_overall = np.where(
-                    present[:, e], n_overall / (self.n_present * count[:, e]), 0.0
-                )
-                for m in range(2):
-                    z_sum = dev_sums[:, 2 * e + m]
-                    columns[:, 2 * e + m] = np.where(
-                        involved[:, e], scope.per_row(factor) * z_sum, np.nan
-                    )
-                    overall[:, m] += scope.per_row(to_overall) * z_sum
-        for m in range(2):
-            columns[:, 2 * n_elements + m] = np.where(any_answer, overall[:, m], np.nan)
-        return columns
+            inv_count = np.where(self.present, 1.0 / self.count, 0.0)
+            inv_elements = np.where(self.n_present > 0, 1.0 / self.n_present, 0.0)
+        return cells.per_cell(inv_count), cells.per_cell(inv_elements)
+
+    def live_cells(self, cells: Cells) -> np.ndarray:
+        """Cells × indices: whether the cell holds a row carrying the index."""
+        answered = cells.sums[0] > 0
+        elements = [answered[:, items].any(axis=1) for items in self.element_items]
+        return np.column_stack([answered, *elements, answered.any(axis=1)])
 
 
-def _errors(design, scope: _Scope, y, top, answered, combined) -> tuple[np.ndarray, ...]:
-    """SE of both measures, df and n of every index of a scope (each groups × indices).
+def _cell_errors(scope: _Scope, est: _Estimates):
+    """SE of both measures and df of every index of a scope (each groups × indices)."""
+    cells = scope.cells
+    se = []
+    for m in (0, 1):
+        var = np.hstack([cells.variance(z) for z in est.cell_totals(cells, m)])
+        se.append(np.sqrt(np.maximum(var, 0.0)))
+    df = cells.degrees_of_freedom(est.live_cells(cells))
+    return se[0], se[1], df
 
-    The columns handed to the design are, per index, the measure itself for a criterion (its
-    linearisation is that of the ratio θ_j) and the influence columns for elements and the
-    overall index; they are assembled in blocks bounded in memory, column-major so that the
-    design reads them without a copy.
-    """
+
+def _row_matrices(y, answered, element_items, satisfied_from):
+    """Rows × k (answered, rating or 0, satisfied); rows × (elements + 1): carries the index."""
     n, k = y.shape
-    n_indices = k + combined.shape[1] // 2
+    r = answered.astype(float)
+    rating = np.where(answered, y, 0.0)
+    top = np.greater_equal(rating, satisfied_from, out=np.empty_like(r, dtype=bool)).astype(float)
+    flags = np.empty((n, len(element_items) + 1))
+    overall = np.zeros(n, dtype=bool)
+    for e, items in enumerate(element_items):
+        carried = answered[:, items[0]].copy()
+        for j in items[1:]:
+            carried |= answered[:, j]
+        flags[:, e] = carried
+        overall |= carried
+    flags[:, -1] = overall
+    return (r, rating, top), flags
 
-    def column(c: int) -> np.ndarray:
-        i, m = divmod(c, 2)
-        if i >= k:
-            return combined[:, 2 * (i - k) + m]
-        return y[:, i] if m == 0 else np.where(answered[:, i], top[:, i], np.nan)
 
-    total = 2 * n_indices
-    se = np.empty((scope.groups, total))
-    df = np.empty((scope.groups, total))
-    count = np.empty((scope.groups, total))
-    per_block = max(1, _BLOCK_VALUES // max(n, 1))
-    for start in range(0, total, per_block):
-        stop = min(start + per_block, total)
-        block = np.empty((n, stop - start), order="F")
-        for c in range(start, stop):
-            block[:, c - start] = column(c)
-        table = design.means(block, by=scope.by)
-        se[:, start:stop], df[:, start:stop], count[:, start:stop] = table.se, table.df, table.n
-    return se[:, 0::2], se[:, 1::2], df[:, 0::2], count[:, 0::2]
+def _scopes(design, units, n, w, columns, flags) -> list[_Scope]:
+    """The province and, with ``units``, the units: their sums, counts and cells."""
+    if units is None:
+        labels, codes = [PROVINCE], np.zeros(n, dtype=np.int64)
+    else:
+        labels, codes = encode_units(units, n)
+    groups = len(labels)
+    into_groups = summing(codes, groups)
+    counts = np.hstack([into_groups @ columns[0], into_groups @ flags])
+    route = getattr(design, "_taylor_stages", None)
+    plain = route() if route is not None else None
+    if plain is not None:
+        cells = Cells.from_rows(*plain, codes, groups, w, columns)
+        scope = _Scope(groups, labels, tuple(cells.domain_sum @ c for c in cells.sums), counts,
+                       cells)
+        if units is None:
+            return [scope]
+        province = cells.province()
+        top = _Scope(1, [PROVINCE], tuple(province.domain_sum @ c for c in province.sums),
+                     counts.sum(axis=0, keepdims=True), province)
+        return [top, scope]
+    into = summing(codes, groups, weights=w)
+    sums = tuple(into @ c for c in columns)
+    scope = _Scope(groups, labels, sums, counts, None, codes, None if units is None else codes)
+    if units is None:
+        return [scope]
+    top = _Scope(1, [PROVINCE], tuple(c.sum(axis=0, keepdims=True) for c in sums),
+                 counts.sum(axis=0, keepdims=True), None, np.zeros(n, dtype=np.int64), None)
+    return [top, scope]
 
 
 def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count,
@@ -347,8 +363,8 @@ def sipas_indices(
 
     Notes
     -----
-    Unit labels are encoded once to integer codes; each scope (province, units) costs one
-    pass of grouped sums per item and one ``design.means`` column per index and measure.
+    Unit labels are encoded once to integer codes; the rows are summed once into (unit, PSU)
+    cells for all items (:mod:`analysis.sipas_cells`), and everything else works on cells.
     Element and overall SEs are Taylor linearisations of the combination (module docstring);
     intervals follow :mod:`analysis.intervals`.
 
@@ -359,13 +375,11 @@ def sipas_indices(
     Binder, D. A. (1983). On the variances of asymptotically normal estimators from complex
     surveys. *International Statistical Review* 51, 279–292.
     """
-    y, w = _check_inputs(answers, item_codes, item_elements, design, exclude)
+    y, answered, w = _check_inputs(answers, item_codes, item_elements, design, exclude)
     if satisfied_from not in (2, 3, 4, 5):
         raise ValueError("satisfied_from must be a rating between 2 and 5.")
     is_small_cell(0, min_n)  # refuses a threshold below 1
     n, k = y.shape
-    answered = ~np.isnan(y)
-    top = np.asfortranarray(y >= satisfied_from)  # False where not answered
     elements = list(dict.fromkeys(item_elements))
     element_items = [[j for j in range(k) if item_elements[j] == e] for e in elements]
     names = (
@@ -373,15 +387,14 @@ def sipas_indices(
         + [("element", e) for e in elements]
         + [("overall", "overall")]
     )
-
-    scopes = [_Scope(np.zeros(n, dtype=np.intp), 1, None, [PROVINCE])]
-    if units is not None:
-        labels, codes = _encode_units(units, n)
-        scopes.append(_Scope(codes, len(labels), codes, labels))
+    columns, flags = _row_matrices(y, answered, element_items, satisfied_from)
     results: list[SipasIndex] = []
-    for scope in scopes:
-        est = _Estimates(scope, y, top, answered, w, element_items)
-        combined = est.influence_columns(y, top, answered, w)
-        se_y, se_t, df, count = _errors(design, scope, y, top, answered, combined)
-        results.extend(_records(names, scope, est, se_y, se_t, df, count, min_n))
+    for scope in _scopes(design, units, n, w, columns, flags):
+        est = _Estimates(scope.sums, element_items)
+        if scope.cells is not None:
+            se_y, se_t, df = _cell_errors(scope, est)
+        else:
+            se_y, se_t, df, _ = design_errors(design, est, scope.group, scope.groups, scope.by,
+                                              y, answered, w, satisfied_from)
+        results.extend(_records(names, scope, est, se_y, se_t, df, scope.counts, min_n))
     return SipasResult(tuple(results))

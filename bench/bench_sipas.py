@@ -2,24 +2,37 @@
 
 Prints, for 100,000 and 1,000,000 synthetic responses:
 
-* the time of ``analysis.sipas_indices`` (province and every unit, share and 0–100 score, SEs);
+* the time of ``analysis.sipas_indices`` (province and every unit, share and 0–100 score, SEs,
+  intervals, df, n), best and median of ``--repeat`` runs, with the load average beside it,
+  and the CPU seconds of the process (what a shared machine's load does not add);
+* in the same run, the previous implementation (``tests/analysis/sipas_oracle.py``, one
+  ``design.means`` column per index and measure) and the largest relative difference between
+  the two over every value, SE and interval bound (``--old-max-rows`` skips it above a size);
 * for scale, one ``SurveyDesign.means`` of the 19 rating columns by unit (criterion scores only);
 * a baseline measured in the same run: each unit computed on its own (mask the unit's rows,
   one ``SurveyDesign.mean`` call per index and measure), timed on a few units and extrapolated
   to all units plus the province, with the largest relative difference of the two paths'
   values and SEs on the units measured.
 
-Run: ``python bench/bench_sipas.py [--rows 100000 1000000 --units 1000 --baseline-units 2]``.
+Run: ``python bench/bench_sipas.py [--rows 100000 1000000 --units 1000 --repeat 3
+--old-max-rows 1000000 --baseline-units 2]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from analysis import SurveyDesign, sipas_indices
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "analysis"))
+import sipas_oracle  # noqa: E402  (the previous implementation, kept as the tests' oracle)
 
 # Part II of the national questionnaire: access 4, procedure 4, officials 5, results 3, feedback 3
 ELEMENTS = (
@@ -91,11 +104,40 @@ def largest_difference(result, per_unit: dict) -> float:
     return worst
 
 
+def all_figures(result) -> np.ndarray:
+    """Every number of a result, index by index (value, SE, interval bounds of both measures)."""
+    return np.array([
+        [getattr(getattr(i, m), f) for m in ("share", "score")
+         for f in ("value", "se", "ci_low", "ci_high")]
+        for i in result.indices
+    ])
+
+
+def relative_difference(new, old) -> float:
+    """Largest relative difference of two results' figures (df, n, flags must be equal)."""
+    assert [(i.level, i.code, i.unit, i.small_cell, i.share.n, i.share.df, i.score.df)
+            for i in new.indices] == [
+        (i.level, i.code, i.unit, i.small_cell, i.share.n, i.share.df, i.score.df)
+        for i in old.indices]
+    a, b = all_figures(new), all_figures(old)
+    both = ~(np.isnan(a) & np.isnan(b))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.abs(a - b) / np.maximum(np.abs(b), 1e-300)
+    rel = np.where(np.abs(a - b) <= 1e-13, 0.0, rel)  # rounding noise around an exact zero
+    return float(rel[both].max())
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--baseline-units", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--old-max-rows", type=int, default=1_000_000)
     args = parser.parse_args()
 
     print(
@@ -105,9 +147,33 @@ def main():
     print(f"{'responses':>10s} {'method':52s} {'seconds':>9s}")
     for rows in args.rows:
         design, answers, units = synthetic(rows, args.units)
-        start = time.perf_counter()
-        result = sipas_indices(answers, CODES, ELEMENTS, design, units=units)
-        fast = time.perf_counter() - start
+        times, cpu = [], []
+        for _ in range(args.repeat):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            result = sipas_indices(answers, CODES, ELEMENTS, design, units=units)
+            times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+        fast = min(times)
+        label = f"sipas_indices on cell sums: best of {len(times)}"
+        print(f"{rows:>10,d} {label:52s} {fast:9.2f}   ({load()})")
+        label = "sipas_indices on cell sums: median"
+        print(f"{'':>10s} {label:52s} {statistics.median(times):9.2f}")
+        label = "sipas_indices on cell sums: CPU seconds, best"
+        print(f"{'':>10s} {label:52s} {min(cpu):9.2f}")
+
+        if rows <= args.old_max_rows:
+            start, start_cpu = time.perf_counter(), time.process_time()
+            old = sipas_oracle.sipas_indices(answers, CODES, ELEMENTS, design, units=units)
+            previous = time.perf_counter() - start
+            previous_cpu = time.process_time() - start_cpu
+            label = "previous implementation (one design column per index)"
+            print(f"{'':>10s} {label:52s} {previous:9.2f}   ({load()})")
+            label = "previous implementation: CPU seconds"
+            print(f"{'':>10s} {label:52s} {previous_cpu:9.2f}")
+            print(f"{'':>10s} {'speed-up over the previous implementation':52s} "
+                  f"{previous / fast:8.1f}x")
+            label = "largest relative difference, every figure"
+            print(f"{'':>10s} {label:52s} {relative_difference(result, old):9.1e}")
 
         start = time.perf_counter()
         design.means(answers, by=units)
@@ -120,7 +186,6 @@ def main():
         extrapolated = measured / len(sample) * (args.units + 1)
         diff = largest_difference(result, per_unit)
 
-        print(f"{rows:>10,d} {'sipas_indices (vectorised, all units)':52s} {fast:9.2f}")
         label = "for scale: one design.means(answers, by=units)"
         print(f"{'':>10s} {label:52s} {plain:9.2f}")
         label = f"baseline: per-unit design calls, {len(sample)} units measured"
