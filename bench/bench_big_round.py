@@ -74,6 +74,116 @@ def time_pages(setup, repeats: int) -> dict:
     return figures
 
 
+def open_intake_round(setup) -> dict:
+    """Publish the big round (exports need it) and open BENCH-OPEN with a QR entry point per
+    agency for the intake load; a manifest as ``bench_intake.answer_bodies`` reads it."""
+    app = _app(setup)
+    with app.app_context():
+        from survey_app.extensions import db
+        from survey_app.models import QuestionnaireVersion, RatingCell, SurveyRound, Unit
+        from survey_app.operations.demo import demo_round
+        from survey_app.operations.fieldwork_setup import create_entry_point
+        from survey_app.operations.rounds import change_status
+
+        big = demo_round()
+        change_status(big, "closed")
+        change_status(big, "published")
+        sipas = db.session.scalar(db.select(QuestionnaireVersion).filter_by(form_key="sipas_2025"))
+        other = SurveyRound(code="BENCH-OPEN", province_id=big.province_id, year=2026,
+                            period="Năm 2026", title="Benchmark", status="open", anonymous=True,
+                            methodology_pack_id=big.methodology_pack_id)
+        db.session.add(other)
+        db.session.flush()
+        db.session.add(RatingCell(round_id=other.id, respondent_group="citizen",
+                                  unit_type="agency", questionnaire_id=sipas.id, quota=1000))
+        units = db.session.scalars(db.select(Unit).filter_by(unit_type="agency")).all()
+        entries = [create_entry_point(other, unit, sipas, counter="Bộ phận Một cửa")
+                   for unit in units]
+        db.session.commit()
+        return {"entry_points": [{"code": e.code, "questionnaire_id": "sipas_2025"}
+                                 for e in entries]}
+
+
+class Staff:
+    """An admin's browser session on the served app (login and forms with their CSRF token)."""
+
+    def __init__(self, port: int) -> None:
+        import http.cookiejar
+        import urllib.request
+
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def _csrf(self, path: str) -> str:
+        import re
+
+        with self.opener.open(self.base + path, timeout=120) as reply:
+            html = reply.read().decode()
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+    def post(self, path: str, form_path: str, data: dict) -> str:
+        import urllib.parse
+
+        data = dict(data, csrf_token=self._csrf(form_path))
+        with self.opener.open(self.base + path, urllib.parse.urlencode(data).encode(),
+                              timeout=120) as reply:
+            return reply.geturl()
+
+    def json(self, path: str) -> dict:
+        import json
+
+        with self.opener.open(self.base + path, timeout=60) as reply:
+            return json.loads(reply.read())
+
+
+def export_under_load(setup, args) -> None:
+    """Intake p50/p99 without, then with, a background export of the big round running in the
+    served app; the export's duration."""
+    import threading
+
+    from bench_intake import Server, answer_bodies
+
+    bodies = answer_bodies(open_intake_round(setup))
+    server = Server(setup, "par-survey")
+    try:
+        server.wait()
+        server.load(bodies, 3)
+        staff = Staff(server.port)
+        staff.post("/auth/login", "/auth/login", {"username": "admin", "password": ADMIN_PASSWORD})
+        alone = server.load(bodies, args.duration)
+        finished: dict = {}
+
+        def export() -> None:
+            started = time.perf_counter()
+            page = staff.post("/results/DEMO-2025/exports", "/results/DEMO-2025",
+                              {"kind": args.export})
+            job_id = int(page.rstrip("/").rsplit("/", 1)[1])
+            while True:
+                status = staff.json(f"/api/v1/exports/{job_id}")
+                if status["status"] in ("done", "failed"):
+                    break
+                time.sleep(0.5)
+            finished.update(status, seconds=time.perf_counter() - started)
+
+        thread = threading.Thread(target=export)
+        thread.start()
+        time.sleep(1)
+        during = server.load(bodies, args.duration)
+        load_during = os.getloadavg()[0]
+        thread.join()
+        server.stop()
+    finally:
+        if server.process.poll() is None:
+            server.stop()
+    for name, figures in (("intake alone", alone), ("intake + export", during)):
+        print(f"{name:<16} {figures['rate']:7.0f} req/s  p50 {figures['p50_ms']:7.1f} ms  "
+              f"p99 {figures['p99_ms']:7.1f} ms  errors {figures['errors']}")
+    print(f"p99 with the export / alone: {during['p99_ms'] / alone['p99_ms']:.2f}; export "
+          f"({args.export}) {finished.get('status')} in {finished.get('seconds', 0):.1f} s "
+          f"({finished.get('size_bytes', 0) / 1e6:.1f} MB); load {load_during:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
@@ -84,6 +194,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--export", default="sav", help="export kind of the results page form")
+    parser.add_argument("--pages-only", action="store_true")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     from bench_intake import Setup
@@ -95,10 +207,12 @@ def main() -> None:
         setup.seed()
         seconds = write_big_round(setup.app_url, "DEMO-2025", args.responses)
         print(f"{args.database}: wrote {args.responses:,} responses in {seconds:.1f} s; "
-              f"load {os.getloadavg()[0]:.2f}")
+              f"load {os.getloadavg()[0]:.2f}", flush=True)
         for name, (cold, warm) in time_pages(setup, args.repeats).items():
             print(f"{name:<8} cold {cold * 1000:8.0f} ms   warm (median of {args.repeats}) "
-                  f"{warm * 1000:8.0f} ms")
+                  f"{warm * 1000:8.0f} ms; load {os.getloadavg()[0]:.2f}", flush=True)
+        if not args.pages_only:
+            export_under_load(setup, args)
     finally:
         if not args.keep:
             setup.drop()
