@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import os
 import threading
 from collections.abc import Callable
 
@@ -20,6 +21,10 @@ RUNNERS = {
     "export": "survey_app.operations.export_jobs:run_export_job",
     "mail": "survey_app.operations.mail_jobs:run_mail_job",
 }
+
+# Long jobs run below the requests' priority (Linux: the nice value of the job's own thread, or of
+# the RQ work-horse process), so that intake keeps its latency while an export runs.
+JOB_NICENESS = 10
 
 
 def runner(kind: str) -> Callable[[Flask, int], None]:
@@ -59,10 +64,26 @@ def start(kind: str, job_id: int):
         except (ConnectionError, TimeoutError):
             app.logger.exception("Redis unreachable: %s job %s runs in this process", kind,
                                  job_id)
-    thread = threading.Thread(target=runner(kind), args=(app, job_id), name=f"{kind}-{job_id}",
-                              daemon=True)
+    thread = threading.Thread(target=_gently, args=(runner(kind), app, job_id),
+                              name=f"{kind}-{job_id}", daemon=True)
     thread.start()
     return thread
+
+
+def lower_priority() -> None:
+    """Lower the priority of the calling thread (a per-thread value on Linux) or process to
+    ``JOB_NICENESS`` (never raised, never lowered twice)."""
+    try:
+        current = os.nice(0)
+        if current < JOB_NICENESS:
+            os.nice(JOB_NICENESS - current)
+    except (AttributeError, OSError):  # no nice on this system, or not allowed: run as is
+        pass
+
+
+def _gently(function: Callable[[Flask, int], None], app: Flask, job_id: int) -> None:
+    lower_priority()
+    function(app, job_id)
 
 
 def run_job(kind: str, job_id: int) -> None:
@@ -74,4 +95,5 @@ def run_job(kind: str, job_id: int) -> None:
         from survey_app import create_app
 
         app = create_app()
+    lower_priority()  # the RQ work-horse: a process of its own, forked for this job
     runner(kind)(app, job_id)

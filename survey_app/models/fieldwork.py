@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    JSON, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text,
+    JSON, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, String,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -111,6 +112,9 @@ class Response(Base):
         # 'odk': sent from ODK Collect through /openrosa (revision 0011).
         CheckConstraint("channel IN ('qr', 'invitation', 'api_entry', 'api_token', 'demo', "
                         "'odk')", name="channel"),
+        # the monitor's counts and the analysis cache's data version, from the index alone
+        Index("ix_responses_round_counts", "round_id", "quarantined", "rated_unit_id",
+              "respondent_group", "submitted_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -216,15 +216,16 @@ def response_counts(survey_round: SurveyRound, data: RoundData | None = None) ->
     return out
 
 
-def apply_quality_flags(survey_round: SurveyRound, data: RoundData | None = None,
-                        **options) -> dict[str, int]:
+def apply_quality_flags(survey_round: SurveyRound, data: RoundData | None = None, *,
+                        user=None, **options) -> dict[str, int]:
     """Compute ``analysis.quality`` flags for every response of the round and store them as
     quarantine (``Response.quality_flags``, ``Response.quarantined``); nothing is deleted.
     A published round's flags do not change (refused, 409).
 
     ``options`` go to :func:`analysis.quality.quality_flags` (e.g. ``speed_fraction``,
-    ``quarantine_on``). Flushes, never commits. Returns the count of each flag and of the
-    quarantined responses.
+    ``quarantine_on``). The decision is recorded in the audit log (``round.quality_flags``, by
+    ``user``; cached analyses are keyed by it). Flushes, never commits. Returns the count of each
+    flag and of the quarantined responses.
     """
     from analysis.quality import quality_flags
 
@@ -233,6 +234,7 @@ def apply_quality_flags(survey_round: SurveyRound, data: RoundData | None = None
                       code="round_published", arguments={"code": survey_round.code})
     data = data if data is not None else gather_round(survey_round)
     if data.size == 0:
+        _record_decision(survey_round, user, {"quarantined": 0})
         return {"quarantined": 0}
     flags = quality_flags(
         durations=data.durations, duration_groups=data.questionnaire_ids, grids=data.grids,
@@ -247,7 +249,15 @@ def apply_quality_flags(survey_round: SurveyRound, data: RoundData | None = None
     data.quarantined = mask.copy()
     counts = flags.counts()
     counts["quarantined"] = int(mask.sum())
+    _record_decision(survey_round, user, counts)
     return counts
+
+
+def _record_decision(survey_round: SurveyRound, user, counts: dict[str, int]) -> None:
+    from survey_app.operations.audit import record_event
+
+    record_event(user, "round.quality_flags", "survey_rounds", str(survey_round.id),
+                 {"counts": {k: int(v) for k, v in counts.items()}})
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from survey_app.i18n import current_lang
 from survey_app.extensions import db
 from survey_app.models import SurveyRound
 from survey_app.operations import lookups
+from survey_app.operations.analysis_cache import cached_analysis
 from survey_app.operations.analysis_run import (
     DEFAULT_MIN_N,
-    analyze_round,
     apply_quality_flags,
     load_round_pack,
 )
@@ -91,7 +91,7 @@ def rounds():
 def round_results(code: str):
     survey_round = _round_or_404(code)
     try:
-        result = analyze_round(survey_round, min_n=_min_n())
+        result = cached_analysis(survey_round, min_n=_min_n())
     except Refused as refused:
         _flash(refused)
         return redirect(url_for("results.rounds"))
@@ -111,7 +111,7 @@ def _changes_per_unit(survey_round: SurveyRound, result) -> list:
         return []
     from analysis.combiner import unit_changes as changes_per_unit
 
-    prior = analyze_round(before, min_n=result.min_n)
+    prior = cached_analysis(before, min_n=result.min_n)
     return changes_per_unit(survey_points_changes(result, prior))
 
 
@@ -151,7 +151,7 @@ def quality(code: str):
     if not QualityForm().validate_on_submit():
         abort(400)
     try:
-        counts = apply_quality_flags(survey_round)
+        counts = apply_quality_flags(survey_round, user=g.user)
     except Refused as refused:
         _flash(refused)
         return redirect(url_for("results.round_results", code=code))
@@ -173,8 +173,8 @@ def unit_changes(code: str, unit_code: str):
     chosen = request.args.get("previous")
     before = _round_or_404(chosen) if chosen else previous_round(survey_round)
     try:
-        current = analyze_round(survey_round, min_n=_min_n())
-        prior = analyze_round(before, min_n=_min_n()) if before is not None else None
+        current = cached_analysis(survey_round, min_n=_min_n())
+        prior = cached_analysis(before, min_n=_min_n()) if before is not None else None
     except Refused as refused:
         _flash(refused)
         return redirect(url_for("results.round_results", code=code))

@@ -1,0 +1,223 @@
+"""A big round: the monitor and results pages at 100,000 responses, and a background export of
+everything while intake goes on.
+
+1. ``par-survey demo --no-serve`` seeds the demo round (DEMO-2025, QR entry points for SIPAS);
+   ``big_round.write_big_round`` bulk-inserts ``--responses`` realistic SIPAS responses into it.
+2. The monitor (``/admin/rounds/<id>/monitor``) and results (``/results/DEMO-2025``) pages are
+   requested by a logged-in admin through the Flask test client: the first (cold) request, then
+   ``--repeats`` warm ones (median); then one response is added and the results page is timed
+   again (recomputed once, then warm).
+3. The round is published and an open round (BENCH-OPEN, QR entry points) takes the intake:
+   ``par-survey serve`` under ``wrk`` (``--clients`` connections, ``--duration`` s, as in
+   ``bench_intake.py``) first alone, then while a background export of every response of the
+   published round (the respondent-level ``.sav``, and the rest: ``--export``) runs in a thread of
+   a web worker. Prints p50/p99 both ways, their ratio, and the export's duration.
+
+    python bench/bench_big_round.py --database sqlite
+    python bench/bench_big_round.py --database postgresql
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+ADMIN_PASSWORD = "bench-admin-password-1"
+
+
+def _app(setup):
+    from survey_app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": setup.app_url, "WTF_CSRF_ENABLED": False,
+                       "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789"},
+                      instance_path=str(setup.instance))
+
+
+def _timed(client, path: str) -> float:
+    started = time.perf_counter()
+    reply = client.get(path)
+    seconds = time.perf_counter() - started
+    if reply.status_code != 200:
+        raise SystemExit(f"{path}: {reply.status_code}")
+    return seconds
+
+
+def time_pages(setup, repeats: int) -> dict:
+    """Cold and warm (median) seconds of the monitor and results pages; then after one new
+    response, the results page again."""
+    app = _app(setup)
+    with app.app_context():
+        from survey_app.extensions import db
+        from survey_app.operations.demo import ensure_admin, demo_round
+
+        ensure_admin(ADMIN_PASSWORD)
+        round_id = demo_round().id
+        db.session.commit()
+    client = app.test_client()
+    client.post("/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD})
+    figures = {}
+    for name, path in (("monitor", f"/admin/rounds/{round_id}/monitor"),
+                       ("results", "/results/DEMO-2025")):
+        cold = _timed(client, path)
+        warm = [_timed(client, path) for _ in range(repeats)]
+        figures[name] = (cold, statistics.median(warm))
+    return figures
+
+
+def open_intake_round(setup) -> dict:
+    """Publish the big round (exports need it) and open BENCH-OPEN with a QR entry point per
+    agency for the intake load; a manifest as ``bench_intake.answer_bodies`` reads it."""
+    app = _app(setup)
+    with app.app_context():
+        from survey_app.extensions import db
+        from survey_app.models import QuestionnaireVersion, RatingCell, SurveyRound, Unit
+        from survey_app.operations.demo import demo_round
+        from survey_app.operations.fieldwork_setup import create_entry_point
+        from survey_app.operations.rounds import change_status
+
+        big = demo_round()
+        change_status(big, "closed")
+        change_status(big, "published")
+        sipas = db.session.scalar(db.select(QuestionnaireVersion).filter_by(form_key="sipas_2025"))
+        other = SurveyRound(code="BENCH-OPEN", province_id=big.province_id, year=2026,
+                            period="Năm 2026", title="Benchmark", status="open", anonymous=True,
+                            methodology_pack_id=big.methodology_pack_id)
+        db.session.add(other)
+        db.session.flush()
+        db.session.add(RatingCell(round_id=other.id, respondent_group="citizen",
+                                  unit_type="agency", questionnaire_id=sipas.id, quota=1000))
+        units = db.session.scalars(db.select(Unit).filter_by(unit_type="agency")).all()
+        entries = [create_entry_point(other, unit, sipas, counter="Bộ phận Một cửa")
+                   for unit in units]
+        db.session.commit()
+        return {"entry_points": [{"code": e.code, "questionnaire_id": "sipas_2025"}
+                                 for e in entries]}
+
+
+class Staff:
+    """An admin's browser session on the served app (login and forms with their CSRF token)."""
+
+    def __init__(self, port: int) -> None:
+        import http.cookiejar
+        import urllib.request
+
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def _csrf(self, path: str) -> str:
+        import re
+
+        with self.opener.open(self.base + path, timeout=120) as reply:
+            html = reply.read().decode()
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+    def post(self, path: str, form_path: str, data: dict) -> str:
+        import urllib.parse
+
+        data = dict(data, csrf_token=self._csrf(form_path))
+        with self.opener.open(self.base + path, urllib.parse.urlencode(data).encode(),
+                              timeout=120) as reply:
+            return reply.geturl()
+
+    def json(self, path: str) -> dict:
+        import json
+
+        with self.opener.open(self.base + path, timeout=60) as reply:
+            return json.loads(reply.read())
+
+
+def export_under_load(setup, args) -> None:
+    """Intake p50/p99 without, then with, a background export of the big round running in the
+    served app; the export's duration."""
+    import threading
+
+    from bench_intake import Server, answer_bodies
+
+    bodies = answer_bodies(open_intake_round(setup))
+    server = Server(setup, "par-survey")
+    try:
+        server.wait()
+        server.load(bodies, 3)
+        staff = Staff(server.port)
+        staff.post("/auth/login", "/auth/login", {"username": "admin", "password": ADMIN_PASSWORD})
+        alone = server.load(bodies, args.duration)
+        finished: dict = {}
+
+        def export() -> None:
+            started = time.perf_counter()
+            page = staff.post("/results/DEMO-2025/exports", "/results/DEMO-2025",
+                              {"kind": args.export})
+            job_id = int(page.rstrip("/").rsplit("/", 1)[1])
+            while True:
+                status = staff.json(f"/api/v1/exports/{job_id}")
+                if status["status"] in ("done", "failed"):
+                    break
+                time.sleep(0.5)
+            finished.update(status, seconds=time.perf_counter() - started)
+
+        thread = threading.Thread(target=export)
+        thread.start()
+        time.sleep(1)
+        during = server.load(bodies, args.duration)
+        load_during = os.getloadavg()[0]
+        thread.join()
+        server.stop()
+    finally:
+        if server.process.poll() is None:
+            server.stop()
+    for name, figures in (("intake alone", alone), ("intake + export", during)):
+        print(f"{name:<16} {figures['rate']:7.0f} req/s  p50 {figures['p50_ms']:7.1f} ms  "
+              f"p99 {figures['p99_ms']:7.1f} ms  errors {figures['errors']}")
+    print(f"p99 with the export / alone: {during['p99_ms'] / alone['p99_ms']:.2f}; export "
+          f"({args.export}) {finished.get('status')} in {finished.get('seconds', 0):.1f} s "
+          f"({finished.get('size_bytes', 0) / 1e6:.1f} MB); load {load_during:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--responses", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--export", default="sav", help="export kind of the results page form")
+    parser.add_argument("--pages-only", action="store_true")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    from bench_intake import Setup
+    from big_round import write_big_round
+
+    work = Path(tempfile.mkdtemp(prefix="par-biground-"))
+    setup = Setup(args, work)
+    try:
+        setup.seed()
+        seconds = write_big_round(setup.app_url, "DEMO-2025", args.responses)
+        print(f"{args.database}: wrote {args.responses:,} responses in {seconds:.1f} s; "
+              f"load {os.getloadavg()[0]:.2f}", flush=True)
+        for name, (cold, warm) in time_pages(setup, args.repeats).items():
+            print(f"{name:<8} cold {cold * 1000:8.0f} ms   warm (median of {args.repeats}) "
+                  f"{warm * 1000:8.0f} ms; load {os.getloadavg()[0]:.2f}", flush=True)
+        if not args.pages_only:
+            export_under_load(setup, args)
+    finally:
+        if not args.keep:
+            setup.drop()
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
