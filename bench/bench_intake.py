@@ -405,9 +405,32 @@ def summarise(figures: dict, acked: dict[str, int]) -> dict:
     }
 
 
+APP_COLUMNS = ("submission_id", "receipt", "round_id", "questionnaire_id", "rated_unit_id",
+               "respondent_group", "channel", "entry_point_id", "answers", "paradata",
+               "quality_flags", "quarantined", "submitted_on")
+
+
+def _bulk_insert(engine, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Rows in one transaction: ``COPY`` on PostgreSQL, one ``executemany`` on SQLite (the JSON
+    columns already as text, as SQLAlchemy would have written them)."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        raw.commit()
+    finally:
+        raw.close()
+
+
 def prefill(setup: Setup, manifest: dict, bodies, rows: int) -> float:
     """Bulk-insert ``rows`` responses (SIPAS answers at the round's entries) and baseline rows."""
-    from sqlalchemy import create_engine, insert, select, text
+    from sqlalchemy import create_engine, select, text
 
     started = time.time()
     engine = create_engine(setup.app_url)
@@ -425,43 +448,25 @@ def prefill(setup: Setup, manifest: dict, bodies, rows: int) -> float:
         ).one()
     baseline = create_engine(setup.baseline_url)
     answers = [json.loads(a + str(uuid.uuid4()) + b) for a, b in bodies]
-    chunk = 20_000
-    today = dt.date.today()
+    answer_texts = [json.dumps(body["answers"]) for body in answers]
+    postgres = setup.args.database == "postgresql"
+    quarantined = False if postgres else 0
+    today = dt.date.today() if postgres else dt.date.today().isoformat()
+    paradata, flags = json.dumps({"device": "tablet"}), json.dumps([])
+    chunk = 50_000
     for start in range(0, rows, chunk):
         app_rows, base_rows = [], []
         for i in range(start, min(rows, start + chunk)):
             sid = str(uuid.uuid4())
-            body = answers[i % len(answers)]
-            app_rows.append(
-                {
-                    "submission_id": sid,
-                    "receipt": f"PF{i:012d}",
-                    "round_id": template.round_id,
-                    "questionnaire_id": template.questionnaire_id,
-                    "rated_unit_id": template.rated_unit_id,
-                    "respondent_group": "citizen",
-                    "channel": "api_entry",
-                    "entry_point_id": template.entry_point_id,
-                    "answers": body["answers"],
-                    "paradata": {"device": "tablet"},
-                    "quality_flags": [],
-                    "quarantined": False,
-                    "submitted_on": today,
-                }
-            )
-            base_rows.append(
-                {
-                    "submission_id": sid,
-                    "body": json.dumps(dict(body, submission_id=sid), ensure_ascii=False),
-                }
-            )
-        with engine.begin() as connection:
-            connection.execute(insert(responses), app_rows)
-        from intake_baseline import stored
-
-        with baseline.begin() as connection:
-            connection.execute(insert(stored), base_rows)
-    if setup.args.database == "postgresql":
+            k = i % len(answers)
+            app_rows.append((sid, f"PF{i:012d}", template.round_id, template.questionnaire_id,
+                             template.rated_unit_id, "citizen", "api_entry",
+                             template.entry_point_id, answer_texts[k], paradata, flags,
+                             quarantined, today))
+            base_rows.append((sid, bodies[k][0] + sid + bodies[k][1]))
+        _bulk_insert(engine, "responses", APP_COLUMNS, app_rows)
+        _bulk_insert(baseline, "intake", ("submission_id", "body"), base_rows)
+    if postgres:
         for e in (engine, baseline):
             with e.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.execute(text("VACUUM ANALYZE"))

@@ -31,11 +31,12 @@ import math
 import re
 from typing import TYPE_CHECKING, Any, Mapping
 
-from questionnaires.checks import ANSWER_TYPES, VALUED_TYPES
+from questionnaires.checks import ANSWER_TYPES
 from questionnaires.field_types import COMPUTED_TYPES, EXTRA_TYPES, coerce_extra, computed_value
 from questionnaires.field_types import FieldInvalid as _Invalid, given, outside_filter
 from questionnaires.field_types import choice_order  # noqa: F401 - where callers import it
 from questionnaires.problems import AnswersInvalid, ValidationError
+from questionnaires.plan import answer_plan
 from questionnaires.repeats import check_rows, inside_repeats
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ def coerce(question: "Question", value: Any, *, limits: bool = True) -> Any:
         if not isinstance(value, str):
             raise _type_error("Cần chọn một phương án.", "Choose one option.")
         code = value.strip()
-        if code not in {choice.name for choice in question.choices}:
+        if code not in question.choice_name_set:
             raise _Invalid("choice", f"Phương án '{_shown(code)}' không có trong danh sách.",
                            f"The option '{_shown(code)}' is not in the list.")
         return code
@@ -165,8 +166,9 @@ def coerce(question: "Question", value: Any, *, limits: bool = True) -> Any:
             codes = [item.strip() for item in value]
         else:
             raise _type_error("Cần chọn các phương án.", "Choose options.")
-        known = [choice.name for choice in question.choices]
-        unknown = [code for code in codes if code not in known]
+        known = question.choice_names
+        names = question.choice_name_set
+        unknown = [code for code in codes if code not in names]
         if unknown:
             raise _Invalid("choice", f"Phương án '{_shown(unknown[0])}' không có trong danh sách.",
                            f"The option '{_shown(unknown[0])}' is not in the list.")
@@ -181,26 +183,27 @@ def coerce(question: "Question", value: Any, *, limits: bool = True) -> Any:
     raise _type_error("Mục này không nhận câu trả lời.", "This item takes no answer.")
 
 
-def _coerced_values(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str, Any]:
+def _coerced_values(q: "Questionnaire", answers: Mapping[str, Any],
+                    refused: dict[str, _Invalid] | None = None) -> dict[str, Any]:
     """Best-effort coerced values for evaluating skip logic (invalid values count as empty),
-    then the computed values (``calculate``, ``hidden``) in document order."""
+    then the computed values (``calculate``, ``hidden``) in document order. ``refused``, when
+    given, receives the error of each answer that could not be coerced."""
     values: dict[str, Any] = {}
-    inside = inside_repeats(q.questions)  # answered per row, never at the top level
-    for question in q.questions:
-        if question.type in ANSWER_TYPES and question.name not in inside:
-            try:
-                value = coerce(question, given(question, answers))
-            except _Invalid:
-                continue
-            if value is not None:
-                values[question.name] = value
-    for question in q.questions:
-        if question.type in COMPUTED_TYPES:
-            expression = q.expression(question.name, "calculation")
-            value = (computed_value(expression.evaluate(values)) if expression is not None
-                     else question.default)
-            if value is not None:
-                values[question.name] = value
+    plan = answer_plan(q)
+    for question in plan.answered:  # answer types outside repeats (answered per row)
+        try:
+            value = coerce(question, given(question, answers))
+        except _Invalid as invalid:
+            if refused is not None:
+                refused[question.name] = invalid
+            continue
+        if value is not None:
+            values[question.name] = value
+    for question, expression in plan.computed:
+        value = (computed_value(expression.evaluate(values)) if expression is not None
+                 else question.default)
+        if value is not None:
+            values[question.name] = value
     return values
 
 
@@ -209,6 +212,8 @@ def _relevance(q: "Questionnaire",
     """``(question name → relevant, page name → own condition holds)``."""
     memo: dict[str, bool] = {}
     page_memo: dict[str, bool] = {}
+    plan = answer_plan(q)
+    parents, page_of, conditions = plan.parents, plan.page_of, plan.relevant
 
     def holds(expression: "Expression") -> bool:
         visible = {ref: values[ref] for ref in expression.references
@@ -217,25 +222,25 @@ def _relevance(q: "Questionnaire",
 
     def page_relevant(page_name: str) -> bool:
         if page_name not in page_memo:
-            expression = q.page_expression(page_name)
+            expression = plan.page_relevant[page_name]
             page_memo[page_name] = expression is None or holds(expression)
         return page_memo[page_name]
 
     def relevant(name: str) -> bool:
         if name in memo:
             return memo[name]
-        parent = q.parent(name)
-        result = page_relevant(q.page_of(name)) if parent is None else relevant(parent)
-        expression = q.expression(name, "relevant")
+        parent = parents[name]
+        result = page_relevant(page_of[name]) if parent is None else relevant(parent)
+        expression = conditions.get(name)
         if result and expression is not None:
             result = holds(expression)
         memo[name] = result
         return result
 
-    for question in q.questions:
+    for question in plan.questions:
         relevant(question.name)
-    for page in q.pages:
-        page_relevant(page.name)
+    for page_name in plan.page_names:
+        page_relevant(page_name)
     return memo, page_memo
 
 
@@ -251,39 +256,29 @@ def relevant_pages(q: "Questionnaire", answers: Mapping[str, Any]) -> list[str]:
     return [page.name for page in q.pages if pages[page.name]]
 
 
-def _flatten_page(page: "Page") -> list["Question"]:
-    out: list[Question] = []
-
-    def walk(questions: tuple["Question", ...]) -> None:
-        for question in questions:
-            out.append(question)
-            walk(question.children)
-
-    walk(page.questions)
-    return out
-
-
 def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
            limits: bool = True) -> tuple[list[ValidationError], dict[str, Any]]:
     if not isinstance(answers, Mapping):
         raise ValueError("answers must be a mapping of question name to value")
     errors: list[ValidationError] = []
-    questions = q.questions if page is None else _flatten_page(page)
+    plan = answer_plan(q)
+    questions = plan.questions if page is None else [  # the page's, at any depth, in order
+        x for x in plan.questions if plan.page_of[x.name] == page.name]
     if page is None:
-        allowed = {x.name for x in questions if x.type in VALUED_TYPES + ("repeat",)}
-        allowed -= inside_repeats(questions)
-        allowed |= {x.other_name for x in questions if x.other_specify}
+        allowed = plan.allowed
         for key in answers:
             if key not in allowed:
                 errors.append(ValidationError(
                     _shown(key), "unknown_question",
                     f"Không có câu hỏi '{_shown(key)}' trong phiếu.",
                     f"The form has no question '{_shown(key)}'."))
-    values = _coerced_values(q, answers)
+    uncoerced: dict[str, _Invalid] = {}
+    values = _coerced_values(q, answers, uncoerced)
     relevance, _ = _relevance(q, values)
     visible = {name: value for name, value in values.items() if relevance[name]}
     cleaned: dict[str, Any] = {}
-    inside = inside_repeats(questions)
+    inside = plan.inside if page is None else inside_repeats(questions)
+    constraints = plan.constraint
     for question in questions:
         if question.type == "repeat" and relevance[question.name]:
             found, rows = check_rows(q, question, answers.get(question.name), visible, limits)
@@ -299,11 +294,17 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
         if question.type not in ANSWER_TYPES or not relevance[question.name]:
             continue
         name = question.name
-        try:
-            value = coerce(question, given(question, answers), limits=limits)
-        except _Invalid as invalid:
-            errors.append(ValidationError(name, *invalid.error))
+        if limits and name in uncoerced:  # coerced above, with the same rules
+            errors.append(ValidationError(name, *uncoerced[name].error))
             continue
+        if limits:
+            value = values.get(name)
+        else:
+            try:
+                value = coerce(question, given(question, answers), limits=limits)
+            except _Invalid as invalid:
+                errors.append(ValidationError(name, *invalid.error))
+                continue
         if value is None:
             if question.required:
                 said = question.required_message
@@ -315,7 +316,7 @@ def _check(q: "Questionnaire", answers: Mapping[str, Any], page: "Page | None",
         if refused:
             errors.append(ValidationError(name, *refused))
             continue
-        constraint = q.expression(name, "constraint")
+        constraint = constraints.get(name)
         if constraint is not None and not constraint.is_true(visible, value):
             message = question.constraint_message
             errors.append(ValidationError(

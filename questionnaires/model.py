@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import InitVar, dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from questionnaires.problems import ValidationError
@@ -125,6 +126,16 @@ class Question:
         """The answer key of the "please specify" text."""
         return f"{self.name}_other"
 
+    @cached_property
+    def choice_names(self) -> tuple[str, ...]:
+        """The names of the options, in order (worked out once: a question never changes)."""
+        return tuple(choice.name for choice in self.choices)
+
+    @cached_property
+    def choice_name_set(self) -> frozenset[str]:
+        """The names of the options, for membership tests."""
+        return frozenset(self.choice_names)
+
     def choice(self, name: str) -> Choice:
         """The choice called ``name``; raises ``KeyError``."""
         for choice in self.choices:
@@ -186,6 +197,7 @@ class Questionnaire:
     _compiled: dict = field(init=False, repr=False, compare=False, hash=False)
     _parents: dict = field(init=False, repr=False, compare=False, hash=False)
     _page_of: dict = field(init=False, repr=False, compare=False, hash=False)
+    _flat: tuple = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self, checked: "Checked | None") -> None:
         from questionnaires.checks import check_once
@@ -201,6 +213,8 @@ class Questionnaire:
                     ]
                 )
         compiled = checked.compiled
+        flat = tuple(q for page in self.pages for q in _flatten(page.questions))
+        object.__setattr__(self, "_flat", flat)
         parents: dict[str, str | None] = {}
         page_of: dict[str, str] = {}
         for page in self.pages:
@@ -210,7 +224,7 @@ class Questionnaire:
                 page_of[question.name] = page.name
                 for child in question.children:
                     parents[child.name] = question.name
-        object.__setattr__(self, "_index", {q.name: q for q in self.questions})
+        object.__setattr__(self, "_index", {q.name: q for q in flat})
         object.__setattr__(self, "_compiled", compiled)
         object.__setattr__(self, "_parents", parents)
         object.__setattr__(self, "_page_of", page_of)
@@ -220,7 +234,7 @@ class Questionnaire:
     @property
     def questions(self) -> list[Question]:
         """Every question in document order, groups and their children included."""
-        return [q for page in self.pages for q in _flatten(page.questions)]
+        return list(self._flat)
 
     def question(self, name: str) -> Question:
         """The question called ``name``; raises ``KeyError``."""

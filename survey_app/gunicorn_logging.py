@@ -9,6 +9,8 @@ Error-log messages are masked the same way.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from gunicorn.glogging import Logger
 
 from survey_app.logmask import is_staff_path, mask_target, mask_text
@@ -38,14 +40,15 @@ class PrivateLogger(Logger):
         path = environ.get("PATH_INFO") or ""
         raw = environ.get("RAW_URI") or path
         staff = is_staff_path(path)
-        safe = {
-            key: value
-            for key, value in atoms.items()
-            if not key.endswith("}e") and not _hidden(key)
-        }
-        for key, value in list(safe.items()):
-            if _header(key) in MASKED_HEADERS and isinstance(value, str):
-                safe[key] = mask_target(value)
+        safe = {}
+        for key, value in atoms.items():  # one pass: no environment atom, no hidden header
+            if key.endswith("}e"):
+                continue
+            header = _header(key)
+            if header in HIDDEN_HEADERS:
+                continue
+            safe[key] = (mask_target(value) if header in MASKED_HEADERS and isinstance(value, str)
+                         else value)
         safe.update(
             {
                 "r": f"{environ.get('REQUEST_METHOD', '-')} {mask_target(raw)} "
@@ -77,6 +80,7 @@ class PrivateLogger(Logger):
         super().info(*_masked(msg, args), **kwargs)
 
 
+@lru_cache(maxsize=512)  # atom names repeat from request to request (header names, no values)
 def _header(atom: str) -> str:
     return atom[1:-2] if atom.startswith("{") and atom[-2:] in ("}i", "}o") else ""
 

@@ -28,9 +28,15 @@ _PARAMETER_RE = re.compile(
 )
 
 
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_ORIGIN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
+
+
 def _canonical_path(path: str) -> str:
     """The path as the router sees it: percent-decoded (twice, for doubly encoded tricks), runs of
     slashes and backslashes as one slash, control characters dropped."""
+    if "%" not in path and "\\" not in path and "//" not in path and not _CONTROL_RE.search(path):
+        return path  # already canonical (the common case: nothing to decode or join)
     for _ in range(2):
         path = unquote(path)
     path = re.sub(r"[\x00-\x1f\x7f]", "", path)
@@ -58,7 +64,7 @@ def mask_query(query: str) -> str:
 def mask_target(target: str) -> str:
     """A request target (``path?query``, or a whole URL as in ``Referer``), secrets masked."""
     origin = ""
-    match = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*", target or "")
+    match = _ORIGIN_RE.match(target or "")
     if match:
         origin, target = match.group(0), target[match.end():]
     path, sep, query = (target or "").partition("?")

@@ -6,7 +6,7 @@ from flask import request
 from survey_app.api import bp
 from survey_app.api.errors import error_body
 from survey_app.extensions import db
-from survey_app.operations.answer_sources import resolve_entry
+from survey_app.operations.answer_sources import resolve_entry_for_submission
 from survey_app.operations.invitation_bundles import resolve_token
 from survey_app.operations.paradata import DEVICE_CLASSES, device_class
 from survey_app.operations.submissions import answer_errors, normalise_submission_id, submit
@@ -70,7 +70,7 @@ def create_submission():
     device = (claimed_device if claimed_device in DEVICE_CLASSES
               else device_class(request.headers.get("User-Agent")))
     try:
-        source = (resolve_entry(entry) if entry is not None
+        source = (resolve_entry_for_submission(entry) if entry is not None
                   else resolve_token(token, body.get("unit")))
         receipt = submit(source, submission_id, answers, paradata=paradata, device=device,
                          channel="api_entry" if entry is not None else "api_token")

@@ -79,7 +79,12 @@ def answer_errors(refused: Refused) -> list:
 
 
 def _new_receipt() -> str:
-    body = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    """Ten letters of ``RECEIPT_ALPHABET``, uniformly at random, from one read of the system's
+    random source (bytes of 240 or more, which would favour some letters, are skipped)."""
+    letters: list[str] = []
+    while len(letters) < 10:
+        letters += [RECEIPT_ALPHABET[b % 30] for b in secrets.token_bytes(16) if b < 240]
+    body = "".join(letters[:10])
     return f"{body[:5]}-{body[5:]}"
 
 
@@ -172,7 +177,8 @@ def _insert_response(values: dict[str, Any]) -> int | None:
     dialect = db.session.get_bind().dialect.name
     if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only these are supported
         return db.session.execute(insert(Response).values(**values)).inserted_primary_key[0]
-    return db.session.execute(_insert_statement(dialect), values).scalar_one_or_none()
+    # On the session's connection (its transaction): a Core statement needs no ORM execution.
+    return db.session.connection().execute(_insert_statement(dialect), values).scalar_one_or_none()
 
 
 def _cleaned_answers(source: Source, answers: Any) -> dict[str, Any]:
