@@ -37,4 +37,5 @@ def interviewers(round_id: int):
     return render_template("admin/interviewers.html", round=survey_round, form=form,
                            people=cati.interviewers(),
                            productivity=cati.productivity(survey_round.id),
+                           overdue=cati.overdue_callbacks(survey_round.id),
                            cases=cati.assignable(survey_round.id))

@@ -158,6 +158,51 @@ def test_supervisor_assigns_and_reassigns(client, app_ctx):
     assert client.get(f"/interviewer/cases/{mine.id}").status_code == 404
 
 
+def test_callbacks_due_then_overdue_on_the_case_list_and_the_supervisor_page(client, app_ctx):
+    """A callback typed in Vietnam's time is kept in UTC; on its day it shows as due on the
+    interviewer's list, once past as overdue there and on the supervisor's page (per
+    interviewer); a later call or an answered case clears it."""
+    import datetime as dt
+
+    from survey_app.clock import VIETNAM_TIME
+    from survey_app.models.base import utcnow
+
+    world, ana, binh, mine, theirs = world_with_interviewers()
+    log_in(client, ana)
+    typed = (dt.datetime.now(VIETNAM_TIME) - dt.timedelta(hours=2)).replace(
+        second=0, microsecond=0)
+    client.post(f"/interviewer/cases/{mine.id}",
+                data={"outcome": "non_contact",
+                      "callback_at": typed.strftime("%Y-%m-%dT%H:%M")})
+    attempt = db.session.scalar(db.select(CallAttempt).filter_by(invitation_id=mine.invitation_id))
+    assert attempt.callback_at == typed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    html = client.get("/interviewer/").get_data(as_text=True)
+    assert f'data-case="{mine.id}" data-callback="overdue"' in html and "quá hạn" in html
+    # the same callback, seen earlier: scheduled the day before, due on its day
+    [case] = cati.cases_of(ana, now=attempt.callback_at - dt.timedelta(days=1))
+    assert case.callback == "scheduled" and not case.callback_due
+    [case] = cati.cases_of(ana, now=attempt.callback_at + dt.timedelta(minutes=5))
+    assert case.callback == "due" and case.callback_due
+    [case] = cati.cases_of(ana, now=attempt.callback_at)
+    assert case.callback == "due"
+    # the supervisor sees it under the interviewer's name
+    cati.record_attempt(theirs, binh, "refusal", callback_at=utcnow() + dt.timedelta(days=3))
+    db.session.commit()
+    overdue = cati.overdue_callbacks(world.round.id)
+    assert [(o["user"].id, [c["invitation"].id for c in o["cases"]]) for o in overdue] == [
+        (ana.id, [mine.invitation_id])]
+    log_in(client, world.admin)
+    page = client.get(f"/admin/rounds/{world.round.id}/interviewers").get_data(as_text=True)
+    assert f'data-interviewer="{ana.username}" data-invitation="{mine.invitation_id}"' in page
+    assert f'data-invitation="{theirs.invitation_id}"' not in page
+    # a later call without a callback clears it
+    cati.record_attempt(mine, ana, "refusal")
+    db.session.commit()
+    assert cati.overdue_callbacks(world.round.id) == []
+    assert "Không có hẹn gọi lại nào quá hạn." in client.get(
+        f"/admin/rounds/{world.round.id}/interviewers").get_data(as_text=True)
+
+
 def test_demo_names_an_interviewer_who_can_log_in_and_call(client, app_ctx):
     from survey_app.commands.demo import interviewer_entry
     from survey_app.operations.demo import seed_demo
