@@ -12,7 +12,7 @@ from survey_app.models.fieldwork import Draft, Invitation, InvitationBundle, Res
 from survey_app.models.immutability import ImmutableRecordError
 from survey_app.models.invitation_files import InvitationFile
 from survey_app.models.outcomes import (
-    DispositionEvent, MailJob, Reminder, RoundDeadline, UnitTask,
+    DispositionEvent, MailBounce, MailJob, Reminder, RoundDeadline, UnitTask,
 )
 from survey_app.models.geography import UNIT_TYPES, Province, Unit, UnitSuccession
 from survey_app.models.rounds import EntryPoint, RatingCell, SurveyRound
@@ -22,7 +22,7 @@ from survey_app.models.sessions import LoginFailure, StaffSession
 __all__ = [
     "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "CallAttempt",
     "InterviewerAssignment", "DispositionEvent", "Draft",
-    "EntryPoint", "MailJob", "Reminder", "RoundDeadline", "UnitTask",
+    "EntryPoint", "MailBounce", "MailJob", "Reminder", "RoundDeadline", "UnitTask",
     "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "InvitationBundle",
     "InvitationFile", "LoginFailure",
     "MethodologyPack",
