@@ -265,8 +265,8 @@ def document_frame(sources, lang: str, title: str, sections: list[Section]) -> D
 
 
 def build_report(sources, lang: str) -> Document:
-    """The survey results report: method, AAPOR rates, SIPAS, criteria, ranking (when combined), criteria
-    below their maximum, small cells and quarantined responses."""
+    """The survey results report: method, AAPOR rates, SIPAS, criteria, ranking (when
+    combined), criteria below their maximum, small cells and quarantined responses."""
     sections = [
         method_section(sources, lang),
         rates_section(sources, lang),

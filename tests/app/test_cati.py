@@ -203,6 +203,61 @@ def test_callbacks_due_then_overdue_on_the_case_list_and_the_supervisor_page(cli
         f"/admin/rounds/{world.round.id}/interviewers").get_data(as_text=True)
 
 
+def test_backcheck_of_completed_interviews_is_reproducible_and_downloadable(client, app_ctx):
+    """The supervisor draws a share of each interviewer's completed interviews (at least one
+    each) with a seed; the same seed, share and last attempt give the same list on the page and
+    in the XLSX (name and phone to call back); the drawn members count on the productivity
+    table; with nothing completed the draw is refused with a sentence."""
+    import io
+
+    import openpyxl
+
+    from survey_app.operations import interview_backcheck
+
+    world = fieldwork_world(per_unit=4)
+    world.round.anonymous = True  # the attempts then link no response (none is stored here)
+    ana = create_user("interviewer", display_name="Điều tra viên An")
+    binh = create_user("interviewer", display_name="Điều tra viên Bình")
+    log_in(client, world.admin)
+    url = f"/admin/rounds/{world.round.id}/interviewers"
+    refused = client.post(f"{url}/backcheck", data={"fraction": "0,5"}, follow_redirects=True)
+    assert "Chưa có phỏng vấn qua điện thoại nào hoàn thành để phúc tra." in refused.get_data(
+        as_text=True)
+    done = {}
+    for k, invitation in enumerate(world.invitations[:7]):  # An completes 5, Bình 2
+        who = ana if k < 5 else binh
+        assignment = cati.assign(invitation, who, world.admin)
+        done[invitation.id] = cati.link_completed_interview(assignment, who, 0)
+    db.session.commit()
+
+    reply = client.post(f"{url}/backcheck", data={"fraction": "0,5"})
+    assert reply.status_code == 303
+    page = client.get(reply.headers["Location"]).get_data(as_text=True)
+    shown = [int(i) for i in re.findall(r'data-backcheck="(\d+)"', page)]
+    seed = int(re.search(r'data-backcheck-seed="(\d+)"', page).group(1))
+    through = max(a.id for a in done.values())
+    assert len(shown) == 3 + 1  # ceil(0.5 × 5) of An's, ceil(0.5 × 2) of Bình's
+    assert len([i for i in shown if done[i].interviewer_id == ana.id]) == 3
+    again = interview_backcheck.draw(world.round.id, 0.5, seed, through)
+    assert [a.invitation_id for a in again.attempts] == shown  # the seed gives it again
+    other = interview_backcheck.draw(world.round.id, 0.5, seed + 1, through)
+    assert len(other.attempts) == 4
+    counts = {r["user"].id: r["backcheck"] for r in cati.productivity(world.round.id)}
+    assert counts == {ana.id: 3, binh.id: 1}
+    # a later interview does not change the list drawn up to ``through``
+    late = cati.assign(world.invitations[7], binh, world.admin)
+    cati.link_completed_interview(late, binh, 0)
+    db.session.commit()
+    link = re.search(r'href="([^"]*backcheck\.xlsx[^"]*)"', page).group(1).replace("&amp;", "&")
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(link).data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("dieu_tra_vien", "thu_moi", "don_vi", "ho_ten", "dien_thoai")
+    assert [r[1] for r in rows[1:]] == shown
+    assert all(r[4].startswith("090") for r in rows[1:])
+    bad = client.get(f"{url}/backcheck.xlsx?seed=x&share=0.5&through=1")
+    assert bad.status_code == 303
+
+
 def test_demo_names_an_interviewer_who_can_log_in_and_call(client, app_ctx):
     from survey_app.commands.demo import interviewer_entry
     from survey_app.operations.demo import seed_demo
