@@ -16,10 +16,10 @@ from survey_app.refusals import Refused
 from survey_app.spreadsheets import send_xlsx
 
 
-def _draw_args() -> tuple[int, float, int] | None:
-    """The (seed, share, through) of a back-check draw named in the query string, or None."""
+def _draw_args() -> tuple[float, int, int] | None:
+    """The (share, seed, through) of a back-check draw named in the query string, or None."""
     try:
-        return (int(request.args["seed"]), float(request.args["share"]),
+        return (float(request.args["share"]), int(request.args["seed"]),
                 int(request.args["through"]))
     except (KeyError, ValueError):
         return None
