@@ -45,9 +45,10 @@ def formula_lines() -> list[str]:
 def _label(row: dict, names: dict[str, str]) -> str:
     if row["level"] == "round":
         return _("Tất cả")
-    if row["level"] == "group":
-        return group_label(row["key"]) or row["key"]
-    return names.get(row["key"], row["key"])  # a unit, or a stratum named after its unit
+    if row["level"] == "unit":
+        return names.get(row["key"], row["key"])
+    # a group, or a stratum: named after a unit or a respondent group, else as the plan names it
+    return names.get(row["key"]) or group_label(row["key"])
 
 
 def rate_rows(contract: dict, lang: str) -> list[list[str]]:
