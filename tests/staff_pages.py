@@ -15,8 +15,9 @@ from survey_app.extensions import db
 # Routes that answer with a file, not a page (QR images, the members workbook), or JSON.
 NOT_PAGES = {"admin.entry_point_png", "admin.entry_point_svg", "admin.plan_members_xlsx",
              "admin.frame_template", "admin.questionnaire_download",
-             "results.self_assessment_xlsx", "admin.invitation_file_download"}
-STAFF_BLUEPRINTS = ("admin.", "results.")
+             "results.self_assessment_xlsx", "admin.invitation_file_download",
+             "admin.interviewers_backcheck_xlsx"}
+STAFF_BLUEPRINTS = ("admin.", "results.", "interviewer.")
 STAFF_ONLY = {"auth.change_password"}
 
 
@@ -32,12 +33,22 @@ def seed_demo_world() -> dict:
     )
     from survey_app.operations.demo import issue_demo_bundle, seed_demo
 
+    from survey_app.models.base import utcnow
+    from survey_app.models.cati import InterviewerAssignment
+    from survey_app.operations import cati
+
     seeded = seed_demo()
     survey_round = seeded["round"]
     issue_demo_bundle(survey_round)  # as `par-survey demo` does: its revoke page is a staff page
     focal_unit = db.session.scalar(db.select(Unit).filter_by(code="SO-NV"))
     users = {role: create_user(role, unit=focal_unit if role == "focal_point" else None)
              for role in ("admin", "focal_point", "council")}
+    # the demo's interviewer (``dieutravien``) with its cases: one called, with a callback past
+    users["interviewer"], _held = cati.ensure_demo_interviewer(survey_round, STAFF_PASSWORD)
+    assignment = db.session.scalar(db.select(InterviewerAssignment).filter_by(
+        interviewer_id=users["interviewer"].id).order_by(InterviewerAssignment.id))
+    cati.record_attempt(assignment, users["interviewer"], "non_contact", "Không nghe máy",
+                        callback_at=utcnow() - cati.OVERDUE_AFTER * 2)
     job = ExportJob(round_id=survey_round.id, format="json", status="done", content=b"{}",
                     filename="hop-dong.json", mimetype="application/json", sha256="0" * 64,
                     size_bytes=2)
@@ -61,7 +72,7 @@ def seed_demo_world() -> dict:
         "invitation_issued_at": invitation.issued_at, "draft_questionnaire_id": draft.id,
         "invitation_id": invitation.id, "invited_unit_id": invitation.rated_unit_id,
         "mail_job_id": mail_job.id,
-        "bundle_id": first(InvitationBundle).id,
+        "bundle_id": first(InvitationBundle).id, "assignment_id": assignment.id,
     }
 
 
@@ -126,6 +137,14 @@ def staff_pages(world: dict) -> dict[str, str]:
         "admin.questionnaire_publish":
             f"/admin/questionnaires/stored/{world['draft_questionnaire_id']}/publish",
     }
+
+
+def interviewer_pages(world: dict) -> dict[str, str]:
+    """endpoint → the address of its page as the demo's interviewer sees it (admins get 403):
+    the case list, a case with its call form, and the questionnaire in interviewer mode."""
+    case = f"/interviewer/cases/{world['assignment_id']}"
+    return {"interviewer.cases": "/interviewer/", "interviewer.case": case,
+            "interviewer.interview": f"{case}/interview"}
 
 
 def uncovered_routes(app, pages: dict[str, str]) -> set[str]:

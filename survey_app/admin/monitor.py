@@ -39,6 +39,8 @@ def monitor(round_id: int):
     visible = _visible_units()
     rows = unit_progress(survey_round, visible)
     cells = matrix_progress(survey_round) if visible is None else []
+    rates = round_outcome_rates(survey_round, visible)
+    unit_names = {r.key: r.label for r in rates if r.level == "unit"}
     return render_template(
         "admin/monitor.html",
         round=survey_round,
@@ -48,7 +50,7 @@ def monitor(round_id: int):
         days=monitor_series.responses_per_day(survey_round, visible),
         flags=monitor_series.quality_flag_counts(survey_round, visible),
         behind={s.unit.id: s for s in behind_schedule(survey_round, today_in_vietnam(), visible)},
-        unit_rates={r.key: r.rates for r in round_outcome_rates(survey_round, visible)
-                    if r.level == "unit"},
+        unit_rates={r.key: r.rates for r in rates if r.level == "unit"},
+        other_rates=[r for r in rates if r.level != "unit"], unit_names=unit_names,
         action_form=ActionForm(), unit_form=UnitChoiceForm(),
     )

@@ -19,6 +19,7 @@ FEATURE_COMMANDS = [
     ("survey_app.commands.report", "report"),
     ("survey_app.commands.audit", "audit_cli"),
     ("survey_app.commands.remind", "remind"),
+    ("survey_app.commands.bounces", "bounces"),
     ("survey_app.commands.worker", "worker"),
 ]
 

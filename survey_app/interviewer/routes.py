@@ -50,7 +50,8 @@ def case(assignment_id: int):
         if form.validate_on_submit():
             commit_or_flash(
                 lambda: cati.record_attempt(assignment, current_user(), form.outcome.data,
-                                            form.note.data, form.callback_at.data),
+                                            form.note.data,
+                                            cati.local_to_utc(form.callback_at.data)),
                 _("Đã ghi cuộc gọi."))
             return redirect(url_for("interviewer.case", assignment_id=assignment_id), 303)
         for messages in form.errors.values():

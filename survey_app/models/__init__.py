@@ -14,7 +14,7 @@ from survey_app.models.immutability import ImmutableRecordError
 from survey_app.models.invitation_files import InvitationFile
 from survey_app.models.questionnaire_media import QuestionnaireMedia
 from survey_app.models.outcomes import (
-    DispositionEvent, MailJob, Reminder, RoundDeadline, UnitTask,
+    DispositionEvent, MailBounce, MailJob, Reminder, RoundDeadline, UnitTask,
 )
 from survey_app.models.geography import UNIT_TYPES, Province, Unit, UnitSuccession
 from survey_app.models.rounds import EntryPoint, RatingCell, SurveyRound
@@ -24,7 +24,7 @@ from survey_app.models.sessions import LoginFailure, StaffSession
 __all__ = [
     "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "CallAttempt",
     "CollectSubmission", "InterviewerAssignment", "DispositionEvent", "Draft",
-    "EntryPoint", "MailJob", "Reminder", "RoundDeadline", "UnitTask",
+    "EntryPoint", "MailBounce", "MailJob", "Reminder", "RoundDeadline", "UnitTask",
     "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "InvitationBundle",
     "InvitationFile", "LoginFailure",
     "MethodologyPack",

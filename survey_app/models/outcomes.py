@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+    Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,8 +17,9 @@ from survey_app.models.exports import JobProgress
 DISPOSITIONS = ("complete", "partial", "refusal", "non_contact", "unable", "unknown",
                 "ineligible")
 DISPOSITION_CHECK = "disposition IN ('" + "', '".join(DISPOSITIONS) + "')"
-# Who set a disposition: the product itself (a submission, a draft, a bounced e-mail) or staff.
-DISPOSITION_SOURCES = ("submission", "draft", "mail", "staff")
+# Who set a disposition: the product itself (a submission, a draft, an e-mail refused by the
+# server, a late bounce read from a delivery status notification) or staff.
+DISPOSITION_SOURCES = ("submission", "draft", "mail", "staff", "bounce")
 DEADLINE_KINDS = ("fieldwork_ends", "units_report", "results_due")
 REMINDER_CHANNELS = ("email", "xlsx")
 REMINDER_OUTCOMES = ("sent", "failed", "listed")
@@ -35,7 +36,8 @@ class DispositionEvent(Base):
     __tablename__ = "disposition_events"
     __table_args__ = (
         CheckConstraint(DISPOSITION_CHECK, name="disposition"),
-        CheckConstraint("source IN ('submission', 'draft', 'mail', 'staff')", name="source"),
+        CheckConstraint("source IN ('submission', 'draft', 'mail', 'staff', 'bounce')",
+                        name="source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,9 +97,35 @@ class Reminder(Base):
     sequence: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(8))
     detail: Mapped[str | None] = mapped_column(Text)
+    # The Message-ID the e-mail was sent with: what a late bounce (DSN) is matched by.
+    message_id: Mapped[str | None] = mapped_column(String(255), index=True)
     mail_job_id: Mapped[int | None] = mapped_column(ForeignKey("mail_jobs.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MailBounce(Base):
+    """A bounce that arrived after the server accepted the message: one failed (or delayed)
+    recipient of a delivery status notification (RFC 3464), matched to the reminder it concerns
+    by the Message-ID that reminder was sent with. ``hard`` for a permanent failure (5.x.x),
+    which makes the invitation's disposition ``non_contact``; a soft one (4.x.x) is only kept.
+    ``notice_key`` (SHA-256 of the notification and recipient) records each notice once."""
+
+    __tablename__ = "mail_bounces"
+    __table_args__ = (UniqueConstraint("reminder_id", "notice_key",
+                                       name="uq_mail_bounces_reminder_notice"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"), index=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), index=True)
+    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id"))
+    notice_key: Mapped[str] = mapped_column(String(64))
+    recipient_domain: Mapped[str] = mapped_column(String(255))  # never the whole address
+    action: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    hard: Mapped[bool] = mapped_column(Boolean)
+    diagnostic: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class MailJob(JobProgress, Base):

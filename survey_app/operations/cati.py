@@ -16,12 +16,17 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from survey_app import sealing
+from survey_app.clock import VIETNAM_TIME, vietnam_today
 from survey_app.extensions import db
 from survey_app.models import Invitation, SampleMember, User
 from survey_app.models.base import utcnow
 from survey_app.models.cati import CallAttempt, InterviewerAssignment
 from survey_app.operations import dispositions
 from survey_app.refusals import N_, Refused
+
+
+# A callback whose time passed more than this long ago, on a case still open, is overdue.
+OVERDUE_AFTER = dt.timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,36 @@ class AssignedCase:
     phone: str
     last: CallAttempt | None
     attempts: int
-    callback_due: bool
+    callback: str | None  # None, "scheduled" (a later day), "due" (today or now), "overdue"
+
+    @property
+    def callback_due(self) -> bool:
+        return self.callback in ("due", "overdue")
+
+
+def local_to_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A time typed on a form (Vietnam's wall clock, naive) as the naive UTC the database keeps."""
+    if moment is None:
+        return None
+    return (moment.replace(tzinfo=VIETNAM_TIME).astimezone(dt.timezone.utc)
+            .replace(tzinfo=None))
+
+
+def callback_state(last: CallAttempt | None, invitation: Invitation,
+                   now: dt.datetime) -> str | None:
+    """The state of the callback the last attempt scheduled (``now`` naive UTC): none once the
+    case is answered or revoked or a later call was made; ``overdue`` once its time passed by
+    more than :data:`OVERDUE_AFTER`; ``due`` on its day (Vietnam's) or within that margin;
+    ``scheduled`` before."""
+    if last is None or last.callback_at is None or invitation.status != "issued":
+        return None
+    if last.callback_at < now - OVERDUE_AFTER:
+        return "overdue"
+    utc = dt.timezone.utc
+    if vietnam_today(last.callback_at.replace(tzinfo=utc)) <= vietnam_today(
+            now.replace(tzinfo=utc)):
+        return "due"
+    return "scheduled"
 
 
 def personal_of(invitation: Invitation) -> dict:
@@ -112,11 +146,30 @@ def cases_of(interviewer: User, now: dt.datetime | None = None) -> list[Assigned
         attempts = attempts_of(row.invitation_id)
         last = attempts[0] if attempts else None
         personal = personal_of(row.invitation)
-        due = bool(last and last.callback_at and last.callback_at <= now
-                   and row.invitation.status == "issued")
         cases.append(AssignedCase(row, row.invitation, str(personal.get("name") or ""),
-                                  str(personal.get("phone") or ""), last, len(attempts), due))
+                                  str(personal.get("phone") or ""), last, len(attempts),
+                                  callback_state(last, row.invitation, now)))
     return cases
+
+
+def overdue_callbacks(round_id: int, now: dt.datetime | None = None) -> list[dict]:
+    """Per interviewer (by name), the round's open cases whose callback is overdue, oldest
+    first: what the supervisor chases."""
+    now = now or utcnow()
+    rows = db.session.scalars(select(InterviewerAssignment)
+                              .where(InterviewerAssignment.round_id == round_id)
+                              .order_by(InterviewerAssignment.id))
+    late: dict[int, dict] = {}
+    for row in rows:
+        attempts = attempts_of(row.invitation_id)
+        last = attempts[0] if attempts else None
+        if callback_state(last, row.invitation, now) == "overdue":
+            entry = late.setdefault(row.interviewer_id, {"user": row.interviewer, "cases": []})
+            entry["cases"].append({"assignment": row, "invitation": row.invitation,
+                                   "callback_at": last.callback_at})
+    for entry in late.values():
+        entry["cases"].sort(key=lambda c: c["callback_at"])
+    return sorted(late.values(), key=lambda e: e["user"].display_name or e["user"].username)
 
 
 def record_attempt(assignment: InterviewerAssignment, interviewer: User, outcome: str,

@@ -84,9 +84,10 @@ def record_draft(invitation: Invitation, anonymous: bool) -> bool:
     return _automatic(invitation, "partial", "draft", timed=not anonymous)
 
 
-def record_bounce(invitation: Invitation, detail: str) -> bool:
-    """The invitation's e-mail was refused or bounced: ``non_contact`` (AAPOR 2.20)."""
-    return _automatic(invitation, "non_contact", "mail", timed=True, note=detail[:500])
+def record_bounce(invitation: Invitation, detail: str, source: str = "mail") -> bool:
+    """The invitation's e-mail was refused (``mail``) or bounced later (``bounce``, from a
+    delivery status notification): ``non_contact`` (AAPOR 2.20)."""
+    return _automatic(invitation, "non_contact", source, timed=True, note=detail[:500])
 
 
 def set_disposition(invitation: Invitation, disposition: str, user: User | None,

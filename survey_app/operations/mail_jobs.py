@@ -128,12 +128,13 @@ def _send_one(job: MailJob, invitation_id: int, settings, sender: Sender, cap: R
         current_app.logger.warning("mail job %s: invitation %s not delivered: %s", job.id,
                                    invitation_id, failure.detail)
         reminders.record_reminder(invitation, "email", "failed", detail=failure.detail,
-                                  mail_job_id=job.id)
+                                  mail_job_id=job.id, message_id=message["Message-ID"])
         if failure.bounced:
             record_bounce(invitation, failure.detail)
         job.failed += 1
         return
-    reminders.record_reminder(invitation, "email", "sent", mail_job_id=job.id)
+    reminders.record_reminder(invitation, "email", "sent", mail_job_id=job.id,
+                              message_id=message["Message-ID"])
     job.sent += 1
 
 

@@ -96,7 +96,7 @@ def select_candidates(survey_round: SurveyRound, unit_ids: set[int] | None = Non
 
 def record_reminder(invitation: Invitation, channel: str, outcome: str, *,
                     user: User | None = None, detail: str | None = None,
-                    mail_job_id: int | None = None) -> Reminder:
+                    mail_job_id: int | None = None, message_id: str | None = None) -> Reminder:
     """Record one reminder; a reminder that left (sent, listed) counts towards the limit, by a
     conditional UPDATE so two senders never pass it."""
     sequence = invitation.reminder_count + 1
@@ -113,6 +113,7 @@ def record_reminder(invitation: Invitation, channel: str, outcome: str, *,
     reminder = Reminder(round_id=invitation.round_id, invitation_id=invitation.id,
                         channel=channel, sequence=sequence, outcome=outcome,
                         detail=(detail or None) and detail[:500], mail_job_id=mail_job_id,
+                        message_id=message_id,
                         user_id=user.id if user is not None else None)
     db.session.add(reminder)
     db.session.flush()

@@ -23,6 +23,7 @@ from survey_app.reports.document import (
 )
 from survey_app.reports.groups import groups_section
 from survey_app.reports.method import method_section, sipas_measure
+from survey_app.reports.rates import rates_section
 from survey_app.reports.ranking import (  # noqa: F401 (re-exported for the unit sheets and XLSX)
     criterion_name,
     BELOW_HEADERS,
@@ -264,10 +265,11 @@ def document_frame(sources, lang: str, title: str, sections: list[Section]) -> D
 
 
 def build_report(sources, lang: str) -> Document:
-    """The survey results report: method, SIPAS, criteria, ranking (when combined), criteria
-    below their maximum, small cells and quarantined responses."""
+    """The survey results report: method, AAPOR rates, SIPAS, criteria, ranking (when
+    combined), criteria below their maximum, small cells and quarantined responses."""
     sections = [
         method_section(sources, lang),
+        rates_section(sources, lang),
         sipas_section(sources, lang),
         criteria_section(sources, lang),
     ]

@@ -12,6 +12,7 @@ from survey_app.labels import unit_type_label
 from survey_app.reports.content import criterion_name, overall, ranked_units, unit_types
 from survey_app.reports.document import published
 from survey_app.reports.method import sipas_measure
+from survey_app.reports.rates import rates_sheet
 from survey_app.spreadsheets import xlsx_bytes
 
 NUMBER_FORMAT = "0.00"
@@ -116,4 +117,7 @@ def officials_xlsx(sources, lang: str) -> bytes:
     headers, rows = _groups_sheet(sources, lang)
     if rows:
         tables[_("Theo nhóm đối tượng")] = (headers, rows)
+    headers, rows = rates_sheet(sources)
+    if rows:
+        tables[_("Tỷ lệ AAPOR")] = (headers, rows)
     return xlsx_bytes(tables, bold_header=True, number_format=NUMBER_FORMAT, freeze_header=True)

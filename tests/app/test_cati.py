@@ -158,6 +158,106 @@ def test_supervisor_assigns_and_reassigns(client, app_ctx):
     assert client.get(f"/interviewer/cases/{mine.id}").status_code == 404
 
 
+def test_callbacks_due_then_overdue_on_the_case_list_and_the_supervisor_page(client, app_ctx):
+    """A callback typed in Vietnam's time is kept in UTC; on its day it shows as due on the
+    interviewer's list, once past as overdue there and on the supervisor's page (per
+    interviewer); a later call or an answered case clears it."""
+    import datetime as dt
+
+    from survey_app.clock import VIETNAM_TIME
+    from survey_app.models.base import utcnow
+
+    world, ana, binh, mine, theirs = world_with_interviewers()
+    log_in(client, ana)
+    typed = (dt.datetime.now(VIETNAM_TIME) - dt.timedelta(hours=2)).replace(
+        second=0, microsecond=0)
+    client.post(f"/interviewer/cases/{mine.id}",
+                data={"outcome": "non_contact",
+                      "callback_at": typed.strftime("%Y-%m-%dT%H:%M")})
+    attempt = db.session.scalar(db.select(CallAttempt).filter_by(invitation_id=mine.invitation_id))
+    assert attempt.callback_at == typed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    html = client.get("/interviewer/").get_data(as_text=True)
+    assert f'data-case="{mine.id}" data-callback="overdue"' in html and "quá hạn" in html
+    # the same callback, seen earlier: scheduled the day before, due on its day
+    [case] = cati.cases_of(ana, now=attempt.callback_at - dt.timedelta(days=1))
+    assert case.callback == "scheduled" and not case.callback_due
+    [case] = cati.cases_of(ana, now=attempt.callback_at + dt.timedelta(minutes=5))
+    assert case.callback == "due" and case.callback_due
+    [case] = cati.cases_of(ana, now=attempt.callback_at)
+    assert case.callback == "due"
+    # the supervisor sees it under the interviewer's name
+    cati.record_attempt(theirs, binh, "refusal", callback_at=utcnow() + dt.timedelta(days=3))
+    db.session.commit()
+    overdue = cati.overdue_callbacks(world.round.id)
+    assert [(o["user"].id, [c["invitation"].id for c in o["cases"]]) for o in overdue] == [
+        (ana.id, [mine.invitation_id])]
+    log_in(client, world.admin)
+    page = client.get(f"/admin/rounds/{world.round.id}/interviewers").get_data(as_text=True)
+    assert f'data-interviewer="{ana.username}" data-invitation="{mine.invitation_id}"' in page
+    assert f'data-invitation="{theirs.invitation_id}"' not in page
+    # a later call without a callback clears it
+    cati.record_attempt(mine, ana, "refusal")
+    db.session.commit()
+    assert cati.overdue_callbacks(world.round.id) == []
+    assert "Không có hẹn gọi lại nào quá hạn." in client.get(
+        f"/admin/rounds/{world.round.id}/interviewers").get_data(as_text=True)
+
+
+def test_backcheck_of_completed_interviews_is_reproducible_and_downloadable(client, app_ctx):
+    """The supervisor draws a share of each interviewer's completed interviews (at least one
+    each) with a seed; the same seed, share and last attempt give the same list on the page and
+    in the XLSX (name and phone to call back); the drawn members count on the productivity
+    table; with nothing completed the draw is refused with a sentence."""
+    import io
+
+    import openpyxl
+
+    from survey_app.operations import interview_backcheck
+
+    world = fieldwork_world(per_unit=4)
+    world.round.anonymous = True  # the attempts then link no response (none is stored here)
+    ana = create_user("interviewer", display_name="Điều tra viên An")
+    binh = create_user("interviewer", display_name="Điều tra viên Bình")
+    log_in(client, world.admin)
+    url = f"/admin/rounds/{world.round.id}/interviewers"
+    refused = client.post(f"{url}/backcheck", data={"fraction": "0,5"}, follow_redirects=True)
+    assert "Chưa có phỏng vấn qua điện thoại nào hoàn thành để phúc tra." in refused.get_data(
+        as_text=True)
+    done = {}
+    for k, invitation in enumerate(world.invitations[:7]):  # An completes 5, Bình 2
+        who = ana if k < 5 else binh
+        assignment = cati.assign(invitation, who, world.admin)
+        done[invitation.id] = cati.link_completed_interview(assignment, who, 0)
+    db.session.commit()
+
+    reply = client.post(f"{url}/backcheck", data={"fraction": "0,5"})
+    assert reply.status_code == 303
+    page = client.get(reply.headers["Location"]).get_data(as_text=True)
+    shown = [int(i) for i in re.findall(r'data-backcheck="(\d+)"', page)]
+    seed = int(re.search(r'data-backcheck-seed="(\d+)"', page).group(1))
+    through = max(a.id for a in done.values())
+    assert len(shown) == 3 + 1  # ceil(0.5 × 5) of An's, ceil(0.5 × 2) of Bình's
+    assert len([i for i in shown if done[i].interviewer_id == ana.id]) == 3
+    again = interview_backcheck.draw(world.round.id, 0.5, seed, through)
+    assert [a.invitation_id for a in again.attempts] == shown  # the seed gives it again
+    other = interview_backcheck.draw(world.round.id, 0.5, seed + 1, through)
+    assert len(other.attempts) == 4
+    counts = {r["user"].id: r["backcheck"] for r in cati.productivity(world.round.id)}
+    assert counts == {ana.id: 3, binh.id: 1}
+    # a later interview does not change the list drawn up to ``through``
+    late = cati.assign(world.invitations[7], binh, world.admin)
+    cati.link_completed_interview(late, binh, 0)
+    db.session.commit()
+    link = re.search(r'href="([^"]*backcheck\.xlsx[^"]*)"', page).group(1).replace("&amp;", "&")
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(link).data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("dieu_tra_vien", "thu_moi", "don_vi", "ho_ten", "dien_thoai")
+    assert [r[1] for r in rows[1:]] == shown
+    assert all(r[4].startswith("090") for r in rows[1:])
+    bad = client.get(f"{url}/backcheck.xlsx?seed=x&share=0.5&through=1")
+    assert bad.status_code == 303
+
+
 def test_demo_names_an_interviewer_who_can_log_in_and_call(client, app_ctx):
     from survey_app.commands.demo import interviewer_entry
     from survey_app.operations.demo import seed_demo

@@ -214,3 +214,14 @@ def test_the_monitor_shows_the_rates_per_unit(client, app_ctx):
     db.session.commit()
     page = client.get(f"/admin/rounds/{survey_round.id}/fieldwork").get_data(as_text=True)
     assert 'data-level="unit" data-key="U1"' in page and "RR3" in page and "AAPOR" in page
+    # the monitor: the four rates per unit, and the round, each stratum and group below
+    from survey_app.operations.dispositions import round_outcome_rates
+
+    monitor = client.get(f"/admin/rounds/{survey_round.id}/monitor").get_data(as_text=True)
+    expected = {(r.level, r.key or "") for r in round_outcome_rates(survey_round)
+                if r.level != "unit"}
+    assert {"round", "stratum", "group"} <= {level for level, _key in expected}
+    shown = set(re.findall(r'<tr data-level="(\w+)" data-key="([^"]*)">', monitor))
+    assert shown == expected
+    table = monitor[monitor.index('<table class="rates">'):]
+    assert "<th>RR1</th><th>RR3</th><th>COOP1</th><th>REF1</th>" in table

@@ -71,7 +71,7 @@ def test_results_page_links_the_documents_and_they_open(demo_round, client):
         io.BytesIO(client.get(f"/results/{demo_round.code}/documents/tables.xlsx").data)
     )
     assert book.sheetnames == ["Sở, ban, ngành", "UBND cấp xã", "Tiêu chí điều tra XHH",
-                               "Theo nhóm đối tượng"]
+                               "Theo nhóm đối tượng", "Tỷ lệ AAPOR"]
     by_group = list(book["Theo nhóm đối tượng"].iter_rows(values_only=True))
     assert by_group[0][4:7] == ("Nhóm đối tượng", "Điểm của nhóm", "Điểm tối đa")
     parts = [(u["code"], c, g) for u in contract["units"] for c in u["criteria"]

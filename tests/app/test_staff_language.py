@@ -13,7 +13,9 @@ import html as html_lib
 import re
 
 import pytest
-from staff_pages import log_in_as, seed_demo_world, staff_pages, uncovered_routes
+from staff_pages import (
+    interviewer_pages, log_in_as, seed_demo_world, staff_pages, uncovered_routes,
+)
 
 from survey_app.extensions import db
 
@@ -87,30 +89,60 @@ def render(client, url: str, lang: str) -> str:
     return reply.get_data(as_text=True)
 
 
+@pytest.fixture(scope="module")
+def interviewer_client(demo):
+    client = demo["app"].test_client()
+    log_in_as(client, demo["users"]["interviewer"][0])
+    return client
+
+
 def test_every_staff_page_of_the_demo_is_listed(demo):
-    assert not uncovered_routes(demo["app"], demo["pages"])
+    assert not uncovered_routes(demo["app"], {**demo["pages"], **interviewer_pages(demo)})
+
+
+def page_problems(page: str, lang: str) -> list[str]:
+    """A language pair, a raw code or JSON shown; in English, Vietnamese interface text."""
+    assert f'<html lang="{lang}">' in page
+    text = visible_text(page)
+    problems = ([text[max(m.start() - 25, 0):m.end() + 10].strip() for m in PAIR.finditer(text)]
+                + [m.group(0) for m in RAW_CODES.finditer(text)]
+                + [m.group(0) for m in JSON.finditer(text)])
+    if lang == "vi":
+        problems += [m.group(0) for m in RAW_CODES_VI.finditer(text)]
+    if lang == "en":
+        problems += [
+            visible_text(m.group(2)).strip() for m in INTERFACE_TEXT.finditer(page)
+            if VIETNAMESE.search(visible_text(m.group(2)))
+        ]
+    return sorted(set(problems))[:8]
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_no_staff_page_shows_a_language_pair_a_raw_code_or_json(demo, admin_client, lang):
     found = {}
     for endpoint, url in demo["pages"].items():
-        page = render(admin_client, url, lang)
-        assert f'<html lang="{lang}">' in page
-        text = visible_text(page)
-        problems = ([text[max(m.start() - 25, 0):m.end() + 10].strip() for m in PAIR.finditer(text)]
-                    + [m.group(0) for m in RAW_CODES.finditer(text)]
-                    + [m.group(0) for m in JSON.finditer(text)])
-        if lang == "vi":
-            problems += [m.group(0) for m in RAW_CODES_VI.finditer(text)]
-        if lang == "en":
-            problems += [
-                visible_text(m.group(2)).strip() for m in INTERFACE_TEXT.finditer(page)
-                if VIETNAMESE.search(visible_text(m.group(2)))
-            ]
+        problems = page_problems(render(admin_client, url, lang), lang)
         if problems:
-            found[endpoint] = sorted(set(problems))[:8]
+            found[endpoint] = problems
     assert not found, found
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_no_interviewer_page_shows_a_language_pair_a_raw_code_or_json(demo, interviewer_client,
+                                                                      lang):
+    """The demo interviewer's case list (an overdue callback on it), a case with its call form,
+    and the questionnaire in interviewer mode, in each language."""
+    found = {}
+    pages = {endpoint: render(interviewer_client, url, lang)
+             for endpoint, url in interviewer_pages(demo).items()}
+    for endpoint, page in pages.items():
+        problems = page_problems(page, lang)
+        if problems:
+            found[endpoint] = problems
+    assert not found, found
+    assert 'data-callback="overdue"' in pages["interviewer.cases"]
+    assert 'name="outcome"' in pages["interviewer.case"]
+    assert "data-interviewer-mode" in pages["interviewer.interview"]
 
 
 def test_the_checks_would_see_a_pair_a_code_and_json():

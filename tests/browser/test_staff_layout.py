@@ -1,7 +1,9 @@
 """Issue 12: every staff page of the demo fits a 360 px phone and a 1,366 px laptop screen.
 
 Chromium opens each page of ``staff_pages`` (the same list the language test renders) at both
-widths, logged in as the admin: the document may not be wider than the window (a wide table
+widths, logged in as the admin, then the demo interviewer's pages (``interviewer_pages``: case
+list, a case with its call form, the questionnaire in interviewer mode) as that interviewer: the
+document may not be wider than the window (a wide table
 scrolls inside its own box), and every link, button and form field standing on its own is at
 least 24 × 24 px (WCAG 2.5.8; a link inside a sentence is exempt, as WCAG exempts it). On the
 phone, the main lists (rounds, units on the results page, the monitor's units) are cards: one
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 from builders import STAFF_PASSWORD
-from staff_pages import seed_demo_world, staff_pages
+from staff_pages import interviewer_pages, seed_demo_world, staff_pages
 
 from survey_app.extensions import db
 
@@ -70,6 +72,24 @@ CARDS = """() => {
 CARD_PAGES = {"admin.rounds_list", "results.rounds", "results.round_results", "admin.monitor"}
 
 
+def _walk(page, url: str, endpoint: str, width: int, problems: dict) -> None:
+    """Open one page and note what does not fit the width."""
+    reply = page.goto(url)
+    assert reply is not None and reply.status == 200, (endpoint, width)
+    found = []
+    overflow = page.evaluate(OVERFLOW)
+    if overflow:
+        found.append(overflow)
+    found += page.evaluate(SMALL_TARGETS, MIN_TARGET)
+    if width == WIDTHS[0]:
+        cards = page.evaluate(CARDS)
+        found += cards["found"]
+        if endpoint in CARD_PAGES and not cards["tables"]:
+            found.append("no list shown as cards")
+    if found:
+        problems[f"{endpoint} @ {width}px"] = found[:6]
+
+
 def test_every_staff_page_fits_a_phone_and_a_laptop(app, chromium, live_server, tmp_path):
     from survey_app.operations.demo import demo_previous_results, demo_round, demo_self_assessment
 
@@ -95,20 +115,7 @@ def test_every_staff_page_fits_a_phone_and_a_laptop(app, chromium, live_server, 
             page.click("main button[type=submit]")
             page.wait_for_url(f"{live_server}/admin/")
             for endpoint, url in pages.items():
-                reply = page.goto(f"{live_server}{url}")
-                assert reply is not None and reply.status == 200, (endpoint, width)
-                found = []
-                overflow = page.evaluate(OVERFLOW)
-                if overflow:
-                    found.append(overflow)
-                found += page.evaluate(SMALL_TARGETS, MIN_TARGET)
-                if width == WIDTHS[0]:
-                    cards = page.evaluate(CARDS)
-                    found += cards["found"]
-                    if endpoint in CARD_PAGES and not cards["tables"]:
-                        found.append("no list shown as cards")
-                if found:
-                    problems[f"{endpoint} @ {width}px"] = found[:6]
+                _walk(page, f"{live_server}{url}", endpoint, width, problems)
             # the combined index with its tables and the change chart, as the upload shows it
             page.goto(f"{live_server}{pages['results.par_index']}")
             for field, path in uploads.items():
@@ -119,6 +126,15 @@ def test_every_staff_page_fits_a_phone_and_a_laptop(app, chromium, live_server, 
             found += page.evaluate(SMALL_TARGETS, MIN_TARGET)
             if found:
                 problems[f"results.par_index (uploaded) @ {width}px"] = found[:6]
+            # the demo interviewer's pages: case list, a case with its call form, interview mode
+            context.clear_cookies()
+            page.goto(f"{live_server}/auth/login")
+            page.fill("#username", world["users"]["interviewer"][0])
+            page.fill("#password", STAFF_PASSWORD)
+            page.click("main button[type=submit]")
+            page.wait_for_url(f"{live_server}/interviewer/")
+            for endpoint, url in interviewer_pages(world).items():
+                _walk(page, f"{live_server}{url}", endpoint, width, problems)
         finally:
             context.close()
     assert not problems, problems

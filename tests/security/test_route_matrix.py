@@ -152,6 +152,10 @@ MATRIX = [
           access("interviewer")),
     Route("GET", "/admin/rounds/<int:round_id>/interviewers", "admin.interviewers", ADMIN),
     Route("POST", "/admin/rounds/<int:round_id>/interviewers", "admin.interviewers", ADMIN),
+    Route("POST", "/admin/rounds/<int:round_id>/interviewers/backcheck",
+          "admin.interviewers_backcheck", ADMIN),
+    Route("GET", "/admin/rounds/<int:round_id>/interviewers/backcheck.xlsx",
+          "admin.interviewers_backcheck_xlsx", ADMIN),
     # --- ODK Collect (OpenRosa): interviewers, by HTTP Basic
     Route("GET", "/openrosa/formList", "openrosa.form_list", ODK),
     Route("GET", "/openrosa/forms/<form_id>.xml", "openrosa.form_xml", ODK),
