@@ -628,6 +628,8 @@ class _Import:
             item["label"] = self.fill(self.text(option.get("label"), path + ("label",), "choices",
                                                 crow, self.sheets.choice_column("label")),
                                       f"{list_name}/{name}")
+            if name == "other" and crow is None:
+                self.name_other(item, list_name)
             item.update(self.media(option.get("media"), path, "choices", crow))
             for key in ("name", "coefficient", "excluded"):
                 self.cells[path + (key,)] = ("choices", crow, self.sheets.choice_column(key))
@@ -645,6 +647,18 @@ class _Import:
                              "'excluded' must be yes or no.")
             items.append(item)
         self.lists[list_name] = items
+
+    def name_other(self, item: dict[str, Any], list_name: str) -> None:
+        """The option pyxform adds for ``or_other`` is labelled "Other" in every language; the
+        Vietnamese label becomes "Khác" (noted), so a Vietnamese page never shows English."""
+        label = item.get("label") or {}
+        if "vi" in label and label["vi"] == "Other":
+            item["label"] = {**label, "vi": "Khác"}
+            self.note("choices", None, "label",
+                      f"Danh sách '{list_name}': phương án 'other' do or_other thêm vào được "
+                      "ghi nhãn tiếng Việt 'Khác'.",
+                      f"List '{list_name}': the option 'other' that or_other adds is labelled "
+                      "'Khác' in Vietnamese.")
 
     def fold_other(self, previous: dict[str, Any], child: dict[str, Any]) -> bool:
         """A ``<name>_other`` text row from ``or_other`` (or from our own export) becomes

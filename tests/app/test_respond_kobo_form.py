@@ -89,6 +89,8 @@ def test_a_kobo_form_imports_without_settings_and_is_answered_on_the_pages(
     rows["lan_den[2].ly_do"] = "Thiếu hồ sơ"
     html = _follow(client, url, _post(client, url, text, rows))
     assert "Ông/Bà biết đến dịch vụ qua đâu?" in html and 'name="nguon_other"' in html
+    assert "Khác" in html and ">Other<" not in html   # or_other's option, named in Vietnamese
+    assert "'Khác'" in result.output                   # and the import said it named it
     text = _post(client, url, html, {"nguon": "other"}).get_data(as_text=True)
     assert "Vui lòng ghi rõ phương án khác." in text           # or_other: the text is required
     reply = _post(client, url, text, {"nguon": "other", "nguon_other": "Loa phát thanh xã"})
