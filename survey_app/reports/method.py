@@ -94,9 +94,10 @@ def method_section(sources, lang: str) -> Section:
     blocks.append(
         _(
             "Đã gửi %(invited)s phiếu mời và nhận %(completed)s phiếu trả lời; số phiếu theo "
-            "nhóm đối tượng và theo đơn vị ở các bảng dưới đây (tỷ lệ trả lời = số phiếu trả "
-            "lời ÷ số phiếu mời, tức RR1 của AAPOR; phiếu qua mã QR không có thư mời nên không "
-            "có tỷ lệ).",
+            "nhóm đối tượng và theo đơn vị ở các bảng dưới đây (tỷ lệ trả lời thô = số phiếu "
+            "trả lời ÷ số phiếu mời; các tỷ lệ RR1, RR3, COOP1 và REF1 theo chuẩn AAPOR ở mục "
+            "tỷ lệ trả lời, hợp tác và từ chối; phiếu qua mã QR không có thư mời nên không có "
+            "tỷ lệ).",
             invited=count(invited, lang),
             completed=count(completed, lang),
         )
