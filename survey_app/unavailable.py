@@ -119,6 +119,10 @@ def unavailable_response(exc: Exception):
 
         response = error_body(503, kind, refused.message("vi"), refused.message("en"),
                               retry_after=seconds)
+    elif request.path.startswith("/openrosa/"):  # ODK Collect shows the message it reads
+        from survey_app.openrosa import message_response
+
+        response = message_response(refused.message(), 503)
     else:
         response = make_response(render_template(
             "errors/error.html", status=503, title=TITLE, sentence=SENTENCES[kind]), 503)

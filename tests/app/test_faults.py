@@ -285,3 +285,16 @@ def test_a_connection_the_server_closed_is_replaced_without_an_error(client, ent
     reply = client.post("/api/v1/submissions", json=submission(entry=code))
     assert reply.status_code == 201, reply.get_json()
     assert stored() == 2
+
+
+def test_odk_collect_is_told_in_an_openrosa_message(client, entry, fault):
+    """Collect shows the <message> of an OpenRosa document, never an HTML page."""
+    fault(DATABASE_UNAVAILABLE, "select")
+    reply = client.get("/openrosa/formList", headers={
+        "X-OpenRosa-Version": "1.0", "Authorization": "Basic ZGlldXRyYXZpZW46c2FpbWF0a2hhdQ=="})
+    assert reply.status_code == 503 and int(reply.headers["Retry-After"]) == 10
+    assert reply.headers["X-OpenRosa-Version"] == "1.0"
+    assert reply.content_type.startswith("text/xml")
+    body = reply.get_data(as_text=True)
+    assert "<OpenRosaResponse" in body and "không kết nối được cơ sở dữ liệu" in body
+    assert "<html" not in body.lower()
