@@ -377,6 +377,13 @@ def scores(q: "Questionnaire", answers: Mapping[str, Any]) -> dict[str, list[flo
     errors, cleaned = _check(q, answers, None, limits=False)  # stored answers: no input limits
     if errors:
         raise AnswersInvalid(errors)
+    return stored_scores(q, cleaned)
+
+
+def stored_scores(q: "Questionnaire", cleaned: Mapping[str, Any]) -> dict[str, list[float]]:
+    """``scores`` of answers ``clean`` already returned (stored responses: every write cleans),
+    not checked again: that took four fifths of a big round's analysis. For every valid ``a``,
+    ``scores(q, a) == stored_scores(q, clean(q, a))`` (tested)."""
     result: dict[str, list[float]] = {}
     for question in q.questions:
         if question.criterion is None:

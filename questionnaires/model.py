@@ -386,3 +386,9 @@ class Questionnaire:
         from questionnaires.answers import scores
 
         return scores(self, answers)
+
+    def stored_scores(self, cleaned: Mapping[str, Any]) -> dict[str, list[float]]:
+        """``scores`` of answers this questionnaire already cleaned (stored responses)."""
+        from questionnaires.answers import stored_scores
+
+        return stored_scores(self, cleaned)

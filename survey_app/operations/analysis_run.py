@@ -116,7 +116,7 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
 
     for i, row in enumerate(rows):
         questionnaire = forms[row[1]]
-        for code, values in questionnaire.scores(row[7]).items():
+        for code, values in questionnaire.stored_scores(row[7]).items():  # cleaned at intake
             column = criteria.setdefault(code, np.full(n, np.nan))
             if values:
                 column[i] = float(np.mean(values))
