@@ -238,3 +238,23 @@ def test_the_demo_interviewers_key_url_lists_their_forms(client, app_ctx):
     by_basic = form_ids(client.get("/openrosa/formList", headers={
         "X-OpenRosa-Version": "1.0", "Authorization": f"Basic {token}"}))
     assert by_key == by_basic and by_key
+
+
+def test_the_key_page_speaks_one_language(client, world):
+    from flask_babel import refresh
+    from test_staff_language import page_problems
+
+    entry, user = world
+    admin = create_user("admin")
+    db.session.commit()
+    log_in(client, admin)
+    for lang, wanted in (("vi", "Mã này chỉ hiển thị một lần"), ("en", "shown only once")):
+        refresh()  # the test's app context would keep the first request's locale
+        reply = client.post(f"/admin/rounds/{entry.round_id}/interviewers/{user.id}/collect-key"
+                            f"?lang={lang}")
+        page = reply.get_data(as_text=True)
+        assert wanted in page and page_problems(page, lang) == []
+    refresh()
+    english = client.get(f"/admin/rounds/{entry.round_id}/interviewers?lang=en").get_data(
+        as_text=True)
+    assert "Make an ODK Collect configuration key" in english and "In use" in english
