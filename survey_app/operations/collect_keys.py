@@ -60,7 +60,7 @@ def new_key(interviewer: User, by: User | None) -> str:
     db.session.add(CollectKey(user_id=interviewer.id, token_hash=token_hash(key),
                               created_by=by.id if by is not None else None))
     db.session.flush()
-    record_event(by, "collect_key.create", "user", str(interviewer.id),
+    record_event(by, "collect_key.create", "users", str(interviewer.id),
                  {"username": interviewer.username, "revoked_previous": revoked})
     return key
 
@@ -70,7 +70,7 @@ def revoke(interviewer: User, by: User | None) -> int:
     revoked = _revoke_all(interviewer)
     db.session.flush()
     if revoked:
-        record_event(by, "collect_key.revoke", "user", str(interviewer.id),
+        record_event(by, "collect_key.revoke", "users", str(interviewer.id),
                      {"username": interviewer.username})
     return revoked
 
