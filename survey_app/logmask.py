@@ -1,6 +1,7 @@
 """What the server's logs may say of a request: URL secrets masked, respondents' addresses dropped.
 
-Invitation tokens (``/i/<token>``), receipts (``/receipt/<code>``) and resume keys (``?resume=``)
+Invitation tokens (``/i/<token>``), receipts (``/receipt/<code>``), ODK Collect keys
+(``/openrosa/key/<key>``) and resume keys (``?resume=``)
 are bearer secrets: whoever reads them in a log could answer, read a draft or confirm a response in
 someone's name. An address next to a respondent's request could re-identify an anonymous answer.
 Both are removed before a line is written; only staff pages keep the client address, for security
@@ -15,7 +16,7 @@ from urllib.parse import unquote
 
 MASK = "…"
 # A path segment after one of these holds a secret: everything up to the next "/" is masked.
-SECRET_SEGMENTS = ("i", "receipt")
+SECRET_SEGMENTS = ("i", "receipt", "key")
 # Query parameters whose value is a secret.
 SECRET_PARAMETERS = ("resume", "token", "receipt", "_rk", "key")
 # Paths of staff pages, the only requests whose client address is logged.

@@ -9,6 +9,7 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from survey_app.admin import (  # noqa: E402, F401 (the routes need bp)
+    collect_keys,
     entry_points,
     interviewers,
     fieldwork,

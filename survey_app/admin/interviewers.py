@@ -11,7 +11,7 @@ from survey_app.admin import bp
 from survey_app.admin.access import commit_or_flash, current_user, round_or_404
 from survey_app.admin.forms import ActionForm, BackcheckForm
 from survey_app.auth import login_required
-from survey_app.operations import cati, interview_backcheck
+from survey_app.operations import cati, collect_keys, interview_backcheck
 from survey_app.refusals import Refused
 from survey_app.spreadsheets import send_xlsx
 
@@ -59,8 +59,10 @@ def interviewers(round_id: int):
                     _("Đã giao %(n)s thư mời.", n=len(ids)))
         return redirect(url_for("admin.interviewers", round_id=round_id), 303)
     drawn = _shown_draw(survey_round.id)
+    people = cati.interviewers()
     return render_template("admin/interviewers.html", round=survey_round, form=form,
-                           people=cati.interviewers(),
+                           people=people,
+                           collect_keyed=collect_keys.has_key([u.id for u in people]),
                            productivity=cati.productivity(survey_round.id),
                            overdue=cati.overdue_callbacks(survey_round.id),
                            cases=cati.assignable(survey_round.id),

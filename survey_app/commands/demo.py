@@ -113,14 +113,18 @@ def build_manifest(survey_round, unused: list[dict], password: str, base_url: st
 
 def interviewer_entry(survey_round, base_url: str) -> dict:
     """The demo interviewer's account and its assigned phone interviews (survey_app/interviewer);
-    the same account logs in to ODK Collect at ``/openrosa``."""
+    the same account logs in to ODK Collect at ``/openrosa`` (Basic, over https), and its Collect
+    key (``odk_key_server_url``) works without credentials over plain http."""
+    from survey_app.operations import collect_keys
     from survey_app.operations.cati import ensure_demo_interviewer
 
     password = secrets.token_urlsafe(9)
     user, cases = ensure_demo_interviewer(survey_round, password)
+    key = collect_keys.new_key(user, None)
     return {"username": user.username, "password": password,
             "login_url": f"{base_url}/auth/login", "cases_url": f"{base_url}/interviewer/",
-            "assigned_cases": cases, "odk_server_url": f"{base_url}/openrosa"}
+            "assigned_cases": cases, "odk_server_url": f"{base_url}/openrosa",
+            "odk_key_server_url": collect_keys.server_url(key, base_url)}
 
 
 def reminder_entry(survey_round, base_url: str) -> dict:

@@ -3,6 +3,7 @@ from survey_app.models.accounts import ROLES, AuditChainHead, AuditEvent, User
 from survey_app.models.base import Base
 from survey_app.models.cati import CallAttempt, InterviewerAssignment
 from survey_app.models.collect import CollectSubmission
+from survey_app.models.collect_keys import CollectKey
 from survey_app.models.exports import ExportJob
 from survey_app.models.documents import (
     MethodologyPack,
@@ -23,7 +24,7 @@ from survey_app.models.sessions import LoginFailure, StaffSession
 
 __all__ = [
     "ROLES", "UNIT_TYPES", "AuditChainHead", "AuditEvent", "Base", "CallAttempt",
-    "CollectSubmission", "InterviewerAssignment", "DispositionEvent", "Draft",
+    "CollectKey", "CollectSubmission", "InterviewerAssignment", "DispositionEvent", "Draft",
     "EntryPoint", "MailBounce", "MailJob", "Reminder", "RoundDeadline", "UnitTask",
     "ExportJob", "FrameRow", "ImmutableRecordError", "Invitation", "InvitationBundle",
     "InvitationFile", "LoginFailure",

@@ -119,16 +119,22 @@ def test_the_access_log_keeps_no_token_receipt_or_respondent_address(served_demo
     with urllib.request.urlopen(f"{base}/s/{manifest['entry_points'][0]['code']}?resume=abc",
                                 timeout=5) as reply:
         reply.read()
+    collect_key = manifest["interviewer"]["odk_key_server_url"].rsplit("/", 1)[1]
+    listing = urllib.request.Request(f"{base}/openrosa/key/{collect_key}/formList",
+                                     headers={"X-OpenRosa-Version": "1.0"})
+    with urllib.request.urlopen(listing, timeout=5) as reply:  # ODK Collect, by its key
+        assert b"<xforms" in reply.read()
     time.sleep(1.5)  # gunicorn writes its access lines after the response
 
     text = log_path.read_text(encoding="utf-8", errors="replace")
-    assert token not in text and receipt not in text
+    assert token not in text and receipt not in text and collect_key not in text
     access = [line for line in text.splitlines() if re.search(r'"(GET|POST) ', line)]
     respondent = [line for line in access if "/auth/" not in line]
     assert any('"GET /i/… ' in line for line in access)
     assert any('"POST /i/… ' in line for line in access)
     assert any('"GET /receipt/… ' in line for line in access)
     assert any("resume=…" in line for line in access)
+    assert any('"GET /openrosa/key/…/formList ' in line for line in access)
     assert respondent and all("127.0.0.1" not in line for line in respondent)
     assert any("/auth/login" in line and line.startswith("127.0.0.1") for line in access)
 
@@ -139,6 +145,10 @@ def test_the_access_log_keeps_no_token_receipt_or_respondent_address(served_demo
     ("//i/AbC", "/i/…"),
     ("/%69/AbC", "/i/…"),
     ("/receipt/ABCDE-FGH23", "/receipt/…"),
+    ("/openrosa/key/Zq3_-AbC/formList", "/openrosa/key/…/formList"),
+    ("/openrosa/key/Zq3_-AbC/submission", "/openrosa/key/…/submission"),
+    ("http://10.0.0.5:5000/openrosa/key/Zq3/forms/par-x.xml",
+     "http://10.0.0.5:5000/openrosa/key/…/forms/par-x.xml"),
     ("/s/code1?resume=key.sig&lang=en", "/s/code1?resume=…&lang=en"),
     ("/s/code1?lang=en&RESUME=key", "/s/code1?lang=en&RESUME=…"),
     ("/s/code1?resume%3Dkey", "/s/code1?resume=…"),

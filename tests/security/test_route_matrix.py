@@ -47,7 +47,7 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import Base, ExportJob, InvitationFile, MailJob
 from survey_app.models.accounts import ROLES
-from survey_app.operations import cati
+from survey_app.operations import cati, collect_keys
 from survey_app.operations import rounds as round_ops
 from survey_app.operations.fieldwork_setup import create_entry_point, issue_invitation
 from survey_app.operations.frames import import_frame
@@ -156,11 +156,22 @@ MATRIX = [
           "admin.interviewers_backcheck", ADMIN),
     Route("GET", "/admin/rounds/<int:round_id>/interviewers/backcheck.xlsx",
           "admin.interviewers_backcheck_xlsx", ADMIN),
+    Route("POST", "/admin/rounds/<int:round_id>/interviewers/<int:user_id>/collect-key",
+          "admin.collect_key_create", ADMIN),
+    Route("POST", "/admin/rounds/<int:round_id>/interviewers/<int:user_id>/collect-key/revoke",
+          "admin.collect_key_revoke", ADMIN),
     # --- ODK Collect (OpenRosa): interviewers, by HTTP Basic
     Route("GET", "/openrosa/formList", "openrosa.form_list", ODK),
     Route("GET", "/openrosa/forms/<form_id>.xml", "openrosa.form_xml", ODK),
     Route("GET", "/openrosa/forms/<form_id>/manifest", "openrosa.form_manifest", ODK),
     Route("POST", "/openrosa/submission", "openrosa.submission", ODK),
+    # --- ODK Collect by key (like /i/<token>, the key in the URL authorises the request)
+    Route("GET", "/openrosa/key/<collect_key>/formList", "openrosa.key_form_list", PUBLIC),
+    Route("GET", "/openrosa/key/<collect_key>/forms/<form_id>.xml", "openrosa.key_form_xml",
+          PUBLIC),
+    Route("GET", "/openrosa/key/<collect_key>/forms/<form_id>/manifest",
+          "openrosa.key_form_manifest", PUBLIC),
+    Route("POST", "/openrosa/key/<collect_key>/submission", "openrosa.key_submission", PUBLIC),
     Route("GET", "/api/v1/entries/<code>", "api.entry", PUBLIC),
     Route("GET", "/api/v1/i/<token>", "api.invitation", PUBLIC),
     Route("GET", "/api/v1/questionnaires/<form_key>/<version>", "api.questionnaire", PUBLIC),
@@ -354,6 +365,8 @@ def _build_world(app) -> dict:
     mail_job = MailJob(round_id=fieldwork.id, status="done", invitation_ids="", progress_total=0)
     called, _ = issue_invitation(fieldwork, citizen, unit_a, "citizen")
     assignment = cati.assign(called, users["interviewer"], admin)
+    collect_key = collect_keys.new_key(users["interviewer"], admin)
+    keyless = create_user("interviewer")  # the admin's key routes make and revoke its keys
     db.session.add(mail_job)
     db.session.commit()
 
@@ -372,6 +385,7 @@ def _build_world(app) -> dict:
         "form": citizen.form_key,
         "origin": "stored", "key": str(citizen.id), "fmt": "yaml",
         "questionnaire_id": citizen.id, "bundle_id": bundle.id, "assignment_id": assignment.id,
+        "collect_key": collect_key, "user_id": keyless.id,
     }
     # Routes that change what they name act on spare objects, so that the other routes keep
     # working whatever order the tests run in.
@@ -383,6 +397,8 @@ def _build_world(app) -> dict:
         "api.entry": {"code": entry.code},
         "openrosa.form_xml": {"form_id": f"par-{entry.code}"},
         "openrosa.form_manifest": {"form_id": f"par-{entry.code}"},
+        "openrosa.key_form_xml": {"form_id": f"par-{entry.code}"},
+        "openrosa.key_form_manifest": {"form_id": f"par-{entry.code}"},
         "admin.entry_point_revoke": {"entry_id": spare_entry.id},
         "reports.document": {"name": "report.docx"},
         "respond.questionnaire_media": {"name": "ban_do.png"},

@@ -108,6 +108,8 @@ def world(app_ctx, client):
         "questionnaire_id": citizen.id, "file_id": kept_xlsx.id,
         # a bundle's confirmation and an interviewer's case are pages, never files: none is needed
         "form_id": f"par-{entry.code}", "unit_id": unit_a.id, "bundle_id": 1, "assignment_id": 1,
+        # ODK Collect keys: the OpenRosa routes answer XML, never a spreadsheet
+        "collect_key": "khong-co-ma", "user_id": admin.id,
     }
 
 
