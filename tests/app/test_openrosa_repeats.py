@@ -7,7 +7,7 @@ import copy
 import uuid
 import xml.etree.ElementTree as ET
 
-from tests.app.test_openrosa import XF, fetch_xform, post_instance
+from tests.app.test_openrosa import XF, assign_unit_of, fetch_xform, post_instance
 from tests.app.test_respond_repeats import DEFINITION
 
 from builders import create_user, open_round_with_entry
@@ -54,6 +54,7 @@ def collect_instance(xform: ET.Element, answers: dict, rows: dict, instance_id: 
 def test_the_xform_declares_the_repeats_and_collect_rows_are_stored(client, app_ctx):
     entry = open_round_with_entry(definition=DEFINITION)
     user = create_user("interviewer")
+    assign_unit_of(entry, user)  # Collect lists only the forms of the interviewer's units
     db.session.commit()
     root, _, _ = fetch_xform(client, user)
     repeats = {r.get("nodeset").rsplit("/", 1)[-1]: r for r in root.iter(f"{XF}repeat")}
@@ -80,8 +81,9 @@ def test_the_xform_declares_the_repeats_and_collect_rows_are_stored(client, app_
 
 
 def test_rows_that_do_not_match_the_count_are_refused_and_nothing_stored(client, app_ctx):
-    open_round_with_entry(definition=DEFINITION)
+    entry = open_round_with_entry(definition=DEFINITION)
     user = create_user("interviewer")
+    assign_unit_of(entry, user)
     db.session.commit()
     root, _, _ = fetch_xform(client, user)
     document = collect_instance(root, {"n": "3"}, {"members": [{"who": "An"}], "visits": []},
