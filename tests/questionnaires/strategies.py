@@ -113,3 +113,25 @@ def questionnaires(draw) -> Questionnaire:
         pages=tuple(pages),
         description=draw(st.one_of(st.none(), labels(languages))),
     )
+
+
+_ANSWER_POOL = {"integer": st.sampled_from([None, 0, 4, 9]),
+                "decimal": st.sampled_from([None, 1.0, 2.5, 7.0]),
+                "text": st.sampled_from([None, "", "abc"]),
+                "date": st.sampled_from([None, "2023-05-01", "2025-01-01"])}
+
+
+def draw_answers(q: Questionnaire, data) -> dict:
+    """An answer set for ``q`` drawn with ``data`` (``st.data()``): any question may be answered,
+    hidden ones included, so skip logic and cleaning have something to do."""
+    answers: dict = {}
+    for question in q.questions:
+        if question.type in ("single", "multiple"):
+            pick = data.draw(st.sampled_from([None, *(c.name for c in question.choices)]))
+            if pick is not None:
+                answers[question.name] = pick if question.type == "single" else [pick]
+        elif question.type in _ANSWER_POOL:
+            value = data.draw(_ANSWER_POOL[question.type])
+            if value is not None:
+                answers[question.name] = value
+    return answers

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyxform.xls2xform import convert
-from strategies import questionnaires
+from strategies import draw_answers, questionnaires
 
 import questionnaires as qn
 
@@ -107,28 +107,12 @@ def test_page_conditions_agree_with_pushed_down_question_conditions_on_every_ans
     assert checked == 3 * 3 * 3 * 3 * 2
 
 
-_ANSWER_POOL = {"integer": st.sampled_from([None, 0, 4, 9]),
-                "decimal": st.sampled_from([None, 1.0, 2.5, 7.0]),
-                "text": st.sampled_from([None, "", "abc"]),
-                "date": st.sampled_from([None, "2023-05-01", "2025-01-01"])}
-
-
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(questionnaires(), st.data())
 def test_generated_page_conditions_agree_with_pushed_down_conditions(q, data):
     reference = qn.Questionnaire.from_dict(pushed_down(q.to_dict()))
-    answers = {}
-    for question in q.questions:
-        if question.type in ("single", "multiple"):
-            codes = [c.name for c in question.choices]
-            pick = data.draw(st.sampled_from([None, *codes]))
-            if pick is not None:
-                answers[question.name] = pick if question.type == "single" else [pick]
-        elif question.type in _ANSWER_POOL:
-            value = data.draw(_ANSWER_POOL[question.type])
-            if value is not None:
-                answers[question.name] = value
+    answers = draw_answers(q, data)
     assert q.relevant_names(answers) == reference.relevant_names(answers)
     for page in q.pages:
         on_page = {x.name for x in q.questions if q.page_of(x.name) == page.name}

@@ -10,31 +10,17 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import questionnaires
+from strategies import draw_answers, questionnaires
 
 import questionnaires as qn
 from survey_app.operations.synthetic import synthesize_answers
-
-_ANSWER_POOL = {"integer": st.sampled_from([None, 0, 4, 9]),
-                "decimal": st.sampled_from([None, 1.0, 2.5, 7.0]),
-                "text": st.sampled_from([None, "", "abc"]),
-                "date": st.sampled_from([None, "2023-05-01", "2025-01-01"])}
 
 
 @settings(max_examples=120, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(questionnaires(), st.data())
 def test_stored_scores_of_cleaned_answers_equal_scores(q, data):
-    answers = {}
-    for question in q.questions:
-        if question.type in ("single", "multiple"):
-            pick = data.draw(st.sampled_from([None, *(c.name for c in question.choices)]))
-            if pick is not None:
-                answers[question.name] = pick if question.type == "single" else [pick]
-        elif question.type in _ANSWER_POOL:
-            value = data.draw(_ANSWER_POOL[question.type])
-            if value is not None:
-                answers[question.name] = value
+    answers = draw_answers(q, data)
     if q.validate(answers):
         return
     cleaned = q.clean(answers)  # what a submission stores
