@@ -60,7 +60,7 @@ def test_the_kobo_form_is_answered_on_a_phone_without_an_axe_violation(
     audit(page, axe_source)
     page.fill('input[name="lan_den[2].ly_do"]', "Thiếu hồ sơ")
     _next(page)
-    page.get_by_label("Other").check()
+    page.get_by_label("Khác", exact=True).check()  # or_other, named in Vietnamese
     page.fill('input[name="nguon_other"]', "Loa phát thanh xã")
     _press(page, page.get_by_role("button", name="Gửi phiếu"))
     page.wait_for_url("**/receipt/**")
