@@ -29,6 +29,19 @@ def assign_unit_of(entry, interviewer) -> None:
     cati.assign(invitation, interviewer, None)
 
 
+def colleague_of_another_unit(entry):
+    """Another unit's entry point in ``entry``'s round, assigned to another interviewer."""
+    from builders import create_unit
+    from survey_app.operations.fieldwork_setup import create_entry_point
+
+    other_entry = create_entry_point(entry.round, create_unit(entry.round.province,
+                                                              name="UBND xã Khác"),
+                                     entry.questionnaire)
+    colleague = create_user("interviewer")
+    assign_unit_of(other_entry, colleague)
+    return other_entry, colleague
+
+
 @pytest.fixture
 def world(app_ctx):
     entry = open_round_with_entry()

@@ -10,10 +10,10 @@ import uuid
 import xml.etree.ElementTree as ET
 from email.utils import formatdate
 
-from builders import STAFF_PASSWORD, create_unit, create_user, open_round_with_entry
+from builders import STAFF_PASSWORD, create_user, open_round_with_entry
 from test_openrosa import (  # the requests as Collect builds them
-    ANSWERS, LIST, assign_unit_of, count_responses, fetch_xform, filled_instance, odk_headers,
-    post_instance, world,
+    ANSWERS, LIST, assign_unit_of, colleague_of_another_unit, count_responses, fetch_xform,
+    filled_instance, odk_headers, post_instance, world,
 )
 
 from survey_app.extensions import db
@@ -37,10 +37,7 @@ def message_of(response) -> str:
 
 def test_each_interviewer_lists_only_the_forms_of_their_assigned_units(client, world):
     entry, user = world
-    other_unit = create_unit(entry.round.province, name="UBND xã Khác")
-    other_entry = create_entry_point(entry.round, other_unit, entry.questionnaire)
-    colleague = create_user("interviewer")
-    assign_unit_of(other_entry, colleague)
+    other_entry, colleague = colleague_of_another_unit(entry)
     idle = create_user("interviewer")
     db.session.commit()
     assert [f.findtext(f"{LIST}formID") for f in listed(client, user)] == [f"par-{entry.code}"]

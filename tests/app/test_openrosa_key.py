@@ -15,16 +15,15 @@ from email.utils import formatdate
 from html import unescape
 from urllib.parse import urlparse
 
-from builders import create_unit, create_user, log_in
+from builders import create_user, log_in
 from test_openrosa import (  # the requests as Collect builds them
-    ANSWERS, LIST, assign_unit_of, count_responses, filled_instance, odk_headers, world,
+    ANSWERS, LIST, colleague_of_another_unit, count_responses, filled_instance, odk_headers, world,
 )
 
 from survey_app.extensions import db
 from survey_app.logmask import mask_target, mask_text
 from survey_app.models import AuditEvent, CollectKey, CollectSubmission, Response
 from survey_app.operations import collect_keys
-from survey_app.operations.fieldwork_setup import create_entry_point
 from survey_app.operations.posters import qr_inline_svg
 
 __all__ = ["world"]
@@ -90,10 +89,7 @@ def counts() -> tuple[int, int]:
 
 def test_the_form_list_by_key_is_the_interviewers_own_as_by_basic(client, world):
     entry, user = world
-    other_unit = create_unit(entry.round.province, name="UBND xã Khác")
-    other_entry = create_entry_point(entry.round, other_unit, entry.questionnaire)
-    colleague = create_user("interviewer")
-    assign_unit_of(other_entry, colleague)
+    other_entry, colleague = colleague_of_another_unit(entry)
     db.session.commit()
     key, colleague_key = key_of(user), key_of(colleague)
     by_key = form_ids(client.get(f"{path_of(key)}/formList", headers=collect_headers()))
