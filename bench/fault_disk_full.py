@@ -22,7 +22,6 @@ Exits 1 when a check fails.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sqlite3
@@ -37,8 +36,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from bench_intake import PAR_SURVEY, answer_bodies, free_port, stop, wait_until_up  # noqa: E402
-from fault_load import Load  # noqa: E402
+from bench_intake import stop  # noqa: E402
+from fault_load import Load, seed_demo, serve  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -103,21 +102,12 @@ def main() -> None:
     try:
         env = dict(os.environ, PAR_SURVEY_INSTANCE=str(instance), FLASK_DEBUG="0")
         env.pop("DATABASE_URL", None)
-        subprocess.run([PAR_SURVEY, "demo", "--no-serve"], env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-        manifest = json.loads((instance / "demo-manifest.json").read_text(encoding="utf-8"))
-        bodies = answer_bodies(manifest)
+        bodies = seed_demo(env, instance)
         database = instance / "par-survey.sqlite"
         seeded = database.stat().st_size
         filler = instance / "filler"
         filled = fill(filler, int(args.headroom * MB))
-        port = free_port()
-        log = open(work / "par-survey.log", "ab")  # noqa: SIM115 - open while the server runs
-        command = [PAR_SURVEY, "serve", "--port", str(port)]
-        if args.workers:
-            command += ["--workers", str(args.workers)]
-        server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+        port, server, log = serve(env, work, args.workers)
 
         print(f"Disk full under load: {args.fs} of {args.size} MB on the instance folder, "
               f"database {seeded / MB:.1f} MB after seeding, filler {filled / MB:.1f} MB, "

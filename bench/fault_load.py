@@ -12,11 +12,38 @@ from __future__ import annotations
 
 import http.client
 import json
+import subprocess
 import threading
 import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench_intake import PAR_SURVEY, answer_bodies, free_port, wait_until_up
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def seed_demo(env: dict, instance: Path) -> list:
+    """``par-survey demo --no-serve`` in ``instance``; valid SIPAS bodies for its QR entries."""
+    subprocess.run([PAR_SURVEY, "demo", "--no-serve"], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    manifest = json.loads((instance / "demo-manifest.json").read_text(encoding="utf-8"))
+    return answer_bodies(manifest)
+
+
+def serve(env: dict, work: Path, workers: int | None):
+    """``par-survey serve`` on a free port, logging to ``work``; ``(port, server, log)`` once
+    ``/healthz`` answers (the caller stops the server and closes the log)."""
+    port = free_port()
+    log = open(work / "par-survey.log", "ab")  # noqa: SIM115 - open while the server runs
+    command = [PAR_SURVEY, "serve", "--port", str(port)]
+    if workers:
+        command += ["--workers", str(workers)]
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
+    wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+    return port, server, log
 
 SUBMISSIONS = "/api/v1/submissions"
 

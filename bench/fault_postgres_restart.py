@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import os
 import shutil
 import subprocess
@@ -40,14 +39,10 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 from bench_intake import (  # noqa: E402
-    PAR_SURVEY,
-    answer_bodies,
     count_stored,
-    free_port,
     stop,
-    wait_until_up,
 )
-from fault_load import Load  # noqa: E402
+from fault_load import Load, seed_demo, serve  # noqa: E402
 
 
 def pg_bin(name: str, given: str | None) -> str:
@@ -117,17 +112,8 @@ def main() -> None:
         env = dict(os.environ, PAR_SURVEY_INSTANCE=str(instance), FLASK_DEBUG="0",
                    DATABASE_URL=cluster.url)
         instance.mkdir()
-        subprocess.run([PAR_SURVEY, "demo", "--no-serve"], env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-        manifest = json.loads((instance / "demo-manifest.json").read_text(encoding="utf-8"))
-        bodies = answer_bodies(manifest)
-        port = free_port()
-        log = open(work / "par-survey.log", "ab")  # noqa: SIM115 - open while the server runs
-        command = [PAR_SURVEY, "serve", "--port", str(port)]
-        if args.workers:
-            command += ["--workers", str(args.workers)]
-        server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+        bodies = seed_demo(env, instance)
+        port, server, log = serve(env, work, args.workers)
 
         print(f"PostgreSQL restart under load: {args.clients} clients, {os.cpu_count()} cores, "
               f"load average {os.getloadavg()[0]:.1f}; stop mode {args.mode}, "
