@@ -44,6 +44,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+from cpu_use import cpu_seconds, postgres_backend_pids, server_cpu_seconds  # noqa: E402
+
 PAR_SURVEY = str(Path(sys.executable).with_name("par-survey"))  # the console script beside Python
 
 LUA = r"""
@@ -341,10 +344,20 @@ class Server:
         if replay is not None:
             (self.setup.work / f"ids-{self.name}.replay").write_text("\n".join(replay) + "\n")
         write_lua(self.script, bodies, self.ids, replay=replay is not None)
+        before = self.cpu_seconds()
         figures = run_wrk(self.url, self.script, seconds, self.setup.args.clients)
+        cpu = self.cpu_seconds() - before
         acked = read_acked(self.ids)
         self.acked.update(acked)
-        return summarise(figures, acked)
+        return summarise(figures, acked, cpu)
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds so far of this app's gunicorn processes and, on PostgreSQL, of the
+        database's backends (those alive now: the pools keep theirs)."""
+        seconds = server_cpu_seconds(self.process.pid)
+        if self.setup.args.database == "postgresql":
+            seconds += cpu_seconds(postgres_backend_pids(self.db_url))
+        return seconds
 
     def stop(self) -> None:
         stop(self.process)
@@ -391,7 +404,7 @@ def _wait_port(port: int, seconds: float = 300) -> None:
     raise SystemExit(f"port {port} did not open")
 
 
-def summarise(figures: dict, acked: dict[str, int]) -> dict:
+def summarise(figures: dict, acked: dict[str, int], cpu: float) -> dict:
     seconds = figures["duration_us"] / 1e6
     errors = sum(figures[k] for k in ("connect", "read", "write", "status", "timeout"))
     return {
@@ -402,6 +415,7 @@ def summarise(figures: dict, acked: dict[str, int]) -> dict:
         "requests": figures["requests"],
         "acked": len(acked),
         "created": sum(1 for s in acked.values() if s == 201),
+        "cpu_ms": 1000 * cpu / max(figures["requests"], 1),
     }
 
 
@@ -482,12 +496,14 @@ def print_rows(database: str, label: str, runs: dict, replays: dict, found: dict
         for name, figures in (("baseline (bare insert)", base), ("par-survey", app)):
             print(
                 f"{database:<10} {label:<14} {i:>3} {name:<22} {figures['rate']:>7.0f} "
-                f"{figures['p50_ms']:>7.1f} {figures['p99_ms']:>7.1f} {figures['errors']:>6}"
+                f"{figures['p50_ms']:>7.1f} {figures['p99_ms']:>7.1f} {figures['errors']:>6} "
+                f"{figures['cpu_ms']:>7.2f}"
             )
         print(f"{'':<10} {label:<14} {i:>3} {'ratio':<22} {ratios[-1]:>7.2f}")
     print(
         f"{database:<10} {label:<14} {'':>3} {'par-survey replays':<22} {replays['rate']:>7.0f} "
-        f"{replays['p50_ms']:>7.1f} {replays['p99_ms']:>7.1f} {replays['errors']:>6}"
+        f"{replays['p50_ms']:>7.1f} {replays['p99_ms']:>7.1f} {replays['errors']:>6} "
+        f"{replays['cpu_ms']:>7.2f}"
     )
     print(
         f"{database:<10} {label:<14} median ratio {statistics.median(ratios):.2f}; "
@@ -550,8 +566,10 @@ def main() -> None:
         )
         print(
             f"{'database':<10} {'stored':<14} {'run':>3} {'app':<22} {'req/s':>7} "
-            f"{'p50 ms':>7} {'p99 ms':>7} {'errors':>6}"
+            f"{'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'cpu ms':>7}"
         )
+        print("(cpu ms: CPU time per request of the app's gunicorn processes and, on PostgreSQL, "
+              "its database backends)")
         measure(setup, bodies, replay_bodies, "fresh round")
         if args.prefill:
             seconds = prefill(setup, manifest, bodies, args.prefill)

@@ -42,7 +42,8 @@ def create_app(config: dict | type | None = None, *, instance_path: str | None =
 
     db.init_app(app)  # creates the engine; its listeners are this app's alone
     with app.app_context():
-        bind_engine_events(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        bind_engine_events(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],
+                           ping_after_idle_s=app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

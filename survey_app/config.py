@@ -25,12 +25,14 @@ class Config:
     TOKEN_HASH_KEY = os.environ.get("TOKEN_HASH_KEY")
     PRODUCTION = os.environ.get("PAR_SURVEY_ENV", "development") == "production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None → SQLite in the instance folder
-    # PostgreSQL: a pooled connection is pinged on checkout and recycled after this many seconds;
-    # a connection attempt gives up after DATABASE_CONNECT_TIMEOUT_SECONDS (survey_app.database).
+    # PostgreSQL: a pooled connection idle for more than DATABASE_PING_AFTER_IDLE_SECONDS is
+    # pinged on checkout, and recycled after DATABASE_POOL_RECYCLE_SECONDS; a connection attempt
+    # gives up after DATABASE_CONNECT_TIMEOUT_SECONDS (survey_app.database).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {
-        "pool_pre_ping": True,
         "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE_SECONDS", "1800")),
     }
+    DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS",
+                                                            "1"))
     DATABASE_CONNECT_TIMEOUT_SECONDS = int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
     # A database that cannot answer, or a full disk: 503 with Retry-After (survey_app.unavailable).
     RETRY_AFTER_UNAVAILABLE = int(os.environ.get("RETRY_AFTER_UNAVAILABLE", "10"))

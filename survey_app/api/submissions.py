@@ -9,7 +9,12 @@ from survey_app.extensions import db
 from survey_app.operations.answer_sources import resolve_entry_for_submission
 from survey_app.operations.invitation_bundles import resolve_token
 from survey_app.operations.paradata import DEVICE_CLASSES, device_class
-from survey_app.operations.submissions import answer_errors, normalise_submission_id, submit
+from survey_app.operations.submissions import (
+    answer_errors,
+    normalise_submission_id,
+    store_in_one_statement,
+    submit,
+)
 from survey_app.refusals import N_, Refused
 
 
@@ -69,6 +74,8 @@ def create_submission():
     claimed_device = paradata.get("device")
     device = (claimed_device if claimed_device in DEVICE_CLASSES
               else device_class(request.headers.get("User-Agent")))
+    if entry is not None:  # one INSERT and nothing else: no transaction around it
+        store_in_one_statement()
     try:
         source = (resolve_entry_for_submission(entry) if entry is not None
                   else resolve_token(token, body.get("unit")))

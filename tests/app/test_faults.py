@@ -246,10 +246,11 @@ def test_real_sqlite_full_error_is_read_by_its_result_code(tmp_path):
     assert classify(_wrapped(caught.value)) == STORAGE_FULL
 
 
-def test_postgresql_pool_pings_and_recycles_and_sqlite_needs_neither():
+def test_postgresql_pool_recycles_and_sqlite_needs_it_not():
     base = Config.SQLALCHEMY_ENGINE_OPTIONS
     pg = engine_options("postgresql+psycopg://u@h/d", base, 15000, connect_timeout_s=7)
-    assert pg["pool_pre_ping"] is True and pg["pool_recycle"] == 1800
+    assert pg["pool_recycle"] == 1800
+    assert "pool_pre_ping" not in pg  # replaced by the ping of idle connections
     assert pg["connect_args"]["connect_timeout"] == 7
     assert "synchronous_commit=on" in pg["connect_args"]["options"]
     lite = engine_options("sqlite:///x.sqlite", base, 15000)
@@ -258,21 +259,23 @@ def test_postgresql_pool_pings_and_recycles_and_sqlite_needs_neither():
     assert "connect_args" not in base  # the shared defaults are left as they were
 
 
-def test_the_apps_postgresql_engine_is_built_with_pre_ping(tmp_path):
+def test_the_apps_postgresql_engine_pings_idle_connections(tmp_path):
     app = make_test_app("postgresql://nobody@127.0.0.1:1/none", tmp_path)  # never connected
     with app.app_context():
-        assert db.engine.pool._pre_ping is True and db.engine.pool._recycle == 1800
+        assert db.engine.pool._recycle == 1800
+        assert event.contains(db.engine, "checkout", _checkout_listener(db.engine))
 
 
-def test_a_connection_the_server_closed_is_replaced_without_an_error(client, entry):
-    """The pool's pre-ping on PostgreSQL: the server ends every connection of the app (as a
-    restart does) and the next submission is stored all the same. SQLite has no server."""
-    code = entry.code
-    assert client.post("/api/v1/submissions", json=submission(entry=code)).status_code == 201
-    if db.engine.dialect.name == "sqlite":
-        assert db.engine.pool._pre_ping is False
-        return
-    db.session.remove()
+def _checkout_listener(engine):
+    """The app's ping-if-idle listener on ``engine``'s checkouts (the only one it adds)."""
+    listeners = [fn for fn in engine.pool.dispatch.checkout
+                 if getattr(fn, "__name__", "") == "ping_if_idle"]
+    assert len(listeners) == 1
+    return listeners[0]
+
+
+def _end_the_apps_connections() -> int:
+    """End every connection of the app at the server, as a restart does; how many."""
     from sqlalchemy import create_engine
 
     other = create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
@@ -281,9 +284,53 @@ def test_a_connection_the_server_closed_is_replaced_without_an_error(client, ent
             "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
     other.dispose()
-    assert ended >= 1
+    return ended
+
+
+def _backdate_idle_connections(seconds: float) -> None:
+    """As if the pool's connections had waited ``seconds`` longer since they came back."""
+    from survey_app.database import IDLE_SINCE
+
+    for record in list(db.engine.pool._pool.queue):
+        if IDLE_SINCE in record.info:
+            record.info[IDLE_SINCE] -= seconds
+
+
+def test_an_idle_connection_the_server_closed_is_replaced_without_an_error(client, entry):
+    """A database restart while the app was quiet: the connection, idle longer than
+    ``DATABASE_PING_AFTER_IDLE_SECONDS``, is pinged when the next request takes it and replaced;
+    the submission is stored. SQLite has no server."""
+    code = entry.code
+    assert client.post("/api/v1/submissions", json=submission(entry=code)).status_code == 201
+    if db.engine.dialect.name == "sqlite":
+        assert not db.engine.pool._pre_ping
+        return
+    db.session.remove()
+    assert _end_the_apps_connections() >= 1
+    _backdate_idle_connections(5)
     reply = client.post("/api/v1/submissions", json=submission(entry=code))
     assert reply.status_code == 201, reply.get_json()
+    assert stored() == 2
+
+
+def test_a_busy_connection_the_server_closed_fails_one_request_with_a_503(client, entry):
+    """Back in the pool a moment ago, a connection is not pinged: if the server closed it, that
+    request is a 503 with Retry-After, nothing is stored, the pool drops its connections and the
+    same submission sent again is stored."""
+    if db.engine.dialect.name == "sqlite":  # no server to close it, and nothing pinged
+        assert not [fn for fn in db.engine.pool.dispatch.checkout
+                    if getattr(fn, "__name__", "") == "ping_if_idle"]
+        return
+    code = entry.code
+    assert client.post("/api/v1/submissions", json=submission(entry=code)).status_code == 201
+    db.session.remove()
+    assert _end_the_apps_connections() >= 1
+    body = submission(entry=code)
+    reply = client.post("/api/v1/submissions", json=body)
+    assert reply.status_code == 503 and reply.headers["Retry-After"] == "10"
+    assert reply.get_json()["error"]["code"] == "database_unavailable"
+    again = client.post("/api/v1/submissions", json=body)
+    assert again.status_code == 201, again.get_json()
     assert stored() == 2
 
 
