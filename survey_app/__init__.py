@@ -40,6 +40,9 @@ def create_app(config: dict | type | None = None, *, instance_path: str | None =
     from survey_app.i18n import current_lang, select_locale
     from survey_app.labels import register_label_filters
 
+    from survey_app.cookie_sessions import CookieSessionInterface
+
+    app.session_interface = CookieSessionInterface()
     db.init_app(app)  # creates the engine; its listeners are this app's alone
     with app.app_context():
         bind_engine_events(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"],

@@ -12,9 +12,11 @@ sentence for a lost database does not claim "nothing was saved", and a client se
 ``submission_id`` again gets the first receipt (idempotency). A full disk makes the database
 refuse the transaction as a whole: nothing of it is stored.
 
-The engine keeps its pooled connections honest (``survey_app.database.engine_options``): a
-pre-ping on every checkout replaces a connection that a restart closed, and connections are
-recycled after ``DATABASE_POOL_RECYCLE_SECONDS``.
+The engine keeps its pooled connections honest (``survey_app.database``): a connection idle for
+more than ``DATABASE_PING_AFTER_IDLE_SECONDS`` is pinged before a request gets it and replaced if
+a restart closed it; a busy one that a restart closed fails its request with this 503 and the
+pool then drops every connection it held; connections are recycled after
+``DATABASE_POOL_RECYCLE_SECONDS``.
 """
 from __future__ import annotations
 
