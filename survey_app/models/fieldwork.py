@@ -121,8 +121,8 @@ class Response(Base):
     submission_id: Mapped[str] = mapped_column(String(36), unique=True)
     receipt: Mapped[str] = mapped_column(String(20), unique=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"), index=True)
-    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"),
-                                                  index=True)
+    # No index: no query looks responses up by questionnaire (revision 0017 dropped it).
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
     rated_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     respondent_group: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
