@@ -84,7 +84,8 @@ def job_status(job: ExportJob) -> dict:
     if status == "done":
         body.update(filename=job.filename, sha256=job.sha256, size_bytes=job.size_bytes)
     if status == "failed":
-        body.update(message_vi=job.message_vi or "Tác vụ bị gián đoạn; hãy xuất lại.",
-                    message_en=job.message_en
-                    or "The job was interrupted; request the export again.")
+        again_vi, again_en = (("hãy tạo lại tài liệu", "request the document again")
+                              if job.document else ("hãy xuất lại", "request the export again"))
+        body.update(message_vi=job.message_vi or f"Tác vụ bị gián đoạn; {again_vi}.",
+                    message_en=job.message_en or f"The job was interrupted; {again_en}.")
     return body

@@ -145,3 +145,16 @@ def test_only_admins_and_council_start_and_fetch_documents(app, client, council,
     assert other.get(f"/results/KQ-2025/exports/{job_id}").status_code == 403
     assert other.get(f"/api/v1/exports/{job_id}/download").status_code == 403
     assert db.session.scalar(db.select(db.func.count(ExportJob.id))) == 1
+
+
+def test_a_document_job_whose_worker_died_asks_for_the_document_again(client, council):
+    import datetime as dt
+
+    job = ExportJob(round_id=council["round"].id, format="pdf", document="report.pdf", lang="vi",
+                    status="running", updated_at=dt.datetime(2025, 1, 1),
+                    created_at=dt.datetime(2025, 1, 1))
+    db.session.add(job)
+    db.session.commit()
+    status = client.get(f"/api/v1/exports/{job.id}").get_json()
+    assert status["status"] == "failed" and "tạo lại tài liệu" in status["message_vi"]
+    assert status["message_en"] == "The job was interrupted; request the document again."
