@@ -1,4 +1,5 @@
-"""Where long jobs run: every long job (exports, e-mail waves) starts through :func:`start`.
+"""Where long jobs run: every long job (exports, e-mail waves, a round's documents) starts through
+:func:`start`.
 
 Without ``REDIS_URL`` (the embedded default) the job runs in a daemon thread of the web worker
 that recorded it. With ``REDIS_URL`` the web process only enqueues the job's kind and database id
@@ -20,6 +21,7 @@ from flask import Flask, current_app, has_app_context
 RUNNERS = {
     "export": "survey_app.operations.export_jobs:run_export_job",
     "mail": "survey_app.operations.mail_jobs:run_mail_job",
+    "document": "survey_app.operations.document_jobs:run_document_job",
 }
 
 # Long jobs run below the requests' priority (Linux: the nice value of the job's own thread, or of

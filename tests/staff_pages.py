@@ -17,7 +17,7 @@ NOT_PAGES = {"admin.entry_point_png", "admin.entry_point_svg", "admin.plan_membe
              "admin.frame_template", "admin.questionnaire_download",
              "results.self_assessment_xlsx", "admin.invitation_file_download",
              "admin.interviewers_backcheck_xlsx"}
-STAFF_BLUEPRINTS = ("admin.", "results.", "interviewer.")
+STAFF_BLUEPRINTS = ("admin.", "results.", "reports.", "interviewer.")
 STAFF_ONLY = {"auth.change_password"}
 
 
@@ -130,6 +130,7 @@ def staff_pages(world: dict) -> dict[str, str]:
         "results.export_job": f"/results/{code}/exports/{world['job_id']}",
         "results.par_index": f"/results/{code}/index",
         "results.unit_changes": f"/results/{code}/units/SO-NV",
+        "reports.document": f"/results/{code}/documents/report.pdf",
         "auth.change_password": "/auth/password",
         "admin.questionnaires": "/admin/questionnaires",
         "admin.questionnaire_import": "/admin/questionnaires/import",

@@ -1,5 +1,5 @@
-"""Background export jobs: built outside the request, their progress and file kept in the database
-so any worker or host can report and serve them."""
+"""Background export and document jobs: built outside the request, their progress and file kept in
+the database so any worker or host can report and serve them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -52,6 +52,9 @@ class ExportJob(JobProgress, Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id"), index=True)
     format: Mapped[str] = mapped_column(String(8))
     table: Mapped[str | None] = mapped_column(String(32))
+    # A round's document (report.pdf, tables.xlsx, ...) in ``lang`` instead of an export
+    document: Mapped[str | None] = mapped_column(String(32))
+    lang: Mapped[str | None] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(16), default="queued")
     progress_step: Mapped[int] = mapped_column(Integer, default=0)
     progress_total: Mapped[int] = mapped_column(Integer, default=1)

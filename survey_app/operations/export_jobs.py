@@ -38,8 +38,8 @@ def start_export_job(job_id: int):
     return jobs.start("export", job_id)
 
 
-def _record(job_id: int, **values) -> None:
-    """Write job fields in a transaction of their own, apart from the export's reading session."""
+def record_job(job_id: int, **values) -> None:
+    """Write job fields in a transaction of their own, apart from the job's reading session."""
     values["updated_at"] = utcnow()
     with db.engine.begin() as connection:
         connection.execute(update(ExportJob).where(ExportJob.id == job_id).values(**values))
@@ -52,24 +52,24 @@ def run_export_job(app: Flask, job_id: int) -> None:
             job = db.session.get(ExportJob, job_id)
             if job is None or job.effective_status() != "queued":  # taken, or reported lost
                 return
-            _record(job_id, status="running")
+            record_job(job_id, status="running")
             export = export_file(job.round, job.format, table=job.table,
-                                 progress=lambda step, total: _record(job_id, progress_step=step,
-                                                                      progress_total=total))
-            _record(job_id, status="done", content=export.content, filename=export.filename,
-                    mimetype=export.mimetype, sha256=export.sha256, size_bytes=len(export.content),
-                    finished_at=utcnow())
+                                 progress=lambda step, total: record_job(
+                                     job_id, progress_step=step, progress_total=total))
+            record_job(job_id, status="done", content=export.content, filename=export.filename,
+                       mimetype=export.mimetype, sha256=export.sha256,
+                       size_bytes=len(export.content), finished_at=utcnow())
         except Refused as refused:  # the round changed since the request: say why, both languages
             db.session.rollback()
-            _record(job_id, status="failed", finished_at=utcnow(),
-                    message_vi="\n".join(refused.lines("vi")),
-                    message_en="\n".join(refused.lines("en")))
+            record_job(job_id, status="failed", finished_at=utcnow(),
+                       message_vi="\n".join(refused.lines("vi")),
+                       message_en="\n".join(refused.lines("en")))
         except Exception as exc:  # noqa: BLE001 (the job records every failure for the user)
             current_app.logger.exception("export job %s failed", job_id)
             db.session.rollback()
-            _record(job_id, status="failed", finished_at=utcnow(),
-                    message_vi=f"Xuất dữ liệu thất bại: {exc}",
-                    message_en=f"The export failed: {exc}")
+            record_job(job_id, status="failed", finished_at=utcnow(),
+                       message_vi=f"Xuất dữ liệu thất bại: {exc}",
+                       message_en=f"The export failed: {exc}")
         finally:
             db.session.remove()
 
@@ -78,13 +78,14 @@ def job_status(job: ExportJob) -> dict:
     """The job as the status endpoint and the progress page report it."""
     status = job.effective_status()
     body = {"id": job.id, "round": job.round.code, "format": job.format, "table": job.table,
-            "status": status, "percent": job.percent, "step": job.progress_step,
-            "total": job.progress_total,
+            "document": job.document, "lang": job.lang, "status": status,
+            "percent": job.percent, "step": job.progress_step, "total": job.progress_total,
             "created_at": job.created_at.isoformat(timespec="seconds") + "Z"}
     if status == "done":
         body.update(filename=job.filename, sha256=job.sha256, size_bytes=job.size_bytes)
     if status == "failed":
-        body.update(message_vi=job.message_vi or "Tác vụ bị gián đoạn; hãy xuất lại.",
-                    message_en=job.message_en
-                    or "The job was interrupted; request the export again.")
+        again_vi, again_en = (("hãy tạo lại tài liệu", "request the document again")
+                              if job.document else ("hãy xuất lại", "request the export again"))
+        body.update(message_vi=job.message_vi or f"Tác vụ bị gián đoạn; {again_vi}.",
+                    message_en=job.message_en or f"The job was interrupted; {again_en}.")
     return body

@@ -1,4 +1,5 @@
-"""A round's documents as files: the results report (docx, pdf) and the per-unit sheets (pdf)."""
+"""A round's documents as files: the results report (docx, pdf), the officials' workbook (xlsx)
+and the per-unit sheets (pdf)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,17 @@ def officials_xlsx_file(sources, lang: str = "vi") -> ReportFile:
     with force_locale(lang):
         content = officials_xlsx(sources, lang)
     return ReportFile(content, _name(sources, "bang-xep-hang", lang, "xlsx"), MIMETYPES["xlsx"])
+
+
+# A round's documents by the name in their address; each is built by (sources, lang).
+DOCUMENTS = {
+    "report.pdf": lambda sources, lang: report_file(sources, "pdf", lang),
+    "report.docx": lambda sources, lang: report_file(sources, "docx", lang),
+    "tables.xlsx": officials_xlsx_file,
+    "unit-sheets.pdf": unit_sheets_file,
+}
+
+
+def render_document(name: str, sources, lang: str = "vi") -> ReportFile:
+    """The document ``name`` (a key of :data:`DOCUMENTS`) of ``sources`` in ``lang``."""
+    return DOCUMENTS[name](sources, lang)

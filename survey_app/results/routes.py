@@ -31,6 +31,7 @@ from survey_app.operations.export_jobs import job_status, request_export, start_
 from survey_app.operations.exports import round_contract
 from survey_app.operations.frames import check_unpacked_size, upload_limits
 from survey_app.refusals import N_, Refused
+from survey_app.reports.routes import DocumentForm
 from survey_app.results import bp
 from survey_app.spreadsheets import send_xlsx
 
@@ -100,7 +101,8 @@ def round_results(code: str):
     return render_template("results/round.html", survey_round=survey_round, result=result,
                            units=units, per_unit=_changes_per_unit(survey_round, result),
                            criterion_names=lookups.criterion_names(result.pack, current_lang()),
-                           every=every, quality_form=QualityForm(), export_form=ExportForm())
+                           every=every, quality_form=QualityForm(), export_form=ExportForm(),
+                           document_form=DocumentForm(formdata=None, lang=current_lang()))
 
 
 def _changes_per_unit(survey_round: SurveyRound, result) -> list:

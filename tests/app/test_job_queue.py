@@ -56,7 +56,8 @@ def request_export(client) -> int:
 
 
 def job_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if re.fullmatch(r"(export|mail)-\d+", t.name)]
+    return [t.name for t in threading.enumerate()
+            if re.fullmatch(r"(export|mail|document)-\d+", t.name)]
 
 
 def test_with_redis_the_web_process_only_enqueues_and_a_worker_process_finishes_the_export(
@@ -124,6 +125,32 @@ def test_an_e_mail_wave_goes_through_the_queue_too(app, app_ctx, redis_url):
     job = db.session.get(MailJob, job.id)
     assert (job.status, job.sent, job.failed) == ("done", 2, 0)
     assert len(mailbox.messages) == 2
+
+
+def test_a_round_document_goes_through_the_queue_too(app, client, council, redis_url):
+    from test_document_jobs import stable_content
+
+    from survey_app.operations.reports import report_sources
+    from survey_app.reports.render import render_document
+
+    app.config["REDIS_URL"] = redis_url
+    reply = client.post("/results/KQ-2025/documents", data={"document": "report.docx",
+                                                            "lang": "en"})
+    job_id = int(re.search(r"/exports/(\d+)$", reply.headers["Location"]).group(1))
+    assert job_threads() == []
+    queue = jobs.job_queue(app)
+    assert [(j.func_name, j.args) for j in queue.jobs] == [("survey_app.jobs.run_job",
+                                                            ("document", job_id))]
+    assert client.get(f"/api/v1/exports/{job_id}").get_json()["status"] == "queued"
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    db.session.expire_all()
+    job = db.session.get(ExportJob, job_id)
+    direct = render_document("report.docx", report_sources(council["round"]), "en")
+    assert (job.status, job.filename, job.document, job.lang) == (
+        "done", direct.filename, "report.docx", "en")
+    download = client.get(f"/api/v1/exports/{job_id}/download")
+    assert stable_content("report.docx", download.data) == stable_content("report.docx",
+                                                                          direct.content)
 
 
 def test_the_worker_command_needs_redis(runner, app):

@@ -34,3 +34,30 @@ def test_export_progress_page_ends_with_a_download_link(chromium, live_server, a
         assert page.locator('[role="progressbar"]').get_attribute("aria-valuenow") == "100"
     finally:
         context.close()
+
+
+def test_a_document_button_leads_to_its_progress_page_and_file(chromium, live_server, app_ctx):
+    """Issue 18: the results page's document buttons post (with CSRF) a background job."""
+    create_scored_round(status="closed")
+    user = create_user("council")
+    db.session.commit()
+    playwright, browser = chromium
+    context = browser.new_context(locale="vi-VN")
+    context.set_default_timeout(60_000)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/auth/login")
+        page.fill("#username", user.username)
+        page.fill("#password", STAFF_PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{live_server}/results/KQ-2025")
+        page.select_option("#document-lang", "en")
+        page.click('form.documents button[value="tables.xlsx"]')
+        assert "/results/KQ-2025/exports/" in page.url
+        link = page.locator("#export-download")
+        link.wait_for()
+        with page.expect_download() as download:
+            link.click()
+        assert download.value.suggested_filename == "KQ-2025-bang-xep-hang-en-draft.xlsx"
+    finally:
+        context.close()

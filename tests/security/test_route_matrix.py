@@ -192,6 +192,7 @@ MATRIX = [
     Route("POST", "/results/<code>/quality", "results.quality", ADMIN),
     Route("GET", "/results/<code>/units/<unit_code>", "results.unit_changes", READERS),
     Route("GET", "/results/<code>/documents/<name>", "reports.document", READERS),
+    Route("POST", "/results/<code>/documents", "reports.start_document", READERS),
     # --- the public results page of a published round and its report (no login)
     Route("GET", "/cong-khai/", "public.rounds", PUBLIC),
     Route("GET", "/cong-khai/<code>", "public.round_page", PUBLIC),

@@ -45,9 +45,8 @@ DOWNLOADS = {
     "admin.plan_members_xlsx",  # the drawn sample with names and phones
     "admin.plan_invitations",  # links issued once, CSV or XLSX
     "exports.export_round",  # contract tables, respondent data, codebook
-    "exports.export_job_download",  # the same files built in the background
+    "exports.export_job_download",  # the same files, and the documents, built in the background
     "results.unit_changes",  # points lost against last year
-    "reports.document",  # the officials' workbook (tables.xlsx) beside the report
     "admin.frame_template",  # an empty frame with its Vietnamese headings
     "admin.questionnaire_download",  # a questionnaire as XLSForm
     "results.self_assessment_xlsx",  # the self-assessment template of a round's units
