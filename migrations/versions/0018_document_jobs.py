@@ -2,7 +2,7 @@
 background in the export_jobs table, which records the document's name and language
 
 Revision ID: 0018
-Revises: 0016 (until the lead's 0017 lands on main: then 0017)
+Revises: 0017
 Create Date: 2026-12-01 23:10:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
