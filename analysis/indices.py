@@ -21,9 +21,10 @@ Its standard error is the Taylor linearisation of the combination: the influence
 respondent ``i`` is ``z_i = Σ_j a_j r_ij (y_ij − θ_j) / N̂_j``, and ``Var(Σ z_i)`` is the design's
 Taylor variance (strata, PSUs, fpc, domains over the full design). It only needs the totals of
 ``z`` in each (PSU, unit) cell, which are linear in three weighted sums per item and cell
-(answered, rating, satisfied): one sparse product of the rows gives them for every item, the
-province's cells are sums of the units' cells, and the stratum formulas of
-:mod:`analysis.variance` run on the cells for all indices at once (:mod:`analysis.sipas_cells`).
+(answered, rating, satisfied): the rows are read a block of whole units at a time and summed
+into their cells for every item (:mod:`analysis.sipas_rows`), the province's cells are sums of
+the units' cells, and the stratum formulas of :mod:`analysis.variance` run on the cells for all
+indices at once (:mod:`analysis.sipas_cells`, :mod:`analysis.sipas_estimates`).
 Calibrated and replicate designs hand the influence columns to ``design.means`` instead
 (:mod:`analysis.sipas_general`). No design effect is reported for an index (``deff`` is NaN).
 Within a unit, criteria nobody answered drop out and the remaining coefficients are rescaled
@@ -137,21 +138,16 @@ def _records(names, labels, est: Estimates, se_y, se_t, df, count,
             np.asarray(count, dtype=np.int64),
         )
     ]
-    small = [[is_small_cell(c, min_n) for c in row] for row in columns[-1]]
+    small = {c: is_small_cell(c, min_n) for c in np.unique(columns[-1]).tolist()}
     out = []
+    append = out.append
     for i, (level, code) in enumerate(names):
         sc, sc_se, lo, hi, sh, sh_se, sh_lo, sh_hi, dfs, counts = (col[i] for col in columns)
         for g in np.flatnonzero(est.has[:, i]).tolist():
-            out.append(
-                SipasIndex(
-                    level,
-                    code,
-                    labels[g],
-                    share=Estimate(sh[g], sh_se[g], sh_lo[g], sh_hi[g], dfs[g], NAN, counts[g]),
-                    score=Estimate(sc[g], sc_se[g], lo[g], hi[g], dfs[g], NAN, counts[g]),
-                    small_cell=small[i][g],
-                )
-            )
+            d, n = dfs[g], counts[g]
+            append(SipasIndex(level, code, labels[g],
+                              Estimate(sh[g], sh_se[g], sh_lo[g], sh_hi[g], d, NAN, n),
+                              Estimate(sc[g], sc_se[g], lo[g], hi[g], d, NAN, n), small[n]))
     return out
 
 
@@ -195,8 +191,11 @@ def sipas_indices(
 
     Notes
     -----
-    Unit labels are encoded once to integer codes; the rows are summed once into (unit, PSU)
-    cells for all items (:mod:`analysis.sipas_cells`), and everything else works on cells.
+    The answers are checked and coded once (one byte each); unit labels are encoded once to
+    integer codes and the rows taken unit by unit, in blocks of whole units small enough for
+    the processor's cache (two threads share the blocks where there are two processors): each
+    block is summed into its (unit, PSU) cells for all items (:mod:`analysis.sipas_rows`), and
+    everything else works on cells.
     Element and overall SEs are Taylor linearisations of the combination (module docstring);
     intervals follow :mod:`analysis.intervals`.
 

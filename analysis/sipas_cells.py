@@ -1,4 +1,4 @@
-"""Cell sums of SIPAS ratings and the Taylor variance of indices computed from them.
+"""Cells of SIPAS ratings and the Taylor variance of indices computed from them.
 
 The linearised variance of a domain estimator (:mod:`analysis.variance`) only needs, at each
 sampling stage, the total of the influence values in every (stage unit, domain) *cell*. For the
@@ -8,10 +8,10 @@ ratio ``θ_gj = Σ w r y / Σ w r`` of item ``j`` in domain ``g`` that total is
 
 so three weighted sums per item and cell (answered, rating, satisfied) carry everything; an
 element or the overall index is a linear combination of its criteria, and so are its cell
-totals. This module computes those sums in one sparse product over the rows, derives the
-province's cells from the units' cells, and runs the stratum formulas of
-:class:`analysis.variance.LinearisedVariance` on the cells, for all indices at once, in the same
-order of summation (cells by domain, then unit; strata in order).
+totals. :mod:`analysis.sipas_rows` sums the rows into cells (a block of units at a time, the
+province's cells from the units'); this module holds the cells of some domains and runs the
+stratum formulas of :class:`analysis.variance.LinearisedVariance` on them, for all indices at
+once, in the same order of summation (cells by domain, then unit; strata in order).
 """
 
 from __future__ import annotations

@@ -1,16 +1,22 @@
 """The rows of a SIPAS round, read in blocks: rating codes, weighted sums, counts, cell errors.
 
-Every pass works on blocks of about 32,000 rows so that its temporaries stay in the processor's
-cache. The answers are first checked and coded in row order (one byte per answer: the rating
-1..5, 0 for no answer or an excluded row). With units, the rows are then taken unit by unit (one
-stable sort of the unit codes) and each block of whole units is summed, in one sparse product,
-into its (unit, PSU) cells on plain Taylor designs (:mod:`analysis.sipas_cells`), whose errors
-are computed there and then; the province's cells (the PSUs) are the sums of the units' cells.
-Other designs only need each unit's weighted sums here.
+Every pass works on blocks of about 16,000 rows so that its temporaries stay in the processor's
+cache (one pass over a whole 1,000,000 × 19 matrix costs more than the same work in blocks).
+The answers are first checked and coded in row order (one byte per answer: the rating 1..5, 0
+for no answer; excluded rows are then set to 0). With units, the rows are taken unit by unit
+(one stable sort of the unit codes) and each block of whole units is summed, by sparse
+products, into its (unit, PSU) cells on plain Taylor designs (:mod:`analysis.sipas_cells`),
+whose errors are computed there and then (:mod:`analysis.sipas_estimates`); the province's
+cells (the PSUs) are the sums of the units' cells, added in block order. Two threads share the
+blocks where there are two processors; the numbers do not depend on it. Other designs only need
+each unit's weighted sums here.
 """
 
 from __future__ import annotations
 
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +28,7 @@ from analysis.sipas_estimates import Estimates, cell_errors
 __all__ = ["Scan", "rating_codes", "scan_rows"]
 
 _BLOCK_ROWS = 16_384
+_THREADS = min(2, os.cpu_count() or 1)
 
 
 def _first_bad(y: np.ndarray, item_codes) -> ValueError:
@@ -116,31 +123,38 @@ def scan_rows(codes, w, plan: Plan | None, unit_codes, n_units, element_items,
     edges = np.unique(np.concatenate([[0], cuts, [n_units]])).tolist()
     sums = [np.empty((n_units, k)) for _ in range(3)]
     counts = np.empty((n_units, n_indices))
-    errors = [] if plan is not None else None
-    for u0, u1 in zip(edges[:-1], edges[1:]):
+
+    def units_block(u0: int, u1: int):
+        """Fill the block's sums and counts; its units' errors and the province's part."""
         block = rows[unit_end[u0] - rows_per_unit[u0]:unit_end[u1 - 1]]
         local = np.repeat(np.arange(u1 - u0), rows_per_unit[u0:u1])
-        columns, carried = _row_block(codes[block], satisfied_from, member)
+        columns, carried = _row_block(np.take(codes, block, axis=0), satisfied_from, member)
         into = _summing(local, u1 - u0)
         counts[u0:u1, :k] = into @ columns[0]
         counts[u0:u1, k:] = into @ carried
         if plan is None:
-            into = _summing(local, u1 - u0, w[block])
+            into = _summing(local, u1 - u0, np.take(w, block))
             for total, column in zip(sums, columns):
                 total[u0:u1] = into @ column
-            continue
-        cell_key, row_cell = encode(local * fine_units + fine[block], (u1 - u0) * fine_units)
-        into = _summing(row_cell, cell_key.size, w[block])
+            return None, None
+        cell_key, row_cell = encode(local * fine_units + np.take(fine, block),
+                                    (u1 - u0) * fine_units)
+        into = _summing(row_cell, cell_key.size, np.take(w, block))
         cell_sums = tuple(into @ column for column in columns)
         cell_unit = cell_key % fine_units
         cells = Cells(plan, cell_unit, cell_key // fine_units, u1 - u0, cell_sums)
         for total, cell_sum in zip(sums, cell_sums):
             total[u0:u1] = cells.domain_sum @ cell_sum
         est = Estimates(tuple(total[u0:u1] for total in sums), element_items)
-        errors.append(cell_errors(cells, est))
         into_units = _summing(cell_unit, fine_units)
-        for total, cell_sum in zip(province, cell_sums):
-            total += into_units @ cell_sum
+        return cell_errors(cells, est), [into_units @ cell_sum for cell_sum in cell_sums]
+
+    errors = []
+    for block_errors, block_province in _in_order(units_block, zip(edges[:-1], edges[1:])):
+        errors.append(block_errors)
+        if block_province is not None:
+            for total, part in zip(province, block_province):
+                total += part  # in block order, whichever thread summed the block
     counts = counts.astype(np.int64)
     province_counts = counts.sum(axis=0, keepdims=True)
     if plan is None:
@@ -149,6 +163,24 @@ def scan_rows(codes, w, plan: Plan | None, unit_codes, n_units, element_items,
     unit_errors = tuple(np.concatenate(parts) for parts in zip(*errors))
     return Scan(sums, counts, unit_errors, province, province_counts,
                 _province_cells(plan, province))
+
+
+def _in_order(work, blocks):
+    """``work(*block)`` of every block, yielded in block order; with several processors two
+    threads share the blocks (numpy and scipy release the GIL in their loops), at most a few
+    blocks ahead of the caller."""
+    blocks = list(blocks)
+    if _THREADS < 2 or len(blocks) < 2:
+        yield from (work(*block) for block in blocks)
+        return
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        pending = deque()
+        for block in blocks:
+            pending.append(pool.submit(work, *block))
+            if len(pending) > 2 * _THREADS:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _province_cells(plan: Plan | None, sums: list) -> Cells | None:
