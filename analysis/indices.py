@@ -21,9 +21,10 @@ Its standard error is the Taylor linearisation of the combination: the influence
 respondent ``i`` is ``z_i = Σ_j a_j r_ij (y_ij − θ_j) / N̂_j``, and ``Var(Σ z_i)`` is the design's
 Taylor variance (strata, PSUs, fpc, domains over the full design). It only needs the totals of
 ``z`` in each (PSU, unit) cell, which are linear in three weighted sums per item and cell
-(answered, rating, satisfied): one sparse product of the rows gives them for every item, the
-province's cells are sums of the units' cells, and the stratum formulas of
-:mod:`analysis.variance` run on the cells for all indices at once (:mod:`analysis.sipas_cells`).
+(answered, rating, satisfied): the rows are read a block of whole units at a time and summed
+into their cells for every item (:mod:`analysis.sipas_rows`), the province's cells are sums of
+the units' cells, and the stratum formulas of :mod:`analysis.variance` run on the cells for all
+indices at once (:mod:`analysis.sipas_cells`, :mod:`analysis.sipas_estimates`).
 Calibrated and replicate designs hand the influence columns to ``design.means`` instead
 (:mod:`analysis.sipas_general`). No design effect is reported for an index (``deff`` is NaN).
 Within a unit, criteria nobody answered drop out and the remaining coefficients are rescaled
@@ -45,8 +46,10 @@ import numpy as np
 from analysis.estimate import Estimate
 from analysis.intervals import logit_interval, t_interval
 from analysis.points import SMALL_CELL_MIN_N, is_small_cell
-from analysis.sipas_cells import Cells, encode_units, summing
+from analysis.sipas_cells import Plan, encode_units
+from analysis.sipas_estimates import Estimates, cell_errors
 from analysis.sipas_general import design_errors
+from analysis.sipas_rows import rating_codes, scan_rows
 
 __all__ = ["SipasIndex", "SipasResult", "sipas_indices"]
 
@@ -88,20 +91,8 @@ class SipasResult:
         return [index for index in self.indices if index.unit == unit]
 
 
-def _all_ratings(y: np.ndarray) -> bool:
-    """Whether every non-NaN entry is a whole number in 1..5 (reductions that skip NaN)."""
-    lowest = np.fmin.reduce(y, axis=None) if y.size else np.nan
-    if np.isnan(lowest):
-        return True  # nothing answered
-    if lowest < 1.0 or np.fmax.reduce(y, axis=None) > 5.0:
-        return False
-    fraction = np.floor(y)
-    np.subtract(y, fraction, out=fraction)
-    return not np.fmax.reduce(fraction, axis=None) > 0.0
-
-
 def _check_inputs(answers, item_codes, item_elements, design, exclude):
-    """Ratings as given (NaN = no answer), the answered mask (exclusions applied), weights."""
+    """Ratings as given (NaN = no answer), their codes (exclusions applied) and the weights."""
     y = np.asarray(answers, dtype=float)
     if y.ndim != 2:
         raise ValueError("answers must be a respondents × items matrix.")
@@ -113,14 +104,7 @@ def _check_inputs(answers, item_codes, item_elements, design, exclude):
         )
     if len(set(item_codes)) != k:
         raise ValueError("item_codes must be unique.")
-    answered = np.logical_not(np.isnan(y), out=np.empty(y.shape, dtype=bool))
-    if not _all_ratings(y):
-        bad = answered & ~((y >= 1.0) & (y <= 5.0) & (y == np.floor(y)))
-        row, col = np.argwhere(bad)[0]
-        raise ValueError(
-            f"Answer {y[row, col]!r} of respondent {row} to item {item_codes[col]!r} is not a "
-            "rating 1..5; code missing or excluded answers as NaN."
-        )
+    codes = rating_codes(y, item_codes)
     weights = np.asarray(design.weights, dtype=float)
     if weights.shape != (n,):
         raise ValueError(f"design has {weights.shape[0]} rows but answers has {n}.")
@@ -128,162 +112,11 @@ def _check_inputs(answers, item_codes, item_elements, design, exclude):
         exclude = np.asarray(exclude, dtype=bool)
         if exclude.shape != (n,):
             raise ValueError(f"exclude has {exclude.shape[0]} entries but answers has {n} rows.")
-        answered &= ~exclude[:, None]
-    return y, answered, weights
+        codes[exclude] = 0
+    return y, codes, weights
 
 
-@dataclass(frozen=True)
-class _Scope:
-    """The province (one group) or the units (one group per unit)."""
-
-    groups: int
-    labels: list  # unit of each group (None for the province)
-    sums: tuple  # groups × k each: Σ w r, Σ w r y, Σ w r t per item
-    counts: np.ndarray  # groups × indices: respondents carrying each index
-    cells: Cells | None  # cell sums (plain Taylor designs)
-    group: np.ndarray | None = None  # each row's group and ``by=`` (general route)
-    by: np.ndarray | None = None
-
-
-class _Estimates:
-    """Point estimates of every index of a scope (groups × indices) from its weighted sums.
-
-    Indices are the k criteria, then the elements, then the overall index. Two measures: the
-    mean rating (``y``) and the share satisfied (``t``).
-    """
-
-    def __init__(self, sums, element_items):
-        s_r, s_y, s_t = sums
-        self.element_items = element_items
-        has = s_r > 0
-        self.theta_y = np.divide(s_y, s_r, out=np.zeros_like(s_y), where=has)
-        self.theta_t = np.divide(s_t, s_r, out=np.zeros_like(s_t), where=has)
-        self.inv_r = np.divide(1.0, s_r, out=np.zeros_like(s_r), where=has)
-        self.count = np.stack([has[:, items].sum(axis=1) for items in element_items], axis=1)
-        self.present = self.count > 0
-        self.n_present = self.present.sum(axis=1)
-        values = []
-        for theta in (self.theta_y, self.theta_t):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                element = np.stack([theta[:, i].sum(axis=1) for i in element_items], 1) / self.count
-                overall = np.where(self.present, element, 0.0).sum(axis=1) / self.n_present
-            values.append(np.column_stack([theta, element, overall]))
-        self.has = np.column_stack([has, self.present, self.n_present > 0])
-        self.value_y, self.value_t = (np.where(self.has, v, np.nan) for v in values)
-        self._scaling = None  # (cells, per-cell factors), kept for the second measure
-
-    def cell_totals(self, cells: Cells, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """The cells' totals of the influence values of measure ``m`` (0: y, 1: t): criteria
-        (cells × k), then elements and the overall index (cells × elements + 1).
-
-        Criterion ``j``: ``(Σ_c w r y − θ_j Σ_c w r) / N̂_j``, the linearisation of the ratio.
-        Element: the mean of its answered criteria's totals; overall: the mean of the elements'.
-        """
-        s_r, s_m = cells.sums[0], cells.sums[m + 1]
-        theta = (self.theta_y, self.theta_t)[m]
-        if cells.n_domains * 32 <= s_r.shape[0]:  # domain by domain: no per-cell copies
-            crit = np.empty_like(s_r)
-            ends = np.cumsum(cells.cells_per_domain).tolist()
-            for g, (a, b) in enumerate(zip([0, *ends], ends)):
-                np.subtract(s_m[a:b], np.multiply(s_r[a:b], theta[g], out=crit[a:b]), out=crit[a:b])
-                crit[a:b] *= self.inv_r[g]
-        else:
-            crit = cells.per_cell(theta)
-            crit *= s_r
-            np.subtract(s_m, crit, out=crit)
-            crit *= cells.per_cell(self.inv_r)
-        if self._scaling is None or self._scaling[0] is not cells:
-            self._scaling = (cells, *self._cell_scaling(cells))
-        inv_count, inv_elements = self._scaling[1:]
-        order = [j for items in self.element_items for j in items]
-        starts = np.cumsum([0] + [len(items) for items in self.element_items])[:-1]
-        grouped = crit if order == list(range(len(order))) else crit[:, order]
-        n_elements = len(self.element_items)
-        combined = np.empty((crit.shape[0], n_elements + 1))
-        combined[:, :n_elements] = np.add.reduceat(grouped, starts, axis=1)
-        combined[:, :n_elements] *= inv_count
-        overall = combined[:, 0].copy()
-        for e in range(1, n_elements):
-            overall += combined[:, e]
-        np.multiply(overall, inv_elements, out=combined[:, -1])
-        return crit, combined
-
-    def _cell_scaling(self, cells: Cells):
-        """Per cell: 1/count of each element's answered criteria (0 for an element without
-        any) and 1/elements with an answer (0 without any)."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            inv_count = np.where(self.present, 1.0 / self.count, 0.0)
-            inv_elements = np.where(self.n_present > 0, 1.0 / self.n_present, 0.0)
-        return cells.per_cell(inv_count), cells.per_cell(inv_elements)
-
-    def live_cells(self, cells: Cells) -> np.ndarray:
-        """Cells × indices: whether the cell holds a row carrying the index."""
-        answered = cells.sums[0] > 0
-        elements = [answered[:, items].any(axis=1) for items in self.element_items]
-        return np.column_stack([answered, *elements, answered.any(axis=1)])
-
-
-def _cell_errors(scope: _Scope, est: _Estimates):
-    """SE of both measures and df of every index of a scope (each groups × indices)."""
-    cells = scope.cells
-    se = []
-    for m in (0, 1):
-        var = np.hstack([cells.variance(z) for z in est.cell_totals(cells, m)])
-        se.append(np.sqrt(np.maximum(var, 0.0)))
-    df = cells.degrees_of_freedom(est.live_cells(cells))
-    return se[0], se[1], df
-
-
-def _row_matrices(y, answered, element_items, satisfied_from):
-    """Rows × k (answered, rating or 0, satisfied); rows × (elements + 1): carries the index."""
-    n, k = y.shape
-    r = answered.astype(float)
-    rating = np.where(answered, y, 0.0)
-    top = np.greater_equal(rating, satisfied_from, out=np.empty_like(r, dtype=bool)).astype(float)
-    flags = np.empty((n, len(element_items) + 1))
-    overall = np.zeros(n, dtype=bool)
-    for e, items in enumerate(element_items):
-        carried = answered[:, items[0]].copy()
-        for j in items[1:]:
-            carried |= answered[:, j]
-        flags[:, e] = carried
-        overall |= carried
-    flags[:, -1] = overall
-    return (r, rating, top), flags
-
-
-def _scopes(design, units, n, w, columns, flags) -> list[_Scope]:
-    """The province and, with ``units``, the units: their sums, counts and cells."""
-    if units is None:
-        labels, codes = [PROVINCE], np.zeros(n, dtype=np.int64)
-    else:
-        labels, codes = encode_units(units, n)
-    groups = len(labels)
-    into_groups = summing(codes, groups)
-    counts = np.hstack([into_groups @ columns[0], into_groups @ flags])
-    route = getattr(design, "_taylor_stages", None)
-    plain = route() if route is not None else None
-    if plain is not None:
-        cells = Cells.from_rows(*plain, codes, groups, w, columns)
-        scope = _Scope(groups, labels, tuple(cells.domain_sum @ c for c in cells.sums), counts,
-                       cells)
-        if units is None:
-            return [scope]
-        province = cells.province()
-        top = _Scope(1, [PROVINCE], tuple(province.domain_sum @ c for c in province.sums),
-                     counts.sum(axis=0, keepdims=True), province)
-        return [top, scope]
-    into = summing(codes, groups, weights=w)
-    sums = tuple(into @ c for c in columns)
-    scope = _Scope(groups, labels, sums, counts, None, codes, None if units is None else codes)
-    if units is None:
-        return [scope]
-    top = _Scope(1, [PROVINCE], tuple(c.sum(axis=0, keepdims=True) for c in sums),
-                 counts.sum(axis=0, keepdims=True), None, np.zeros(n, dtype=np.int64), None)
-    return [top, scope]
-
-
-def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count,
+def _records(names, labels, est: Estimates, se_y, se_t, df, count,
              min_n: int) -> list[SipasIndex]:
     """Index records of a scope, index by index, groups in label order."""
     score = 25.0 * (est.value_y - 1.0)
@@ -301,25 +134,20 @@ def _records(names, scope: _Scope, est: _Estimates, se_y, se_t, df, count,
             100 * se_t,
             100 * np.asarray(p_low),
             100 * np.asarray(p_high),
-            df,
+            np.asarray(df, dtype=np.int64),
+            np.asarray(count, dtype=np.int64),
         )
     ]
-    counts = count.T.astype(np.int64).tolist()
+    small = {c: is_small_cell(c, min_n) for c in np.unique(columns[-1]).tolist()}
     out = []
+    append = out.append
     for i, (level, code) in enumerate(names):
-        sc, sc_se, lo, hi, sh, sh_se, sh_lo, sh_hi, dfs = (col[i] for col in columns)
+        sc, sc_se, lo, hi, sh, sh_se, sh_lo, sh_hi, dfs, counts = (col[i] for col in columns)
         for g in np.flatnonzero(est.has[:, i]).tolist():
-            out.append(
-                SipasIndex(
-                    level,
-                    code,
-                    scope.labels[g],
-                    share=Estimate(sh[g], sh_se[g], sh_lo[g], sh_hi[g], int(dfs[g]), NAN,
-                                   counts[i][g]),
-                    score=Estimate(sc[g], sc_se[g], lo[g], hi[g], int(dfs[g]), NAN, counts[i][g]),
-                    small_cell=is_small_cell(counts[i][g], min_n),
-                )
-            )
+            d, n = dfs[g], counts[g]
+            append(SipasIndex(level, code, labels[g],
+                              Estimate(sh[g], sh_se[g], sh_lo[g], sh_hi[g], d, NAN, n),
+                              Estimate(sc[g], sc_se[g], lo[g], hi[g], d, NAN, n), small[n]))
     return out
 
 
@@ -363,8 +191,11 @@ def sipas_indices(
 
     Notes
     -----
-    Unit labels are encoded once to integer codes; the rows are summed once into (unit, PSU)
-    cells for all items (:mod:`analysis.sipas_cells`), and everything else works on cells.
+    The answers are checked and coded once (one byte each); unit labels are encoded once to
+    integer codes and the rows taken unit by unit, in blocks of whole units small enough for
+    the processor's cache (two threads share the blocks where there are two processors): each
+    block is summed into its (unit, PSU) cells for all items (:mod:`analysis.sipas_rows`), and
+    everything else works on cells.
     Element and overall SEs are Taylor linearisations of the combination (module docstring);
     intervals follow :mod:`analysis.intervals`.
 
@@ -375,7 +206,7 @@ def sipas_indices(
     Binder, D. A. (1983). On the variances of asymptotically normal estimators from complex
     surveys. *International Statistical Review* 51, 279–292.
     """
-    y, answered, w = _check_inputs(answers, item_codes, item_elements, design, exclude)
+    y, codes, w = _check_inputs(answers, item_codes, item_elements, design, exclude)
     if satisfied_from not in (2, 3, 4, 5):
         raise ValueError("satisfied_from must be a rating between 2 and 5.")
     is_small_cell(0, min_n)  # refuses a threshold below 1
@@ -387,14 +218,28 @@ def sipas_indices(
         + [("element", e) for e in elements]
         + [("overall", "overall")]
     )
-    columns, flags = _row_matrices(y, answered, element_items, satisfied_from)
+    labels, unit_codes = encode_units(units, n) if units is not None else ([PROVINCE], None)
+    route = getattr(design, "_taylor_stages", None)
+    plain = route() if route is not None else None
+    plan = Plan(*plain) if plain is not None else None
+    scan = scan_rows(codes, w, plan, unit_codes, len(labels), element_items, satisfied_from)
+    cells = scan.province_cells
+    sums = scan.province_sums
+    if cells is not None:
+        sums = [cells.domain_sum @ total for total in sums]
+    scopes = [([PROVINCE], sums, scan.province_counts, cells, np.zeros(n, dtype=np.int64), None)]
+    if units is not None:
+        scopes.append((labels, scan.unit_sums, scan.unit_counts, None, unit_codes, unit_codes))
     results: list[SipasIndex] = []
-    for scope in _scopes(design, units, n, w, columns, flags):
-        est = _Estimates(scope.sums, element_items)
-        if scope.cells is not None:
-            se_y, se_t, df = _cell_errors(scope, est)
+    for i, (scope_labels, sums, counts, cells, group, by) in enumerate(scopes):
+        est = Estimates(tuple(sums), element_items)
+        if plan is None:
+            answered = codes > 0
+            se_y, se_t, df, _ = design_errors(design, est, group, len(scope_labels), by, y,
+                                              answered, w, satisfied_from)
+        elif cells is not None:
+            se_y, se_t, df = cell_errors(cells, est)
         else:
-            se_y, se_t, df, _ = design_errors(design, est, scope.group, scope.groups, scope.by,
-                                              y, answered, w, satisfied_from)
-        results.extend(_records(names, scope, est, se_y, se_t, df, scope.counts, min_n))
+            se_y, se_t, df = scan.unit_errors
+        results.extend(_records(names, scope_labels, est, se_y, se_t, df, counts, min_n))
     return SipasResult(tuple(results))

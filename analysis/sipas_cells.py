@@ -1,4 +1,4 @@
-"""Cell sums of SIPAS ratings and the Taylor variance of indices computed from them.
+"""Cells of SIPAS ratings and the Taylor variance of indices computed from them.
 
 The linearised variance of a domain estimator (:mod:`analysis.variance`) only needs, at each
 sampling stage, the total of the influence values in every (stage unit, domain) *cell*. For the
@@ -8,10 +8,10 @@ ratio ``θ_gj = Σ w r y / Σ w r`` of item ``j`` in domain ``g`` that total is
 
 so three weighted sums per item and cell (answered, rating, satisfied) carry everything; an
 element or the overall index is a linear combination of its criteria, and so are its cell
-totals. This module computes those sums in one sparse product over the rows, derives the
-province's cells from the units' cells, and runs the stratum formulas of
-:class:`analysis.variance.LinearisedVariance` on the cells, for all indices at once, in the same
-order of summation (cells by domain, then unit; strata in order).
+totals. :mod:`analysis.sipas_rows` sums the rows into cells (a block of units at a time, the
+province's cells from the units'); this module holds the cells of some domains and runs the
+stratum formulas of :class:`analysis.variance.LinearisedVariance` on them, for all indices at
+once, in the same order of summation (cells by domain, then unit; strata in order).
 """
 
 from __future__ import annotations
@@ -22,7 +22,19 @@ from scipy import sparse
 
 from analysis.variance import Stage
 
-__all__ = ["Cells", "encode", "encode_units", "summing"]
+__all__ = ["Cells", "Plan", "encode", "encode_units", "small_matmul", "summing"]
+
+_CHUNK_ROWS = 2048  # rows × a few columns per BLAS call: small enough to stay on one thread
+
+
+def small_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` for a tall ``a`` and a small ``b``, in chunks of rows (one BLAS thread each:
+    a threaded product of this shape spends more time starting threads than multiplying)."""
+    out = np.empty((a.shape[0], b.shape[1])) if out is None else out
+    for start in range(0, a.shape[0], _CHUNK_ROWS):
+        np.matmul(a[start:start + _CHUNK_ROWS], b, out=out[start:start + _CHUNK_ROWS])
+    return out
+
 
 def encode(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values of ``key`` (all in ``0..size-1``) and each entry's position.
@@ -144,10 +156,29 @@ class _Level:
 
     def degrees_of_freedom(self, live: np.ndarray) -> np.ndarray:
         """PSUs − strata per domain among the cells flagged ``live`` (cells × columns)."""
-        live = live.astype(float)
+        live = live.astype(float, copy=False)
         psus = self.cell_domain_sum @ live
         strata = self.domain_sum @ ((self.group_sum @ live) > 0).astype(float)
         return np.rint(psus - strata).astype(np.int64)
+
+
+class Plan:
+    """The design's sampling stages and, for every stage but the last, the stage unit of each
+    last-stage unit (computed once, shared by the cells of every block of units)."""
+
+    def __init__(self, stages, lonely_psu: str):
+        self.stages, self.lonely_psu = stages, lonely_psu
+        fine = stages[-1]
+        self.ups = []
+        for stage in stages[:-1]:
+            up = np.empty(fine.n_units, dtype=np.int64)
+            up[fine.unit] = stage.unit
+            self.ups.append(up)
+
+    @property
+    def n_units(self) -> int:
+        """Units of the last stage."""
+        return self.stages[-1].n_units
 
 
 class Cells:
@@ -158,52 +189,31 @@ class Cells:
     domain then unit.
     """
 
-    def __init__(self, stages, lonely_psu, cell_unit, cell_domain, n_domains, sums):
-        self.stages, self.lonely_psu = stages, lonely_psu
+    def __init__(self, plan: Plan, cell_unit, cell_domain, n_domains, sums):
+        self.plan = plan
         self.cell_unit, self.cell_domain, self.n_domains = cell_unit, cell_domain, n_domains
         self.sums = sums
         self.domain_sum = summing(cell_domain, n_domains)
         self.cells_per_domain = np.bincount(cell_domain, minlength=n_domains)
         self._levels = None
 
-    @classmethod
-    def from_rows(cls, stages, lonely_psu, domain, n_domains, w, columns):
-        """Cells of the rows' domains; ``columns`` are the rows × k matrices (r, y, t)."""
-        fine = stages[-1]
-        u = fine.n_units
-        cell_key, row_cell = encode(domain * u + fine.unit, n_domains * u)
-        rows = summing(row_cell, cell_key.size, weights=w)
-        return cls(stages, lonely_psu, cell_key % u, cell_key // u, n_domains,
-                   tuple(rows @ c for c in columns))
-
-    def province(self) -> "Cells":
-        """The same sums with one domain (the province), cells = units of the last stage."""
-        u = self.stages[-1].n_units
-        into_units = summing(self.cell_unit, u)
-        return Cells(self.stages, self.lonely_psu, np.arange(u), np.zeros(u, dtype=np.int64),
-                     1, tuple(into_units @ c for c in self.sums))
-
     def per_cell(self, values: np.ndarray) -> np.ndarray:
-        """Each cell's row of a per-domain array (cells are sorted by domain)."""
-        return np.repeat(values, self.cells_per_domain, axis=0)
+        """Each cell's row of a per-domain array."""
+        return np.take(values, self.cell_domain, axis=0)
 
     def levels(self) -> list:
         """One :class:`_Level` per stage, with the matrix summing last-stage cells into it."""
         if self._levels is None:
-            fine = self.stages[-1]
+            plan = self.plan
             self._levels = []
-            for stage in self.stages:
-                if stage is fine:
-                    self._levels.append((None, _Level(stage, self.cell_unit, self.cell_domain,
-                                                       self.n_domains, self.lonely_psu)))
-                    continue
-                up = np.empty(fine.n_units, dtype=np.int64)
-                up[fine.unit] = stage.unit
+            for stage, up in zip(plan.stages[:-1], plan.ups):
                 key, cell = encode(self.cell_domain * stage.n_units + up[self.cell_unit],
                                    self.n_domains * stage.n_units)
                 level = _Level(stage, key % stage.n_units, key // stage.n_units, self.n_domains,
-                               self.lonely_psu)
+                               plan.lonely_psu)
                 self._levels.append((summing(cell, key.size), level))
+            self._levels.append((None, _Level(plan.stages[-1], self.cell_unit, self.cell_domain,
+                                              self.n_domains, plan.lonely_psu)))
         return self._levels
 
     def variance(self, z: np.ndarray) -> np.ndarray:
@@ -217,5 +227,5 @@ class Cells:
         """Domains × columns df (first stage) of columns live in the cells flagged ``live``."""
         up, level = self.levels()[0]
         if up is not None:
-            live = (up @ live.astype(float)) > 0
+            live = (up @ live) > 0
         return level.degrees_of_freedom(live)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import sipas_oracle
-from analysis import SurveyDesign
+from analysis import SurveyDesign, sipas_estimates, sipas_rows
 from analysis.indices import sipas_indices
 
 RTOL = 1e-12
@@ -91,6 +91,36 @@ def test_cell_sums_equal_the_previous_implementation(seed, kind):
         old = sipas_oracle.sipas_indices(answers, codes, elements, design, units=by,
                                          exclude=exclude, satisfied_from=satisfied_from, min_n=5)
         assert_same(new, old)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("block_rows, loop_cells", [(16, 1), (16, 10**9), (100, 1), (100, 10**9)])
+def test_small_blocks_and_both_ways_to_the_influence_totals(monkeypatch, kind, block_rows,
+                                                             loop_cells):
+    """Rows read in many blocks (units larger than a block, blocks of several units), the
+    influence totals domain by domain (``loop_cells`` 1) or for all cells at once: the same
+    numbers as the previous implementation."""
+    monkeypatch.setattr(sipas_rows, "_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(sipas_estimates, "DOMAIN_LOOP_CELLS", loop_cells)
+    for seed in range(3):
+        answers, codes, elements, design, units, exclude = random_round(seed, kind)
+        for by in (units, None):
+            new = sipas_indices(answers, codes, elements, design, units=by, exclude=exclude)
+            old = sipas_oracle.sipas_indices(answers, codes, elements, design, units=by,
+                                             exclude=exclude)
+            assert_same(new, old)
+
+
+def test_the_first_bad_answer_is_named_whatever_block_it_is_in(monkeypatch):
+    monkeypatch.setattr(sipas_rows, "_BLOCK_ROWS", 4)
+    answers = np.full((12, 2), 3.0)
+    answers[9, 0] = 0.0
+    answers[6, 1] = 2.5  # the first in row order, in the second block
+    design = SurveyDesign(np.ones(12))
+    exclude = np.zeros(12, dtype=bool)
+    exclude[6] = True  # excluded rows are checked too
+    with pytest.raises(ValueError, match=r"2\.5\)? of respondent 6 to item 'b'"):
+        sipas_indices(answers, ["a", "b"], ["E", "E"], design, exclude=exclude)
 
 
 def test_every_rating_the_same_gives_zero_se_as_before():
