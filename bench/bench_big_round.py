@@ -258,7 +258,8 @@ def main() -> None:
                         help="also time the pages with the code of this checkout (side by side)")
     parser.add_argument("--rounds", type=int, default=1, help="page timings per code, alternated")
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--time-pages", nargs=2, metavar=("URL", "INSTANCE"), help=argparse.SUPPRESS)
+    parser.add_argument("--time-pages", nargs=2, metavar=("URL", "INSTANCE"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.time_pages:  # the child of time_pages_of

@@ -53,6 +53,8 @@ class ParsedRows:
     durations: np.ndarray
     device_hashes: np.ndarray
     answer_keys: np.ndarray   # a digest of the sorted JSON of (questionnaire, answers)
+    cells: np.ndarray         # the number of each response's cell in cell_keys
+    cell_keys: tuple          # (group, unit id, stratum, PSU) of each weighting cell
     coefficients: dict        # criterion → mean coefficient of each response (NaN: none)
     ratings: dict             # questionnaire id → responses × its SIPAS items (NaN: none)
 
@@ -83,9 +85,13 @@ class ParsedRows:
                                                           *self.ratings.items()]}
         ratings = {form: column(self.ratings, form, more.ratings, widths[form])
                    for form in dict.fromkeys([*self.ratings, *more.ratings])}
+        numbered = {key: i for i, key in enumerate(self.cell_keys)}
+        renumbered = np.array([numbered.setdefault(key, len(numbered)) for key in more.cell_keys],
+                              dtype=np.int64)
         return ParsedRows(**{name: np.concatenate([getattr(self, name), getattr(more, name)])
                              for name in _PER_ROW},
-                          coefficients=coefficients, ratings=ratings)
+                          cells=np.concatenate([self.cells, renumbered[more.cells]]),
+                          cell_keys=tuple(numbered), coefficients=coefficients, ratings=ratings)
 
 
 def sipas_maps(forms: dict) -> dict:
@@ -114,13 +120,17 @@ def parse_rows(rows: list, forms: dict) -> ParsedRows:
             if rating is not None:
                 ratings[row[1]][i, k] = rating
     paradata = [r[8] or {} for r in rows]
+    strata = ["" if r[4] is None else str(r[4]) for r in rows]
+    psus = ["" if r[11] is None else str(r[11]) for r in rows]
+    numbered: dict[tuple, int] = {}
+    cells = [numbered.setdefault((r[2], r[3], stratum, psu), len(numbered))
+             for r, stratum, psu in zip(rows, strata, psus)]
     return ParsedRows(
         ids=np.array([r[0] for r in rows], dtype=np.int64),
         questionnaire_ids=np.array([r[1] for r in rows], dtype=np.int64),
         unit_ids=np.array([r[3] for r in rows], dtype=np.int64),
         groups=np.array([r[2] for r in rows], dtype=object),
-        strata=np.array(["" if r[4] is None else str(r[4]) for r in rows], dtype=object),
-        psus=np.array(["" if r[11] is None else str(r[11]) for r in rows], dtype=object),
+        strata=np.array(strata, dtype=object), psus=np.array(psus, dtype=object),
         base_weights=np.array([1.0 if r[5] is None else float(r[5]) for r in rows], dtype=float),
         entry_labels=np.array([f"entry-{r[9]}" if r[9] is not None else f"response-{r[0]}"
                                for r in rows], dtype=object),
@@ -129,6 +139,7 @@ def parse_rows(rows: list, forms: dict) -> ParsedRows:
         durations=np.array([_seconds(p.get("total_seconds")) for p in paradata], dtype=float),
         device_hashes=np.array([p.get("device_hash") for p in paradata], dtype=object),
         answer_keys=np.array([_answer_key(r[1], r[7]) for r in rows], dtype=object),
+        cells=np.array(cells, dtype=np.int64), cell_keys=tuple(numbered),
         coefficients=coefficients, ratings=ratings,
     )
 
@@ -157,10 +168,14 @@ def _response_rows(round_id: int, after_id: int) -> list:
 
 
 def _stored_check(round_id: int, up_to_id: int) -> tuple[int, int, int]:
+    kept = Response.id <= up_to_id  # in the sums, not the filter: the round's index answers it
+
+    def kept_sum(value):
+        return db.func.sum(db.case((kept, value), else_=0))
+
     found = db.session.execute(
-        db.select(db.func.count(Response.id), db.func.sum(Response.id),
-                  db.func.sum(Response.rated_unit_id))
-        .where(Response.round_id == round_id, Response.id <= up_to_id)).one()
+        db.select(kept_sum(1), kept_sum(Response.id), kept_sum(Response.rated_unit_id))
+        .where(Response.round_id == round_id)).one()
     return tuple(int(v or 0) for v in found)
 
 
@@ -221,11 +236,9 @@ def quarantined_ids(round_id: int) -> np.ndarray:
         Response.round_id == round_id, Response.quarantined.is_(True))).all(), dtype=np.int64)
 
 
-def unit_codes(unit_ids: np.ndarray) -> np.ndarray:
-    """The code of each unit id (units are few; looked up at every gather)."""
-    codes = dict(db.session.execute(db.select(Unit.id, Unit.code)).all())
-    distinct, where = np.unique(unit_ids, return_inverse=True)
-    return np.array([codes[int(u)] for u in distinct], dtype=object)[where]
+def unit_codes() -> dict[int, str]:
+    """Unit id → code (units are few; read at every gather, a code may change)."""
+    return dict(db.session.execute(db.select(Unit.id, Unit.code)).all())
 
 
 def forget_rows() -> None:

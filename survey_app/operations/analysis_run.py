@@ -106,12 +106,12 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
         at = np.searchsorted(sipas_rows, own)
         for k, (code, _, _) in enumerate(maps[form_id]):
             ratings[at, sipas_columns[code]] = rows.ratings[form_id][own, k]
-    units = unit_codes(rows.unit_ids)
+    code_of = unit_codes()
+    units = np.array([code_of[u] for _, u, _, _ in rows.cell_keys], dtype=object)[rows.cells]
     return RoundData(
         response_ids=rows.ids, questionnaire_ids=rows.questionnaire_ids, groups=rows.groups,
         units=units, strata=rows.strata, psus=rows.psus, base_weights=rows.base_weights,
-        weights=_adjusted_weights(survey_round, rows.groups, units, rows.strata, rows.psus,
-                                  rows.base_weights),
+        weights=_adjusted_weights(survey_round, rows, code_of),
         quarantined=np.isin(rows.ids, quarantined_ids(survey_round.id)),
         coefficients=dict(rows.coefficients), sipas_rows=sipas_rows, sipas_ratings=ratings,
         sipas_items=SipasItems(tuple(sipas_columns), tuple(sipas_elements)),
@@ -121,9 +121,10 @@ def gather_round(survey_round: SurveyRound) -> RoundData:
     )
 
 
-def _adjusted_weights(survey_round, groups, units, strata, psus, base) -> np.ndarray:
-    """Non-response adjusted weights of the responses: the cell (group × unit × stratum × PSU)'s
-    unused invitations are its non-respondents (revoked invitations are out of the sample)."""
+def _adjusted_weights(survey_round, rows, code_of: dict) -> np.ndarray:
+    """Non-response adjusted weights of the responses (``ParsedRows``): the cell (group × unit ×
+    stratum × PSU)'s unused invitations are its non-respondents (revoked invitations are out of
+    the sample). ``code_of``: unit id → code (cells are told apart by the unit's code)."""
     from analysis import nonresponse_adjust
 
     unused = db.session.execute(
@@ -132,18 +133,25 @@ def _adjusted_weights(survey_round, groups, units, strata, psus, base) -> np.nda
         .join(Unit, Unit.id == Invitation.rated_unit_id)
         .where(Invitation.round_id == survey_round.id, Invitation.status == "issued")
     ).all()
+    base = rows.base_weights
     if base.size == 0:
         return base.copy()
-    cells = [f"{g}\x1f{u}\x1f{s}\x1f{c}" for g, u, s, c in zip(groups, units, strata, psus)]
-    cells += [f"{g}\x1f{u}\x1f{s or ''}\x1f{c or ''}" for g, u, s, c, _ in unused]
+    # the responses' cells are numbered once when parsed: label each cell, not each response
+    labels = [f"{g}\x1f{code_of[u]}\x1f{s}\x1f{c}" for g, u, s, c in rows.cell_keys]
+    labels += [f"{g}\x1f{u}\x1f{s or ''}\x1f{c or ''}" for g, u, s, c, _ in unused]
+    numbered: dict[str, int] = {}
+    label_codes = np.array([numbered.setdefault(label, len(numbered)) for label in labels],
+                           dtype=np.int64)
+    keys = len(rows.cell_keys)
+    codes = np.concatenate([label_codes[:keys][rows.cells], label_codes[keys:]])
     weights = np.concatenate([base, [1.0 if w is None else float(w) for *_, w in unused]])
     responded = np.arange(weights.size) < base.size
-    numbered: dict[str, int] = {}  # the cells numbered: sorting 100,000 labels takes long
-    codes = np.array([numbered.setdefault(cell, len(numbered)) for cell in cells], dtype=np.int64)
     try:
         adjusted = nonresponse_adjust(weights, responded, codes)
     except ValueError:  # an empty cell: refused by its label
-        adjusted = nonresponse_adjust(weights, responded, np.array(cells, dtype=object))
+        cells = np.concatenate([np.array(labels[:keys], dtype=object)[rows.cells],
+                                np.array(labels[keys:], dtype=object)])
+        adjusted = nonresponse_adjust(weights, responded, cells)
     return np.asarray(adjusted, dtype=float)[: base.size]
 
 
@@ -272,7 +280,7 @@ def _design(weights, strata, psus):
 
     def labels_or_none(values):
         labels = np.asarray(values, dtype=object)
-        return labels.astype(str) if labels.size and any(label != "" for label in labels) else None
+        return labels.astype(str) if labels.size and (labels != "").any() else None
 
     clusters = labels_or_none(psus)
     if clusters is not None:  # responses outside any PSU are each their own cluster

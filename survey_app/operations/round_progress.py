@@ -30,7 +30,7 @@ def matrix_progress(survey_round: SurveyRound) -> list[CellProgress]:
     unit_types = dict(db.session.execute(db.select(Unit.id, Unit.unit_type)).all())
     counts: dict[tuple[str, str], int] = {}
     for group, unit_id, count in db.session.execute(
-            db.select(Response.respondent_group, Response.rated_unit_id, func.count(Response.id))
+            db.select(Response.respondent_group, Response.rated_unit_id, func.count())
             .where(Response.round_id == survey_round.id, Response.quarantined.is_(False))
             .group_by(Response.respondent_group, Response.rated_unit_id)):
         key = (group, unit_types[unit_id])
@@ -78,7 +78,7 @@ def unit_progress(
     ``unit_ids``)."""
     responses = dict(
         db.session.execute(
-            db.select(Response.rated_unit_id, func.count(Response.id))
+            db.select(Response.rated_unit_id, func.count())
             .where(Response.round_id == survey_round.id, Response.quarantined.is_(False))
             .group_by(Response.rated_unit_id)
         ).all()
