@@ -32,6 +32,7 @@ from survey_app.extensions import db
 from survey_app.models import QuestionnaireVersion, Response, Unit
 
 MAX_ROUNDS = 4
+CHUNK = 10_000
 _EPOCH = dt.date(2000, 1, 1)
 _PER_ROW = ("ids", "questionnaire_ids", "unit_ids", "groups", "strata", "psus", "base_weights",
             "entry_labels", "days", "durations", "device_hashes", "answer_keys")
@@ -157,14 +158,17 @@ def _seconds(value) -> float:
         return float("nan")
 
 
-def _response_rows(round_id: int, after_id: int) -> list:
-    return db.session.execute(
+def _response_chunks(round_id: int, after_id: int):
+    """The round's responses with an id above ``after_id``, in id order, by chunks of
+    :data:`CHUNK` rows (the answers of a big round are parsed a chunk at a time)."""
+    found = db.session.execute(
         db.select(Response.id, Response.questionnaire_id, Response.respondent_group,
                   Response.rated_unit_id, Response.stratum, Response.base_weight,
                   Response.quarantined, Response.answers, Response.paradata,
                   Response.entry_point_id, Response.submitted_on, Response.psu)
         .where(Response.round_id == round_id, Response.id > after_id).order_by(Response.id)
-    ).all()
+        .execution_options(yield_per=CHUNK))
+    yield from found.partitions()
 
 
 def _stored_check(round_id: int, up_to_id: int) -> tuple[int, int, int]:
@@ -220,10 +224,10 @@ def current_rows(round_id: int) -> tuple[ParsedRows, dict]:
             kept = None  # a response deleted or changed: read the round again
         forms = kept.forms if kept is not None else {}
         last = int(kept.rows.ids[-1]) if kept is not None and kept.rows.size else 0
-        new = _response_rows(round_id, last)
-        forms = _with_forms(forms, {r[1] for r in new})
-        parsed = parse_rows(new, forms)
-        rows = kept.rows.extended(parsed) if kept is not None else parsed
+        rows = kept.rows if kept is not None else parse_rows([], forms)
+        for chunk in _response_chunks(round_id, last):
+            forms = _with_forms(forms, {r[1] for r in chunk})
+            rows = rows.extended(parse_rows(chunk, forms))
         store.rounds[round_id] = _Kept(rows, forms)
         while len(store.rounds) > store.size:
             store.rounds.popitem(last=False)

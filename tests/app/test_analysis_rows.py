@@ -14,14 +14,15 @@ PAGE = "/results/KQ-2025?min_n=3"
 
 @pytest.fixture
 def parsed(monkeypatch):
-    """How many responses each gather parsed."""
+    """How many responses each gather parsed (chunks of fewer than ``CHUNK`` responses)."""
     from survey_app.operations import analysis_rows
 
     sizes = []
     real = analysis_rows.parse_rows
 
     def counting(rows, forms):
-        sizes.append(len(rows))
+        if rows:
+            sizes.append(len(rows))
         return real(rows, forms)
 
     monkeypatch.setattr(analysis_rows, "parse_rows", counting)
@@ -111,7 +112,7 @@ def test_a_quality_decision_shows_without_parsing_again(client, scored, parsed):
     assert client.post("/results/KQ-2025/quality").status_code == 302
     db.session.expire_all()
     after = _results(scored["round"])
-    assert parsed == [11, 0, 0]   # the page, the decision, the page again: nothing parsed again
+    assert parsed == [11]   # the page, the decision, the page again: parsed once
     stored = db.session.scalars(db.select(Response.id).filter_by(
         round_id=scored["round"].id, quarantined=True)).all()
     assert after[4] == len(stored) and before[4] == 1
@@ -162,3 +163,13 @@ def test_a_response_changed_in_place_reads_the_round_again(client, scored, parse
     after = _results(scored["round"])
     assert parsed[:2] == [11, 12]
     assert after == _fresh_results(scored["round"])
+
+
+def test_a_round_read_by_small_chunks_is_the_same(client, scored, parsed, monkeypatch):
+    from survey_app.operations import analysis_rows
+    from survey_app.operations.analysis_run import gather_round
+
+    whole = _fields(gather_round(scored["round"]))
+    monkeypatch.setattr(analysis_rows, "CHUNK", 3)
+    assert _fields(_full_read(scored["round"])) == whole
+    assert parsed == [11, 3, 3, 3, 2]
