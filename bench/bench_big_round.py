@@ -18,6 +18,8 @@ everything while intake goes on.
 
     python bench/bench_big_round.py --database sqlite
     python bench/bench_big_round.py --database postgresql
+    git worktree add ../base main   # or any checkout of the code to compare with
+    python bench/bench_big_round.py --pages-only --baseline ../base
 """
 from __future__ import annotations
 

@@ -190,12 +190,15 @@ class _Kept:
 
 
 class _Store:
-    """The kept rows of one application: round id → _Kept, behind a lock (threads of a worker)."""
+    """The kept rows of one application: round id → _Kept, behind a lock (threads of a worker),
+    and a lock per round held while its rows are read (one round's long first read does not hold
+    up the others)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.lock = threading.Lock()
         self.rounds: OrderedDict[int, _Kept] = OrderedDict()
+        self.reading: dict[int, threading.Lock] = {}
 
 
 def _store() -> _Store:
@@ -218,7 +221,10 @@ def current_rows(round_id: int) -> tuple[ParsedRows, dict]:
     ``Questionnaire``): the kept rows checked and extended by the new responses."""
     store = _store()
     with store.lock:
-        kept = store.rounds.pop(round_id, None)
+        reading = store.reading.setdefault(round_id, threading.Lock())
+    with reading:
+        with store.lock:
+            kept = store.rounds.pop(round_id, None)
         if kept is not None and kept.rows.size and (
                 _stored_check(round_id, int(kept.rows.ids[-1])) != kept.rows.check()):
             kept = None  # a response deleted or changed: read the round again
@@ -228,9 +234,10 @@ def current_rows(round_id: int) -> tuple[ParsedRows, dict]:
         for chunk in _response_chunks(round_id, last):
             forms = _with_forms(forms, {r[1] for r in chunk})
             rows = rows.extended(parse_rows(chunk, forms))
-        store.rounds[round_id] = _Kept(rows, forms)
-        while len(store.rounds) > store.size:
-            store.rounds.popitem(last=False)
+        with store.lock:
+            store.rounds[round_id] = _Kept(rows, forms)
+            while len(store.rounds) > store.size:
+                store.rounds.popitem(last=False)
     return rows, forms
 
 
