@@ -8,8 +8,9 @@ writes each one once, and only the quality decision updates ``quarantined`` and 
 So every gather reads, in this order:
 
 1. a check of the kept rows: the count, the sum of the ids and the sum of the rated units of the
-   round's responses up to the largest id kept (from an index); any difference (a response deleted
-   or moved to another unit) drops the kept rows, and the round is read again from scratch;
+   round's responses up to the largest id kept (from an index), and the content hash of each of
+   their questionnaires; any difference (a response deleted or moved to another unit, a draft
+   form imported again) drops the kept rows, and the round is read again from scratch;
 2. the responses with a larger id, parsed and appended;
 3. the ids of the quarantined responses and the units' codes, fresh every time.
 
@@ -186,7 +187,8 @@ def _stored_check(round_id: int, up_to_id: int) -> tuple[int, int, int]:
 @dataclass(frozen=True)
 class _Kept:
     rows: ParsedRows
-    forms: dict   # questionnaire id → questionnaires.Questionnaire (versions never change)
+    forms: dict   # questionnaire id → questionnaires.Questionnaire
+    hashes: dict  # questionnaire id → the content hash it was parsed from (a draft may change)
 
 
 class _Store:
@@ -205,15 +207,22 @@ def _store() -> _Store:
     return current_app.extensions.setdefault("analysis_rows", _Store(MAX_ROUNDS))
 
 
-def _with_forms(forms: dict, wanted: set) -> dict:
+def _with_forms(forms: dict, hashes: dict, wanted: set) -> tuple[dict, dict]:
     from survey_app.operations.documents import load_questionnaire
 
     missing = sorted(wanted - set(forms))
     if not missing:
-        return forms
+        return forms, hashes
     loaded = db.session.scalars(
-        db.select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(missing)))
-    return {**forms, **{row.id: load_questionnaire(row) for row in loaded}}
+        db.select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(missing))).all()
+    return ({**forms, **{row.id: load_questionnaire(row) for row in loaded}},
+            {**hashes, **{row.id: row.content_hash for row in loaded}})
+
+
+def _form_hashes(form_ids) -> dict:
+    return dict(db.session.execute(db.select(QuestionnaireVersion.id,
+                                             QuestionnaireVersion.content_hash)
+                                   .where(QuestionnaireVersion.id.in_(sorted(form_ids)))).all())
 
 
 def current_rows(round_id: int) -> tuple[ParsedRows, dict]:
@@ -226,16 +235,17 @@ def current_rows(round_id: int) -> tuple[ParsedRows, dict]:
         with store.lock:
             kept = store.rounds.pop(round_id, None)
         if kept is not None and kept.rows.size and (
-                _stored_check(round_id, int(kept.rows.ids[-1])) != kept.rows.check()):
-            kept = None  # a response deleted or changed: read the round again
-        forms = kept.forms if kept is not None else {}
+                _stored_check(round_id, int(kept.rows.ids[-1])) != kept.rows.check()
+                or _form_hashes(kept.hashes) != kept.hashes):
+            kept = None  # a response deleted or changed, or a draft form: read the round again
+        forms, hashes = (kept.forms, kept.hashes) if kept is not None else ({}, {})
         last = int(kept.rows.ids[-1]) if kept is not None and kept.rows.size else 0
         rows = kept.rows if kept is not None else parse_rows([], forms)
         for chunk in _response_chunks(round_id, last):
-            forms = _with_forms(forms, {r[1] for r in chunk})
+            forms, hashes = _with_forms(forms, hashes, {r[1] for r in chunk})
             rows = rows.extended(parse_rows(chunk, forms))
         with store.lock:
-            store.rounds[round_id] = _Kept(rows, forms)
+            store.rounds[round_id] = _Kept(rows, forms, hashes)
             while len(store.rounds) > store.size:
                 store.rounds.popitem(last=False)
     return rows, forms

@@ -173,3 +173,25 @@ def test_a_round_read_by_small_chunks_is_the_same(client, scored, parsed, monkey
     monkeypatch.setattr(analysis_rows, "CHUNK", 3)
     assert _fields(_full_read(scored["round"])) == whole
     assert parsed == [11, 3, 3, 3, 2]
+
+
+def test_a_draft_form_imported_again_reads_the_round_again(client, scored, parsed):
+    from survey_app.extensions import db
+    from survey_app.models import QuestionnaireVersion
+
+    delegate = scored["forms"][1]
+    draft = QuestionnaireVersion(form_key=delegate.form_key, version="draft", title="Nháp",
+                                 respondent_group="delegate", content=dict(delegate.content),
+                                 content_hash="a" * 64, status="draft")
+    db.session.add(draft)
+    db.session.flush()
+    unit_a = scored["units"][0]
+    create_scored_response(scored["round"], unit_a, draft, "delegate", answers={"d1": "A"})
+    db.session.commit()
+    _results(scored["round"])
+    draft.content_hash = "b" * 64   # the draft replaced by another import of the same version
+    create_scored_response(scored["round"], unit_a, delegate, "delegate", answers={"d1": "B"})
+    db.session.commit()
+    after = _results(scored["round"])
+    assert parsed[:2] == [12, 13]
+    assert after == _fresh_results(scored["round"])
