@@ -4,9 +4,12 @@ everything while intake goes on.
 1. ``par-survey demo --no-serve`` seeds the demo round (DEMO-2025, QR entry points for SIPAS);
    ``big_round.write_big_round`` bulk-inserts ``--responses`` realistic SIPAS responses into it.
 2. The monitor (``/admin/rounds/<id>/monitor``) and results (``/results/DEMO-2025``) pages are
-   requested by a logged-in admin through the Flask test client: the first (cold) request, then
-   ``--repeats`` warm ones (median); then one response is added and the results page is timed
-   again (recomputed once, then warm).
+   requested by a logged-in admin through the Flask test client, in a process of their own: the
+   first (cold) request, then ``--repeats`` warm ones (median); then one response is added and
+   both pages are timed again (the results recomputed once), then one response is quarantined and
+   the results timed again (and once more, warm); the process's RSS before and after.
+   ``--baseline CHECKOUT`` times the same pages with the code of another checkout first (side by
+   side, on the same database; ``--rounds`` alternates them).
 3. The round is published and an open round (BENCH-OPEN, QR entry points) takes the intake:
    ``par-survey serve`` under ``wrk`` (``--clients`` connections, ``--duration`` s, as in
    ``bench_intake.py``) first alone, then while a background export of every response of the
@@ -15,6 +18,8 @@ everything while intake goes on.
 
     python bench/bench_big_round.py --database sqlite
     python bench/bench_big_round.py --database postgresql
+    git worktree add ../base main   # or any checkout of the code to compare with
+    python bench/bench_big_round.py --pages-only --baseline ../base
 """
 from __future__ import annotations
 
@@ -52,26 +57,81 @@ def _timed(client, path: str) -> float:
     return seconds
 
 
+def _rss_mb() -> float:
+    """The resident set of this process (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _quarantine_one(setup) -> None:
+    """Quarantine the round's last response, as a quality decision would."""
+    from sqlalchemy import MetaData, Table, create_engine, func, select, update
+
+    engine = create_engine(setup.app_url)
+    responses = Table("responses", MetaData(), autoload_with=engine)
+    with engine.begin() as connection:
+        last = connection.execute(select(func.max(responses.c.id))).scalar_one()
+        connection.execute(update(responses).where(responses.c.id == last)
+                           .values(quarantined=True, quality_flags=["speeder"]))
+    engine.dispose()
+
+
 def time_pages(setup, repeats: int) -> dict:
-    """Cold and warm (median) seconds of the monitor and results pages; then after one new
-    response, the results page again."""
+    """Seconds of the monitor and results pages: the first (cold) request and the median of
+    ``repeats`` warm ones; then the first request after one new response and after one response
+    quarantined; and the process's RSS (MB) before and after."""
+    from big_round import write_big_round
+
     app = _app(setup)
     with app.app_context():
         from survey_app.extensions import db
-        from survey_app.operations.demo import ensure_admin, demo_round
+        from survey_app.operations.demo import demo_round, ensure_admin
 
         ensure_admin(ADMIN_PASSWORD)
         round_id = demo_round().id
         db.session.commit()
     client = app.test_client()
     client.post("/auth/login", data={"username": "admin", "password": ADMIN_PASSWORD})
-    figures = {}
-    for name, path in (("monitor", f"/admin/rounds/{round_id}/monitor"),
-                       ("results", "/results/DEMO-2025")):
+    paths = {"monitor": f"/admin/rounds/{round_id}/monitor", "results": "/results/DEMO-2025"}
+    figures: dict = {"rss_before_mb": _rss_mb()}
+    for name, path in paths.items():
         cold = _timed(client, path)
         warm = [_timed(client, path) for _ in range(repeats)]
-        figures[name] = (cold, statistics.median(warm))
+        figures[name] = {"cold": cold, "warm": statistics.median(warm)}
+    figures["rss_after_mb"] = _rss_mb()
+    write_big_round(setup.app_url, "DEMO-2025", 1)
+    figures["results"]["new response"] = _timed(client, paths["results"])
+    figures["monitor"]["new response"] = _timed(client, paths["monitor"])
+    _quarantine_one(setup)
+    figures["results"]["quarantine"] = _timed(client, paths["results"])
+    figures["results"]["warm again"] = _timed(client, paths["results"])
+    figures["rss_end_mb"] = _rss_mb()
     return figures
+
+
+def time_pages_of(setup, args, code: str | None) -> dict:
+    """:func:`time_pages` in a process of its own (a cold cache), with the code of ``code`` (a
+    checkout of the baseline) or of this one."""
+    import json
+    import subprocess
+
+    command = [sys.executable, __file__, "--time-pages", setup.app_url, str(setup.instance),
+               "--repeats", str(args.repeats)] + (["--code", code] if code else [])
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def print_pages(label: str, figures: dict) -> None:
+    load = os.getloadavg()[0]
+    for name in ("monitor", "results"):
+        times = "  ".join(f"{key} {seconds * 1000:6.0f} ms"
+                          for key, seconds in figures[name].items())
+        print(f"{label:<9} {name:<8} {times}; load {load:.2f}", flush=True)
+    print(f"{label:<9} RSS {figures['rss_before_mb']:.0f} MB before, "
+          f"{figures['rss_after_mb']:.0f} MB after the pages, {figures['rss_end_mb']:.0f} MB at "
+          f"the end", flush=True)
 
 
 def open_intake_round(setup) -> dict:
@@ -196,8 +256,22 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--export", default="sav", help="export kind of the results page form")
     parser.add_argument("--pages-only", action="store_true")
+    parser.add_argument("--baseline", metavar="CHECKOUT",
+                        help="also time the pages with the code of this checkout (side by side)")
+    parser.add_argument("--rounds", type=int, default=1, help="page timings per code, alternated")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--time-pages", nargs=2, metavar=("URL", "INSTANCE"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--code", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.time_pages:  # the child of time_pages_of
+        import json
+
+        if args.code:
+            sys.path.insert(0, args.code)
+        setup = argparse.Namespace(app_url=args.time_pages[0], instance=Path(args.time_pages[1]))
+        print(json.dumps(time_pages(setup, args.repeats)))
+        return
     from bench_intake import Setup
     from big_round import write_big_round
 
@@ -208,13 +282,16 @@ def main() -> None:
         seconds = write_big_round(setup.app_url, "DEMO-2025", args.responses)
         print(f"{args.database}: wrote {args.responses:,} responses in {seconds:.1f} s; "
               f"load {os.getloadavg()[0]:.2f}", flush=True)
-        for name, (cold, warm) in time_pages(setup, args.repeats).items():
-            print(f"{name:<8} cold {cold * 1000:8.0f} ms   warm (median of {args.repeats}) "
-                  f"{warm * 1000:8.0f} ms; load {os.getloadavg()[0]:.2f}", flush=True)
+        for _ in range(args.rounds):
+            if args.baseline:
+                print_pages("baseline", time_pages_of(setup, args, args.baseline))
+            print_pages("this", time_pages_of(setup, args, None))
         if not args.pages_only:
             export_under_load(setup, args)
     finally:
-        if not args.keep:
+        if args.keep:
+            print(f"kept: {setup.app_url} (instance {setup.instance})")
+        else:
             setup.drop()
             shutil.rmtree(work, ignore_errors=True)
 

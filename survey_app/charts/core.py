@@ -8,8 +8,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from babel.numbers import format_decimal, format_percent
+from babel import Locale
+from babel.numbers import format_percent, parse_pattern
 from markupsafe import Markup, escape
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -51,8 +53,13 @@ def number(value, locale: str, digits: int = 2) -> str:
     """``75,63`` in Vietnamese, ``75.63`` in English; an em dash for a missing number."""
     if missing(value):
         return "—"
-    pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(value, format=pattern, locale=locale)
+    parsed, pattern = _decimal_format(str(locale), digits)
+    return pattern.apply(value, parsed)  # what babel's format_decimal does, parsed once
+
+
+@lru_cache(maxsize=64)
+def _decimal_format(locale: str, digits: int):
+    return Locale.parse(locale), parse_pattern("#,##0." + "0" * digits if digits else "#,##0")
 
 
 def percent(value, locale: str, digits: int = 2) -> str:

@@ -10,16 +10,19 @@ result exists with every response and with quarantined responses left out.
 """
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from survey_app.extensions import db
-from survey_app.models import Invitation, QuestionnaireVersion, Response, SurveyRound, Unit
-from survey_app.operations.documents import load_questionnaire
+from survey_app.models import Invitation, Response, SurveyRound, Unit
+from survey_app.operations.analysis_rows import (
+    current_rows,
+    quarantined_ids,
+    sipas_maps,
+    unit_codes,
+)
 from survey_app.refusals import N_, Refused
 
 DEFAULT_MIN_N = 30
@@ -70,7 +73,7 @@ class RoundData:
     entry_labels: np.ndarray
     days: np.ndarray
     device_hashes: list
-    answer_keys: list
+    answer_keys: np.ndarray  # one key per response, equal for equal answer sets
     grids: list = field(default_factory=list)
 
     @property
@@ -79,85 +82,49 @@ class RoundData:
 
 
 def gather_round(survey_round: SurveyRound) -> RoundData:
-    """Arrange a round's responses (and its invitations' outcomes, for the weights) as arrays."""
-    rows = db.session.execute(
-        db.select(Response.id, Response.questionnaire_id, Response.respondent_group, Unit.code,
-                  Response.stratum, Response.base_weight, Response.quarantined, Response.answers,
-                  Response.paradata, Response.entry_point_id, Response.submitted_on, Response.psu)
-        .join(Unit, Unit.id == Response.rated_unit_id)
-        .where(Response.round_id == survey_round.id).order_by(Response.id)
-    ).all()
-    forms = {row.id: load_questionnaire(row) for row in db.session.scalars(
-        db.select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_({r[1] for r in rows})))}
-    n = len(rows)
-    base = np.array([1.0 if r[5] is None else float(r[5]) for r in rows], dtype=float)
-    strata = np.array(["" if r[4] is None else str(r[4]) for r in rows], dtype=object)
-    psus = np.array(["" if r[11] is None else str(r[11]) for r in rows], dtype=object)
-    groups = np.array([r[2] for r in rows], dtype=object)
-    units = np.array([r[3] for r in rows], dtype=object)
+    """Arrange a round's responses (and its invitations' outcomes, for the weights) as arrays.
 
-    criteria: dict[str, np.ndarray] = {}
+    The responses are parsed once per process and kept
+    (:mod:`~survey_app.operations.analysis_rows`): only new ones are read again, and the
+    quarantine and the units' codes are read fresh every time."""
+    rows, forms = current_rows(survey_round.id)
+    # SIPAS items in the order of the forms, then of their items (columns of sipas_ratings)
+    maps = sipas_maps({form_id: forms[form_id] for form_id in sorted(set(
+        rows.questionnaire_ids.tolist()))})
     sipas_columns: dict[str, int] = {}
     sipas_elements: list[str] = []
-    sipas_maps = {}
-    for form_id, questionnaire in forms.items():
-        # found by the form's declared roles, never by the values of the coefficients
-        sipas_maps[form_id] = [(code, element, questionnaire.satisfaction_scale(code))
-                               for code, element in questionnaire.sipas_items("service")]
-        for code, element, _ in sipas_maps[form_id]:
+    for items in maps.values():
+        for code, element, _ in items:
             if code not in sipas_columns:
                 sipas_columns[code] = len(sipas_columns)
                 sipas_elements.append(element)
-    sipas_rows = np.array([i for i, r in enumerate(rows) if sipas_maps[r[1]]], dtype=np.intp)
+    with_items = [form_id for form_id, items in maps.items() if items]
+    sipas_rows = np.flatnonzero(np.isin(rows.questionnaire_ids, with_items)).astype(np.intp)
     ratings = np.full((sipas_rows.size, len(sipas_columns)), np.nan)
-    sipas_position = {int(i): k for k, i in enumerate(sipas_rows)}
-    grids = {form_id: np.full((n, len(items)), np.nan)
-             for form_id, items in sipas_maps.items() if items}
-
-    for i, row in enumerate(rows):
-        questionnaire = forms[row[1]]
-        for code, values in questionnaire.stored_scores(row[7]).items():  # cleaned at intake
-            column = criteria.setdefault(code, np.full(n, np.nan))
-            if values:
-                column[i] = float(np.mean(values))
-        for k, (code, _, scale) in enumerate(sipas_maps[row[1]]):
-            answer = row[7].get(code)
-            rating = scale.get(answer) if isinstance(answer, str) else None
-            if rating is not None:
-                ratings[sipas_position[i], sipas_columns[code]] = rating
-                grids[row[1]][i, k] = rating
-
-    paradata = [r[8] or {} for r in rows]
+    for form_id in with_items:
+        own = np.flatnonzero(rows.questionnaire_ids == form_id)
+        at = np.searchsorted(sipas_rows, own)
+        for k, (code, _, _) in enumerate(maps[form_id]):
+            ratings[at, sipas_columns[code]] = rows.ratings[form_id][own, k]
+    code_of = unit_codes()
+    units = np.array([code_of[u] for _, u, _, _ in rows.cell_keys], dtype=object)[rows.cells]
     return RoundData(
-        response_ids=np.array([r[0] for r in rows], dtype=np.int64),
-        questionnaire_ids=np.array([r[1] for r in rows], dtype=np.int64),
-        groups=groups, units=units, strata=strata, psus=psus, base_weights=base,
-        weights=_adjusted_weights(survey_round, groups, units, strata, psus, base),
-        quarantined=np.array([bool(r[6]) for r in rows], dtype=bool),
-        coefficients=criteria, sipas_rows=sipas_rows, sipas_ratings=ratings,
+        response_ids=rows.ids, questionnaire_ids=rows.questionnaire_ids, groups=rows.groups,
+        units=units, strata=rows.strata, psus=rows.psus, base_weights=rows.base_weights,
+        weights=_adjusted_weights(survey_round, rows, code_of),
+        quarantined=np.isin(rows.ids, quarantined_ids(survey_round.id)),
+        coefficients=dict(rows.coefficients), sipas_rows=sipas_rows, sipas_ratings=ratings,
         sipas_items=SipasItems(tuple(sipas_columns), tuple(sipas_elements)),
-        durations=np.array([_seconds(p.get("total_seconds")) for p in paradata], dtype=float),
-        entry_labels=np.array([f"entry-{r[9]}" if r[9] is not None else f"response-{r[0]}"
-                               for r in rows], dtype=object),
-        days=np.array([(r[10] - dt.date(2000, 1, 1)).days * 86400.0 if r[10] else np.nan
-                       for r in rows]),
-        device_hashes=[p.get("device_hash") for p in paradata],
-        answer_keys=[[f"{r[1]}:" + json.dumps(r[7], sort_keys=True, ensure_ascii=False)]
-                     for r in rows],
-        grids=list(grids.values()),
+        durations=rows.durations, entry_labels=rows.entry_labels, days=rows.days,
+        device_hashes=list(rows.device_hashes), answer_keys=rows.answer_keys,
+        grids=[rows.ratings[form_id] for form_id in with_items],
     )
 
 
-def _seconds(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-def _adjusted_weights(survey_round, groups, units, strata, psus, base) -> np.ndarray:
-    """Non-response adjusted weights of the responses: the cell (group × unit × stratum × PSU)'s
-    unused invitations are its non-respondents (revoked invitations are out of the sample)."""
+def _adjusted_weights(survey_round, rows, code_of: dict) -> np.ndarray:
+    """Non-response adjusted weights of the responses (``ParsedRows``): the cell (group × unit ×
+    stratum × PSU)'s unused invitations are its non-respondents (revoked invitations are out of
+    the sample). ``code_of``: unit id → code (cells are told apart by the unit's code)."""
     from analysis import nonresponse_adjust
 
     unused = db.session.execute(
@@ -166,15 +133,26 @@ def _adjusted_weights(survey_round, groups, units, strata, psus, base) -> np.nda
         .join(Unit, Unit.id == Invitation.rated_unit_id)
         .where(Invitation.round_id == survey_round.id, Invitation.status == "issued")
     ).all()
+    base = rows.base_weights
     if base.size == 0:
         return base.copy()
-    cells = [f"{g}\x1f{u}\x1f{s}\x1f{c}" for g, u, s, c in zip(groups, units, strata, psus)]
-    cells += [f"{g}\x1f{u}\x1f{s or ''}\x1f{c or ''}" for g, u, s, c, _ in unused]
+    # the responses' cells are numbered once when parsed: label each cell, not each response
+    labels = [f"{g}\x1f{code_of[u]}\x1f{s}\x1f{c}" for g, u, s, c in rows.cell_keys]
+    labels += [f"{g}\x1f{u}\x1f{s or ''}\x1f{c or ''}" for g, u, s, c, _ in unused]
+    numbered: dict[str, int] = {}
+    label_codes = np.array([numbered.setdefault(label, len(numbered)) for label in labels],
+                           dtype=np.int64)
+    keys = len(rows.cell_keys)
+    codes = np.concatenate([label_codes[:keys][rows.cells], label_codes[keys:]])
     weights = np.concatenate([base, [1.0 if w is None else float(w) for *_, w in unused]])
     responded = np.arange(weights.size) < base.size
-    adjusted = np.asarray(nonresponse_adjust(weights, responded, np.array(cells, dtype=object)),
-                          dtype=float)
-    return adjusted[: base.size]
+    try:
+        adjusted = nonresponse_adjust(weights, responded, codes)
+    except ValueError:  # an empty cell: refused by its label
+        cells = np.concatenate([np.array(labels[:keys], dtype=object)[rows.cells],
+                                np.array(labels[keys:], dtype=object)])
+        adjusted = nonresponse_adjust(weights, responded, cells)
+    return np.asarray(adjusted, dtype=float)[: base.size]
 
 
 def response_counts(survey_round: SurveyRound, data: RoundData | None = None) -> list[dict]:
@@ -238,7 +216,7 @@ def apply_quality_flags(survey_round: SurveyRound, data: RoundData | None = None
         return {"quarantined": 0}
     flags = quality_flags(
         durations=data.durations, duration_groups=data.questionnaire_ids, grids=data.grids,
-        vectors=np.array(data.answer_keys, dtype=object), times=data.days,
+        vectors=np.asarray(data.answer_keys, dtype=object).reshape(-1, 1), times=data.days,
         entry_points=data.entry_labels,
         device_hashes=data.device_hashes if any(data.device_hashes) else None, **options,
     )
@@ -302,7 +280,7 @@ def _design(weights, strata, psus):
 
     def labels_or_none(values):
         labels = np.asarray(values, dtype=object)
-        return labels.astype(str) if labels.size and any(label != "" for label in labels) else None
+        return labels.astype(str) if labels.size and (labels != "").any() else None
 
     clusters = labels_or_none(psus)
     if clusters is not None:  # responses outside any PSU are each their own cluster

@@ -113,7 +113,7 @@ def unit_schedules(survey_round: SurveyRound,
         .where(UnitTask.round_id == survey_round.id)).all())
     answered = {
         (unit_id, group): count for unit_id, group, count in db.session.execute(
-            db.select(Response.rated_unit_id, Response.respondent_group, func.count(Response.id))
+            db.select(Response.rated_unit_id, Response.respondent_group, func.count())
             .where(Response.round_id == survey_round.id, Response.quarantined.is_(False))
             .group_by(Response.rated_unit_id, Response.respondent_group))}
     unanswered = dict(db.session.execute(

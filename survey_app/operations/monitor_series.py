@@ -30,7 +30,7 @@ def responses_per_day(survey_round: SurveyRound,
     """``(day, responses received that day)`` from the first day with a response to the last,
     days without one included (as 0), in date order."""
     counted = dict(db.session.execute(_of_round(
-        db.select(Response.submitted_on, func.count(Response.id)), survey_round, unit_ids
+        db.select(Response.submitted_on, func.count()), survey_round, unit_ids
     ).group_by(Response.submitted_on)).all())
     if not counted:
         return []

@@ -26,15 +26,15 @@ class CellProgress:
 
 def matrix_progress(survey_round: SurveyRound) -> list[CellProgress]:
     """Each cell with its target (quota × units of its type) and the responses counted in it."""
-    counts = {
-        (group, unit_type): count
-        for group, unit_type, count in db.session.execute(
-            db.select(Response.respondent_group, Unit.unit_type, func.count(Response.id))
-            .join(Unit, Unit.id == Response.rated_unit_id)
+    # counted per rated unit from the index alone, then summed by the units' types (no join)
+    unit_types = dict(db.session.execute(db.select(Unit.id, Unit.unit_type)).all())
+    counts: dict[tuple[str, str], int] = {}
+    for group, unit_id, count in db.session.execute(
+            db.select(Response.respondent_group, Response.rated_unit_id, func.count())
             .where(Response.round_id == survey_round.id, Response.quarantined.is_(False))
-            .group_by(Response.respondent_group, Unit.unit_type)
-        )
-    }
+            .group_by(Response.respondent_group, Response.rated_unit_id)):
+        key = (group, unit_types[unit_id])
+        counts[key] = counts.get(key, 0) + count
     unit_counts: dict[str, int] = {}
     for unit in round_units(survey_round):
         unit_counts[unit.unit_type] = unit_counts.get(unit.unit_type, 0) + 1
@@ -78,7 +78,7 @@ def unit_progress(
     ``unit_ids``)."""
     responses = dict(
         db.session.execute(
-            db.select(Response.rated_unit_id, func.count(Response.id))
+            db.select(Response.rated_unit_id, func.count())
             .where(Response.round_id == survey_round.id, Response.quarantined.is_(False))
             .group_by(Response.rated_unit_id)
         ).all()
