@@ -5,9 +5,11 @@ One pass over the round's responses fills every column: design variables, then e
 coded as numbers with Vietnamese value labels (single choice: 1..k in list order; multiple choice:
 one 0/1 variable per option) or as text. No answer set is kept once its row is written into the
 columns, so a big round's export holds numbers and strings, not 100,000 decoded answer sets (whose
-garbage collection would stall the other threads of the process). Between batches the export
-calls :func:`survey_app.jobs.pause`: run as a background job in a web worker's thread, it lets
-that worker's requests take the interpreter.
+garbage collection would stall the other threads of the process). Each batch is a query of its
+own (the responses after the last id read, up to the round's last id when the export started):
+no statement stays open for the whole export, so SQLite's WAL can be checkpointed meanwhile.
+Between batches the export calls :func:`survey_app.jobs.pause`: run as a background job in a web
+worker's thread, it lets that worker's requests take the interpreter.
 """
 from __future__ import annotations
 
@@ -121,8 +123,11 @@ def respondent_variables(survey_round: SurveyRound) -> list:
     value per response in the order of their ids. No identifying column."""
     from analysis.contract import Variable
 
-    form_ids = set(db.session.scalars(db.select(Response.questionnaire_id)
-                                      .where(Response.round_id == survey_round.id).distinct()))
+    in_round = Response.round_id == survey_round.id
+    last_id = db.session.scalar(db.select(db.func.max(Response.id)).where(in_round)) or 0
+    in_round = in_round & (Response.id <= last_id)  # the responses there when the export started
+    form_ids = set(db.session.scalars(db.select(Response.questionnaire_id).where(in_round)
+                                      .distinct()))
     forms = {row.id: row for row in db.session.scalars(
         db.select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(form_ids)))}
     form_codes = sorted({f"{f.form_key}@{f.version}" for f in forms.values()})
@@ -134,15 +139,15 @@ def respondent_variables(survey_round: SurveyRound) -> list:
     others = {form_id: [c for other, cs in columns.items() if other != form_id for c in cs]
               for form_id in columns}
     numbers, groups, units, strata, psus, base, quarantined, flags = ([] for _ in range(8))
-    result = db.session.execute(
-        db.select(Response.questionnaire_id, Response.respondent_group, Unit.code,
-                  Response.stratum, Response.base_weight, Response.quarantined, Response.psu,
-                  Response.answers, Response.quality_flags)
-        .join(Unit, Unit.id == Response.rated_unit_id)
-        .where(Response.round_id == survey_round.id).order_by(Response.id)
-        .execution_options(yield_per=BATCH_ROWS))
-    for batch in result.partitions():
-        for form_id, group, unit, stratum, weight, held, psu, answers, flagged in batch:
+    query = (db.select(Response.id, Response.questionnaire_id, Response.respondent_group,
+                       Unit.code, Response.stratum, Response.base_weight, Response.quarantined,
+                       Response.psu, Response.answers, Response.quality_flags)
+             .join(Unit, Unit.id == Response.rated_unit_id).where(in_round)
+             .order_by(Response.id).limit(BATCH_ROWS))
+    after = 0
+    while batch := db.session.execute(query.where(Response.id > after)).all():
+        after = batch[-1][0]
+        for _, form_id, group, unit, stratum, weight, held, psu, answers, flagged in batch:
             numbers.append(form_number[form_id])
             groups.append(group)
             units.append(unit)
@@ -155,7 +160,6 @@ def respondent_variables(survey_round: SurveyRound) -> list:
             fill(others[form_id], answers, False)
         del batch
         jobs.pause()
-    result.close()
     groups, units = np.array(groups, dtype=object), np.array(units, dtype=object)
     strata, psus = np.array(strata, dtype=object), np.array(psus, dtype=object)
     base = np.array(base, dtype=float)
