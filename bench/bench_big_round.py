@@ -12,12 +12,17 @@ everything while intake goes on.
    side, on the same database; ``--rounds`` alternates them).
 3. The round is published and an open round (BENCH-OPEN, QR entry points) takes the intake:
    ``par-survey serve`` under ``wrk`` (``--clients`` connections, ``--duration`` s, as in
-   ``bench_intake.py``) first alone, then while a background export of every response of the
-   published round (the respondent-level ``.sav``, and the rest: ``--export``) runs in a thread of
-   a web worker. Prints p50/p99 both ways, their ratio, and the export's duration.
+   ``bench_intake.py``) first alone, then in windows of ``--duration`` s for as long as a
+   background export of every response of the published round (the respondent-level ``.sav``, and
+   the rest: ``--export``) runs, then alone again. The export runs where the product runs it:
+   ``--jobs thread`` (the embedded default, a thread of a web worker) or ``--jobs rq``
+   (``REDIS_URL`` set, a queue of this run's own, one ``par-survey worker`` process). Prints p50/p99
+   of every window, the ratios of the during-export p99 (median and worst window) to the p99
+   alone before, and the export's duration.
 
     python bench/bench_big_round.py --database sqlite
-    python bench/bench_big_round.py --database postgresql
+    python bench/bench_big_round.py --database postgresql --jobs rq
+    python bench/bench_big_round.py --database sqlite --responses 8000 --no-pages
     git worktree add ../base main   # or any checkout of the code to compare with
     python bench/bench_big_round.py --pages-only --baseline ../base
 """
@@ -141,10 +146,11 @@ def open_intake_round(setup) -> dict:
     with app.app_context():
         from survey_app.extensions import db
         from survey_app.models import QuestionnaireVersion, RatingCell, SurveyRound, Unit
-        from survey_app.operations.demo import demo_round
+        from survey_app.operations.demo import demo_round, ensure_admin
         from survey_app.operations.fieldwork_setup import create_entry_point
         from survey_app.operations.rounds import change_status
 
+        ensure_admin(ADMIN_PASSWORD)  # also without the pages (--no-pages)
         big = demo_round()
         change_status(big, "closed")
         change_status(big, "published")
@@ -197,14 +203,35 @@ class Staff:
             return json.loads(reply.read())
 
 
+def start_rq_worker(setup, args):
+    """With ``--jobs rq``: the server's environment gets ``REDIS_URL`` and a queue of this run's
+    own, and one ``par-survey worker`` process takes the jobs; the process (None otherwise)."""
+    import subprocess
+
+    from bench_intake import PAR_SURVEY
+
+    if args.jobs != "rq":
+        return None
+    setup.env.update(REDIS_URL=args.redis_url, JOB_QUEUE=f"bench-big-round-{os.getpid()}")
+    log = open(setup.work / "worker.log", "ab")  # noqa: SIM115 - open while it runs
+    return subprocess.Popen([PAR_SURVEY, "worker"], env=setup.env, cwd=ROOT, stdout=log,
+                            stderr=log)
+
+
+def _row(name: str, figures: dict) -> str:
+    return (f"{name:<20} {figures['rate']:7.0f} req/s  p50 {figures['p50_ms']:7.1f} ms  "
+            f"p99 {figures['p99_ms']:7.1f} ms  errors {figures['errors']}")
+
+
 def export_under_load(setup, args) -> None:
-    """Intake p50/p99 without, then with, a background export of the big round running in the
-    served app; the export's duration."""
+    """Intake p50/p99 alone, then in windows while a background export of the big round runs,
+    then alone again; the export's duration."""
     import threading
 
-    from bench_intake import Server, answer_bodies
+    from bench_intake import Server, answer_bodies, stop
 
     bodies = answer_bodies(open_intake_round(setup))
+    worker = start_rq_worker(setup, args)
     server = Server(setup, "par-survey")
     try:
         server.wait()
@@ -229,19 +256,28 @@ def export_under_load(setup, args) -> None:
         thread = threading.Thread(target=export)
         thread.start()
         time.sleep(1)
-        during = server.load(bodies, args.duration)
+        during = [server.load(bodies, args.duration)]
+        while thread.is_alive() and len(during) < args.max_windows:
+            during.append(server.load(bodies, args.duration))
         load_during = os.getloadavg()[0]
         thread.join()
+        after = server.load(bodies, args.duration)
         server.stop()
     finally:
         if server.process.poll() is None:
             server.stop()
-    for name, figures in (("intake alone", alone), ("intake + export", during)):
-        print(f"{name:<16} {figures['rate']:7.0f} req/s  p50 {figures['p50_ms']:7.1f} ms  "
-              f"p99 {figures['p99_ms']:7.1f} ms  errors {figures['errors']}")
-    print(f"p99 with the export / alone: {during['p99_ms'] / alone['p99_ms']:.2f}; export "
-          f"({args.export}) {finished.get('status')} in {finished.get('seconds', 0):.1f} s "
-          f"({finished.get('size_bytes', 0) / 1e6:.1f} MB); load {load_during:.2f}")
+        if worker is not None:
+            stop(worker)
+    print(_row("intake alone", alone))
+    for number, figures in enumerate(during, start=1):
+        print(_row(f"intake + export {number}", figures))
+    print(_row("intake alone after", after))
+    p99s = [figures["p99_ms"] for figures in during]
+    print(f"p99 with the export / alone: median {statistics.median(p99s) / alone['p99_ms']:.2f}, "
+          f"worst {max(p99s) / alone['p99_ms']:.2f} ({len(during)} windows); export "
+          f"({args.export}, {args.jobs}) {finished.get('status')} in "
+          f"{finished.get('seconds', 0):.1f} s ({finished.get('size_bytes', 0) / 1e6:.1f} MB); "
+          f"load {load_during:.2f}")
 
 
 def main() -> None:
@@ -255,10 +291,17 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--export", default="sav", help="export kind of the results page form")
+    parser.add_argument("--jobs", choices=("thread", "rq"), default="thread",
+                        help="where the export runs: a web worker's thread, or an RQ worker")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL",
+                                                              "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--max-windows", type=int, default=40,
+                        help="most load windows while the export runs")
     parser.add_argument("--pages-only", action="store_true")
     parser.add_argument("--baseline", metavar="CHECKOUT",
                         help="also time the pages with the code of this checkout (side by side)")
     parser.add_argument("--rounds", type=int, default=1, help="page timings per code, alternated")
+    parser.add_argument("--no-pages", action="store_true", help="skip the monitor/results pages")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--time-pages", nargs=2, metavar=("URL", "INSTANCE"),
                         help=argparse.SUPPRESS)
@@ -282,10 +325,11 @@ def main() -> None:
         seconds = write_big_round(setup.app_url, "DEMO-2025", args.responses)
         print(f"{args.database}: wrote {args.responses:,} responses in {seconds:.1f} s; "
               f"load {os.getloadavg()[0]:.2f}", flush=True)
-        for _ in range(args.rounds):
-            if args.baseline:
-                print_pages("baseline", time_pages_of(setup, args, args.baseline))
-            print_pages("this", time_pages_of(setup, args, None))
+        if not args.no_pages:
+            for _ in range(args.rounds):
+                if args.baseline:
+                    print_pages("baseline", time_pages_of(setup, args, args.baseline))
+                print_pages("this", time_pages_of(setup, args, None))
         if not args.pages_only:
             export_under_load(setup, args)
     finally:

@@ -13,6 +13,7 @@ import functools
 import importlib
 import os
 import threading
+import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, has_app_context
@@ -27,6 +28,11 @@ RUNNERS = {
 # Long jobs run below the requests' priority (Linux: the nice value of the job's own thread, or of
 # the RQ work-horse process), so that intake keeps its latency while an export runs.
 JOB_NICENESS = 10
+# A long job in a web worker's thread pauses this long between its chunks (:func:`pause`), so
+# that the worker's requests take the interpreter (the GIL) without waiting for a switch.
+PAUSE_SECONDS = 0.002
+
+_job_thread = threading.local()  # ``.running`` in the thread of a long job of a web worker
 
 
 def runner(kind: str) -> Callable[[Flask, int], None]:
@@ -85,7 +91,16 @@ def lower_priority() -> None:
 
 def _gently(function: Callable[[Flask, int], None], app: Flask, job_id: int) -> None:
     lower_priority()
+    _job_thread.running = True
     function(app, job_id)
+
+
+def pause() -> None:
+    """Called by long jobs between chunks of work: in a web worker's job thread, sleep
+    ``PAUSE_SECONDS`` (the requests of that worker run meanwhile); elsewhere (a request, an RQ
+    work-horse, the CLI) return at once."""
+    if getattr(_job_thread, "running", False):
+        time.sleep(PAUSE_SECONDS)
 
 
 def run_job(kind: str, job_id: int) -> None:

@@ -14,9 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 
-import numpy as np
 
-from questionnaires.repeats import inside_repeats
 from survey_app import spreadsheets
 from survey_app.extensions import db
 from survey_app.operations.dispositions import contract_outcome_rates
@@ -35,8 +33,8 @@ from survey_app.operations.analysis_run import (
     analyze_round,
     gather_round,
 )
-from survey_app.operations.documents import load_questionnaire
 from survey_app.operations.export_repeats import has_repeats, repeat_table
+from survey_app.operations.export_respondents import answer_columns, fill, respondent_variables
 from survey_app.refusals import N_, Refused
 
 FORMATS = ("json", "csv", "xlsx", "sav")
@@ -175,103 +173,13 @@ def round_contract(survey_round: SurveyRound, *, allow_unpublished: bool = False
 
 # --------------------------------------------------------------------------- respondent-level data
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.@#$]")
-
-
-def _spss_name(name: str) -> str:
-    safe = _UNSAFE.sub("_", name)
-    return safe if re.match(r"[A-Za-z@]", safe) else f"v_{safe}"
-
-
-def respondent_variables(survey_round: SurveyRound, data: RoundData | None = None) -> list:
-    """Respondent-level variables (:class:`analysis.contract.Variable`): design variables, then
-    every answer coded as numbers with Vietnamese value labels (single choice: 1..k in list
-    order; multiple choice: one 0/1 variable per option) or as text. No identifying column."""
-    from analysis.contract import Variable
-
-    data = data if data is not None else gather_round(survey_round)
-    rows = db.session.execute(db.select(Response.id, Response.answers, Response.quality_flags)
-                              .where(Response.round_id == survey_round.id)
-                              .order_by(Response.id)).all()
-    answers = [r[1] for r in rows]
-    forms = {row.id: row for row in db.session.scalars(
-        db.select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(set(data.questionnaire_ids.tolist()))))}
-    form_codes = sorted({f"{f.form_key}@{f.version}" for f in forms.values()})
-    n = data.size
-    variables = [
-        Variable("respondent", "Số thứ tự người trả lời", np.arange(1, n + 1, dtype=float)),
-        Variable("form", "Phiếu (mã@phiên bản)",
-                 np.array([float(form_codes.index(f"{forms[q].form_key}@{forms[q].version}") + 1)
-                           for q in data.questionnaire_ids]),
-                 {float(i + 1): code for i, code in enumerate(form_codes)}),
-        Variable("group", "Nhóm đối tượng", [str(g) for g in data.groups]),
-        Variable("unit", "Đơn vị được đánh giá", [str(u) for u in data.units]),
-        Variable("stratum", "Tầng chọn mẫu", [str(s) for s in data.strata]),
-        Variable("base_weight", "Trọng số cơ sở", data.base_weights.copy()),
-        Variable("weight", "Trọng số sau hiệu chỉnh không trả lời", data.weights.copy()),
-        Variable("quarantined", "Bị cách ly do cờ chất lượng", data.quarantined.astype(float),
-                 {0.0: "Không", 1.0: "Có"}),
-        Variable("quality_flags", "Cờ chất lượng", [";".join(r[2] or []) for r in rows]),
-    ]
-    taken = {v.name.lower() for v in variables}
-    for form_id, row in forms.items():
-        questionnaire = load_questionnaire(row)
-        mine = data.questionnaire_ids == form_id
-        inside = inside_repeats(questionnaire.questions)  # rows of a repeat: not one per respondent
-        for question in questionnaire.questions:
-            if question.type == "repeat":  # its number of rows; the rows: the repeats table
-                variables.append(_repeat_count(question, answers, mine, row.form_key, taken))
-            if question.type in ("note", "group", "repeat") or question.name in inside:
-                continue
-            variables.extend(_answer_variables(question, answers, mine, row.form_key, taken))
-    return variables
-
-
-def _unique(name: str, form_key: str, taken: set) -> str:
-    candidate = _spss_name(name)
-    if candidate.lower() in taken:
-        candidate = _spss_name(f"{form_key}_{name}")
-    suffix = 2
-    base = candidate
-    while candidate.lower() in taken:
-        candidate, suffix = f"{base}_{suffix}", suffix + 1
-    taken.add(candidate.lower())
-    return candidate
-
-
-def _repeat_count(question, answers, mine, form_key: str, taken: set):
-    from analysis.contract import Variable
-
-    counts = [a.get(question.name) if m else None for a, m in zip(answers, mine)]
-    return Variable(_unique(question.name, form_key, taken),
-                    f"{question.label.get('vi')} (số dòng)",
-                    np.array([float(len(c)) if isinstance(c, list) else np.nan for c in counts]))
-
 
 def _answer_variables(question, answers, mine, form_key: str, taken: set) -> list:
-    from analysis.contract import Variable
-
-    label = question.label.get("vi")
-    values = [a.get(question.name) if m else None for a, m in zip(answers, mine)]
-    if question.type == "single":
-        codes = {c.name: float(k + 1) for k, c in enumerate(question.choices)}
-        coded = np.array([codes.get(v, np.nan) if v is not None else np.nan for v in values])
-        return [Variable(_unique(question.name, form_key, taken), label, coded,
-                         {codes[c.name]: c.label.get("vi") for c in question.choices})]
-    if question.type == "multiple":
-        out = []
-        for choice in question.choices:
-            ticked = np.array([np.nan if not m else float(choice.name in (v or []))
-                               for v, m in zip(values, mine)])
-            out.append(Variable(_unique(f"{question.name}_{choice.name}", form_key, taken),
-                                f"{label}: {choice.label.get('vi')}", ticked,
-                                {0.0: "Không chọn", 1.0: "Chọn"}))
-        return out
-    if question.type in ("integer", "decimal", "range"):
-        numbers = np.array([np.nan if v in (None, "") else float(v) for v in values])
-        return [Variable(_unique(question.name, form_key, taken), label, numbers)]
-    return [Variable(_unique(question.name, form_key, taken), label,
-                     ["" if v is None else str(v) for v in values])]
+    """The variables of one question over ``answers`` (``mine``: rows of the question's form)."""
+    columns = answer_columns(question, form_key, taken)
+    for row, answered in zip(answers, mine):
+        fill(columns, row, answered)
+    return [column.variable() for column in columns]
 
 
 # --------------------------------------------------------------------------- files
@@ -288,12 +196,13 @@ def export_file(survey_round: SurveyRound, fmt: str, *, table: str | None = None
     draft = not survey_round.is_published
     report = progress or (lambda step, total: None)
     report(0, 4)
-    data = gather_round(survey_round)
-    report(1, 4)
     # the contract (json) has no tables: a respondent-level ``table`` with json is ignored, as any
     # other table is, rather than dropping the contract and writing ``null``
     respondent_level = fmt == "sav" or (fmt != "json"
                                         and table in ("respondents", "codebook", "repeats"))
+    # respondent-level files read the responses themselves, in batches (export_respondents)
+    data = None if respondent_level else gather_round(survey_round)
+    report(1, 4)
     doc = None if respondent_level else round_contract(
         survey_round, allow_unpublished=allow_unpublished, min_n=min_n, data=data)
     report(3, 4)
@@ -303,7 +212,7 @@ def export_file(survey_round: SurveyRound, fmt: str, *, table: str | None = None
         content = contract.canonical_json(doc)
         name = f"{stem}.json"
     elif respondent_level:
-        variables = respondent_variables(survey_round, data)
+        variables = respondent_variables(survey_round)
         stem = f"{survey_round.code}-respondents{suffix}"
         if fmt == "sav":
             content, name = _sav_bytes(variables), f"{stem}.sav"
