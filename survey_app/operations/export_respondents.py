@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -163,7 +164,12 @@ def respondent_variables(survey_round: SurveyRound) -> list:
     groups, units = np.array(groups, dtype=object), np.array(units, dtype=object)
     strata, psus = np.array(strata, dtype=object), np.array(psus, dtype=object)
     base = np.array(base, dtype=float)
-    weights = _adjusted_weights(survey_round, groups, units, strata, psus, base)
+    numbered: dict[tuple, int] = {}  # the weighting cells, as gather_round's kept rows number them
+    cells = np.array([numbered.setdefault(key, len(numbered))
+                      for key in zip(groups, units, strata, psus)], dtype=np.int64)
+    weights = _adjusted_weights(
+        survey_round, SimpleNamespace(base_weights=base, cells=cells, cell_keys=tuple(numbered)),
+        {code: code for code in set(units)})  # the units are codes here already
     n = base.size
     variables = [
         Variable("respondent", "Số thứ tự người trả lời", np.arange(1, n + 1, dtype=float)),
