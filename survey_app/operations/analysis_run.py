@@ -348,7 +348,9 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
         return cp.unit, pack_order.get(cp.criterion, len(pack_order))
 
     results = {}
-    for excluded in (True, False):
+    # With no response quarantined, both views hold the same responses: worked out once.
+    views = (True, False) if data.quarantined.any() else (True,)
+    for excluded in views:
         ratings = group_ratings(data, max_points, exclude_quarantined=excluded)
         points = criterion_points(ratings, max_points, pack.group_rule, min_n=min_n,
                                   expected_groups=expected) if ratings else []
@@ -367,6 +369,7 @@ def analyze_round(survey_round: SurveyRound, *, min_n: int = DEFAULT_MIN_N,
         applicable = _applicable(points, pack, unit_types, survey_round.year)
         results[excluded] = (applicable, sipas,
                              survey_total_se(ratings, applicable, pack.group_rule))
+    results.setdefault(False, results[True])
     return RoundAnalysis(
         round_code=survey_round.code, pack=pack, points=results[True][0],
         points_all=results[False][0],

@@ -149,3 +149,22 @@ def test_quality_flags_are_stored_as_quarantine_without_deleting(app_ctx):
     flagged = db.session.scalars(db.select(Response).filter_by(quarantined=True)).all()
     assert counts["quarantined"] == len(flagged)
     assert all(r.quality_flags for r in flagged)
+
+
+def test_with_nothing_quarantined_both_views_equal_a_pass_over_all_responses(scored):
+    """Worked out once when no response is quarantined: the points and SIPAS indices "without the
+    quarantined" are those of every response, as the view with them computes them."""
+    from survey_app.extensions import db
+    from survey_app.models import Response
+    from survey_app.operations.analysis_run import analyze_round
+
+    with_quarantine = analyze_round(scored["round"], min_n=3)
+    db.session.execute(db.update(Response).values(quarantined=False))
+    db.session.commit()
+    result = analyze_round(scored["round"], min_n=3)
+    assert result.quarantined == 0
+    assert repr(result.points) == repr(result.points_all) == repr(with_quarantine.points_all)
+    for level, code in (("criterion", "a1"), ("element", "g_a"), ("overall", "overall")):
+        for sipas in (result.sipas, result.sipas_all):
+            assert sipas.get(level, code, "SO-A").score.value == pytest.approx(
+                with_quarantine.sipas_all.get(level, code, "SO-A").score.value, rel=1e-12)
