@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Flask, current_app
+from flask import Flask
 
 from survey_app import jobs
 from survey_app.extensions import db
 from survey_app.models import ExportJob, SurveyRound, User
 from survey_app.models.base import utcnow
-from survey_app.operations.export_jobs import record_job
+from survey_app.operations.export_jobs import failures_recorded, record_job
 from survey_app.operations.reports import report_sources
-from survey_app.refusals import Refused
 from survey_app.reports.render import DOCUMENTS, LANGUAGES, render_document
 
 
@@ -43,29 +42,16 @@ def start_document_job(job_id: int):
 
 def run_document_job(app: Flask, job_id: int) -> None:
     """Build the job's document; a refusal or any error marks it failed with a sentence."""
-    with app.app_context():
-        try:
-            job = db.session.get(ExportJob, job_id)
-            if job is None or job.effective_status() != "queued":  # taken, or reported lost
-                return
-            record_job(job_id, status="running")
-            sources = report_sources(job.round)
-            record_job(job_id, progress_step=1)
-            result = render_document(job.document, sources, job.lang)
-            record_job(job_id, status="done", progress_step=2, content=result.content,
-                       filename=result.filename, mimetype=result.mimetype,
-                       sha256=hashlib.sha256(result.content).hexdigest(),
-                       size_bytes=len(result.content), finished_at=utcnow())
-        except Refused as refused:  # the round cannot give this document: say why, both languages
-            db.session.rollback()
-            record_job(job_id, status="failed", finished_at=utcnow(),
-                       message_vi="\n".join(refused.lines("vi")),
-                       message_en="\n".join(refused.lines("en")))
-        except Exception as exc:  # noqa: BLE001 (the job records every failure for the user)
-            current_app.logger.exception("document job %s failed", job_id)
-            db.session.rollback()
-            record_job(job_id, status="failed", finished_at=utcnow(),
-                       message_vi=f"Tạo tài liệu thất bại: {exc}",
-                       message_en=f"The document could not be made: {exc}")
-        finally:
-            db.session.remove()
+    with app.app_context(), failures_recorded(job_id, "document", "Tạo tài liệu thất bại",
+                                              "The document could not be made"):
+        job = db.session.get(ExportJob, job_id)
+        if job is None or job.effective_status() != "queued":  # taken, or reported lost
+            return
+        record_job(job_id, status="running")
+        sources = report_sources(job.round)
+        record_job(job_id, progress_step=1)
+        result = render_document(job.document, sources, job.lang)
+        record_job(job_id, status="done", progress_step=2, content=result.content,
+                   filename=result.filename, mimetype=result.mimetype,
+                   sha256=hashlib.sha256(result.content).hexdigest(),
+                   size_bytes=len(result.content), finished_at=utcnow())

@@ -8,6 +8,8 @@ moving and is reported failed after ``STALE_AFTER`` (``QUEUED_STALE_AFTER`` whil
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask import Flask, current_app
 from sqlalchemy import update
 
@@ -45,33 +47,41 @@ def record_job(job_id: int, **values) -> None:
         connection.execute(update(ExportJob).where(ExportJob.id == job_id).values(**values))
 
 
+@contextmanager
+def failures_recorded(job_id: int, kind: str, failed_vi: str, failed_en: str):
+    """Around a job's body: a refusal (the round changed since the request) is recorded as the
+    job's failure in both languages; any other error is logged and recorded as ``failed_vi`` /
+    ``failed_en`` with the error; the job is never lost. The session is removed at the end."""
+    try:
+        yield
+    except Refused as refused:
+        db.session.rollback()
+        record_job(job_id, status="failed", finished_at=utcnow(),
+                   message_vi="\n".join(refused.lines("vi")),
+                   message_en="\n".join(refused.lines("en")))
+    except Exception as exc:  # noqa: BLE001 (the job records every failure for the user)
+        current_app.logger.exception("%s job %s failed", kind, job_id)
+        db.session.rollback()
+        record_job(job_id, status="failed", finished_at=utcnow(),
+                   message_vi=f"{failed_vi}: {exc}", message_en=f"{failed_en}: {exc}")
+    finally:
+        db.session.remove()
+
+
 def run_export_job(app: Flask, job_id: int) -> None:
     """Build the job's file; on any error the job is marked failed with a sentence, never lost."""
-    with app.app_context():
-        try:
-            job = db.session.get(ExportJob, job_id)
-            if job is None or job.effective_status() != "queued":  # taken, or reported lost
-                return
-            record_job(job_id, status="running")
-            export = export_file(job.round, job.format, table=job.table,
-                                 progress=lambda step, total: record_job(
-                                     job_id, progress_step=step, progress_total=total))
-            record_job(job_id, status="done", content=export.content, filename=export.filename,
-                       mimetype=export.mimetype, sha256=export.sha256,
-                       size_bytes=len(export.content), finished_at=utcnow())
-        except Refused as refused:  # the round changed since the request: say why, both languages
-            db.session.rollback()
-            record_job(job_id, status="failed", finished_at=utcnow(),
-                       message_vi="\n".join(refused.lines("vi")),
-                       message_en="\n".join(refused.lines("en")))
-        except Exception as exc:  # noqa: BLE001 (the job records every failure for the user)
-            current_app.logger.exception("export job %s failed", job_id)
-            db.session.rollback()
-            record_job(job_id, status="failed", finished_at=utcnow(),
-                       message_vi=f"Xuất dữ liệu thất bại: {exc}",
-                       message_en=f"The export failed: {exc}")
-        finally:
-            db.session.remove()
+    with app.app_context(), failures_recorded(job_id, "export", "Xuất dữ liệu thất bại",
+                                              "The export failed"):
+        job = db.session.get(ExportJob, job_id)
+        if job is None or job.effective_status() != "queued":  # taken, or reported lost
+            return
+        record_job(job_id, status="running")
+        export = export_file(job.round, job.format, table=job.table,
+                             progress=lambda step, total: record_job(
+                                 job_id, progress_step=step, progress_total=total))
+        record_job(job_id, status="done", content=export.content, filename=export.filename,
+                   mimetype=export.mimetype, sha256=export.sha256,
+                   size_bytes=len(export.content), finished_at=utcnow())
 
 
 def job_status(job: ExportJob) -> dict:
