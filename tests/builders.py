@@ -379,3 +379,13 @@ def post_together(app, payloads: list[dict]) -> list:
         thread.join(timeout=120)
     assert all(reply is not None for reply in replies), "a request did not finish"
     return replies
+
+
+def open_scored_round_as_admin(client) -> dict:
+    """:func:`create_scored_round` left open (responses can still arrive), committed, and an
+    admin logged in on ``client``; the round's objects."""
+    made = create_scored_round(status="open")
+    user = create_user("admin")
+    db.session.commit()
+    log_in(client, user)
+    return made

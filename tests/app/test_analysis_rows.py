@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.builders import create_scored_response, create_user, log_in
+from tests.builders import create_scored_response, open_scored_round_as_admin
 
 PAGE = "/results/KQ-2025?min_n=3"
 
@@ -31,14 +31,7 @@ def parsed(monkeypatch):
 
 @pytest.fixture
 def scored(client, app_ctx):
-    from survey_app.extensions import db
-    from tests.builders import create_scored_round
-
-    made = create_scored_round(status="open")
-    user = create_user("admin")
-    db.session.commit()
-    log_in(client, user)
-    return made
+    return open_scored_round_as_admin(client)
 
 
 def _fields(data) -> dict:
