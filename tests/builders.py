@@ -389,3 +389,13 @@ def open_scored_round_as_admin(client) -> dict:
     db.session.commit()
     log_in(client, user)
     return made
+
+
+def published_round_as_council(client) -> dict:
+    """:func:`create_scored_round` published, committed, and a council member logged in on
+    ``client``; the round's objects."""
+    made = create_scored_round(status="published")
+    user = create_user("council")
+    db.session.commit()
+    log_in(client, user)
+    return made

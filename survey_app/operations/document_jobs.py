@@ -16,7 +16,7 @@ from survey_app import jobs
 from survey_app.extensions import db
 from survey_app.models import ExportJob, SurveyRound, User
 from survey_app.models.base import utcnow
-from survey_app.operations.export_jobs import failures_recorded, record_job
+from survey_app.operations.export_jobs import failures_recorded, queued_job, record_job
 from survey_app.operations.reports import report_sources
 from survey_app.reports.render import DOCUMENTS, LANGUAGES, render_document
 
@@ -44,8 +44,8 @@ def run_document_job(app: Flask, job_id: int) -> None:
     """Build the job's document; a refusal or any error marks it failed with a sentence."""
     with app.app_context(), failures_recorded(job_id, "document", "Tạo tài liệu thất bại",
                                               "The document could not be made"):
-        job = db.session.get(ExportJob, job_id)
-        if job is None or job.effective_status() != "queued":  # taken, or reported lost
+        job = queued_job(job_id)
+        if job is None:
             return
         record_job(job_id, status="running")
         sources = report_sources(job.round)

@@ -68,12 +68,18 @@ def failures_recorded(job_id: int, kind: str, failed_vi: str, failed_en: str):
         db.session.remove()
 
 
+def queued_job(job_id: int) -> ExportJob | None:
+    """The job to run now, or ``None`` if it is gone, taken by another worker or reported lost."""
+    job = db.session.get(ExportJob, job_id)
+    return job if job is not None and job.effective_status() == "queued" else None
+
+
 def run_export_job(app: Flask, job_id: int) -> None:
     """Build the job's file; on any error the job is marked failed with a sentence, never lost."""
     with app.app_context(), failures_recorded(job_id, "export", "Xuất dữ liệu thất bại",
                                               "The export failed"):
-        job = db.session.get(ExportJob, job_id)
-        if job is None or job.effective_status() != "queued":  # taken, or reported lost
+        job = queued_job(job_id)
+        if job is None:
             return
         record_job(job_id, status="running")
         export = export_file(job.round, job.format, table=job.table,

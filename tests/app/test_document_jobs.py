@@ -15,7 +15,13 @@ from survey_app.extensions import db
 from survey_app.models import ExportJob
 from survey_app.operations.reports import report_sources
 from survey_app.reports.render import render_document
-from tests.builders import create_round, create_scored_round, create_user, log_in
+from tests.builders import (
+    create_round,
+    create_scored_round,
+    create_user,
+    log_in,
+    published_round_as_council,
+)
 
 
 def start_document(client, code: str, name: str, lang: str = "vi") -> int:
@@ -58,11 +64,7 @@ def stable_content(name: str, data: bytes):
 
 @pytest.fixture
 def council(client, app_ctx):
-    objects = create_scored_round(status="published")
-    user = create_user("council")
-    db.session.commit()
-    log_in(client, user)
-    return objects
+    return published_round_as_council(client)
 
 
 @pytest.mark.parametrize("name, lang", [("report.docx", "vi"), ("tables.xlsx", "en"),

@@ -13,16 +13,12 @@ from survey_app.extensions import db
 from survey_app.models import ExportJob
 from survey_app.operations import export_jobs
 from survey_app.operations.exports import export_file
-from tests.builders import create_scored_round, create_user, log_in
+from tests.builders import create_scored_round, create_user, log_in, published_round_as_council
 
 
 @pytest.fixture
 def council(client, app_ctx):
-    objects = create_scored_round(status="published")
-    user = create_user("council")
-    db.session.commit()
-    log_in(client, user)
-    return objects
+    return published_round_as_council(client)
 
 
 def wait_for(client, job_id: int, timeout: float = 60) -> dict:

@@ -26,7 +26,7 @@ from survey_app.models import ExportJob, MailJob, SurveyRound
 from survey_app.models.base import utcnow
 from survey_app.operations import export_jobs, mail_jobs
 from survey_app.operations.exports import export_file
-from tests.builders import create_scored_round, create_user, log_in
+from tests.builders import published_round_as_council
 
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -42,11 +42,7 @@ def redis_url():
 
 @pytest.fixture
 def council(client, app_ctx):
-    objects = create_scored_round(status="published")
-    user = create_user("council")
-    db.session.commit()
-    log_in(client, user)
-    return objects
+    return published_round_as_council(client)
 
 
 def request_export(client) -> int:
